@@ -1,0 +1,137 @@
+package store
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"runtime"
+)
+
+// validHash reports whether h is a lowercase hex SHA-256.
+func validHash(h string) bool {
+	if len(h) != sha256.Size*2 {
+		return false
+	}
+	for i := 0; i < len(h); i++ {
+		c := h[i]
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// ObjectPath is where the object with this hash lives: <library>/objects/ab/cdef… . It is "" for a
+// string that is not a lowercase hex SHA-256, so a bad hash can never name a path outside objects/.
+func (db *DB) ObjectPath(hash string) string {
+	if !validHash(hash) {
+		return ""
+	}
+	return filepath.Join(db.dir, ObjectsDir, hash[:2], hash[2:])
+}
+
+// PutObject stores data content-addressed and returns its SHA-256 hex. The bytes go to a temp file in
+// the object's folder, are fsynced, closed and renamed into place (and the folder fsynced), so an
+// object file is always complete. An object that already exists is not rewritten.
+func (db *DB) PutObject(data []byte) (string, error) {
+	sum := sha256.Sum256(data)
+	hash := hex.EncodeToString(sum[:])
+	if err := db.putObject(hash, data); err != nil {
+		return "", err
+	}
+	return hash, nil
+}
+
+// putObject writes data (whose hash the caller computed) unless the object exists.
+func (db *DB) putObject(hash string, data []byte) (err error) {
+	final := db.ObjectPath(hash)
+	if _, err := os.Lstat(final); err == nil {
+		return nil
+	}
+	sub := filepath.Dir(final)
+	if err := os.MkdirAll(sub, 0o755); err != nil {
+		return fmt.Errorf("put object %s: %w", hash, classifyFS(err))
+	}
+	f, err := createTemp(sub)
+	if err != nil {
+		return fmt.Errorf("put object %s: %w", hash, classifyFS(err))
+	}
+	tmp := f.Name()
+	defer func() {
+		if err != nil {
+			os.Remove(tmp)
+		}
+	}()
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return fmt.Errorf("put object %s: write: %w", hash, classifyFS(err))
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return fmt.Errorf("put object %s: sync: %w", hash, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("put object %s: close: %w", hash, err)
+	}
+	if err := os.Rename(tmp, final); err != nil {
+		return fmt.Errorf("put object %s: rename: %w", hash, classifyFS(err))
+	}
+	if err := syncDir(sub); err != nil {
+		return fmt.Errorf("put object %s: sync folder: %w", hash, err)
+	}
+	return nil
+}
+
+// createTemp creates a new hidden temp file in dir, readable like any other object (os.CreateTemp
+// would make it 0600).
+func createTemp(dir string) (*os.File, error) {
+	for i := 0; ; i++ {
+		name := filepath.Join(dir, fmt.Sprintf(".tmp-%016x", rand.Uint64()))
+		f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644)
+		if err == nil || !errors.Is(err, fs.ErrExist) || i >= 9 {
+			return f, err
+		}
+	}
+}
+
+// syncDir makes a rename in dir durable. Windows cannot fsync a directory (and need not).
+func syncDir(dir string) error {
+	if runtime.GOOS == "windows" {
+		return nil
+	}
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	serr := d.Sync()
+	cerr := d.Close()
+	return errors.Join(serr, cerr)
+}
+
+// ReadObject returns the bytes of an object; ErrNotFound when there is none with this hash.
+func (db *DB) ReadObject(hash string) ([]byte, error) {
+	p := db.ObjectPath(hash)
+	if p == "" {
+		return nil, fmt.Errorf("read object %q: not a SHA-256 hex hash: %w", hash, ErrNotFound)
+	}
+	b, err := os.ReadFile(p)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("read object %s: %w", hash, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read object %s: %w", hash, err)
+	}
+	return b, nil
+}
+
+func classifyFS(err error) error {
+	if isPermission(err) {
+		return fmt.Errorf("%w: %w", ErrReadOnly, err)
+	}
+	return err
+}
