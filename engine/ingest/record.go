@@ -1,0 +1,47 @@
+// Package ingest turns files, folders, CSV manifests and generated demo items into catalog records.
+// It knows nothing about SQL: records go to a Sink, which the store implements.
+package ingest
+
+import "context"
+
+// Image is one decoded-and-checked image, ready to be stored content-addressed.
+type Image struct {
+	Hash   string // lowercase hex SHA-256 of Bytes
+	Bytes  []byte // the original file bytes, stored unchanged
+	Format string // "png", "jpeg", "gif", "webp"
+	Width  int
+	Height int
+	Source string // path it came from ("demo:<sku>" for generated items)
+}
+
+// Record is one product with its primary image, as it enters the catalog.
+type Record struct {
+	SKU        string
+	Title      string
+	Category   string
+	PriceCents int64
+	Image      Image
+	// Thumb is a square PNG (ThumbSize px) of the image composited on white and padded, for the grid.
+	Thumb []byte
+	// Style, when not empty, is applied as a label (the style is created if missing).
+	Style string
+	// LabelSource says who gave the label: "import", "folder", "csv", "demo".
+	LabelSource string
+	// DemoParams, when not nil, is the demo generator's JSON shape description, kept for evaluation only.
+	DemoParams []byte
+	// DemoStyle is the style the demo item was rendered in (ground truth; never a label by itself).
+	DemoStyle string
+}
+
+// ThumbSize is the edge of the square grid thumbnails, in pixels.
+const ThumbSize = 160
+
+// Sink receives records. The store implements it; tests use an in-memory one.
+// HasImage may be called from several goroutines at once; Run calls AddRecord from one goroutine, in order.
+type Sink interface {
+	// HasImage reports whether an image with this content hash is already in the catalog.
+	HasImage(ctx context.Context, hash string) (bool, error)
+	// AddRecord stores the image object, product, image row, thumbnail and optional label atomically.
+	// It returns created=false (and no error) when the image hash is already present.
+	AddRecord(ctx context.Context, r Record) (created bool, err error)
+}
