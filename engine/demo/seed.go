@@ -18,8 +18,9 @@ type Sink interface {
 	EnsureStyle(ctx context.Context, name, color, key string) error
 }
 
-// Seed renders items and adds them to sink on all cores, reporting progress at most ~30 times a second and
-// once at the end. Items whose image is already stored are counted as duplicates, so seeding twice is a no-op.
+// Seed renders items on all cores and adds them to sink in item order (so product ids are reproducible),
+// reporting progress at most ~30 times a second and once at the end. Items whose image is already stored
+// are counted as duplicates, so seeding twice is a no-op.
 func Seed(ctx context.Context, sink Sink, items []Item, progress func(ingest.Progress)) (ingest.Summary, error) {
 	for _, s := range Styles() {
 		if err := sink.EnsureStyle(ctx, s.Name, s.Color, s.Key); err != nil {
@@ -31,21 +32,26 @@ func Seed(ctx context.Context, sink Sink, items []Item, progress func(ingest.Pro
 	defer cancel()
 
 	type result struct {
-		rec ingest.Record
-		err error
-		sku string
+		index int
+		rec   ingest.Record
+		err   error
+		sku   string
 	}
-	jobs := make(chan Item)
+	type job struct {
+		index int
+		item  Item
+	}
+	jobs := make(chan job)
 	results := make(chan result)
 	var wg sync.WaitGroup
 	for w := 0; w < runtime.NumCPU(); w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for it := range jobs {
-				rec, err := record(it)
+			for j := range jobs {
+				rec, err := record(j.item)
 				select {
-				case results <- result{rec: rec, err: err, sku: it.SKU}:
+				case results <- result{index: j.index, rec: rec, err: err, sku: j.item.SKU}:
 				case <-ctx.Done():
 					return
 				}
@@ -54,9 +60,9 @@ func Seed(ctx context.Context, sink Sink, items []Item, progress func(ingest.Pro
 	}
 	go func() {
 		defer close(jobs)
-		for _, it := range items {
+		for i, it := range items {
 			select {
-			case jobs <- it:
+			case jobs <- job{index: i, item: it}:
 			case <-ctx.Done():
 				return
 			}
@@ -73,7 +79,10 @@ func Seed(ctx context.Context, sink Sink, items []Item, progress func(ingest.Pro
 		last = time.Now()
 		progress(ingest.Progress{Done: done, Total: len(items), Imported: sum.Imported, Duplicates: sum.Duplicates, Failed: len(sum.Failures)})
 	}
-	for r := range results {
+	// Results arrive in any order; hold early ones until their turn.
+	waiting := map[int]result{}
+	next := 0
+	add := func(r result) {
 		done++
 		if r.err == nil {
 			var created bool
@@ -84,13 +93,25 @@ func Seed(ctx context.Context, sink Sink, items []Item, progress func(ingest.Pro
 				sum.Duplicates++
 			}
 		}
-		if r.err != nil {
-			if ctx.Err() != nil {
-				break
-			}
+		if r.err != nil && ctx.Err() == nil {
 			sum.Failures = append(sum.Failures, ingest.Failure{Path: "demo:" + r.sku, Reason: r.err.Error()})
 		}
 		report(false)
+	}
+	for r := range results {
+		if ctx.Err() != nil {
+			break
+		}
+		waiting[r.index] = r
+		for {
+			r, ok := waiting[next]
+			if !ok {
+				break
+			}
+			delete(waiting, next)
+			next++
+			add(r)
+		}
 	}
 	report(true)
 	if err := ctx.Err(); err != nil {
