@@ -1,0 +1,94 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"stylestudio/engine/ingest"
+)
+
+// importJSON is the stable `import --json` / `demo --json` contract.
+type importJSON struct {
+	Total      int           `json:"total"`
+	Imported   int           `json:"imported"`
+	Duplicates int           `json:"duplicates"`
+	Failed     int           `json:"failed"`
+	Failures   []failureJSON `json:"failures"`
+}
+
+type failureJSON struct {
+	Path   string `json:"path"`
+	Reason string `json:"reason"`
+}
+
+func summaryJSON(s ingest.Summary) importJSON {
+	out := importJSON{Total: s.Total, Imported: s.Imported, Duplicates: s.Duplicates, Failed: len(s.Failures), Failures: []failureJSON{}}
+	for _, f := range s.Failures {
+		out.Failures = append(out.Failures, failureJSON{Path: f.Path, Reason: f.Reason})
+	}
+	return out
+}
+
+// errPartial reports a run where some files failed; they were listed already, the rest were imported.
+type errPartial struct{ failed, imported int }
+
+func (e errPartial) Error() string {
+	return fmt.Sprintf("%d file(s) could not be imported (listed above); %d were imported", e.failed, e.imported)
+}
+
+// failuresError lists per-file failures on stderr and turns them into a non-zero exit.
+func failuresError(env *cliEnv, s ingest.Summary) error {
+	if len(s.Failures) == 0 {
+		return nil
+	}
+	for _, f := range s.Failures {
+		fmt.Fprintf(env.stderr, "  %s: %s\n", f.Path, f.Reason)
+	}
+	return errPartial{failed: len(s.Failures), imported: s.Imported}
+}
+
+func runImport(ctx context.Context, env *cliEnv, args []string) error {
+	fs := newFlags(env, "import", "--library DIR [--labels-from-folders] [--csv FILE] [--json] PATH...",
+		"Import product images: files and folders (recursively; PNG, JPEG, GIF, WebP) or a CSV manifest with\n"+
+			"columns sku,title,category,price,image[,style]. Re-importing the same bytes is a no-op. Files that fail\n"+
+			"are listed with the reason; the rest still import (exit status 1 when any failed).")
+	lib := libraryFlag(fs)
+	fromFolders := fs.Bool("labels-from-folders", false, "treat ROOT/<style>/<image> as a style label (ImageFolder layout)")
+	csvPath := fs.String("csv", "", "CSV manifest: sku,title,category,price,image[,style]; image paths relative to the CSV")
+	asJSON := fs.Bool("json", false, "print the summary as one JSON object")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() == 0 && *csvPath == "" {
+		fs.Usage()
+		return fmt.Errorf("nothing to import: give one or more files or folders, or --csv FILE")
+	}
+	opts := ingest.Options{LabelsFromFolders: *fromFolders, CSVPath: *csvPath}
+	jobs, planFailures, err := ingest.Plan(ctx, fs.Args(), opts)
+	if err != nil {
+		return err
+	}
+	db, err := openLibrary(ctx, *lib)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	bar := newProgressBar(env.stderr, "Importing")
+	sum, err := ingest.Run(ctx, db, jobs, opts, bar.update)
+	bar.finish()
+	sum.Failures = append(planFailures, sum.Failures...)
+	sum.Total += len(planFailures)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		if err := json.NewEncoder(env.stdout).Encode(summaryJSON(sum)); err != nil {
+			return err
+		}
+	} else {
+		fmt.Fprintf(env.stdout, "Imported %d, already in the catalog %d, failed %d (of %d files) into %s\n",
+			sum.Imported, sum.Duplicates, len(sum.Failures), sum.Total, db.Dir())
+	}
+	return failuresError(env, sum)
+}

@@ -1,0 +1,52 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+
+	"stylestudio/store"
+)
+
+// newFlags builds a subcommand's flag set whose --help prints a usage line, a description and the flags.
+func newFlags(env *cliEnv, name, args, about string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(env.stderr)
+	fs.Usage = func() {
+		w := fs.Output()
+		fmt.Fprintf(w, "Usage: stylestudio %s %s\n\n%s\n\nFlags:\n", name, args, about)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parseFlags parses and maps flag errors to errUsage (flag already printed the reason and usage).
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if err == flag.ErrHelp {
+			fs.SetOutput(io.Discard)
+			return err
+		}
+		return errUsage
+	}
+	return nil
+}
+
+// libraryFlag registers --library with the default library folder as its documented default.
+func libraryFlag(fs *flag.FlagSet) *string {
+	return fs.String("library", "", "library folder holding catalog.db and objects/ (default: the user's data folder, stylestudio/)")
+}
+
+// openLibrary opens (creating if needed) the library at dir, or the default library when dir is empty.
+func openLibrary(ctx context.Context, dir string) (*store.DB, error) {
+	if strings.TrimSpace(dir) == "" {
+		def, err := store.DefaultLibraryDir()
+		if err != nil {
+			return nil, fmt.Errorf("find the default library folder: %w (pass --library DIR)", err)
+		}
+		dir = def
+	}
+	return store.Open(ctx, dir)
+}

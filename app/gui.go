@@ -1,0 +1,73 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"fyne.io/fyne/v2"
+	fyneapp "fyne.io/fyne/v2/app"
+
+	"stylestudio/assets"
+	"stylestudio/ui"
+)
+
+// appID matches FyneApp.toml; it keys the app's preferences and storage.
+const appID = "com.stylestudio.app"
+
+func runGUI(ctx context.Context, env *cliEnv, args []string) error {
+	fs := newFlags(env, "gui", "[--library DIR]", "Open the Style Studio window. An empty library is seeded with the demo catalog.")
+	lib := libraryFlag(fs)
+	readyFile := fs.String("ready-file", "", "write the product count to this file once the catalog grid has loaded (for scripted tests)")
+	noDemo := fs.Bool("no-demo", false, "do not seed an empty library with the demo catalog")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	db, err := openLibrary(ctx, *lib)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+
+	// Matches FyneApp.toml when built with plain `go build` (which does not read it).
+	fyneapp.SetMetadata(fyne.AppMetadata{ID: appID, Name: "Style Studio", Version: "0.1.0", Build: 1,
+		Icon: fyne.NewStaticResource("icon.png", assets.Icon()), Migrations: map[string]bool{"fyneDo": true}})
+	a := fyneapp.NewWithID(appID)
+	w := a.NewWindow("Style Studio — " + db.Dir())
+
+	appCtx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	shell := ui.NewShell(ui.Deps{Ctx: appCtx, DB: db, Window: w})
+	w.SetContent(shell.Object())
+	w.SetMainMenu(shell.MainMenu())
+	w.SetOnDropped(shell.Dropped)
+	w.Resize(fyne.NewSize(1280, 800))
+
+	if *readyFile != "" {
+		written := false
+		shell.Catalog().OnLoaded(func(n int) {
+			if written || n == 0 {
+				return
+			}
+			written = true
+			if err := os.WriteFile(*readyFile, []byte(fmt.Sprintf("%d\n", n)), 0o644); err != nil {
+				fmt.Fprintf(env.stderr, "stylestudio: write ready file: %v\n", err)
+			}
+		})
+	}
+	shell.Start()
+	if !*noDemo {
+		shell.SeedDemoIfEmpty(ui.DemoProducts)
+	}
+	// Ctrl+C or SIGTERM quits like closing the window: background work is cancelled, the catalog closed.
+	go func() {
+		select {
+		case <-ctx.Done():
+			fyne.Do(a.Quit)
+		case <-appCtx.Done():
+		}
+	}()
+	w.ShowAndRun()
+	cancel()
+	return nil
+}

@@ -1,0 +1,116 @@
+// Command stylestudio is Style Studio: with no arguments it opens the desktop app; with a subcommand it runs
+// headless (demo, import, catalog, screenshot). This package only parses flags and wires packages together.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"sort"
+	"syscall"
+)
+
+// command is one headless subcommand.
+type command struct {
+	summary string
+	run     func(ctx context.Context, env *cliEnv, args []string) error
+}
+
+// cliEnv carries the process's streams so subcommands stay testable.
+type cliEnv struct {
+	stdout, stderr io.Writer
+}
+
+func commands() map[string]command {
+	return map[string]command{
+		"demo":       {"seed a library with the built-in demo catalog", runDemo},
+		"import":     {"import image files, folders or a CSV manifest", runImport},
+		"catalog":    {"print catalog counts (products, images, labels per style)", runCatalog},
+		"screenshot": {"render a screen to a PNG with the software renderer (no display needed)", runScreenshot},
+		"gui":        {"open the desktop app (the default with no subcommand)", runGUI},
+	}
+}
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// errUsage marks errors that were already explained by flag's own usage output.
+var errUsage = errors.New("usage")
+
+func run(args []string, stdout, stderr io.Writer) (code int) {
+	// A user never sees a Go stack trace: report the panic in one line and where the full trace went.
+	defer func() {
+		if r := recover(); r != nil {
+			code = reportPanic(r, stderr)
+		}
+	}()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	env := &cliEnv{stdout: stdout, stderr: stderr}
+
+	name := "gui"
+	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
+		name, args = args[0], args[1:]
+	}
+	if name == "help" || (name == "gui" && len(args) > 0 && isHelpFlag(args[0])) {
+		printUsage(stdout)
+		return 0
+	}
+	cmd, ok := commands()[name]
+	if !ok {
+		fmt.Fprintf(stderr, "stylestudio: unknown command %q\n\n", name)
+		printUsage(stderr)
+		return 2
+	}
+	if err := cmd.run(ctx, env, args); err != nil {
+		switch {
+		case errors.Is(err, flag.ErrHelp):
+			return 0
+		case errors.Is(err, errUsage):
+			return 2
+		case errors.Is(err, context.Canceled):
+			fmt.Fprintf(stderr, "stylestudio %s: interrupted\n", name)
+			return 130
+		}
+		fmt.Fprintf(stderr, "stylestudio %s: %v\n", name, err)
+		return 1
+	}
+	return 0
+}
+
+func isHelpFlag(s string) bool { return s == "-h" || s == "-help" || s == "--help" }
+
+func printUsage(w io.Writer) {
+	fmt.Fprintln(w, "Style Studio: label product styles, train style transfer, preview, simulate a storefront.")
+	fmt.Fprintln(w, "\nUsage:\n  stylestudio [--library DIR]            open the desktop app\n  stylestudio <command> [flags]          run headless")
+	fmt.Fprintln(w, "\nCommands:")
+	cmds := commands()
+	names := make([]string, 0, len(cmds))
+	for n := range cmds {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-11s %s\n", n, cmds[n].summary)
+	}
+	fmt.Fprintln(w, "\nRun 'stylestudio <command> --help' for a command's flags.")
+}
+
+func reportPanic(r any, stderr io.Writer) int {
+	f, err := os.CreateTemp("", "stylestudio-crash-*.txt")
+	where := "(could not write a crash report)"
+	if err == nil {
+		fmt.Fprintf(f, "panic: %v\n\n%s", r, debug.Stack())
+		if f.Close() == nil {
+			where = f.Name()
+		}
+	}
+	fmt.Fprintf(stderr, "stylestudio: internal error: %v\nThis is a bug; nothing in your library was changed by the failed step. Details: %s\n", r, where)
+	return 70
+}

@@ -1,0 +1,159 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"image/png"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// runCLI runs the binary's entry point in-process and returns its exit code and streams.
+func runCLI(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code := run(args, &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+func TestDemoThenCatalogJSON(t *testing.T) {
+	lib := t.TempDir()
+	if code, _, stderr := runCLI(t, "demo", "--library", lib); code != 0 {
+		t.Fatalf("demo exited %d: %s", code, stderr)
+	}
+	code, stdout, stderr := runCLI(t, "catalog", "--library", lib, "--json")
+	if code != 0 {
+		t.Fatalf("catalog exited %d: %s", code, stderr)
+	}
+	var got struct {
+		Products  int `json:"products"`
+		Images    int `json:"images"`
+		Unlabeled int `json:"unlabeled"`
+		Styles    []struct {
+			Name    string `json:"name"`
+			Labeled int    `json:"labeled"`
+		} `json:"styles"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &got); err != nil {
+		t.Fatalf("catalog --json is not JSON: %v\n%s", err, stdout)
+	}
+	if got.Products != 400 || got.Images != 400 {
+		t.Fatalf("want 400 products and images, got %+v", got)
+	}
+	if len(got.Styles) < 5 {
+		t.Fatalf("want at least 5 styles, got %d", len(got.Styles))
+	}
+	labeled := 0
+	for _, s := range got.Styles {
+		if s.Labeled == 0 {
+			t.Errorf("style %q has no labels", s.Name)
+		}
+		labeled += s.Labeled
+	}
+	if labeled+got.Unlabeled != got.Products {
+		t.Errorf("labeled %d + unlabeled %d != products %d", labeled, got.Unlabeled, got.Products)
+	}
+	if frac := float64(labeled) / float64(got.Products); frac < 0.55 || frac > 0.65 {
+		t.Errorf("labeled fraction %.2f, want about 0.6", frac)
+	}
+
+	// Seeding again is a no-op.
+	if code, _, stderr := runCLI(t, "demo", "--library", lib); code != 0 {
+		t.Fatalf("second demo exited %d: %s", code, stderr)
+	}
+	_, stdout2, _ := runCLI(t, "catalog", "--library", lib, "--json")
+	if stdout2 != stdout {
+		t.Errorf("second demo changed the catalog:\n%s\nvs\n%s", stdout, stdout2)
+	}
+}
+
+func TestImportReportsFailuresAndImportsTheRest(t *testing.T) {
+	lib, src := t.TempDir(), t.TempDir()
+	// Two good images from the demo library, one file that only pretends to be an image.
+	demoLib := t.TempDir()
+	if code, _, stderr := runCLI(t, "demo", "--library", demoLib, "--products", "2"); code != 0 {
+		t.Fatalf("demo: %s", stderr)
+	}
+	var n int
+	filepath.Walk(filepath.Join(demoLib, "objects"), func(p string, info os.FileInfo, err error) error {
+		if err == nil && info.Mode().IsRegular() {
+			data, _ := os.ReadFile(p)
+			n++
+			os.WriteFile(filepath.Join(src, "good"+string(rune('0'+n))+".png"), data, 0o644)
+		}
+		return nil
+	})
+	os.WriteFile(filepath.Join(src, "fake.png"), []byte("this is not a picture"), 0o644)
+
+	code, stdout, stderr := runCLI(t, "import", "--library", lib, "--json", src)
+	if code != 1 {
+		t.Fatalf("import with one bad file should exit 1, got %d (stderr %s)", code, stderr)
+	}
+	var sum importJSON
+	if err := json.Unmarshal([]byte(stdout), &sum); err != nil {
+		t.Fatalf("import --json: %v\n%s", err, stdout)
+	}
+	if sum.Imported != 2 || sum.Failed != 1 || !strings.Contains(sum.Failures[0].Path, "fake.png") {
+		t.Fatalf("unexpected summary %+v", sum)
+	}
+	if !strings.Contains(stderr, "fake.png") {
+		t.Errorf("stderr should name the bad file: %s", stderr)
+	}
+	// Re-importing the same bytes is a no-op.
+	_, stdout, _ = runCLI(t, "import", "--library", lib, "--json", src)
+	json.Unmarshal([]byte(stdout), &sum)
+	if sum.Imported != 0 || sum.Duplicates != 2 {
+		t.Fatalf("re-import should find 2 duplicates, got %+v", sum)
+	}
+}
+
+func TestUnknownCommandAndHelp(t *testing.T) {
+	if code, _, stderr := runCLI(t, "frobnicate"); code != 2 || !strings.Contains(stderr, "unknown command") {
+		t.Errorf("unknown command: code %d, stderr %q", code, stderr)
+	}
+	for _, cmd := range []string{"demo", "import", "catalog", "screenshot"} {
+		code, _, stderr := runCLI(t, cmd, "--help")
+		if code != 0 || !strings.Contains(stderr, "Usage: stylestudio "+cmd) {
+			t.Errorf("%s --help: code %d, output %q", cmd, code, stderr)
+		}
+	}
+	if code, _, stderr := runCLI(t, "import", "--library", t.TempDir()); code == 0 || !strings.Contains(stderr, "nothing to import") {
+		t.Errorf("import without paths: code %d, stderr %q", code, stderr)
+	}
+}
+
+func TestScreenshotRendersCatalog(t *testing.T) {
+	lib := t.TempDir()
+	if code, _, stderr := runCLI(t, "demo", "--library", lib, "--products", "30"); code != 0 {
+		t.Fatalf("demo: %s", stderr)
+	}
+	out := filepath.Join(t.TempDir(), "catalog.png")
+	if code, _, stderr := runCLI(t, "screenshot", "--library", lib, "--screen", "catalog", "--out", out, "--size", "1024x700"); code != 0 {
+		t.Fatalf("screenshot exited %d: %s", code, stderr)
+	}
+	f, err := os.Open(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := img.Bounds(); b.Dx() != 1024 || b.Dy() != 700 {
+		t.Fatalf("screenshot is %v, want 1024x700", b)
+	}
+	// A rendered catalog shows product thumbnails: many distinct colours, unlike an empty frame.
+	colours := map[[3]uint32]bool{}
+	for y := 0; y < 700; y += 2 {
+		for x := 0; x < 1024; x += 2 {
+			r, g, b, _ := img.At(x, y).RGBA()
+			colours[[3]uint32{r >> 8, g >> 8, b >> 8}] = true
+		}
+	}
+	if len(colours) < 500 {
+		t.Fatalf("screenshot has only %d colours: thumbnails did not render", len(colours))
+	}
+}

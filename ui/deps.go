@@ -1,0 +1,57 @@
+// Package ui holds Style Studio's Fyne screens and the app shell that navigates between them.
+// Screens get what they need through Deps; they share nothing through globals. Every goroutine a screen
+// starts takes Deps.Ctx, which is cancelled when the window closes, and touches widgets only via fyne.Do.
+package ui
+
+import (
+	"context"
+	"fmt"
+	"image/color"
+	"strconv"
+	"strings"
+
+	"fyne.io/fyne/v2"
+
+	"stylestudio/store"
+)
+
+// Deps is what every screen may use.
+type Deps struct {
+	Ctx    context.Context // cancelled when the app closes
+	DB     *store.DB
+	Window fyne.Window
+	Jobs   *JobPanel // long-running work with progress, ETA and cancel
+	// Headless is set for software-rendered screenshots: Fyne's test driver runs fyne.Do on the calling
+	// goroutine, so screens avoid free-running background loaders and load what they paint synchronously.
+	Headless bool
+}
+
+// parseHexColor turns "#rrggbb" into a colour; anything else gives a neutral grey.
+func parseHexColor(s string) color.Color {
+	s = strings.TrimPrefix(strings.TrimSpace(s), "#")
+	if len(s) != 6 {
+		return color.NRGBA{R: 0x88, G: 0x88, B: 0x88, A: 0xff}
+	}
+	v, err := strconv.ParseUint(s, 16, 32)
+	if err != nil {
+		return color.NRGBA{R: 0x88, G: 0x88, B: 0x88, A: 0xff}
+	}
+	return color.NRGBA{R: uint8(v >> 16), G: uint8(v >> 8), B: uint8(v), A: 0xff}
+}
+
+// formatPrice shows cents as a price; 0 means the price is unknown.
+func formatPrice(cents int64) string {
+	if cents <= 0 {
+		return "—"
+	}
+	return fmt.Sprintf("$%d.%02d", cents/100, cents%100)
+}
+
+// textOn picks black or white text for legibility on the given background.
+func textOn(bg color.Color) color.Color {
+	r, g, b, _ := bg.RGBA()
+	if 0.299*float64(r)+0.587*float64(g)+0.114*float64(b) > 0.6*0xffff {
+		return color.NRGBA{A: 0xff}
+	}
+	return color.White
+}

@@ -1,0 +1,155 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/storage"
+	"fyne.io/fyne/v2/widget"
+
+	"stylestudio/engine/demo"
+	"stylestudio/engine/ingest"
+)
+
+// importer runs imports (dialog, drag-and-drop, demo seeding) through the job panel and reports the outcome.
+type importer struct {
+	deps    Deps
+	changed func() // the catalog changed: reload
+}
+
+// showDialog asks what to import: a folder or files, optionally a CSV manifest, and whether folders are labels.
+func (im *importer) showDialog() {
+	w := im.deps.Window
+	source := widget.NewEntry()
+	source.SetPlaceHolder("Folder or image file")
+	csvEntry := widget.NewEntry()
+	csvEntry.SetPlaceHolder("Optional: manifest with sku,title,category,price,image[,style]")
+	fromFolders := widget.NewCheck("Folder names are style labels (folder/<style>/<image>)", nil)
+
+	browseFolder := widget.NewButton("Folder…", func() {
+		dialog.ShowFolderOpen(func(u fyne.ListableURI, err error) {
+			if err == nil && u != nil {
+				source.SetText(u.Path())
+			}
+		}, w)
+	})
+	browseCSV := widget.NewButton("CSV…", func() {
+		fd := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
+			if err == nil && r != nil {
+				csvEntry.SetText(r.URI().Path())
+				_ = r.Close()
+			}
+		}, w)
+		fd.SetFilter(storage.NewExtensionFileFilter([]string{".csv"}))
+		fd.Show()
+	})
+	items := []*widget.FormItem{
+		widget.NewFormItem("Images", container.NewBorder(nil, nil, nil, browseFolder, source)),
+		widget.NewFormItem("CSV", container.NewBorder(nil, nil, nil, browseCSV, csvEntry)),
+		widget.NewFormItem("", fromFolders),
+	}
+	d := dialog.NewForm("Import products", "Import", "Cancel", items, func(ok bool) {
+		if !ok {
+			return
+		}
+		var paths []string
+		if p := strings.TrimSpace(source.Text); p != "" {
+			paths = append(paths, p)
+		}
+		opts := ingest.Options{LabelsFromFolders: fromFolders.Checked, CSVPath: strings.TrimSpace(csvEntry.Text)}
+		if len(paths) == 0 && opts.CSVPath == "" {
+			dialog.ShowInformation("Nothing to import", "Choose a folder or image file, or a CSV manifest.", w)
+			return
+		}
+		im.importPaths(paths, opts)
+	}, w)
+	d.Resize(fyne.NewSize(640, 260))
+	d.Show()
+}
+
+// importPaths imports files and folders in the background. UI goroutine only.
+func (im *importer) importPaths(paths []string, opts ingest.Options) {
+	db := im.deps.DB
+	job := func(ctx context.Context, progress func(ingest.Progress)) (ingest.Summary, error) {
+		jobs, planFailures, err := ingest.Plan(ctx, paths, opts)
+		if err != nil {
+			return ingest.Summary{Failures: planFailures}, err
+		}
+		sum, err := ingest.Run(ctx, db, jobs, opts, progress)
+		sum.Failures = append(planFailures, sum.Failures...)
+		sum.Total += len(planFailures)
+		return sum, err
+	}
+	im.run("Importing", true, job)
+}
+
+// seedDemo fills the library with the built-in demo catalog; announce=false reports only problems
+// (first start). UI goroutine only.
+func (im *importer) seedDemo(products int, seed uint64, announce bool) {
+	db := im.deps.DB
+	im.run("Creating the demo catalog", announce, func(ctx context.Context, progress func(ingest.Progress)) (ingest.Summary, error) {
+		return demo.Seed(ctx, db, demo.Catalog(products, seed), progress)
+	})
+}
+
+func (im *importer) run(title string, announce bool, job ImportFunc) {
+	started := im.deps.Jobs.Run(title, job, func(sum ingest.Summary, err error) {
+		im.changed()
+		if announce || err != nil || len(sum.Failures) > 0 {
+			im.report(title, sum, err)
+		}
+	})
+	if !started {
+		dialog.ShowInformation("Busy", "Another import is running. Wait for it to finish or cancel it first.", im.deps.Window)
+	}
+}
+
+// report shows the outcome; failures are listed with their file and reason.
+func (im *importer) report(title string, sum ingest.Summary, err error) {
+	w := im.deps.Window
+	if err != nil && err != context.Canceled {
+		dialog.ShowError(fmt.Errorf("%s failed: %w", strings.ToLower(title), err), w)
+		return
+	}
+	head := fmt.Sprintf("Imported %d new products; %d were already in the catalog.", sum.Imported, sum.Duplicates)
+	if err == context.Canceled {
+		head = "Cancelled. " + head + " Nothing half-imported was kept."
+	}
+	if len(sum.Failures) == 0 {
+		if err == context.Canceled || sum.Imported+sum.Duplicates > 0 {
+			dialog.ShowInformation(title+" finished", head, w)
+		}
+		return
+	}
+	list := widget.NewList(
+		func() int { return len(sum.Failures) },
+		func() fyne.CanvasObject {
+			l := widget.NewLabel("")
+			l.Truncation = fyne.TextTruncateEllipsis
+			return l
+		},
+		func(i widget.ListItemID, o fyne.CanvasObject) {
+			f := sum.Failures[i]
+			o.(*widget.Label).SetText(f.Path + ": " + f.Reason)
+		},
+	)
+	body := container.NewBorder(widget.NewLabel(fmt.Sprintf("%s\n%d file(s) could not be imported:", head, len(sum.Failures))), nil, nil, nil, list)
+	d := dialog.NewCustom(title+" finished with problems", "Close", body, w)
+	d.Resize(fyne.NewSize(720, 420))
+	d.Show()
+}
+
+// urisToPaths keeps the local files among dropped items.
+func urisToPaths(uris []fyne.URI) []string {
+	var paths []string
+	for _, u := range uris {
+		if u.Scheme() == "file" {
+			paths = append(paths, u.Path())
+		}
+	}
+	return paths
+}
