@@ -67,6 +67,10 @@ func writePNG(path string, img image.Image) error {
 		tmp.Close()
 		return fmt.Errorf("encode %s: %w", path, err)
 	}
+	if err := tmp.Chmod(0o644); err != nil { // CreateTemp makes 0600; a screenshot is for sharing
+		tmp.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
 	if err := tmp.Sync(); err != nil {
 		tmp.Close()
 		return fmt.Errorf("write %s: %w", path, err)
