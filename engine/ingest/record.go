@@ -45,3 +45,9 @@ type Sink interface {
 	// It returns created=false (and no error) when the image hash is already present.
 	AddRecord(ctx context.Context, r Record) (created bool, err error)
 }
+
+// ObjectWriter is an optional Sink extension: a sink that can store image bytes by content ahead of
+// AddRecord lets Run write them on its workers, in parallel. An object nobody references is harmless.
+type ObjectWriter interface {
+	PutObject(data []byte) (hash string, err error)
+}

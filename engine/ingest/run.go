@@ -313,6 +313,13 @@ func (r *runner) process(ctx context.Context, i int) (out outcome) {
 	if err != nil {
 		return fail(err.Error())
 	}
+	// Writing the object here, on the worker, overlaps its fsync with other work; AddRecord then finds
+	// it stored (content-addressed writes are idempotent) and only runs the short transaction.
+	if w, ok := r.sink.(ObjectWriter); ok {
+		if _, err := w.PutObject(data); err != nil {
+			return fail(fmt.Sprintf("could not be stored (%v)", err))
+		}
+	}
 	return outcome{idx: i, kind: kindRecord, rec: rec}
 }
 
