@@ -33,7 +33,7 @@ type ProductRow struct {
 
 // LabelEvent is one entry of a product's label history.
 type LabelEvent struct {
-	StyleName string // "" = cleared
+	StyleName string // "" = cleared (a deleted style keeps its name here)
 	Who       string
 	At        time.Time
 	Undone    bool
@@ -199,7 +199,7 @@ func (db *DB) Product(ctx context.Context, id int64) (ProductDetail, error) {
 		return ProductDetail{}, fmt.Errorf("product %d: %w", id, err)
 	}
 	d.CreatedAt = parseTime(created)
-	rows, err := db.sql.QueryContext(ctx, `SELECT COALESCE(s.name, ''), h.who, h.at, h.undone
+	rows, err := db.sql.QueryContext(ctx, `SELECT COALESCE(s.name, h.new_style_name, ''), h.who, h.at, h.undone
 		FROM label_history h LEFT JOIN styles s ON s.id = h.new_style_id
 		WHERE h.product_id = ? ORDER BY h.id`, id)
 	if err != nil {
@@ -322,55 +322,4 @@ func (db *DB) Stats(ctx context.Context) (Stats, error) {
 		return Stats{}, fmt.Errorf("catalog stats: %w", err)
 	}
 	return st, nil
-}
-
-// SetLabel makes styleID the current label of the product (0 clears it) and appends a history row
-// (who, now). Setting the label it already has changes nothing. ErrNotFound when the product or the
-// style does not exist.
-func (db *DB) SetLabel(ctx context.Context, productID, styleID int64, who string) error {
-	err := db.write(ctx, func(tx *sql.Tx) error {
-		var ok bool
-		if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM products WHERE id = ?)`, productID).Scan(&ok); err != nil {
-			return err
-		}
-		if !ok {
-			return fmt.Errorf("no such product: %w", ErrNotFound)
-		}
-		if styleID != 0 {
-			if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM styles WHERE id = ?)`, styleID).Scan(&ok); err != nil {
-				return err
-			}
-			if !ok {
-				return fmt.Errorf("no style %d: %w", styleID, ErrNotFound)
-			}
-		}
-		var old sql.NullInt64
-		err := tx.QueryRowContext(ctx, `SELECT style_id FROM labels WHERE product_id = ?`, productID).Scan(&old)
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return err
-		}
-		if old.Int64 == styleID { // unchanged (both 0 when unlabeled)
-			return nil
-		}
-		now := db.stamp()
-		newID := sql.NullInt64{Int64: styleID, Valid: styleID != 0}
-		if styleID == 0 {
-			_, err = tx.ExecContext(ctx, `DELETE FROM labels WHERE product_id = ?`, productID)
-		} else {
-			_, err = tx.ExecContext(ctx, `INSERT INTO labels (product_id, style_id, source, labeled_at) VALUES (?, ?, ?, ?)
-				ON CONFLICT (product_id) DO UPDATE SET style_id = excluded.style_id, source = excluded.source,
-				labeled_at = excluded.labeled_at`, productID, styleID, who, now)
-		}
-		if err != nil {
-			return err
-		}
-		_, err = tx.ExecContext(ctx,
-			`INSERT INTO label_history (product_id, old_style_id, new_style_id, who, at) VALUES (?, ?, ?, ?, ?)`,
-			productID, old, newID, who, now)
-		return err
-	})
-	if err != nil {
-		return fmt.Errorf("label product %d: %w", productID, err)
-	}
-	return nil
 }

@@ -1,0 +1,160 @@
+package dataset
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"fmt"
+	"sort"
+)
+
+// The three split names.
+const (
+	Train = "train"
+	Val   = "val"
+	Test  = "test"
+)
+
+// Splits lists the split names in their conventional order.
+var Splits = [3]string{Train, Val, Test}
+
+// SplitItem is one thing to assign to a split: Key identifies it (the SKU) and Class is the stratum
+// (the style).
+type SplitItem struct {
+	Key   string
+	Class string
+}
+
+// ValidatePercentages checks that the train, val and test percentages are non-negative and sum to 100.
+func ValidatePercentages(pct [3]int) error {
+	sum := 0
+	for i, p := range pct {
+		if p < 0 || p > 100 {
+			return fmt.Errorf("split percentages: %s is %d%%, want 0–100", Splits[i], p)
+		}
+		sum += p
+	}
+	if sum != 100 {
+		return fmt.Errorf("split percentages %d/%d/%d sum to %d, want 100", pct[0], pct[1], pct[2], sum)
+	}
+	return nil
+}
+
+// rankHash orders the items of a class: a function of the seed and the key only, so an item's rank
+// among the others does not depend on the input order, and adding an item shifts the others by at
+// most one place.
+func rankHash(seed uint64, key string) uint64 {
+	h := sha256.New()
+	var b [8]byte
+	binary.LittleEndian.PutUint64(b[:], seed)
+	h.Write(b[:])
+	h.Write([]byte(key))
+	var sum [sha256.Size]byte
+	return binary.BigEndian.Uint64(h.Sum(sum[:0]))
+}
+
+// classCounts is how many of n items of one class go to train, val and test. pct is used in
+// proportion to its sum (a sum of 0 puts everything in train). Val and test get their rounded share,
+// but a class of at least 3 items gets at least one val and one test item when their percentage is
+// above 0, and keeps at least one train item when the train percentage is above 0.
+func classCounts(n int, pct [3]int) [3]int {
+	sum := pct[0] + pct[1] + pct[2]
+	if n <= 0 {
+		return [3]int{}
+	}
+	if sum <= 0 {
+		return [3]int{n, 0, 0}
+	}
+	share := func(p int) int { return (2*n*p + sum) / (2 * sum) } // round half up, integers only
+	val, test := share(pct[1]), share(pct[2])
+	if n >= 3 {
+		if pct[1] > 0 && val == 0 {
+			val = 1
+		}
+		if pct[2] > 0 && test == 0 {
+			test = 1
+		}
+	}
+	// Keep the total within n, and one train item when train asks for some (n ≥ 3), taking from the
+	// larger of val and test but never below the minimum of one above.
+	limit := n
+	if pct[0] > 0 && n >= 3 {
+		limit = n - 1
+	}
+	for val+test > limit {
+		floorVal, floorTest := 0, 0
+		if n >= 3 && pct[1] > 0 {
+			floorVal = 1
+		}
+		if n >= 3 && pct[2] > 0 {
+			floorTest = 1
+		}
+		switch {
+		case val >= test && val > floorVal:
+			val--
+		case test > floorTest:
+			test--
+		case val > floorVal:
+			val--
+		default:
+			// Both at their minimum and still too many (only when limit < 2): give up train's item.
+			limit = n
+			if val+test > n {
+				test = n - val
+			}
+		}
+	}
+	return [3]int{n - val - test, val, test}
+}
+
+// StratifiedSplit assigns each item to "train", "val" or "test"; the result is parallel to items.
+//
+// Items are grouped by Class. Within a class they are ordered by a hash of (seed, Key) and the first
+// ones go to test, the next to val and the rest to train, in the proportions of pct (train, val, test;
+// normally summing to 100, see ValidatePercentages; they are used in proportion to their sum). Shares
+// are rounded per class; every class with at least 3 items gets at least one val and one test item
+// when those percentages are above 0 (and keeps a train item when train's is).
+//
+// The result depends only on the seed, the percentages and the set of (Key, Class) pairs, not on the
+// order of items. Adding an item to a class moves at most two of its other items to another split
+// (those at the boundaries), so splits stay stable as the catalog grows. Keys should be unique; equal
+// keys within a class are ordered by their position in items.
+func StratifiedSplit(items []SplitItem, seed uint64, pct [3]int) []string {
+	out := make([]string, len(items))
+	type ranked struct {
+		idx  int
+		hash uint64
+	}
+	classes := map[string][]ranked{}
+	var order []string
+	for i, it := range items {
+		if _, ok := classes[it.Class]; !ok {
+			order = append(order, it.Class)
+		}
+		classes[it.Class] = append(classes[it.Class], ranked{i, rankHash(seed, it.Key)})
+	}
+	for _, c := range order {
+		members := classes[c]
+		sort.SliceStable(members, func(a, b int) bool {
+			ma, mb := members[a], members[b]
+			if ma.hash != mb.hash {
+				return ma.hash < mb.hash
+			}
+			if ka, kb := items[ma.idx].Key, items[mb.idx].Key; ka != kb {
+				return ka < kb
+			}
+			return ma.idx < mb.idx
+		})
+		counts := classCounts(len(members), pct)
+		for r, m := range members {
+			switch {
+			case r < counts[2]:
+				out[m.idx] = Test
+			case r < counts[2]+counts[1]:
+				out[m.idx] = Val
+			default:
+				out[m.idx] = Train
+			}
+		}
+	}
+	return out
+}

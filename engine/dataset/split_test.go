@@ -1,0 +1,185 @@
+package dataset
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"testing"
+)
+
+// catalog makes sizes[i] items of class "c<i>" with keys "c<i>-<j>".
+func catalog(sizes ...int) []SplitItem {
+	var items []SplitItem
+	for c, n := range sizes {
+		for j := 0; j < n; j++ {
+			items = append(items, SplitItem{Key: fmt.Sprintf("c%d-%04d", c, j), Class: fmt.Sprintf("c%d", c)})
+		}
+	}
+	return items
+}
+
+func assignment(items []SplitItem, splits []string) map[string]string {
+	m := make(map[string]string, len(items))
+	for i, it := range items {
+		m[it.Key] = splits[i]
+	}
+	return m
+}
+
+func countPerClass(items []SplitItem, splits []string) map[string][3]int {
+	out := map[string][3]int{}
+	for i, it := range items {
+		c := out[it.Class]
+		c[slices.Index(Splits[:], splits[i])]++
+		out[it.Class] = c
+	}
+	return out
+}
+
+func TestStratifiedSplitProportionsAndMinimums(t *testing.T) {
+	items := catalog(100, 20, 3, 2, 1, 15)
+	got := countPerClass(items, StratifiedSplit(items, 42, [3]int{80, 10, 10}))
+	want := map[string][3]int{
+		"c0": {80, 10, 10},
+		"c1": {16, 2, 2},
+		"c2": {1, 1, 1}, // 3 items: one of each although 10% rounds to 0
+		"c3": {2, 0, 0}, // fewer than 3: shares round to 0
+		"c4": {1, 0, 0},
+		"c5": {11, 2, 2}, // 1.5 rounds up
+	}
+	for c, w := range want {
+		if got[c] != w {
+			t.Errorf("class %s: train/val/test = %v, want %v", c, got[c], w)
+		}
+	}
+
+	// Other percentages; every class of ≥3 gets val and test when they are asked for, and keeps train.
+	for _, pct := range [][3]int{{70, 15, 15}, {60, 20, 20}, {90, 5, 5}, {98, 1, 1}, {34, 33, 33}, {1, 49, 50}} {
+		items := catalog(3, 4, 5, 7, 11, 50, 333)
+		counts := countPerClass(items, StratifiedSplit(items, 7, pct))
+		for c, n := range counts {
+			if n[0] < 1 || n[1] < 1 || n[2] < 1 {
+				t.Errorf("pct %v class %s: %v has an empty split", pct, c, n)
+			}
+		}
+		big := counts["c6"]
+		for k := range 3 {
+			if exact := 333 * pct[k] / 100; big[k] < exact-1 || big[k] > exact+2 {
+				t.Errorf("pct %v: class of 333 got %v", pct, big)
+			}
+		}
+	}
+
+	// Zero percentages give nothing, even to small classes.
+	items = catalog(10, 3)
+	counts := countPerClass(items, StratifiedSplit(items, 1, [3]int{100, 0, 0}))
+	if counts["c0"] != [3]int{10, 0, 0} || counts["c1"] != [3]int{3, 0, 0} {
+		t.Errorf("100/0/0: %v", counts)
+	}
+	counts = countPerClass(items, StratifiedSplit(items, 1, [3]int{80, 20, 0}))
+	if counts["c0"] != [3]int{8, 2, 0} || counts["c1"] != [3]int{2, 1, 0} {
+		t.Errorf("80/20/0: %v", counts)
+	}
+}
+
+func TestStratifiedSplitDeterministicAndOrderIndependent(t *testing.T) {
+	items := catalog(40, 25, 9)
+	pct := [3]int{80, 10, 10}
+	a := assignment(items, StratifiedSplit(items, 99, pct))
+	b := assignment(items, StratifiedSplit(items, 99, pct))
+	if !mapsEqual(a, b) {
+		t.Fatal("same input, different splits")
+	}
+	shuffled := slices.Clone(items)
+	rand.New(rand.NewPCG(1, 2)).Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
+	if c := assignment(shuffled, StratifiedSplit(shuffled, 99, pct)); !mapsEqual(a, c) {
+		t.Error("shuffling the items changed the splits")
+	}
+	// Another seed gives another (but equally stratified) assignment.
+	d := StratifiedSplit(items, 100, pct)
+	if mapsEqual(a, assignment(items, d)) {
+		t.Error("seeds 99 and 100 gave the same assignment")
+	}
+	if !mapsEqualCounts(countPerClass(items, d), countPerClass(items, StratifiedSplit(items, 99, pct))) {
+		t.Error("per-class counts depend on the seed")
+	}
+	// Fixed values pin the hash down across platforms and releases: changing it would reshuffle
+	// every user's stored splits.
+	if got := rankHash(42, "SKU-1"); got != 0xb6f7473d8d8c646b {
+		t.Errorf("rankHash(42, SKU-1) = %#x; the split order changed", got)
+	}
+	if got := rankHash(0, ""); got != 0xaf5570f5a1810b7a {
+		t.Errorf("rankHash(0, \"\") = %#x; the split order changed", got)
+	}
+}
+
+func TestStratifiedSplitStableWhenItemsAreAdded(t *testing.T) {
+	pct := [3]int{80, 10, 10}
+	items := catalog(60, 30, 12)
+	before := assignment(items, StratifiedSplit(items, 5, pct))
+	// Add one item to each class, several times; each addition may move at most two items of its
+	// class (the ones at the test/val and val/train boundaries).
+	grown := slices.Clone(items)
+	for round := 0; round < 5; round++ {
+		for c := 0; c < 3; c++ {
+			grown = append(grown, SplitItem{Key: fmt.Sprintf("new-%d-%d", c, round), Class: fmt.Sprintf("c%d", c)})
+		}
+		after := assignment(grown, StratifiedSplit(grown, 5, pct))
+		moved := map[string]int{}
+		for _, it := range items {
+			if before[it.Key] != after[it.Key] {
+				moved[it.Class]++
+			}
+		}
+		for c, n := range moved {
+			if limit := 2 * (round + 1); n > limit {
+				t.Errorf("after %d additions class %s moved %d old items (limit %d)", round+1, c, n, limit)
+			}
+		}
+	}
+	// Items of other classes never move when one class grows.
+	one := append(slices.Clone(items), SplitItem{Key: "zz", Class: "c0"})
+	after := assignment(one, StratifiedSplit(one, 5, pct))
+	for _, it := range items {
+		if it.Class != "c0" && before[it.Key] != after[it.Key] {
+			t.Errorf("%s (class %s) moved when class c0 grew", it.Key, it.Class)
+		}
+	}
+}
+
+func TestValidatePercentages(t *testing.T) {
+	for _, ok := range [][3]int{{80, 10, 10}, {100, 0, 0}, {0, 50, 50}} {
+		if err := ValidatePercentages(ok); err != nil {
+			t.Errorf("%v: %v", ok, err)
+		}
+	}
+	for _, bad := range [][3]int{{80, 10, 5}, {90, 10, 10}, {-10, 60, 50}, {0, 0, 0}, {120, -10, -10}} {
+		if err := ValidatePercentages(bad); err == nil {
+			t.Errorf("%v accepted", bad)
+		}
+	}
+}
+
+func mapsEqual(a, b map[string]string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if b[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+func mapsEqualCounts(a, b map[string][3]int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if b[k] != v {
+			return false
+		}
+	}
+	return true
+}

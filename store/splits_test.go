@@ -1,0 +1,225 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"stylestudio/engine/dataset"
+)
+
+func TestAssignSplits(t *testing.T) {
+	ctx := context.Background()
+	db := openTest(t)
+	neon, boho, tiny := mustStyle(t, db, "Neon"), mustStyle(t, db, "Boho"), mustStyle(t, db, "Tiny")
+	pn := addProducts(t, db, "N", 40)
+	pb := addProducts(t, db, "B", 20)
+	pt := addProducts(t, db, "T", 3)
+	unlabeled := addProducts(t, db, "U", 5)
+	for _, l := range []struct {
+		ids   []int64
+		style int64
+	}{{pn, neon.ID}, {pb, boho.ID}, {pt, tiny.ID}} {
+		if _, err := db.SetLabels(ctx, l.ids, l.style, "x"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if m, err := db.Splits(ctx); err != nil || len(m) != 0 {
+		t.Errorf("splits before assigning: %v, %v", m, err)
+	}
+	if _, err := db.ActiveSplit(ctx); !errors.Is(err, ErrNotFound) {
+		t.Errorf("ActiveSplit before assigning: %v", err)
+	}
+
+	const seed = uint64(1<<63 + 12345) // does not fit an int64: stored bit for bit
+	counts, err := db.AssignSplits(ctx, seed, 80, 10, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := SplitCounts{Train: 49, Val: 7, Test: 7, PerStyle: map[string][3]int{
+		"Neon": {32, 4, 4}, "Boho": {16, 2, 2}, "Tiny": {1, 1, 1},
+	}}
+	if counts.Train != want.Train || counts.Val != want.Val || counts.Test != want.Test ||
+		!maps.Equal(counts.PerStyle, want.PerStyle) {
+		t.Errorf("counts %+v, want %+v", counts, want)
+	}
+	first, err := db.Splits(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(first) != 63 {
+		t.Errorf("%d products have a split, want the 63 labelled ones", len(first))
+	}
+	for _, id := range unlabeled {
+		if sp, ok := first[id]; ok {
+			t.Errorf("unlabelled product %d got split %q", id, sp)
+		}
+	}
+	as, err := db.ActiveSplit(ctx)
+	if err != nil || as.Seed != seed || as.Train != 80 || as.Val != 10 || as.Test != 10 || as.AssignedAt.IsZero() {
+		t.Errorf("ActiveSplit = %+v, %v", as, err)
+	}
+
+	// Same seed and labels: same splits. The store agrees with the pure algorithm.
+	if _, err := db.AssignSplits(ctx, seed, 80, 10, 10); err != nil {
+		t.Fatal(err)
+	}
+	if again, _ := db.Splits(ctx); !maps.Equal(again, first) {
+		t.Error("re-assigning with the same seed changed the splits")
+	}
+	rows, _ := db.LabeledProducts(ctx)
+	items := make([]dataset.SplitItem, len(rows))
+	for i, r := range rows {
+		items[i] = dataset.SplitItem{Key: r.SKU, Class: r.Style}
+	}
+	for i, sp := range dataset.StratifiedSplit(items, seed, [3]int{80, 10, 10}) {
+		if first[rows[i].ID] != sp || rows[i].Split != sp {
+			t.Fatalf("%s: store %q / listing %q, algorithm %q", rows[i].SKU, first[rows[i].ID], rows[i].Split, sp)
+		}
+	}
+
+	// Another seed: another assignment with the same per-style counts; it replaces the first.
+	other, err := db.AssignSplits(ctx, 7, 80, 10, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !maps.Equal(other.PerStyle, want.PerStyle) {
+		t.Errorf("seed 7 counts %v", other.PerStyle)
+	}
+	second, _ := db.Splits(ctx)
+	if maps.Equal(second, first) {
+		t.Error("seed 7 gave the same splits")
+	}
+	if n := count(t, db, `SELECT count(*) FROM splits`); n != 63 {
+		t.Errorf("%d split rows: the old assignment was not replaced", n)
+	}
+
+	// Bad percentages change nothing.
+	for _, bad := range [][3]int{{80, 10, 5}, {-10, 60, 50}, {0, 0, 0}} {
+		if _, err := db.AssignSplits(ctx, 1, bad[0], bad[1], bad[2]); err == nil {
+			t.Errorf("percentages %v accepted", bad)
+		}
+	}
+	if now, _ := db.Splits(ctx); !maps.Equal(now, second) {
+		t.Error("a refused AssignSplits changed the splits")
+	}
+
+	// Stability: label one more product per style and re-assign with seed 7; each style moves at most two
+	// of its old products (the ones at the boundaries).
+	extra := addProducts(t, db, "X", 3)
+	for i, s := range []int64{neon.ID, boho.ID, tiny.ID} {
+		if err := db.SetLabel(ctx, extra[i], s, "x"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Before re-assigning, new products have no split.
+	rows, _ = db.LabeledProducts(ctx)
+	for _, r := range rows {
+		if slices.Contains(extra, r.ID) && r.Split != "" {
+			t.Errorf("%s has split %q before re-assigning", r.SKU, r.Split)
+		}
+	}
+	if _, err := db.AssignSplits(ctx, 7, 80, 10, 10); err != nil {
+		t.Fatal(err)
+	}
+	third, _ := db.Splits(ctx)
+	moved := 0
+	for id, sp := range second {
+		if third[id] != sp {
+			moved++
+		}
+	}
+	if moved > 6 {
+		t.Errorf("%d of 63 products changed split after adding 3", moved)
+	}
+	if len(third) != 66 {
+		t.Errorf("%d splits after adding 3", len(third))
+	}
+}
+
+func TestLabeledProductsAndExport(t *testing.T) {
+	ctx := context.Background()
+	db := openTest(t)
+	styles := []string{"Neon", "../Boho", "Mid/Century"}
+	for i := uint64(1); i <= 12; i++ {
+		mustAdd(t, db, testRecord(i, 64, fmt.Sprintf("SKU/%02d", i), fmt.Sprintf("Title %d", i), "tops", styles[i%3]))
+	}
+	mustAdd(t, db, testRecord(99, 64, "UNLABELED", "", "", ""))
+
+	rows, err := db.LabeledProducts(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 12 {
+		t.Fatalf("%d labelled products", len(rows))
+	}
+	r := rows[0]
+	if r.SKU != "SKU/01" || r.Title != "Title 1" || r.Category != "tops" || r.PriceCents != 100 || r.Style != "../Boho" ||
+		len(r.ImageHash) != 64 || r.Format != "png" || r.SourcePath != "/src/SKU/01.png" || r.Split != "" || r.StyleID == 0 {
+		t.Errorf("row %+v", r)
+	}
+
+	items, err := db.ExportItems(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "ds")
+	if _, err := dataset.Export(ctx, items, dataset.ExportOptions{Format: dataset.FormatCSV, Out: out}, nil); !errors.Is(err, dataset.ErrMissingSplit) {
+		t.Fatalf("export before splits: %v", err)
+	}
+	if _, err := db.AssignSplits(ctx, 42, 50, 25, 25); err != nil {
+		t.Fatal(err)
+	}
+	items, err = db.ExportItems(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The test records' bytes are not real images: give them a PNG header so the export recognises them
+	// by content, as it would real ones.
+	for i := range items {
+		open := items[i].Open
+		items[i].Hash = "" // the header changes the bytes
+		items[i].Open = func() (io.ReadCloser, error) {
+			rc, err := open()
+			if err != nil {
+				return nil, err
+			}
+			b, err := io.ReadAll(rc)
+			rc.Close()
+			return io.NopCloser(bytes.NewReader(append([]byte("\x89PNG\r\n\x1a\n"), b...))), err
+		}
+	}
+	sum, err := dataset.Export(ctx, items, dataset.ExportOptions{Format: dataset.FormatImageFolder, Out: out}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Written != 12 || len(sum.Classes) != 3 {
+		t.Errorf("summary %+v", sum)
+	}
+	splits, _ := db.Splits(ctx)
+	for _, r := range rows {
+		p := filepath.Join(out, splits[r.ID], sum.ClassOf[r.Style], dataset.SafeName(r.SKU)+".png")
+		got, err := os.ReadFile(p)
+		if err != nil {
+			t.Errorf("%s: %v", r.SKU, err)
+			continue
+		}
+		obj, _ := db.ReadObject(r.ImageHash)
+		if !bytes.Equal(got[8:], obj) {
+			t.Errorf("%s: exported bytes differ from the object", r.SKU)
+		}
+	}
+	if _, err := db.OpenObject("nothex"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("OpenObject(bad hash): %v", err)
+	}
+	if _, err := db.OpenObject(fmt.Sprintf("%064x", 0)); !errors.Is(err, ErrNotFound) {
+		t.Errorf("OpenObject(missing): %v", err)
+	}
+}
