@@ -1,0 +1,75 @@
+package style
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+)
+
+// The measurement protocol of the issue: demo.Catalog(400, 1) rendered at 64 px, a stratified 80/20
+// split by style (seed 1), train on the 80%, measure on the 20%.
+func demoSplit(tb testing.TB) (train, heldOut []Example) {
+	tb.Helper()
+	return stratifiedSplit(demoExamples(tb, 400, 1), 0.8, 1)
+}
+
+// BenchmarkTrainDemo trains DefaultConfig on the demo protocol and reports held-out accuracy and
+// training seconds. Run it once:
+//
+//	go test ./engine/style -run '^$' -bench TrainDemo -benchtime 1x
+func BenchmarkTrainDemo(b *testing.B) {
+	train, heldOut := demoSplit(b)
+	cfg := DefaultConfig()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		start := time.Now()
+		m, err := Train(context.Background(), cfg, demoStyles(), train, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		secs := time.Since(start).Seconds()
+		b.StopTimer()
+		acc := Accuracy(m, heldOut)
+		b.ReportMetric(acc, "heldout_acc")
+		b.ReportMetric(secs, "train_s")
+		b.Logf("held-out accuracy %.4f (%d images), training %.1f s, config %+v", acc, len(heldOut), secs, cfg)
+		b.StartTimer()
+	}
+}
+
+// BenchmarkSimulateLabeling runs DefaultSimConfig on the demo protocol (pool = the 80%, held out =
+// the 20%) and reports the labels each strategy needed to reach 90% held-out accuracy:
+//
+//	go test ./engine/style -run '^$' -bench SimulateLabeling -benchtime 1x
+func BenchmarkSimulateLabeling(b *testing.B) {
+	pool, heldOut := demoSplit(b)
+	cfg := DefaultSimConfig()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		start := time.Now()
+		res, err := SimulateLabeling(context.Background(), cfg, pool, heldOut, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		secs := time.Since(start).Seconds()
+		b.StopTimer()
+		b.ReportMetric(float64(res.LabelsTo90[StrategyUncertainty]), "labels90_uncert")
+		b.ReportMetric(float64(res.LabelsTo90[StrategyRandom]), "labels90_random")
+		b.ReportMetric(res.labelRatio(), "label_ratio")
+		b.ReportMetric(secs, "sim_s")
+		b.Logf("uncertainty: %s", curve(res.Uncertainty))
+		b.Logf("random:      %s", curve(res.Random))
+		b.Logf("labels to 90%%: %v (ratio %.2f), %.0f s", res.LabelsTo90, res.labelRatio(), secs)
+		b.StartTimer()
+	}
+}
+
+func curve(ps []SimPoint) string {
+	var parts []string
+	for _, p := range ps {
+		parts = append(parts, fmt.Sprintf("%d:%.3f", p.Labels, p.Accuracy))
+	}
+	return strings.Join(parts, " ")
+}

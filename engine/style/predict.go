@@ -1,0 +1,91 @@
+package style
+
+import (
+	"image"
+	"math"
+
+	"stylestudio/engine/nn"
+)
+
+// input turns an image into the network's input: composited on white, padded square, resized.
+func (m *Model) input(img image.Image) []float32 {
+	x := make([]float32, 3*m.cfg.Size*m.cfg.Size)
+	toCHW(x, squareOnWhite(img, m.cfg.Size))
+	return x
+}
+
+// Predict returns the probabilities of img belonging to each of m.Styles(); they sum to 1. A nil or
+// empty image is treated as a blank white picture.
+func (m *Model) Predict(img image.Image) []float64 {
+	return m.PredictBatch([]image.Image{img})[0]
+}
+
+// PredictBatch is Predict for many images, spread over the available cores.
+func (m *Model) PredictBatch(imgs []image.Image) [][]float64 {
+	out := make([][]float64, len(imgs))
+	k := len(m.styles)
+	parallel(len(imgs), func(i int, s *scratch) {
+		feat := make([]float32, m.net.featureLen())
+		logits := make([]float32, k)
+		m.net.logits(s, logits, feat, m.input(imgs[i]))
+		out[i] = make([]float64, k)
+		nn.Softmax(out[i], logits)
+	})
+	return out
+}
+
+// Features returns the penultimate-layer vector of every image, each FeatureLen() long: the channel
+// means followed by the channel maxima of the last conv block's output (after its ReLU), which is
+// what the linear head reads. Images of the same style lie close together.
+func (m *Model) Features(imgs []image.Image) [][]float32 {
+	out := make([][]float32, len(imgs))
+	parallel(len(imgs), func(i int, s *scratch) {
+		out[i] = make([]float32, m.net.featureLen())
+		m.net.features(s, out[i], m.input(imgs[i]))
+	})
+	return out
+}
+
+// predictAll returns probabilities and features of every image in one pass.
+func (m *Model) predictAll(imgs []image.Image) (probs [][]float64, feats [][]float32) {
+	probs = make([][]float64, len(imgs))
+	feats = make([][]float32, len(imgs))
+	k := len(m.styles)
+	parallel(len(imgs), func(i int, s *scratch) {
+		feats[i] = make([]float32, m.net.featureLen())
+		logits := make([]float32, k)
+		m.net.logits(s, logits, feats[i], m.input(imgs[i]))
+		probs[i] = make([]float64, k)
+		nn.Softmax(probs[i], logits)
+	})
+	return probs, feats
+}
+
+// Accuracy is the share of examples whose most probable style is their labeled one (NaN for none).
+func Accuracy(m *Model, examples []Example) float64 {
+	if len(examples) == 0 {
+		return math.NaN()
+	}
+	imgs := make([]image.Image, len(examples))
+	for i, e := range examples {
+		imgs[i] = e.Image
+	}
+	probs := m.PredictBatch(imgs)
+	correct := 0
+	for i, p := range probs {
+		if argmax64(p) == examples[i].Style {
+			correct++
+		}
+	}
+	return float64(correct) / float64(len(examples))
+}
+
+func argmax64(v []float64) int {
+	best := 0
+	for i, x := range v {
+		if x > v[best] {
+			best = i
+		}
+	}
+	return best
+}

@@ -1,0 +1,231 @@
+package style
+
+import (
+	"context"
+	"fmt"
+	"image"
+	"math"
+	"math/rand/v2"
+)
+
+// Strategy names used in SimPoint and SimResult.LabelsTo90.
+const (
+	StrategyUncertainty = "uncertainty"
+	StrategyRandom      = "random"
+)
+
+// SimConfig sets up an active-learning simulation.
+type SimConfig struct {
+	Train        Config  // network and optimiser; Epochs is ignored (see StepsPerRound)
+	SeedPerStyle int     // labels per style in the starting set (default 2)
+	Batch        int     // labels added per round (default 12)
+	MaxLabels    int     // stop a strategy at this many labels (default: the whole pool)
+	Rounds       int     // optional cap on rounds per strategy, 0 for none
+	Diversity    float64 // diversity weight passed to Queue (0 to 1)
+	// StepsPerRound is the number of optimiser steps after each batch of new labels (default 60).
+	// Rounds warm-start from the previous round's weights, so the total training a strategy gets
+	// is the same for both strategies at every label count.
+	StepsPerRound int
+	Target        float64 // held-out accuracy that LabelsTo90 looks for (default 0.9)
+	StopAtTarget  bool    // stop a strategy as soon as it reaches Target
+	// Repeats is the number of independent replays (each with its own starting set, random order
+	// and initial weights) whose held-out accuracies are averaged into every point (default 1). A
+	// single replay's "labels to 90%" moves by a round or two with the seed; averaging steadies it.
+	Repeats int
+	Seed    uint64 // seeds the starting sets, the random orders, the weights and queue tie-breaks
+}
+
+// DefaultSimConfig is the setting measured in BenchmarkSimulateLabeling.
+func DefaultSimConfig() SimConfig {
+	tc := DefaultConfig()
+	tc.Width = 8
+	return SimConfig{Train: tc, SeedPerStyle: 2, Batch: 12, Diversity: 0.5, StepsPerRound: 60,
+		Target: 0.9, StopAtTarget: true, Seed: 1}
+}
+
+func (c SimConfig) withDefaults() SimConfig {
+	c.Train = c.Train.withDefaults()
+	if c.SeedPerStyle <= 0 {
+		c.SeedPerStyle = 2
+	}
+	if c.Batch <= 0 {
+		c.Batch = 12
+	}
+	if c.StepsPerRound <= 0 {
+		c.StepsPerRound = 60
+	}
+	if c.Target <= 0 {
+		c.Target = 0.9
+	}
+	if c.Repeats <= 0 {
+		c.Repeats = 1
+	}
+	return c
+}
+
+// SimPoint is the held-out accuracy of one strategy after training on Labels labels (averaged over
+// SimConfig.Repeats replays).
+type SimPoint struct {
+	Strategy string
+	Labels   int
+	Accuracy float64
+}
+
+// SimResult holds both learning curves and, per strategy, the first label count whose held-out
+// accuracy reached SimConfig.Target (-1 if it never did).
+type SimResult struct {
+	Uncertainty, Random []SimPoint
+	LabelsTo90          map[string]int
+}
+
+// SimulateLabeling replays labeling pool with the ground truth as the labeler, for two strategies.
+// Both start from the same SeedPerStyle random labels per style and the same initial weights. Each
+// round trains StepsPerRound steps on the labels so far (warm-starting from the previous round),
+// measures accuracy on heldOut, reports the point, and adds Batch labels: StrategyUncertainty in
+// Queue order under the current model (margin uncertainty mixed with feature diversity),
+// StrategyRandom in a fixed random order. Example.Style values index the styles (0..max); every
+// style must have SeedPerStyle examples in pool. It checks ctx between training batches and
+// returns ctx.Err() with the points so far when cancelled.
+func SimulateLabeling(ctx context.Context, cfg SimConfig, pool []Example, heldOut []Example, report func(SimPoint)) (SimResult, error) {
+	cfg = cfg.withDefaults()
+	if err := cfg.Train.validate(); err != nil {
+		return SimResult{}, err
+	}
+	if len(heldOut) == 0 {
+		return SimResult{}, fmt.Errorf("style: simulation needs held-out examples to measure accuracy")
+	}
+	numStyles := 0
+	for _, e := range append(append([]Example(nil), pool...), heldOut...) {
+		numStyles = max(numStyles, e.Style+1)
+	}
+	styles := make([]string, numStyles)
+	for i := range styles {
+		styles[i] = fmt.Sprintf("style%d", i)
+	}
+	if err := checkData(styles, pool, cfg.SeedPerStyle); err != nil {
+		return SimResult{}, fmt.Errorf("style: simulation pool: %w", err)
+	}
+	if err := checkData(styles, heldOut, 0); err != nil {
+		return SimResult{}, fmt.Errorf("style: simulation held-out set: %w", err)
+	}
+
+	maxLabels := cfg.MaxLabels
+	if maxLabels <= 0 || maxLabels > len(pool) {
+		maxLabels = len(pool)
+	}
+
+	// One independent replay per repeat: its own starting set, random order and initial weights,
+	// shared by both strategies.
+	type replay struct {
+		start, randomOrder []int
+		initSeed           uint64
+	}
+	rng := rand.New(rand.NewPCG(cfg.Seed, 0x51a))
+	replays := make([]replay, cfg.Repeats)
+	for r := range replays {
+		perm := rng.Perm(len(pool))
+		taken := make([]int, numStyles)
+		var start []int
+		for _, i := range perm {
+			if s := pool[i].Style; taken[s] < cfg.SeedPerStyle {
+				taken[s]++
+				start = append(start, i)
+			}
+		}
+		replays[r] = replay{start: start, randomOrder: rng.Perm(len(pool)), initSeed: rng.Uint64()}
+	}
+
+	// run is the state of one replay of one strategy.
+	type run struct {
+		rng        *rand.Rand
+		net        *net
+		labeled    []bool
+		order      []int // labeled pool indices, in labeling order
+		nextRandom int
+	}
+	res := SimResult{LabelsTo90: map[string]int{StrategyUncertainty: -1, StrategyRandom: -1}}
+	for _, strategy := range []string{StrategyUncertainty, StrategyRandom} {
+		runs := make([]*run, len(replays))
+		for r, rp := range replays {
+			rr := &run{rng: rand.New(rand.NewPCG(rp.initSeed, 0x7)), labeled: make([]bool, len(pool))}
+			rr.net = newNet(cfg.Train.Size, cfg.Train.Width, numStyles, rr.rng)
+			for _, i := range rp.start {
+				rr.labeled[i] = true
+				rr.order = append(rr.order, i)
+			}
+			runs[r] = rr
+		}
+		for round := 0; ; round++ {
+			// Train every replay on its labels and average their held-out accuracy.
+			var accSum float64
+			models := make([]*Model, len(runs))
+			for r, rr := range runs {
+				train := make([]Example, len(rr.order))
+				for k, i := range rr.order {
+					train[k] = pool[i]
+				}
+				if err := fit(ctx, cfg.Train, rr.net, train, cfg.StepsPerRound, rr.rng, nil); err != nil {
+					return res, err
+				}
+				models[r] = &Model{cfg: cfg.Train, styles: styles, net: rr.net}
+				accSum += Accuracy(models[r], heldOut)
+			}
+			labels := len(runs[0].order)
+			p := SimPoint{Strategy: strategy, Labels: labels, Accuracy: accSum / float64(len(runs))}
+			if strategy == StrategyUncertainty {
+				res.Uncertainty = append(res.Uncertainty, p)
+			} else {
+				res.Random = append(res.Random, p)
+			}
+			if report != nil {
+				report(p)
+			}
+			if p.Accuracy >= cfg.Target && res.LabelsTo90[strategy] < 0 {
+				res.LabelsTo90[strategy] = p.Labels
+			}
+			if labels >= maxLabels || (cfg.StopAtTarget && res.LabelsTo90[strategy] >= 0) ||
+				(cfg.Rounds > 0 && round+1 >= cfg.Rounds) {
+				break
+			}
+			if err := ctx.Err(); err != nil {
+				return res, err
+			}
+			k := min(cfg.Batch, maxLabels-labels)
+			for r, rr := range runs {
+				if strategy == StrategyUncertainty {
+					var idx []int
+					var imgs []image.Image
+					for i, e := range pool {
+						if !rr.labeled[i] {
+							idx = append(idx, i)
+							imgs = append(imgs, e.Image)
+						}
+					}
+					for _, q := range Queue(models[r], imgs, k, cfg.Diversity, rr.rng) {
+						rr.labeled[idx[q.Index]] = true
+						rr.order = append(rr.order, idx[q.Index])
+					}
+					continue
+				}
+				order := replays[r].randomOrder
+				for added := 0; added < k && rr.nextRandom < len(order); rr.nextRandom++ {
+					if i := order[rr.nextRandom]; !rr.labeled[i] {
+						rr.labeled[i] = true
+						rr.order = append(rr.order, i)
+						added++
+					}
+				}
+			}
+		}
+	}
+	return res, nil
+}
+
+// labelRatio is LabelsTo90 of uncertainty over that of random (NaN when either never got there).
+func (r SimResult) labelRatio() float64 {
+	u, rd := r.LabelsTo90[StrategyUncertainty], r.LabelsTo90[StrategyRandom]
+	if u < 0 || rd <= 0 {
+		return math.NaN()
+	}
+	return float64(u) / float64(rd)
+}

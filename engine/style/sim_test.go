@@ -1,0 +1,112 @@
+package style
+
+import (
+	"context"
+	"errors"
+	"math"
+	"reflect"
+	"testing"
+)
+
+// tinySim is a seconds-long simulation setting for tests.
+func tinySim() SimConfig {
+	return SimConfig{
+		Train:        tinyConfig(),
+		SeedPerStyle: 2, Batch: 6, Rounds: 3, Diversity: 0.5,
+		StepsPerRound: 12, Target: 0.5, Seed: 3, Repeats: 2,
+	}
+}
+
+func TestSimulateLabelingSmall(t *testing.T) {
+	pool := demoExamples(t, 96, 11)
+	heldOut := demoExamples(t, 48, 12)
+	var reported []SimPoint
+	res, err := SimulateLabeling(context.Background(), tinySim(), pool, heldOut, func(p SimPoint) { reported = append(reported, p) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, curve := range map[string][]SimPoint{StrategyUncertainty: res.Uncertainty, StrategyRandom: res.Random} {
+		if len(curve) != 3 {
+			t.Fatalf("%s: %d points, want 3 rounds", name, len(curve))
+		}
+		want := -1
+		for i, p := range curve {
+			if p.Strategy != name || p.Labels != 12+6*i || p.Accuracy < 0 || p.Accuracy > 1 {
+				t.Errorf("%s point %d = %+v, want %d labels", name, i, p, 12+6*i)
+			}
+			if want < 0 && p.Accuracy >= 0.5 {
+				want = p.Labels
+			}
+		}
+		if res.LabelsTo90[name] != want {
+			t.Errorf("%s: LabelsTo90 = %d, curve says %d", name, res.LabelsTo90[name], want)
+		}
+	}
+	// Both strategies start from the same labels and weights, so their first point is the same, and
+	// with two replays an accuracy is a mean of two counts over 48 images.
+	if a := res.Random[1].Accuracy * 96; math.Abs(a-math.Round(a)) > 1e-9 {
+		t.Errorf("accuracy %v is not an average of two replays over 48 images", res.Random[1].Accuracy)
+	}
+	if res.Uncertainty[0].Accuracy != res.Random[0].Accuracy {
+		t.Errorf("first points differ: %+v vs %+v", res.Uncertainty[0], res.Random[0])
+	}
+	if len(reported) != 6 {
+		t.Errorf("reported %d points, want 6", len(reported))
+	}
+
+	again, err := SimulateLabeling(context.Background(), tinySim(), pool, heldOut, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(res, again) {
+		t.Errorf("same seed, different results:\n%+v\n%+v", res, again)
+	}
+}
+
+func TestSimulateLabelingErrors(t *testing.T) {
+	pool := demoExamples(t, 24, 11)
+	heldOut := demoExamples(t, 12, 12)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := SimulateLabeling(ctx, tinySim(), pool, heldOut, nil); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled: err = %v", err)
+	}
+	if _, err := SimulateLabeling(context.Background(), tinySim(), pool, nil, nil); err == nil {
+		t.Error("no held-out set: no error")
+	}
+	cfg := tinySim()
+	cfg.SeedPerStyle = 5 // the pool has 4 per style
+	if _, err := SimulateLabeling(context.Background(), cfg, pool, heldOut, nil); !errors.Is(err, ErrNotEnoughLabels) {
+		t.Errorf("pool too small for the starting set: err = %v", err)
+	}
+}
+
+func TestSimulateLabelingStopsAtTarget(t *testing.T) {
+	pool := demoExamples(t, 48, 11)
+	heldOut := demoExamples(t, 24, 12)
+	cfg := tinySim()
+	cfg.Repeats = 1
+	cfg.Target = 1e-9 // any model reaches it
+	cfg.StopAtTarget = true
+	cfg.Rounds = 0
+	res, err := SimulateLabeling(context.Background(), cfg, pool, heldOut, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Uncertainty) != 1 || len(res.Random) != 1 ||
+		res.LabelsTo90[StrategyUncertainty] != 12 || res.LabelsTo90[StrategyRandom] != 12 {
+		t.Errorf("result = %+v, want both strategies stopped after the starting 12 labels", res)
+	}
+
+	// Without a stop, a strategy runs until the pool is labeled (MaxLabels caps it earlier).
+	cfg.StopAtTarget = false
+	cfg.MaxLabels = 20
+	res, err = SimulateLabeling(context.Background(), cfg, pool, heldOut, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := res.Random[len(res.Random)-1]
+	if last.Labels != 20 || len(res.Random) != 3 { // 12, 18, 20
+		t.Errorf("random curve %+v, want it to end at MaxLabels 20 after 3 rounds", res.Random)
+	}
+}
