@@ -41,6 +41,7 @@ func runGUI(ctx context.Context, env *cliEnv, args []string) error {
 	w.SetContent(shell.Object())
 	w.SetMainMenu(shell.MainMenu())
 	w.SetOnDropped(shell.Dropped)
+	shell.InstallKeys(w.Canvas())
 	w.Resize(fyne.NewSize(1280, 800))
 
 	if *readyFile != "" {

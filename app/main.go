@@ -32,6 +32,14 @@ func commands() map[string]command {
 		"import":     {"import image files, folders or a CSV manifest", runImport},
 		"catalog":    {"print catalog counts (products, images, labels per style)", runCatalog},
 		"screenshot": {"render a screen to a PNG with the software renderer (no display needed)", runScreenshot},
+		"styles":     {"list and edit the styles (label classes): add, rename, merge, remove, recolor, key, reorder", runStyles},
+		"label":      {"label products from a CSV of sku,style (one undoable step)", runLabel},
+		"export":     {"assign train/val/test splits and export the labeled products as a dataset", runExport},
+		"classify":   {"train the style classifier and print its held-out accuracy", runClassify},
+		"suggest":    {"list the next products to label, most useful first, with suggested styles", runSuggest},
+		"bench":      {"benchmarks that print JSON: label-assist (active learning vs random)", runBench},
+		"simulate":   {"simulate shoppers browsing the storefront feed and compare policies' click-through rates", runSimulate},
+		"rank":       {"train or evaluate the feed's ranking model: rank train|eval", runRank},
 		"gui":        {"open the desktop app (the default with no subcommand)", runGUI},
 	}
 }

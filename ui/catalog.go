@@ -24,7 +24,7 @@ const (
 // CatalogScreen browses the catalog: a virtualised thumbnail grid with search and filters, and a detail pane.
 type CatalogScreen struct {
 	deps   Deps
-	thumbs *thumbLoader
+	thumbs *thumbLoader // shared with the other screens (Deps.thumbs)
 
 	search    *widget.Entry
 	category  *widget.Select
@@ -47,10 +47,7 @@ type CatalogScreen struct {
 
 // NewCatalogScreen builds the screen; Start loads it.
 func NewCatalogScreen(deps Deps) *CatalogScreen {
-	s := &CatalogScreen{deps: deps, styleByName: map[string]store.Style{}}
-	s.thumbs = newThumbLoader(deps.DB, thumbCache, func(hash string) {
-		fyne.Do(func() { s.thumbArrived(hash) })
-	})
+	s := &CatalogScreen{deps: deps, thumbs: deps.thumbs, styleByName: map[string]store.Style{}}
 
 	s.search = widget.NewEntry()
 	s.search.SetPlaceHolder("Search SKU or title")
@@ -97,14 +94,8 @@ func NewCatalogScreen(deps Deps) *CatalogScreen {
 	return s
 }
 
-// Start begins background work: thumbnail loaders (not when headless, where thumbnails are preloaded
-// synchronously) and the first query.
-func (s *CatalogScreen) Start() {
-	if !s.deps.Headless {
-		s.thumbs.start(s.deps.Ctx, 2)
-	}
-	s.Reload()
-}
+// Start runs the first query.
+func (s *CatalogScreen) Start() { s.Reload() }
 
 // Object is the screen's widget tree.
 func (s *CatalogScreen) Object() fyne.CanvasObject { return s.root }
@@ -124,7 +115,7 @@ func (s *CatalogScreen) reloadSoon() {
 	if s.debounce != nil {
 		s.debounce.Stop()
 	}
-	s.debounce = time.AfterFunc(150*time.Millisecond, func() { fyne.Do(s.Reload) })
+	s.debounce = time.AfterFunc(150*time.Millisecond, func() { s.deps.do(s.Reload) })
 }
 
 // filter reads the filter widgets. UI goroutine only.
@@ -156,7 +147,7 @@ func (s *CatalogScreen) Reload() {
 		if ctx.Err() != nil {
 			return
 		}
-		fyne.Do(func() {
+		s.deps.do(func() {
 			if gen == s.queryGen {
 				s.apply(q)
 			}

@@ -73,8 +73,10 @@ func BenchmarkOpenLargeCatalog(b *testing.B) {
 		if n := <-loaded; n != products {
 			b.Fatalf("grid shows %d products", n)
 		}
-		sh.Catalog().preloadFirst(runCtx, 30)
-		w.Canvas().Capture()
+		locked(sh, func() {
+			sh.Catalog().preloadFirst(runCtx, 30)
+			w.Canvas().Capture()
+		})
 		b.ReportMetric(float64(time.Since(start).Milliseconds()), "ms-to-first-paint")
 		cancel()
 		db.Close()

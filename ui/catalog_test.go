@@ -73,7 +73,7 @@ func TestCatalogFiltersNarrowTheGrid(t *testing.T) {
 		t.Fatalf("count label %q, want 24 products", got)
 	}
 
-	c.unlabeled.SetChecked(true)
+	locked(h.shell, func() { c.unlabeled.SetChecked(true) })
 	if n := h.wait(t); n != st.Unlabeled {
 		t.Fatalf("unlabeled filter shows %d, want %d", n, st.Unlabeled)
 	}
@@ -82,21 +82,21 @@ func TestCatalogFiltersNarrowTheGrid(t *testing.T) {
 			t.Fatalf("unlabeled filter shows labeled product %s (%s)", r.SKU, r.Style)
 		}
 	}
-	c.unlabeled.SetChecked(false)
+	locked(h.shell, func() { c.unlabeled.SetChecked(false) })
 	h.wait(t)
 
 	// Style filter: only products with that label.
 	first := st.Styles[0]
-	c.style.SetSelected(first.Name)
+	locked(h.shell, func() { c.style.SetSelected(first.Name) })
 	if n := h.wait(t); n != first.Labeled {
 		t.Fatalf("style %s shows %d, want %d", first.Name, n, first.Labeled)
 	}
-	c.style.SetSelected(allStyles)
+	locked(h.shell, func() { c.style.SetSelected(allStyles) })
 	h.wait(t)
 
 	// Search by an exact SKU finds that product alone.
 	sku := c.rows[5].SKU
-	test.Type(c.search, sku)
+	locked(h.shell, func() { test.Type(c.search, sku) })
 	if n := h.wait(t); n != 1 || c.rows[0].SKU != sku {
 		t.Fatalf("search %q shows %d rows", sku, n)
 	}
@@ -110,14 +110,14 @@ func TestDetailPaneLabelsTheSelectedProduct(t *testing.T) {
 	ctx := context.Background()
 	h := newCatalogHarness(t, db)
 	c := h.shell.Catalog()
-	c.unlabeled.SetChecked(true)
+	locked(h.shell, func() { c.unlabeled.SetChecked(true) })
 	if n := h.wait(t); n == 0 {
 		t.Fatal("demo catalog should have unlabeled products")
 	}
 	target := c.rows[0]
 	shown := make(chan struct{}, 4)
 	c.detail.onImage = func() { shown <- struct{}{} }
-	c.grid.Select(0)
+	locked(h.shell, func() { c.grid.Select(0) })
 	select {
 	case <-shown:
 	case <-time.After(10 * time.Second):
@@ -127,7 +127,7 @@ func TestDetailPaneLabelsTheSelectedProduct(t *testing.T) {
 		t.Fatalf("detail shows %q, want %q", c.detail.title.Text, target.Title)
 	}
 	style := c.styles[1].Name
-	c.detail.label.SetSelected(style) // the user picks a style: it is saved and the grid re-queries
+	locked(h.shell, func() { c.detail.label.SetSelected(style) }) // the user picks a style: saved, grid re-queries
 	h.wait(t)
 	p, err := db.Product(ctx, target.ID)
 	if err != nil {

@@ -1,6 +1,6 @@
 // Package ui holds Style Studio's Fyne screens and the app shell that navigates between them.
 // Screens get what they need through Deps; they share nothing through globals. Every goroutine a screen
-// starts takes Deps.Ctx, which is cancelled when the window closes, and touches widgets only via fyne.Do.
+// starts takes Deps.Ctx, which is cancelled when the window closes, and touches widgets only via Deps.do (fyne.Do).
 package ui
 
 import (
@@ -9,6 +9,7 @@ import (
 	"image/color"
 	"strconv"
 	"strings"
+	"sync"
 
 	"fyne.io/fyne/v2"
 
@@ -24,6 +25,22 @@ type Deps struct {
 	// Headless is set for software-rendered screenshots: Fyne's test driver runs fyne.Do on the calling
 	// goroutine, so screens avoid free-running background loaders and load what they paint synchronously.
 	Headless bool
+
+	thumbs *thumbLoader // shared thumbnail cache; NewShell makes it
+	serial *sync.Mutex  // headless only: serialises UI work (see do)
+}
+
+// do runs f on the UI: fyne.Do in a real window. Headless, Fyne's test driver runs fyne.Do on the
+// calling goroutine, so background loaders would touch widgets concurrently; there f runs under a lock
+// that the headless driver code (RenderScreen, tests) also holds while it works on widgets.
+func (d Deps) do(f func()) {
+	if d.serial == nil {
+		fyne.Do(f)
+		return
+	}
+	d.serial.Lock()
+	defer d.serial.Unlock()
+	f()
 }
 
 // parseHexColor turns "#rrggbb" into a colour; anything else gives a neutral grey.
@@ -54,4 +71,9 @@ func textOn(bg color.Color) color.Color {
 		return color.NRGBA{A: 0xff}
 	}
 	return color.White
+}
+
+// suggestionText is how a suggestion reads in the UI: "neon 93%".
+func suggestionText(s suggestion) string {
+	return fmt.Sprintf("%s %.0f%%", s.style, 100*s.confidence)
 }

@@ -102,7 +102,7 @@ func (d *detailPane) show(id int64) {
 		if ctx.Err() != nil {
 			return
 		}
-		fyne.Do(func() {
+		d.deps.do(func() {
 			if gen != d.loadGen {
 				return
 			}
@@ -116,7 +116,7 @@ func (d *detailPane) show(id int64) {
 		if ctx.Err() != nil {
 			return
 		}
-		fyne.Do(func() {
+		d.deps.do(func() {
 			if gen != d.loadGen {
 				return
 			}
@@ -202,7 +202,7 @@ func (d *detailPane) labelChosen(name string) {
 	id, db, ctx := d.product.ID, d.deps.DB, d.deps.Ctx
 	go func() {
 		err := db.SetLabel(ctx, id, styleID, "user")
-		fyne.Do(func() {
+		d.deps.do(func() {
 			if err != nil {
 				dialog.ShowError(fmt.Errorf("label product: %w", err), d.deps.Window)
 				return

@@ -16,6 +16,7 @@ import (
 // (import, demo seeding) with a progress bar, a count, an ETA and a Cancel button.
 type JobPanel struct {
 	ctx    context.Context
+	do     func(func()) // runs UI work (Deps.do)
 	bar    *widget.ProgressBar
 	text   *widget.Label
 	cancel *widget.Button
@@ -27,9 +28,9 @@ type JobPanel struct {
 	started time.Time
 }
 
-// NewJobPanel makes an idle (hidden) panel; jobs it runs stop when ctx is cancelled.
-func NewJobPanel(ctx context.Context) *JobPanel {
-	p := &JobPanel{ctx: ctx, bar: widget.NewProgressBar(), text: widget.NewLabel("")}
+// newJobPanel makes an idle (hidden) panel; jobs it runs stop when ctx is cancelled; do runs UI work.
+func newJobPanel(ctx context.Context, do func(func())) *JobPanel {
+	p := &JobPanel{ctx: ctx, do: do, bar: widget.NewProgressBar(), text: widget.NewLabel("")}
 	p.cancel = widget.NewButton("Cancel", func() {
 		if p.stop != nil {
 			p.stop()
@@ -63,10 +64,10 @@ func (p *JobPanel) Run(title string, job ImportFunc, done func(ingest.Summary, e
 	p.box.Show()
 	go func() {
 		sum, err := job(ctx, func(pr ingest.Progress) {
-			fyne.Do(func() { p.show(title, pr) })
+			p.do(func() { p.show(title, pr) })
 		})
 		stop()
-		fyne.Do(func() {
+		p.do(func() {
 			p.running, p.stop = false, nil
 			p.box.Hide()
 			if done != nil {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"image"
 	"image/color"
+	"slices"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -13,18 +14,19 @@ import (
 	"fyne.io/fyne/v2/theme"
 
 	"stylestudio/store"
+	"stylestudio/ui/tasks"
 )
 
 // Screens that RenderScreen can draw.
-func ScreenNames() []string { return []string{"catalog"} }
+func ScreenNames() []string { return []string{"catalog", "label", "feed"} }
 
 // RenderScreen draws a screen with Fyne's software renderer (no display needed) once its data has loaded:
 // the catalog with its first thumbnails and the first product open in the detail pane.
 func RenderScreen(ctx context.Context, db *store.DB, screen string, size fyne.Size, dark bool) (image.Image, error) {
-	if screen != "catalog" {
+	if !slices.Contains(ScreenNames(), screen) {
 		return nil, fmt.Errorf("unknown screen %q (available: %v)", screen, ScreenNames())
 	}
-	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Minute)
 	defer cancel()
 	a := test.NewApp()
 	defer a.Quit()
@@ -54,23 +56,83 @@ func RenderScreen(ctx context.Context, db *store.DB, screen string, size fyne.Si
 		default:
 		}
 	}
+	trained := make(chan struct{}, 1)
+	sh.Label().OnTrained(func(tasks.ClassifierInfo, error) {
+		select {
+		case trained <- struct{}{}:
+		default:
+		}
+	})
+	feedReady := make(chan struct{}, 1)
+	sh.Feed().onStep = func() {
+		select {
+		case feedReady <- struct{}{}:
+		default:
+		}
+	}
 	sh.Start()
+	if screen == "feed" {
+		locked(sh, func() { sh.ShowScreen("feed") })
+		// A few rounds so the chart has lines; each round signals when it is shown.
+		for i := 0; i < 4; i++ {
+			select {
+			case <-feedReady:
+			case <-ctx.Done():
+				return nil, errors.New("the feed did not simulate in time")
+			}
+			if i < 3 {
+				locked(sh, func() { sh.Feed().shown = len(sh.Feed().sessions); sh.Feed().Step() })
+			}
+		}
+		var img image.Image
+		locked(sh, func() {
+			f := sh.Feed()
+			f.deps.thumbs.preload(ctx, f.currentHashes())
+			f.setCards(f.current)
+			img = w.Canvas().Capture()
+		})
+		return img, nil
+	}
+	if screen == "label" {
+		locked(sh, func() { sh.ShowScreen("label") })
+		// The label screen shows suggestions: wait for the classifier (loaded or trained).
+		select {
+		case <-trained:
+		case <-ctx.Done():
+			return nil, errors.New("the style classifier did not finish training within 3 minutes")
+		}
+		var img image.Image
+		locked(sh, func() {
+			sh.Label().preloadVisible(ctx, 40)
+			img = w.Canvas().Capture()
+		})
+		return img, nil
+	}
 	var n int
 	select {
 	case n = <-loaded:
 	case <-ctx.Done():
-		return nil, errors.New("the catalog did not load within 60 s")
+		return nil, errors.New("the catalog did not load in time")
 	}
-	sh.Catalog().preloadFirst(ctx, 60)
+	locked(sh, func() { sh.Catalog().preloadFirst(ctx, 60) })
 	if n > 0 {
-		sh.Catalog().selectFirst()
+		locked(sh, sh.Catalog().selectFirst)
 		select {
 		case <-imageShown:
 		case <-ctx.Done():
-			return nil, errors.New("the product image did not load within 60 s")
+			return nil, errors.New("the product image did not load in time")
 		}
 	}
-	return w.Canvas().Capture(), nil
+	var img image.Image
+	locked(sh, func() { img = w.Canvas().Capture() })
+	return img, nil
+}
+
+// locked runs widget work while the shell's background loaders are held off.
+func locked(sh *Shell, f func()) {
+	sh.Lock()
+	defer sh.Unlock()
+	f()
 }
 
 // fixedVariant pins the default theme to light or dark regardless of the system setting.

@@ -1,9 +1,13 @@
 package ui
 
 import (
+	"strings"
+	"sync"
+
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -22,28 +26,64 @@ type screenEntry struct {
 	title  string
 	icon   fyne.Resource
 	object fyne.CanvasObject
+	keys   keyHandler // nil when the screen takes no keyboard shortcuts
+	shown  func()     // re-reads what other screens may have changed
+}
+
+// keyHandler is a screen that reacts to keys typed anywhere in the window while it is shown.
+type keyHandler interface {
+	TypedKey(*fyne.KeyEvent) bool
+	TypedRune(rune) bool
+	Undo()
+	Redo()
+	SelectAll()
 }
 
 // Shell is the app frame: a navigation sidebar, the current screen, and the job panel at the bottom.
 type Shell struct {
 	deps    Deps
 	catalog *CatalogScreen
+	label   *LabelScreen
+	feed    *FeedScreen
 	imports *importer
 	screens []screenEntry
+	active  int
+	started bool
+	nav     *widget.List
 	content *fyne.Container
 	root    fyne.CanvasObject
 }
 
-// NewShell builds every screen. deps.Jobs is created if nil.
+// NewShell builds every screen. deps.Jobs is created if nil. Headless, the caller must hold
+// Lock/Unlock around its own widget work once Start has been called.
 func NewShell(deps Deps) *Shell {
+	if deps.Headless && deps.serial == nil {
+		deps.serial = &sync.Mutex{}
+	}
 	if deps.Jobs == nil {
-		deps.Jobs = NewJobPanel(deps.Ctx)
+		deps.Jobs = newJobPanel(deps.Ctx, deps.do)
 	}
 	s := &Shell{deps: deps}
+	deps.thumbs = newThumbLoader(deps.DB, thumbCache, func(hash string) {
+		s.deps.do(func() {
+			s.catalog.thumbArrived(hash)
+			s.label.thumbArrived(hash)
+			s.feed.thumbArrived(hash)
+		})
+	})
+	s.deps = deps
 	s.catalog = NewCatalogScreen(deps)
-	s.imports = &importer{deps: deps, changed: s.catalog.Reload}
+	s.label = NewLabelScreen(deps)
+	s.feed = NewFeedScreen(deps)
+	s.imports = &importer{deps: deps, changed: func() {
+		s.catalog.Reload()
+		s.label.Reload()
+		s.feed.Reload()
+	}}
 	s.screens = []screenEntry{
-		{title: "Catalog", icon: theme.GridIcon(), object: s.catalog.Object()},
+		{title: "Catalog", icon: theme.GridIcon(), object: s.catalog.Object(), shown: s.catalog.Reload},
+		{title: "Label", icon: theme.DocumentCreateIcon(), object: s.label.Object(), keys: s.label, shown: s.label.Reload},
+		{title: "Feed", icon: theme.HomeIcon(), object: s.feed.Object()},
 	}
 	s.content = container.NewStack()
 	nav := widget.NewList(
@@ -58,6 +98,7 @@ func NewShell(deps Deps) *Shell {
 		},
 	)
 	nav.OnSelected = func(id widget.ListItemID) { s.show(id) }
+	s.nav = nav
 	importBtn := widget.NewButtonWithIcon("Import…", theme.ContentAddIcon(), s.imports.showDialog)
 	importBtn.Importance = widget.HighImportance
 	brand := widget.NewLabelWithStyle("Style Studio", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
@@ -67,8 +108,78 @@ func NewShell(deps Deps) *Shell {
 	return s
 }
 
-// Start begins loading every screen's data in the background.
-func (s *Shell) Start() { s.catalog.Start() }
+// Start begins loading every screen's data in the background (thumbnail loaders only with a real
+// window: headless renders preload what they paint).
+func (s *Shell) Start() {
+	if !s.deps.Headless {
+		s.deps.thumbs.start(s.deps.Ctx, 2)
+	}
+	s.catalog.Start()
+	s.label.Start()
+	s.feed.Start()
+	s.started = true
+}
+
+// Lock and Unlock bracket widget work done by a headless driver (screenshots, tests) while background
+// loaders run; with a real window they do nothing (fyne.Do already serialises).
+func (s *Shell) Lock() {
+	if s.deps.serial != nil {
+		s.deps.serial.Lock()
+	}
+}
+
+func (s *Shell) Unlock() {
+	if s.deps.serial != nil {
+		s.deps.serial.Unlock()
+	}
+}
+
+// Feed is the simulated storefront screen.
+func (s *Shell) Feed() *FeedScreen { return s.feed }
+
+// Label is the label screen.
+func (s *Shell) Label() *LabelScreen { return s.label }
+
+// ShowScreen switches to the named screen ("catalog", "label"). UI goroutine only.
+func (s *Shell) ShowScreen(name string) bool {
+	for i, sc := range s.screens {
+		if strings.EqualFold(sc.title, name) {
+			s.nav.Select(i)
+			return true
+		}
+	}
+	return false
+}
+
+// InstallKeys routes window-wide keys to the screen on show: a style's key labels, arrows move, Space
+// skips, Ctrl+Z / Ctrl+Shift+Z undo and redo, Ctrl+A selects the filtered view. Keys typed into a focused
+// entry stay with the entry.
+func (s *Shell) InstallKeys(c fyne.Canvas) {
+	active := func() keyHandler { return s.screens[s.active].keys }
+	c.SetOnTypedKey(func(ev *fyne.KeyEvent) {
+		if h := active(); h != nil {
+			h.TypedKey(ev)
+		}
+	})
+	c.SetOnTypedRune(func(r rune) {
+		if h := active(); h != nil {
+			h.TypedRune(r)
+		}
+	})
+	on := func(sc fyne.Shortcut, do func(keyHandler)) {
+		c.AddShortcut(sc, func(fyne.Shortcut) {
+			if h := active(); h != nil {
+				do(h)
+			}
+		})
+	}
+	// The desktop driver reports Ctrl+Z, Ctrl+Y and Ctrl+A as Fyne's standard shortcuts; Ctrl+Shift+Z
+	// arrives as a custom one.
+	on(&fyne.ShortcutUndo{}, keyHandler.Undo)
+	on(&fyne.ShortcutRedo{}, keyHandler.Redo)
+	on(&fyne.ShortcutSelectAll{}, keyHandler.SelectAll)
+	on(&desktop.CustomShortcut{KeyName: fyne.KeyZ, Modifier: fyne.KeyModifierShortcutDefault | fyne.KeyModifierShift}, keyHandler.Redo)
+}
 
 // Object is the whole window content.
 func (s *Shell) Object() fyne.CanvasObject { return s.root }
@@ -80,8 +191,16 @@ func (s *Shell) show(id int) {
 	if id < 0 || id >= len(s.screens) {
 		return
 	}
+	if s.started && id != s.active && s.screens[id].shown != nil {
+		s.screens[id].shown()
+	}
+	s.active = id
 	s.content.Objects = []fyne.CanvasObject{s.screens[id].object}
 	s.content.Refresh()
+	// Nothing focused, so typed keys reach the screen's shortcuts.
+	if c := fyne.CurrentApp().Driver().CanvasForObject(s.root); c != nil {
+		c.Unfocus()
+	}
 }
 
 // MainMenu is the window's menu bar.
@@ -90,11 +209,16 @@ func (s *Shell) MainMenu() *fyne.MainMenu {
 		fyne.NewMenuItem("Import…", s.imports.showDialog),
 		fyne.NewMenuItem("Add demo catalog", func() { s.imports.seedDemo(DemoProducts, DemoSeed, true) }),
 	)
+	edit := fyne.NewMenu("Edit",
+		fyne.NewMenuItem("Undo label", s.label.Undo),
+		fyne.NewMenuItem("Redo label", s.label.Redo),
+		fyne.NewMenuItem("Retrain classifier", s.label.Retrain),
+	)
 	help := fyne.NewMenu("Help", fyne.NewMenuItem("About Style Studio", func() {
 		dialog.ShowInformation("Style Studio",
 			"Catalog, label, train and preview product styles — offline.\nLibrary: "+s.deps.DB.Dir(), s.deps.Window)
 	}))
-	return fyne.NewMainMenu(file, help)
+	return fyne.NewMainMenu(file, edit, help)
 }
 
 // Dropped imports files and folders dropped onto the window.
@@ -113,6 +237,6 @@ func (s *Shell) SeedDemoIfEmpty(products int) {
 		if err != nil || n > 0 {
 			return
 		}
-		fyne.Do(func() { s.imports.seedDemo(products, DemoSeed, false) })
+		s.deps.do(func() { s.imports.seedDemo(products, DemoSeed, false) })
 	}()
 }

@@ -1,0 +1,136 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"text/tabwriter"
+
+	"stylestudio/engine/style"
+	"stylestudio/ui/tasks"
+)
+
+// classifyJSON is the stable `classify --json` contract: accuracy is on the held-out split, 0–1.
+type classifyJSON struct {
+	Accuracy      float64            `json:"accuracy"`
+	PerStyle      map[string]float64 `json:"per_style"`
+	Styles        []string           `json:"styles"`
+	Skipped       []string           `json:"skipped"`
+	TrainImages   int                `json:"train_images"`
+	HeldOutImages int                `json:"held_out_images"`
+	Seconds       float64            `json:"seconds"`
+	Model         string             `json:"model"`
+}
+
+func runClassify(ctx context.Context, env *cliEnv, args []string) error {
+	fs := newFlags(env, "classify", "--library DIR [--epochs N] [--seed S] [--json]",
+		"Train the style classifier on the labeled products' train split, print its accuracy on the held-out\n"+
+			"(val+test) split and save it into the library, where the label screen and suggest use it.")
+	lib := libraryFlag(fs)
+	cfg := style.DefaultConfig()
+	fs.IntVar(&cfg.Epochs, "epochs", cfg.Epochs, "training epochs")
+	fs.Uint64Var(&cfg.Seed, "seed", cfg.Seed, "seed for weights, shuffling and augmentation")
+	asJSON := fs.Bool("json", false, "print one JSON object")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	db, err := openLibrary(ctx, *lib)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	progress := func(ev style.Event) {
+		if !*asJSON {
+			fmt.Fprintf(env.stderr, "\repoch %d/%d  loss %.3f  train accuracy %.0f%%   ", ev.Epoch, ev.Epochs, ev.Loss, 100*ev.TrainAcc)
+		}
+	}
+	_, info, err := tasks.TrainClassifier(ctx, db, cfg, progress)
+	if !*asJSON {
+		fmt.Fprintln(env.stderr)
+	}
+	if err != nil {
+		return err
+	}
+	out := classifyJSON{Accuracy: info.Accuracy, PerStyle: info.PerStyle, Styles: info.Styles, Skipped: nonNil(info.Skipped),
+		TrainImages: info.TrainImages, HeldOutImages: info.HeldOutImages, Seconds: info.Seconds, Model: tasks.ClassifierPath(db.Dir())}
+	if *asJSON {
+		return json.NewEncoder(env.stdout).Encode(out)
+	}
+	fmt.Fprintf(env.stdout, "Held-out accuracy %.1f%% on %d products (trained on %d in %.1f s)\n",
+		100*out.Accuracy, out.HeldOutImages, out.TrainImages, out.Seconds)
+	tw := tabwriter.NewWriter(env.stdout, 0, 0, 2, ' ', 0)
+	for _, s := range out.Styles {
+		fmt.Fprintf(tw, "  %s\t%.1f%%\n", s, 100*out.PerStyle[s])
+	}
+	tw.Flush()
+	if len(out.Skipped) > 0 {
+		fmt.Fprintf(env.stdout, "Left out (need at least %d labeled training images each): %v\n", style.MinPerStyle, out.Skipped)
+	}
+	fmt.Fprintf(env.stdout, "Saved to %s\n", out.Model)
+	return nil
+}
+
+// suggestJSON is the `suggest --json` output: the next products to label, most useful first.
+type suggestJSON struct {
+	Items []tasks.Suggestion `json:"items"`
+}
+
+func runSuggest(ctx context.Context, env *cliEnv, args []string) error {
+	fs := newFlags(env, "suggest", "--library DIR [--n 20] [--json]",
+		"List the next products to label, most useful first (the classifier's least certain, with some\n"+
+			"diversity), with the suggested style and its probability. Trains the classifier if the library has none.")
+	lib := libraryFlag(fs)
+	n := fs.Int("n", 20, "how many products to list")
+	asJSON := fs.Bool("json", false, "print one JSON object")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *n < 1 {
+		return fmt.Errorf("--n must be at least 1, got %d", *n)
+	}
+	db, err := openLibrary(ctx, *lib)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	m, _, err := tasks.LoadClassifier(db.Dir())
+	if errors.Is(err, tasks.ErrNoClassifier) {
+		fmt.Fprintln(env.stderr, "No classifier yet: training one first…")
+		m, _, err = tasks.TrainClassifier(ctx, db, style.DefaultConfig(), nil)
+	}
+	if err != nil {
+		return err
+	}
+	sugg, queue, err := tasks.Suggest(ctx, db, m, 1)
+	if err != nil {
+		return err
+	}
+	out := suggestJSON{Items: []tasks.Suggestion{}}
+	for _, id := range queue {
+		if len(out.Items) == *n {
+			break
+		}
+		out.Items = append(out.Items, sugg[id])
+	}
+	if *asJSON {
+		return json.NewEncoder(env.stdout).Encode(out)
+	}
+	if len(out.Items) == 0 {
+		fmt.Fprintln(env.stdout, "Every product is labeled.")
+		return nil
+	}
+	tw := tabwriter.NewWriter(env.stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "SKU\tSUGGESTED\tCONFIDENCE\tUNCERTAINTY\tTITLE")
+	for _, s := range out.Items {
+		fmt.Fprintf(tw, "%s\t%s\t%.0f%%\t%.2f\t%s\n", s.SKU, s.Style, 100*s.Confidence, s.Uncertainty, s.Title)
+	}
+	return tw.Flush()
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}

@@ -1,0 +1,89 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"strings"
+	"testing"
+)
+
+func TestClassifySuggestOnDemoLibrary(t *testing.T) {
+	lib := t.TempDir()
+	if code, _, stderr := runCLI(t, "demo", "--library", lib, "--products", "120"); code != 0 {
+		t.Fatalf("demo: %s", stderr)
+	}
+	code, stdout, stderr := runCLI(t, "classify", "--library", lib, "--epochs", "6", "--json")
+	if code != 0 {
+		t.Fatalf("classify exited %d: %s", code, stderr)
+	}
+	var got classifyJSON
+	if err := json.Unmarshal([]byte(stdout), &got); err != nil {
+		t.Fatalf("classify --json: %v\n%s", err, stdout)
+	}
+	if len(got.Styles) < 2 || got.HeldOutImages == 0 || got.TrainImages == 0 {
+		t.Fatalf("classify trained on nothing: %+v", got)
+	}
+	// Six well-separated styles: even a short training run must beat chance (1/6) by far.
+	if got.Accuracy < 0.5 || got.Accuracy > 1 {
+		t.Fatalf("held-out accuracy %.2f", got.Accuracy)
+	}
+	if _, err := os.Stat(got.Model); err != nil {
+		t.Fatalf("model not saved: %v", err)
+	}
+
+	code, stdout, stderr = runCLI(t, "suggest", "--library", lib, "--n", "5", "--json")
+	if code != 0 {
+		t.Fatalf("suggest exited %d: %s", code, stderr)
+	}
+	var sugg suggestJSON
+	if err := json.Unmarshal([]byte(stdout), &sugg); err != nil {
+		t.Fatalf("suggest --json: %v\n%s", err, stdout)
+	}
+	if len(sugg.Items) != 5 {
+		t.Fatalf("want 5 suggestions, got %d", len(sugg.Items))
+	}
+	for _, s := range sugg.Items {
+		if !strings.HasPrefix(s.SKU, "DEMO-") || s.Style == "" || s.Confidence <= 0 || s.Confidence > 1 {
+			t.Errorf("bad suggestion %+v", s)
+		}
+	}
+}
+
+func TestClassifyRefusesTooFewLabels(t *testing.T) {
+	lib := t.TempDir()
+	if code, _, stderr := runCLI(t, "demo", "--library", lib, "--products", "12"); code != 0 {
+		t.Fatalf("demo: %s", stderr)
+	}
+	code, _, stderr := runCLI(t, "classify", "--library", lib)
+	if code != 1 || !strings.Contains(stderr, "at least 2 styles with") {
+		t.Fatalf("classify on 12 products: code %d, stderr %q", code, stderr)
+	}
+}
+
+func TestBenchLabelAssistJSON(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains a classifier per round")
+	}
+	code, stdout, stderr := runCLI(t, "bench", "label-assist", "--products", "60", "--json")
+	if code != 0 {
+		t.Fatalf("bench label-assist exited %d: %s", code, stderr)
+	}
+	var got labelAssistJSON
+	if err := json.Unmarshal([]byte(stdout), &got); err != nil {
+		t.Fatalf("bench --json: %v\n%s", err, stdout)
+	}
+	if _, ok := got.LabelsTo90["uncertainty"]; !ok {
+		t.Fatalf("labels_to_90 lacks uncertainty: %s", stdout)
+	}
+	if _, ok := got.LabelsTo90["random"]; !ok {
+		t.Fatalf("labels_to_90 lacks random: %s", stdout)
+	}
+	if len(got.Uncertainty) == 0 || len(got.Random) == 0 || got.Pool+got.HeldOut != 60 {
+		t.Fatalf("curves or sizes missing: %s", stdout)
+	}
+	for _, p := range append(got.Uncertainty, got.Random...) {
+		if p.Accuracy < 0 || p.Accuracy > 1 || p.Labels <= 0 {
+			t.Fatalf("bad point %+v", p)
+		}
+	}
+}

@@ -1,0 +1,276 @@
+// Package tasks holds the headless use cases that join the catalog (store) and the engine, shared by the
+// screens and the CLI: training the style classifier from the catalog's labels, suggestions and the
+// labeling queue. It has no widgets.
+package tasks
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"image"
+	"image/png"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"sort"
+	"time"
+
+	"stylestudio/engine/dataset"
+	"stylestudio/engine/style"
+	"stylestudio/store"
+)
+
+// Default split for a library that has none yet: the classifier and the GAN train on the same one.
+const (
+	DefaultSplitSeed = 1
+	defaultTrainPct  = 80
+	defaultValPct    = 10
+	defaultTestPct   = 10
+)
+
+// ClassifierInfo describes a trained classifier; it is saved as JSON beside the weights.
+type ClassifierInfo struct {
+	Accuracy      float64            `json:"accuracy"` // on the held-out (val+test) split
+	PerStyle      map[string]float64 `json:"per_style"`
+	Styles        []string           `json:"styles"`
+	Skipped       []string           `json:"skipped"` // styles with too few labels to learn yet
+	TrainImages   int                `json:"train_images"`
+	HeldOutImages int                `json:"held_out_images"`
+	Seconds       float64            `json:"seconds"`
+	TrainedAt     time.Time          `json:"trained_at"`
+	Labels        int                `json:"labels"` // labeled products when it was trained
+}
+
+// ClassifierPath is where a library keeps its style classifier.
+func ClassifierPath(libraryDir string) string {
+	return filepath.Join(libraryDir, "models", "style-classifier.safetensors")
+}
+
+func infoPath(libraryDir string) string {
+	return filepath.Join(libraryDir, "models", "style-classifier.json")
+}
+
+// ErrNoClassifier: the library has no trained classifier yet.
+var ErrNoClassifier = errors.New("no style classifier has been trained for this library yet")
+
+// TrainClassifier trains the style classifier on the catalog's train split (assigning splits first so new
+// labels get one), measures it on the held-out split, and saves it into the library. Styles with fewer
+// than style.MinPerStyle training images are left out and listed in Skipped.
+func TrainClassifier(ctx context.Context, db *store.DB, cfg style.Config, report func(style.Event)) (*style.Model, ClassifierInfo, error) {
+	start := time.Now()
+	settings, err := db.ActiveSplit(ctx)
+	seed, pct := uint64(DefaultSplitSeed), [3]int{defaultTrainPct, defaultValPct, defaultTestPct}
+	if err == nil && settings.Train+settings.Val+settings.Test == 100 {
+		seed, pct = settings.Seed, [3]int{settings.Train, settings.Val, settings.Test}
+	} else if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return nil, ClassifierInfo{}, err
+	}
+	if _, err := db.AssignSplits(ctx, seed, pct[0], pct[1], pct[2]); err != nil {
+		return nil, ClassifierInfo{}, err
+	}
+	labeled, err := db.LabeledProducts(ctx)
+	if err != nil {
+		return nil, ClassifierInfo{}, err
+	}
+	styles, err := db.Styles(ctx)
+	if err != nil {
+		return nil, ClassifierInfo{}, err
+	}
+	if len(styles) < 2 {
+		return nil, ClassifierInfo{}, fmt.Errorf("the classifier needs at least 2 styles; this library has %d (add styles first)", len(styles))
+	}
+	perStyleTrain := map[string]int{}
+	for _, p := range labeled {
+		if p.Split == dataset.Train {
+			perStyleTrain[p.Style]++
+		}
+	}
+	info := ClassifierInfo{Labels: len(labeled), PerStyle: map[string]float64{}}
+	index := map[string]int{}
+	var missing []string
+	for _, s := range styles {
+		if perStyleTrain[s.Name] >= style.MinPerStyle {
+			index[s.Name] = len(info.Styles)
+			info.Styles = append(info.Styles, s.Name)
+		} else {
+			info.Skipped = append(info.Skipped, s.Name)
+			missing = append(missing, fmt.Sprintf("%s has %d", s.Name, perStyleTrain[s.Name]))
+		}
+	}
+	if len(info.Styles) < 2 {
+		return nil, ClassifierInfo{}, fmt.Errorf("%w: the classifier needs at least 2 styles with %d labeled training images each (about %d labels per style, since a fifth are held out); %v",
+			style.ErrNotEnoughLabels, style.MinPerStyle, style.MinPerStyle*5/4+1, missing)
+	}
+	var train, held []style.Example
+	for _, p := range labeled {
+		si, ok := index[p.Style]
+		if !ok {
+			continue
+		}
+		img, err := thumbImage(ctx, db, p.ImageHash)
+		if err != nil {
+			return nil, ClassifierInfo{}, fmt.Errorf("read the image of %s: %w", p.SKU, err)
+		}
+		ex := style.Example{Image: img, Style: si}
+		if p.Split == dataset.Train {
+			train = append(train, ex)
+		} else {
+			held = append(held, ex)
+		}
+	}
+	m, err := style.Train(ctx, cfg, info.Styles, train, report)
+	if err != nil {
+		return nil, ClassifierInfo{}, err
+	}
+	info.TrainImages, info.HeldOutImages = len(train), len(held)
+	info.Accuracy = style.Accuracy(m, held)
+	for si, name := range info.Styles {
+		var of []style.Example
+		for _, ex := range held {
+			if ex.Style == si {
+				of = append(of, ex)
+			}
+		}
+		if len(of) > 0 {
+			info.PerStyle[name] = style.Accuracy(m, of)
+		}
+	}
+	info.Seconds = time.Since(start).Seconds()
+	info.TrainedAt = time.Now().UTC()
+	if err := saveClassifier(db.Dir(), m, info); err != nil {
+		return nil, ClassifierInfo{}, err
+	}
+	return m, info, nil
+}
+
+func saveClassifier(dir string, m *style.Model, info ClassifierInfo) error {
+	if err := os.MkdirAll(filepath.Dir(ClassifierPath(dir)), 0o755); err != nil {
+		return fmt.Errorf("save the classifier: %w", err)
+	}
+	if err := m.Save(ClassifierPath(dir)); err != nil {
+		return fmt.Errorf("save the classifier: %w", err)
+	}
+	data, err := json.MarshalIndent(info, "", "  ")
+	if err != nil {
+		return err
+	}
+	return writeFileAtomic(infoPath(dir), data)
+}
+
+// LoadClassifier reads the library's classifier; ErrNoClassifier when none was trained.
+func LoadClassifier(libraryDir string) (*style.Model, ClassifierInfo, error) {
+	path := ClassifierPath(libraryDir)
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		return nil, ClassifierInfo{}, ErrNoClassifier
+	}
+	m, err := style.Load(path)
+	if err != nil {
+		return nil, ClassifierInfo{}, fmt.Errorf("load the style classifier: %w", err)
+	}
+	var info ClassifierInfo
+	if data, err := os.ReadFile(infoPath(libraryDir)); err == nil {
+		_ = json.Unmarshal(data, &info) // the weights alone are usable; the info is only shown
+	}
+	return m, info, nil
+}
+
+// Suggestion is the classifier's opinion of one product.
+type Suggestion struct {
+	ProductID   int64   `json:"-"`
+	SKU         string  `json:"sku"`
+	Title       string  `json:"title"`
+	Style       string  `json:"suggested"`
+	Confidence  float64 `json:"confidence"`
+	Uncertainty float64 `json:"uncertainty"` // 1 - margin between the two most likely styles
+}
+
+// Suggest predicts a style for every product and orders the unlabeled ones for labeling: most useful first
+// (uncertainty with a share of diversity), so each label teaches the classifier the most.
+func Suggest(ctx context.Context, db *store.DB, m *style.Model, seed uint64) (map[int64]Suggestion, []int64, error) {
+	rows, err := db.Products(ctx, store.ProductFilter{})
+	if err != nil {
+		return nil, nil, err
+	}
+	imgs := make([]image.Image, 0, len(rows))
+	for _, r := range rows {
+		if err := ctx.Err(); err != nil {
+			return nil, nil, err
+		}
+		img, err := thumbImage(ctx, db, r.ImageHash)
+		if err != nil {
+			img = image.NewNRGBA(image.Rect(0, 0, 1, 1)) // a missing thumbnail gets a meaningless but harmless guess
+		}
+		imgs = append(imgs, img)
+	}
+	probs := m.PredictBatch(imgs)
+	names := m.Styles()
+	out := make(map[int64]Suggestion, len(rows))
+	var unlabeled []image.Image
+	var unlabeledIDs []int64
+	for i, r := range rows {
+		best, second := topTwo(probs[i])
+		s := Suggestion{ProductID: r.ID, SKU: r.SKU, Title: r.Title, Style: names[best], Confidence: probs[i][best]}
+		s.Uncertainty = 1 - (probs[i][best] - probs[i][second])
+		out[r.ID] = s
+		if r.Style == "" {
+			unlabeled = append(unlabeled, imgs[i])
+			unlabeledIDs = append(unlabeledIDs, r.ID)
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, nil, err
+	}
+	rng := rand.New(rand.NewPCG(seed, 0x5eed))
+	queue := make([]int64, 0, len(unlabeled))
+	for _, q := range style.Queue(m, unlabeled, len(unlabeled), QueueDiversity, rng) {
+		queue = append(queue, unlabeledIDs[q.Index])
+	}
+	return out, queue, nil
+}
+
+// QueueDiversity is the share of the labeling queue chosen for diversity rather than uncertainty.
+const QueueDiversity = 0.3
+
+func topTwo(p []float64) (best, second int) {
+	idx := make([]int, len(p))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.SliceStable(idx, func(a, b int) bool { return p[idx[a]] > p[idx[b]] })
+	if len(idx) < 2 {
+		return idx[0], idx[0]
+	}
+	return idx[0], idx[1]
+}
+
+// thumbImage decodes a product's catalog thumbnail (already flattened on white and padded square).
+func thumbImage(ctx context.Context, db *store.DB, hash string) (image.Image, error) {
+	data, err := db.Thumb(ctx, hash)
+	if err != nil {
+		return nil, err
+	}
+	return png.Decode(bytes.NewReader(data))
+}
+
+// writeFileAtomic writes a temp file beside path, syncs, closes and renames it.
+func writeFileAtomic(path string, data []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
