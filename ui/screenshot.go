@@ -89,7 +89,7 @@ func RenderScreen(ctx context.Context, db *store.DB, screen string, size fyne.Si
 			f := sh.Feed()
 			f.deps.thumbs.preload(ctx, f.currentHashes())
 			f.setCards(f.current)
-			img = w.Canvas().Capture()
+			img = capture(w)
 		})
 		return img, nil
 	}
@@ -104,7 +104,7 @@ func RenderScreen(ctx context.Context, db *store.DB, screen string, size fyne.Si
 		var img image.Image
 		locked(sh, func() {
 			sh.Label().preloadVisible(ctx, 40)
-			img = w.Canvas().Capture()
+			img = capture(w)
 		})
 		return img, nil
 	}
@@ -124,8 +124,15 @@ func RenderScreen(ctx context.Context, db *store.DB, screen string, size fyne.Si
 		}
 	}
 	var img image.Image
-	locked(sh, func() { img = w.Canvas().Capture() })
+	locked(sh, func() { img = capture(w) })
 	return img, nil
+}
+
+// capture renders the window. Fyne drops cached widget renderers that were not painted for a minute,
+// and nothing paints while a headless screen waits for training, so the content is set again first.
+func capture(w fyne.Window) image.Image {
+	w.SetContent(w.Content())
+	return w.Canvas().Capture()
 }
 
 // locked runs widget work while the shell's background loaders are held off.
