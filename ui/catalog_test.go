@@ -14,7 +14,7 @@ import (
 )
 
 // newDemoLibrary makes a temp library holding n demo products.
-func newDemoLibrary(t *testing.T, n int) *store.DB {
+func newDemoLibrary(t testing.TB, n int) *store.DB {
 	t.Helper()
 	ctx := context.Background()
 	db, err := store.Open(ctx, t.TempDir())

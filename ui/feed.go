@@ -76,6 +76,8 @@ type FeedScreen struct {
 	human     bool
 	profile   sim.Profile
 	humanSeen map[int]int
+	humanUser int64 // the person's sim_users row, for logging their clicks (0 until created)
+	humanStep int
 	busy      bool
 	current   []feedCard // cards on show
 	onStep    func()     // after each simulated round is shown (headless screenshots)
@@ -438,7 +440,21 @@ func (s *FeedScreen) toggleHuman() {
 	s.humanBtn.SetText("Back to the simulation")
 	s.profile = sim.NewProfile(len(s.feed.Styles), sim.Categories(s.feed.Items))
 	s.humanSeen = map[int]int{}
+	s.humanUser, s.humanStep = 0, 0
 	s.humanSlate()
+	// The person's clicks are stored like any shopper's, so `rank train` learns from them too.
+	db, ctx := s.deps.DB, s.deps.Ctx
+	go func() {
+		id, err := db.AddSimUsers(ctx, 1, 0, func(int) string { return `{"human":true}` })
+		if err != nil {
+			return
+		}
+		s.deps.do(func() {
+			if s.human {
+				s.humanUser = id
+			}
+		})
+	}()
 }
 
 // humanSlate ranks the catalog for the person's profile (best image per product) and shows the top slate.
@@ -500,7 +516,27 @@ func (s *FeedScreen) humanClick(c feedCard) {
 	}
 	sim.UpdateProfile(&s.profile, true, &items[idx].Variants[c.variant], &items[idx])
 	s.humanSeen[idx]++
+	s.logHumanSlate(c)
 	s.humanSlate()
+}
+
+// logHumanSlate stores the slate the person saw as impressions (policy "human"), the clicked one clicked.
+func (s *FeedScreen) logHumanSlate(clicked feedCard) {
+	if s.humanUser == 0 {
+		return
+	}
+	rows := make([]store.Interaction, 0, len(s.current))
+	for _, o := range s.current {
+		rows = append(rows, store.Interaction{UserID: s.humanUser, ProductID: o.item.ID, VariantID: o.item.Variants[o.variant].ID,
+			Step: s.humanStep, Position: o.slot, Clicked: o.item.ID == clicked.item.ID, Policy: "human"})
+	}
+	s.humanStep++
+	db, ctx := s.deps.DB, s.deps.Ctx
+	go func() {
+		if err := db.AddInteractions(ctx, rows); err != nil && ctx.Err() == nil {
+			s.deps.do(func() { s.status.SetText("Could not store your clicks: " + err.Error()) })
+		}
+	}()
 }
 
 // thumbArrived redraws the slate when one of its thumbnails has loaded.

@@ -19,7 +19,7 @@ type labelHarness struct {
 	loaded  chan int
 }
 
-func newLabelHarness(t *testing.T, db *store.DB) *labelHarness {
+func newLabelHarness(t testing.TB, db *store.DB) *labelHarness {
 	t.Helper()
 	test.NewTempApp(t)
 	w := test.NewTempWindow(t, nil)
