@@ -69,6 +69,7 @@ func runGUI(ctx context.Context, env *cliEnv, args []string) error {
 		}
 	}()
 	w.ShowAndRun()
+	shell.Close() // labels shown on screen are written before the catalog closes
 	cancel()
 	return nil
 }

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"fyne.io/fyne/v2"
 
@@ -28,12 +29,18 @@ type Deps struct {
 
 	thumbs *thumbLoader // shared thumbnail cache; NewShell makes it
 	serial *sync.Mutex  // headless only: serialises UI work (see do)
+	// closed is set once the window has gone: late UI updates are dropped instead of queued to a
+	// driver that no longer runs (Shell.Close sets it).
+	closed *atomic.Bool
 }
 
 // do runs f on the UI: fyne.Do in a real window. Headless, Fyne's test driver runs fyne.Do on the
 // calling goroutine, so background loaders would touch widgets concurrently; there f runs under a lock
 // that the headless driver code (RenderScreen, tests) also holds while it works on widgets.
 func (d Deps) do(f func()) {
+	if d.closed != nil && d.closed.Load() {
+		return
+	}
 	if d.serial == nil {
 		fyne.Do(f)
 		return

@@ -3,6 +3,8 @@ package ui
 import (
 	"strings"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -57,6 +59,7 @@ type Shell struct {
 // NewShell builds every screen. deps.Jobs is created if nil. Headless, the caller must hold
 // Lock/Unlock around its own widget work once Start has been called.
 func NewShell(deps Deps) *Shell {
+	deps.closed = &atomic.Bool{}
 	if deps.Headless && deps.serial == nil {
 		deps.serial = &sync.Mutex{}
 	}
@@ -131,6 +134,22 @@ func (s *Shell) Lock() {
 func (s *Shell) Unlock() {
 	if s.deps.serial != nil {
 		s.deps.serial.Unlock()
+	}
+}
+
+// Close is called after the window has gone and before Deps.Ctx is cancelled: it stops UI updates and
+// waits (up to 10 s) for label writes already shown on screen to reach the catalog, so nothing a user saw
+// labeled is lost on quit.
+func (s *Shell) Close() {
+	s.deps.closed.Store(true)
+	done := make(chan struct{})
+	go func() {
+		s.label.flush()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
 	}
 }
 
