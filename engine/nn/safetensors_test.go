@@ -98,6 +98,11 @@ func TestSafetensorsLayout(t *testing.T) {
 		t.Errorf("header = %+v", h)
 	}
 	data := raw[8+n:]
+	// The reference reader (safetensors' Rust core, used by PyTorch) requires the tensors, taken in
+	// offset order, to tile the data section exactly: no gap, no overlap, nothing after the end.
+	if h["a"].DataOffsets[0] != 0 || h["a"].DataOffsets[1] != h["b"].DataOffsets[0] || h["b"].DataOffsets[1] != len(data) {
+		t.Errorf("offsets %v %v do not tile the %d data bytes", h["a"].DataOffsets, h["b"].DataOffsets, len(data))
+	}
 	if len(data) != 12 {
 		t.Fatalf("data section is %d bytes, want 12", len(data))
 	}

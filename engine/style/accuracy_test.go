@@ -7,7 +7,7 @@ import (
 )
 
 // TestDemoAccuracy trains on the demo protocol with a smaller budget than DefaultConfig (10 epochs
-// instead of 24) and checks that the classifier is clearly learning the styles. The full budget and
+// instead of 36) and checks that the classifier is clearly learning the styles. The full budget and
 // its timing are measured by BenchmarkTrainDemo.
 func TestDemoAccuracy(t *testing.T) {
 	if testing.Short() {

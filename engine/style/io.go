@@ -22,7 +22,7 @@ const (
 	formatName = "stylestudio.style-classifier"
 	// archName changes whenever blockSpecs or the tensor layout changes, so an old file is refused
 	// with a clear message instead of being misread.
-	archName = "cnn4-v1"
+	archName = "cnn3-v1"
 )
 
 // Save writes the model to path as safetensors (written to a temporary file, fsynced and renamed).

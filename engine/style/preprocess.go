@@ -53,8 +53,6 @@ func squareOnWhite(img image.Image, size int) *image.NRGBA {
 // augment takes: training views move the product by up to Size/augmentShift pixels either way.
 const augmentShift = 16
 
-var augNoShift, augNoJitter bool
-
 // padForAugment returns img (size×size, from squareOnWhite) centred on a white square with a border
 // of size/augmentShift pixels, the canvas augment crops from.
 func padForAugment(img *image.NRGBA, size int) *image.NRGBA {
@@ -63,6 +61,12 @@ func padForAugment(img *image.NRGBA, size int) *image.NRGBA {
 	draw.Draw(out, out.Rect, image.NewUniform(color.White), image.Point{}, draw.Src)
 	draw.Draw(out, image.Rect(p, p, p+size, p+size), img, image.Point{}, draw.Src)
 	return out
+}
+
+// centre returns the size×size middle of a padded base: the unshifted picture.
+func centre(base *image.NRGBA, size int) *image.NRGBA {
+	p := (base.Rect.Dx() - size) / 2
+	return base.SubImage(image.Rect(p, p, p+size, p+size)).(*image.NRGBA)
 }
 
 // augment draws one random training view of a padded base (from padForAugment) at size×size: a
@@ -79,12 +83,6 @@ func augment(base *image.NRGBA, size int, rng *rand.Rand) *image.NRGBA {
 	bright := float32(rng.Float64()*6 - 3) // percent
 	contr := float32(rng.Float64()*8 - 4)  // percent
 	sat := float32(rng.Float64()*10 - 5)   // percent
-	if augNoShift {
-		ox, oy = span/2, span/2
-	}
-	if augNoJitter {
-		bright, contr, sat = 0, 0, 0
-	}
 	filters := []gift.Filter{gift.Crop(image.Rect(ox, oy, ox+size, oy+size))}
 	if flip {
 		filters = append(filters, gift.FlipHorizontal())

@@ -18,7 +18,7 @@ const (
 type SimConfig struct {
 	Train        Config  // network and optimiser; Epochs is ignored (see StepsPerRound)
 	SeedPerStyle int     // labels per style in the starting set (default 2)
-	Batch        int     // labels added per round (default 12)
+	Batch        int     // labels added per round (default 6)
 	MaxLabels    int     // stop a strategy at this many labels (default: the whole pool)
 	Rounds       int     // optional cap on rounds per strategy, 0 for none
 	Diversity    float64 // diversity weight passed to Queue (0 to 1)
@@ -35,12 +35,15 @@ type SimConfig struct {
 	Seed    uint64 // seeds the starting sets, the random orders, the weights and queue tie-breaks
 }
 
-// DefaultSimConfig is the setting measured in BenchmarkSimulateLabeling.
+// DefaultSimConfig is the setting measured in BenchmarkSimulateLabeling: a half-width network
+// (Width 8), 2 starting labels per style, 6 labels and 60 optimiser steps per round, diversity 0.5,
+// 3 replays averaged, stopping each strategy at 90% held-out accuracy. On the demo catalog it runs
+// in about 2 minutes on 2 cores.
 func DefaultSimConfig() SimConfig {
 	tc := DefaultConfig()
 	tc.Width = 8
-	return SimConfig{Train: tc, SeedPerStyle: 2, Batch: 12, Diversity: 0.5, StepsPerRound: 60,
-		Target: 0.9, StopAtTarget: true, Seed: 1}
+	return SimConfig{Train: tc, SeedPerStyle: 2, Batch: 6, Diversity: 0.5, StepsPerRound: 60,
+		Target: 0.9, StopAtTarget: true, Repeats: 3, Seed: 1}
 }
 
 func (c SimConfig) withDefaults() SimConfig {
@@ -49,7 +52,7 @@ func (c SimConfig) withDefaults() SimConfig {
 		c.SeedPerStyle = 2
 	}
 	if c.Batch <= 0 {
-		c.Batch = 12
+		c.Batch = 6
 	}
 	if c.StepsPerRound <= 0 {
 		c.StepsPerRound = 60

@@ -496,3 +496,16 @@ func TestConcurrentUse(t *testing.T) {
 		}
 	}
 }
+
+func TestCentreOfPaddedBaseIsTheInput(t *testing.T) {
+	ex := demoExamples(t, 6, 2)
+	for _, e := range ex {
+		in := squareOnWhite(e.Image, 48)
+		a, b := make([]float32, 3*48*48), make([]float32, 3*48*48)
+		toCHW(a, in)
+		toCHW(b, centre(padForAugment(in, 48), 48))
+		if !slices.Equal(a, b) {
+			t.Fatal("the centre of the augmentation canvas differs from the inference input")
+		}
+	}
+}

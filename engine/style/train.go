@@ -100,11 +100,9 @@ func fit(ctx context.Context, cfg Config, n *net, data []Example, steps int, rng
 	size := cfg.Size
 	// Each image is resized once, exactly as inference resizes it; augmentation then only shifts,
 	// flips and jitters colour, so training and inference see equally sharp pictures.
-	inputs := make([]*image.NRGBA, len(data))
 	bases := make([]*image.NRGBA, len(data))
 	parallel(len(data), func(i int, _ *scratch) {
-		inputs[i] = squareOnWhite(data[i].Image, size)
-		bases[i] = padForAugment(inputs[i], size)
+		bases[i] = padForAugment(squareOnWhite(data[i].Image, size), size)
 	})
 	if err := ctx.Err(); err != nil {
 		return err
@@ -181,22 +179,21 @@ func fit(ctx context.Context, cfg Config, n *net, data []Example, steps int, rng
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	n.setPopulationStats(statsInputs(inputs, rng))
+	n.setPopulationStats(statsInputs(bases, size, rng))
 	return nil
 }
 
-// statsInputs converts up to bnStatsSample of the resized training images (unaugmented, exactly as
-// inference sees them) to network inputs.
-func statsInputs(imgs []*image.NRGBA, rng *rand.Rand) [][]float32 {
-	idx := rng.Perm(len(imgs))
+// statsInputs converts up to bnStatsSample of the training images, unaugmented (the centre of
+// their padded bases, exactly what inference sees), to network inputs.
+func statsInputs(bases []*image.NRGBA, size int, rng *rand.Rand) [][]float32 {
+	idx := rng.Perm(len(bases))
 	if len(idx) > bnStatsSample {
 		idx = idx[:bnStatsSample]
 	}
 	out := make([][]float32, len(idx))
 	parallel(len(idx), func(i int, _ *scratch) {
-		m := imgs[idx[i]]
-		out[i] = make([]float32, 3*m.Rect.Dx()*m.Rect.Dy())
-		toCHW(out[i], m)
+		out[i] = make([]float32, 3*size*size)
+		toCHW(out[i], centre(bases[idx[i]], size))
 	})
 	return out
 }
