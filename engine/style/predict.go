@@ -22,16 +22,8 @@ func (m *Model) Predict(img image.Image) []float64 {
 
 // PredictBatch is Predict for many images, spread over the available cores.
 func (m *Model) PredictBatch(imgs []image.Image) [][]float64 {
-	out := make([][]float64, len(imgs))
-	k := len(m.styles)
-	parallel(len(imgs), func(i int, s *scratch) {
-		feat := make([]float32, m.net.featureLen())
-		logits := make([]float32, k)
-		m.net.logits(s, logits, feat, m.input(imgs[i]))
-		out[i] = make([]float64, k)
-		nn.Softmax(out[i], logits)
-	})
-	return out
+	probs, _ := m.PredictAll(imgs)
+	return probs
 }
 
 // Features returns the penultimate-layer vector of every image, each FeatureLen() long: the channel
@@ -46,8 +38,9 @@ func (m *Model) Features(imgs []image.Image) [][]float32 {
 	return out
 }
 
-// predictAll returns probabilities and features of every image in one pass.
-func (m *Model) predictAll(imgs []image.Image) (probs [][]float64, feats [][]float32) {
+// PredictAll returns the probabilities (as PredictBatch) and the features (as Features) of every image in
+// one forward pass, for callers that need both (suggestions and the labeling queue).
+func (m *Model) PredictAll(imgs []image.Image) (probs [][]float64, feats [][]float32) {
 	probs = make([][]float64, len(imgs))
 	feats = make([][]float32, len(imgs))
 	k := len(m.styles)

@@ -30,7 +30,13 @@ const queuePoolFactor = 3
 // nearest one already picked, so a batch of labels does not spend itself on near-duplicates. rng
 // breaks ties between equally uncertain candidates; nil keeps them in index order.
 func Queue(m *Model, candidates []image.Image, n int, diversity float64, rng *rand.Rand) []QueueItem {
-	probs, feats := m.predictAll(candidates)
+	probs, feats := m.PredictAll(candidates)
+	return QueuePredicted(probs, feats, n, diversity, rng)
+}
+
+// QueuePredicted is Queue over predictions already made with PredictAll (so callers that also show
+// the suggestions run the network once).
+func QueuePredicted(probs [][]float64, feats [][]float32, n int, diversity float64, rng *rand.Rand) []QueueItem {
 	return queueFrom(probs, feats, n, diversity, rng)
 }
 

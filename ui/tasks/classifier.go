@@ -204,10 +204,11 @@ func Suggest(ctx context.Context, db *store.DB, m *style.Model, seed uint64) (ma
 		}
 		imgs = append(imgs, img)
 	}
-	probs := m.PredictBatch(imgs)
+	probs, feats := m.PredictAll(imgs)
 	names := m.Styles()
 	out := make(map[int64]Suggestion, len(rows))
-	var unlabeled []image.Image
+	var uProbs [][]float64
+	var uFeats [][]float32
 	var unlabeledIDs []int64
 	for i, r := range rows {
 		best, second := topTwo(probs[i])
@@ -215,7 +216,7 @@ func Suggest(ctx context.Context, db *store.DB, m *style.Model, seed uint64) (ma
 		s.Uncertainty = 1 - (probs[i][best] - probs[i][second])
 		out[r.ID] = s
 		if r.Style == "" {
-			unlabeled = append(unlabeled, imgs[i])
+			uProbs, uFeats = append(uProbs, probs[i]), append(uFeats, feats[i])
 			unlabeledIDs = append(unlabeledIDs, r.ID)
 		}
 	}
@@ -223,8 +224,8 @@ func Suggest(ctx context.Context, db *store.DB, m *style.Model, seed uint64) (ma
 		return nil, nil, err
 	}
 	rng := rand.New(rand.NewPCG(seed, 0x5eed))
-	queue := make([]int64, 0, len(unlabeled))
-	for _, q := range style.Queue(m, unlabeled, len(unlabeled), QueueDiversity, rng) {
+	queue := make([]int64, 0, len(unlabeledIDs))
+	for _, q := range style.QueuePredicted(uProbs, uFeats, len(unlabeledIDs), QueueDiversity, rng) {
 		queue = append(queue, unlabeledIDs[q.Index])
 	}
 	return out, queue, nil
