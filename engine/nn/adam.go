@@ -84,3 +84,39 @@ func CosineLR(base float64, step, warmup, total int, floor float64) float64 {
 	p := math.Min(1, float64(step-warmup)/float64(total-warmup))
 	return base * (floor + (1-floor)*0.5*(1+math.Cos(math.Pi*p)))
 }
+
+// AdamState is an optimiser's resumable state: the step count and the first and second moments of
+// every parameter, in the order the optimiser was built with.
+type AdamState struct {
+	T    int
+	M, V [][]float32
+}
+
+// State returns a copy of the optimiser's state (for checkpoints).
+func (a *Adam) State() AdamState {
+	s := AdamState{T: a.t}
+	for i := range a.m {
+		s.M = append(s.M, append([]float32(nil), a.m[i]...))
+		s.V = append(s.V, append([]float32(nil), a.v[i]...))
+	}
+	return s
+}
+
+// SetState restores a state saved by State; its moment shapes must match the parameters.
+func (a *Adam) SetState(s AdamState) error {
+	if len(s.M) != len(a.m) || len(s.V) != len(a.v) {
+		return fmt.Errorf("adam: state has moments for %d parameters, the model has %d", len(s.M), len(a.m))
+	}
+	for i := range a.m {
+		if len(s.M[i]) != len(a.m[i]) || len(s.V[i]) != len(a.v[i]) {
+			return fmt.Errorf("adam: moments of %s have %d values, the parameter has %d",
+				a.params[i].Name(), len(s.M[i]), len(a.m[i]))
+		}
+	}
+	a.t = s.T
+	for i := range a.m {
+		copy(a.m[i], s.M[i])
+		copy(a.v[i], s.V[i])
+	}
+	return nil
+}

@@ -9,6 +9,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 )
 
@@ -208,9 +209,14 @@ func ReadSafetensors(path string) (map[string]Tensor, map[string]string, error) 
 		if e.Dtype != "F32" {
 			return nil, nil, corrupt("tensor %q has dtype %q; only F32 is supported", name, e.Dtype)
 		}
+		// The element count; refused before 4 bytes per element could overflow int64 (a shape like
+		// [2^62] must not wrap around to a small byte count that matches its data_offsets).
 		n := int64(1)
+		if slices.Contains(e.Shape, 0) {
+			n = 0
+		}
 		for _, d := range e.Shape {
-			if d < 0 || (d > 0 && n > dataLen/int64(d)+1) {
+			if d < 0 || (n > 0 && int64(d) > math.MaxInt64/4/n) {
 				return nil, nil, corrupt("tensor %q has impossible shape %v", name, e.Shape)
 			}
 			n *= int64(d)

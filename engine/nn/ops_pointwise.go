@@ -1,0 +1,174 @@
+package nn
+
+import (
+	"fmt"
+	"hash"
+
+	"github.com/chewxy/hm"
+	"gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+// Upsample2x adds a nearest-neighbour ×2 upsampling of x (B, C, H, W) → (B, C, 2H, 2W) to its graph,
+// PyTorch's Upsample(scale_factor=2, mode='nearest'). gorgonia's Upsample2D does the same through
+// per-element interface calls, which cost more than the convolution that follows it.
+func Upsample2x(x *gorgonia.Node) (*gorgonia.Node, error) {
+	if x.Shape().Dims() != 4 {
+		return nil, fmt.Errorf("upsample: input %v is not (B, C, H, W)", x.Shape())
+	}
+	return gorgonia.ApplyOp(&pointOp{kind: upsample}, x)
+}
+
+// ReLU adds max(x, 0) to x's graph.
+func ReLU(x *gorgonia.Node) (*gorgonia.Node, error) {
+	return gorgonia.ApplyOp(&pointOp{kind: relu}, x)
+}
+
+// LeakyReLU adds x for x > 0 and slope·x otherwise to x's graph.
+func LeakyReLU(x *gorgonia.Node, slope float32) (*gorgonia.Node, error) {
+	return gorgonia.ApplyOp(&pointOp{kind: relu, slope: slope}, x)
+}
+
+type pointKind int
+
+const (
+	relu         pointKind = iota // (x) → y; slope 0 is a ReLU
+	reluGrad                      // (x, dy) → dx
+	upsample                      // (x) → y
+	upsampleGrad                  // (dy) → dx, summing each 2×2 block
+)
+
+type pointOp struct {
+	kind  pointKind
+	slope float32
+}
+
+func (op *pointOp) Arity() int {
+	if op.kind == reluGrad {
+		return 2
+	}
+	return 1
+}
+
+func (op *pointOp) Type() hm.Type {
+	a := hm.TypeVariable('a')
+	if op.kind == reluGrad {
+		return hm.NewFnType(a, a, a)
+	}
+	return hm.NewFnType(a, a)
+}
+
+func (op *pointOp) InferShape(inputs ...gorgonia.DimSizer) (tensor.Shape, error) {
+	s, ok := inputs[0].(tensor.Shape)
+	if !ok {
+		return nil, fmt.Errorf("%s: expected a shape, got %T", op, inputs[0])
+	}
+	s = s.Clone()
+	switch op.kind {
+	case upsample:
+		s[2], s[3] = s[2]*2, s[3]*2
+	case upsampleGrad:
+		s[2], s[3] = s[2]/2, s[3]/2
+	}
+	return s, nil
+}
+
+func (op *pointOp) Do(inputs ...gorgonia.Value) (gorgonia.Value, error) {
+	if len(inputs) != op.Arity() {
+		return nil, fmt.Errorf("%s: expected %d inputs, got %d", op, op.Arity(), len(inputs))
+	}
+	x, err := float32s(op, inputs[0])
+	if err != nil {
+		return nil, err
+	}
+	shape := inputs[0].Shape().Clone()
+	switch op.kind {
+	case relu:
+		y := make([]float32, len(x))
+		for i, v := range x {
+			if v > 0 {
+				y[i] = v
+			} else {
+				y[i] = v * op.slope
+			}
+		}
+		return tensor.New(tensor.WithShape(shape...), tensor.WithBacking(y)), nil
+	case reluGrad:
+		dy, err := float32s(op, inputs[1])
+		if err != nil {
+			return nil, err
+		}
+		dx := make([]float32, len(x))
+		for i, v := range x {
+			if v > 0 {
+				dx[i] = dy[i]
+			} else {
+				dx[i] = dy[i] * op.slope
+			}
+		}
+		return tensor.New(tensor.WithShape(shape...), tensor.WithBacking(dx)), nil
+	case upsample:
+		h, w := shape[2], shape[3]
+		planes := shape[0] * shape[1]
+		y := make([]float32, len(x)*4)
+		for p := 0; p < planes; p++ {
+			src, dst := x[p*h*w:(p+1)*h*w], y[p*4*h*w:(p+1)*4*h*w]
+			for i := 0; i < h; i++ {
+				row := dst[2*i*2*w : (2*i+1)*2*w]
+				for j, v := range src[i*w : (i+1)*w] {
+					row[2*j], row[2*j+1] = v, v
+				}
+				copy(dst[(2*i+1)*2*w:(2*i+2)*2*w], row)
+			}
+		}
+		shape[2], shape[3] = 2*h, 2*w
+		return tensor.New(tensor.WithShape(shape...), tensor.WithBacking(y)), nil
+	default:
+		h, w := shape[2]/2, shape[3]/2
+		planes := shape[0] * shape[1]
+		dx := make([]float32, len(x)/4)
+		for p := 0; p < planes; p++ {
+			src, dst := x[p*4*h*w:(p+1)*4*h*w], dx[p*h*w:(p+1)*h*w]
+			for i := 0; i < h; i++ {
+				r0, r1 := src[2*i*2*w:(2*i+1)*2*w], src[(2*i+1)*2*w:(2*i+2)*2*w]
+				for j := 0; j < w; j++ {
+					dst[i*w+j] = r0[2*j] + r0[2*j+1] + r1[2*j] + r1[2*j+1]
+				}
+			}
+		}
+		shape[2], shape[3] = h, w
+		return tensor.New(tensor.WithShape(shape...), tensor.WithBacking(dx)), nil
+	}
+}
+
+func (op *pointOp) ReturnsPtr() bool      { return false }
+func (op *pointOp) CallsExtern() bool     { return false }
+func (op *pointOp) OverwritesInput() int  { return -1 }
+func (op *pointOp) WriteHash(h hash.Hash) { fmt.Fprintf(h, "%s", op) }
+func (op *pointOp) Hashcode() uint32      { return hashOf(op) }
+func (op *pointOp) String() string        { return fmt.Sprintf("Point%d(%g)", op.kind, op.slope) }
+
+func (op *pointOp) DiffWRT(n int) []bool {
+	out := make([]bool, n)
+	for i := range out {
+		out[i] = op.kind == relu || op.kind == upsample
+	}
+	return out
+}
+
+func (op *pointOp) SymDiff(inputs gorgonia.Nodes, _, grad *gorgonia.Node) (gorgonia.Nodes, error) {
+	var d *gorgonia.Node
+	var err error
+	switch op.kind {
+	case relu:
+		d, err = gorgonia.ApplyOp(&pointOp{kind: reluGrad, slope: op.slope}, inputs[0], grad)
+	case upsample:
+		d, err = gorgonia.ApplyOp(&pointOp{kind: upsampleGrad}, grad)
+	default:
+		return nil, fmt.Errorf("%s: second derivatives are not implemented", op)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return gorgonia.Nodes{d}, nil
+}
