@@ -9,6 +9,12 @@ ifneq (,$(filter C C.% POSIX,$(LANG)))
 export LANGUAGE ?= en
 endif
 
+# OpenBLAS makes the GAN's convolutions about 2.5x faster than gonum's pure-Go GEMM; build with it
+# when its library is installed (scripts/setup installs libopenblas-dev), without it otherwise.
+OPENBLAS  := $(shell test -e /usr/include/x86_64-linux-gnu/cblas.h -o -e /usr/include/cblas.h && echo openblas)
+TAGS      := migrated_fynedo $(OPENBLAS)
+GOTAGS    := $(if $(OPENBLAS),-tags $(OPENBLAS))
+
 .PHONY: run test build setup vet unit smoke bench clean
 
 setup:
@@ -16,17 +22,17 @@ setup:
 
 # migrated_fynedo: what `fyne build` adds for FyneApp.toml's [Migrations] fyneDo = true.
 build: setup
-	$(GO) build -tags migrated_fynedo -o $(BIN) ./app
+	$(GO) build -tags "$(TAGS)" -o $(BIN) ./app
 
 # Opens the GUI on the default library (seeded with the demo catalog on first start).
 run: build
 	./$(BIN) $(if $(LIBRARY),--library $(LIBRARY))
 
 vet:
-	$(GO) vet ./...
+	$(GO) vet $(GOTAGS) ./...
 
 unit:
-	$(GO) test ./...
+	$(GO) test $(GOTAGS) ./...
 
 # A real window under Xvfb on a temp library: screenshot, check it is a rendered catalog, quit cleanly.
 smoke: build

@@ -1,0 +1,187 @@
+package gan
+
+import (
+	"context"
+	"fmt"
+	"image"
+	"math"
+
+	"stylestudio/engine/imaging"
+	"stylestudio/engine/quality"
+)
+
+// Judge is an independently trained style classifier that grades stylized images. It must never be
+// the GAN's own discriminator, which the generator was trained to fool.
+type Judge interface {
+	// Classify returns, for each image, the predicted style name and a feature vector (the
+	// classifier's penultimate layer) for the Fréchet distance.
+	Classify(imgs []image.Image) (styles []string, features [][]float64, err error)
+}
+
+// EvalItem is one held-out product: its image and style (an index into the model's styles), and,
+// where known (the demo catalog), the ground-truth picture of the same product in each other style.
+type EvalItem struct {
+	Image image.Image
+	Style int
+	Truth map[int]image.Image
+}
+
+// StyleEval is the per-target-style part of an evaluation.
+type StyleEval struct {
+	Accuracy      float64 `json:"style_accuracy"`
+	ContentSSIM   float64 `json:"content_ssim"`
+	SilhouetteIoU float64 `json:"silhouette_iou"`
+	PairedSSIM    float64 `json:"paired_ssim,omitempty"`
+	Frechet       float64 `json:"frechet"`
+	N             int     `json:"n"`
+}
+
+// EvalReport is `stylestudio eval --json` (the keys are a contract).
+type EvalReport struct {
+	StyleAccuracy      float64              `json:"style_accuracy"`
+	ContentSSIM        float64              `json:"content_ssim"`
+	ContentL1          float64              `json:"content_l1"`
+	SilhouetteIoU      float64              `json:"silhouette_iou"`
+	PairedSSIM         float64              `json:"paired_ssim"`
+	PairedL1           float64              `json:"paired_l1"`
+	IdentityPairedSSIM float64              `json:"identity_paired_ssim"`
+	IdentityPairedL1   float64              `json:"identity_paired_l1"`
+	Frechet            map[string]float64   `json:"frechet"`
+	RealFrechet        map[string]float64   `json:"real_frechet"` // held-out real images against the other real images of the style: the noise floor
+	PerStyle           map[string]StyleEval `json:"per_style"`
+	Products           int                  `json:"products"`
+	Translations       int                  `json:"translations"`
+	Pairs              int                  `json:"pairs"`
+	Step               int                  `json:"step"`
+}
+
+// foregroundTol is how far from white (in any channel, 0–255) a pixel must be to count as product.
+// The generator's background is never exactly white, so a small tolerance would count its faint
+// noise as a silhouette change.
+const foregroundTol = 24
+
+// Evaluate restyles every held-out product into every other style at the model's size and measures:
+// target-style accuracy by judge; content preservation (SSIM and L1 of luminance, source vs output)
+// and silhouette IoU; on items with ground truth, SSIM/L1 of the output against the true rendering
+// and, as the baseline, of the unchanged source against it; and per style the Fréchet distance
+// between judge features of real images of the style (real[style]) and of the images stylized into it.
+func Evaluate(ctx context.Context, m *Model, items []EvalItem, real map[int][]image.Image, judge Judge) (EvalReport, error) {
+	rep := EvalReport{Frechet: map[string]float64{}, RealFrechet: map[string]float64{}, PerStyle: map[string]StyleEval{},
+		Products: len(items), Step: m.step}
+	if len(items) == 0 {
+		return rep, fmt.Errorf("eval: no held-out products to evaluate; label more products (a fifth of the labels are held out)")
+	}
+	n := m.cfg.Size
+	type acc struct {
+		hits, count       int
+		ssim, iou, paired float64
+		pairs             int
+		features          [][]float64
+	}
+	per := make([]acc, len(m.styles))
+	var sumSSIM, sumL1, sumIoU, sumPS, sumPL1, sumIS, sumIL1 float64
+	for _, it := range items {
+		if err := ctx.Err(); err != nil {
+			return rep, err
+		}
+		src := imaging.Square(it.Image, n)
+		var imgs []image.Image
+		var targets []int
+		for k := range m.styles {
+			if k != it.Style {
+				targets = append(targets, k)
+				imgs = append(imgs, it.Image)
+			}
+		}
+		outs, err := m.PreviewBatch(imgs, targets)
+		if err != nil {
+			return rep, err
+		}
+		asImages := make([]image.Image, len(outs))
+		for i, o := range outs {
+			asImages[i] = o
+		}
+		pred, feats, err := judge.Classify(asImages)
+		if err != nil {
+			return rep, fmt.Errorf("eval: classify: %w", err)
+		}
+		srcMask, _, _ := quality.ForegroundMask(src, foregroundTol)
+		for i, k := range targets {
+			out := outs[i]
+			a := &per[k]
+			a.count++
+			if pred[i] == m.styles[k] {
+				a.hits++
+			}
+			a.features = append(a.features, feats[i])
+			ssim, err := quality.SSIM(src, out)
+			if err != nil {
+				return rep, err
+			}
+			l1, _ := quality.L1(src, out)
+			mask, _, _ := quality.ForegroundMask(out, foregroundTol)
+			iou := quality.IoU(srcMask, mask)
+			a.ssim += ssim
+			a.iou += iou
+			sumSSIM += ssim
+			sumL1 += l1
+			sumIoU += iou
+			rep.Translations++
+			if truth, ok := it.Truth[k]; ok && truth != nil {
+				t := imaging.Square(truth, n)
+				ps, _ := quality.SSIM(out, t)
+				pl, _ := quality.L1(out, t)
+				is, _ := quality.SSIM(src, t)
+				il, _ := quality.L1(src, t)
+				sumPS += ps
+				sumPL1 += pl
+				sumIS += is
+				sumIL1 += il
+				a.paired += ps
+				a.pairs++
+				rep.Pairs++
+			}
+		}
+	}
+	hits := 0
+	for k, name := range m.styles {
+		a := per[k]
+		hits += a.hits
+		if a.count == 0 {
+			continue
+		}
+		se := StyleEval{Accuracy: float64(a.hits) / float64(a.count), ContentSSIM: a.ssim / float64(a.count),
+			SilhouetteIoU: a.iou / float64(a.count), N: a.count, Frechet: math.NaN()}
+		if a.pairs > 0 {
+			se.PairedSSIM = a.paired / float64(a.pairs)
+		}
+		if imgs := real[k]; len(imgs) >= 2 && len(a.features) >= 2 {
+			_, rf, err := judge.Classify(imgs)
+			if err != nil {
+				return rep, fmt.Errorf("eval: classify real %s images: %w", name, err)
+			}
+			if fd, err := quality.Frechet(rf, a.features); err == nil {
+				se.Frechet = fd
+				rep.Frechet[name] = fd
+			}
+			// The noise floor: one half of the real images against the other.
+			if len(rf) >= 4 {
+				if fd, err := quality.Frechet(rf[:len(rf)/2], rf[len(rf)/2:]); err == nil {
+					rep.RealFrechet[name] = fd
+				}
+			}
+		}
+		if math.IsNaN(se.Frechet) {
+			se.Frechet = 0
+		}
+		rep.PerStyle[name] = se
+	}
+	t := float64(rep.Translations)
+	rep.StyleAccuracy = float64(hits) / t
+	rep.ContentSSIM, rep.ContentL1, rep.SilhouetteIoU = sumSSIM/t, sumL1/t, sumIoU/t
+	if rep.Pairs > 0 {
+		p := float64(rep.Pairs)
+		rep.PairedSSIM, rep.PairedL1, rep.IdentityPairedSSIM, rep.IdentityPairedL1 = sumPS/p, sumPL1/p, sumIS/p, sumIL1/p
+	}
+	return rep, nil
+}

@@ -1,0 +1,359 @@
+package gan
+
+import (
+	"fmt"
+
+	"gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+
+	"stylestudio/engine/nn"
+)
+
+// netBuilder adds the generator and discriminator to one gorgonia graph, over parameter nodes that
+// share their backing arrays with a Params map (so an optimiser step on the nodes updates the map).
+type netBuilder struct {
+	g      *gorgonia.ExprGraph
+	cfg    Config
+	styles int
+	nodes  map[string]*gorgonia.Node
+}
+
+func newNetBuilder(g *gorgonia.ExprGraph, cfg Config, styles int, p Params) *netBuilder {
+	b := &netBuilder{g: g, cfg: cfg, styles: styles, nodes: map[string]*gorgonia.Node{}}
+	for name, t := range p {
+		b.nodes[name] = nn.Param(g, name, t)
+	}
+	return b
+}
+
+// params returns the nodes whose names start with prefix, sorted by name.
+func (b *netBuilder) params(p Params, prefix string) []*gorgonia.Node {
+	var out []*gorgonia.Node
+	for _, n := range p.names(prefix) {
+		out = append(out, b.nodes[n])
+	}
+	return out
+}
+
+func (b *netBuilder) conv(x *gorgonia.Node, s convSpec) (*gorgonia.Node, error) {
+	return nn.Conv2d(x, b.nodes[s.name], s.stride, s.pad)
+}
+
+// convNorm is conv → instance norm (→ ReLU when act).
+func (b *netBuilder) convNorm(x *gorgonia.Node, s convSpec, act bool) (*gorgonia.Node, error) {
+	y, err := b.conv(x, s)
+	if err != nil {
+		return nil, err
+	}
+	if y, err = nn.InstanceNorm(y, b.nodes[s.norm+".weight"], b.nodes[s.norm+".bias"]); err != nil {
+		return nil, err
+	}
+	if act {
+		return nn.ReLU(y)
+	}
+	return y, nil
+}
+
+// generator adds G(x, planes) for x (B,3,H,W) and the target style planes (B,S,H,W).
+func (b *netBuilder) generator(x, planes *gorgonia.Node) (*gorgonia.Node, error) {
+	h, err := gorgonia.Concat(1, x, planes)
+	if err != nil {
+		return nil, fmt.Errorf("generator input: %w", err)
+	}
+	specs := genSpecs(b.cfg, b.styles)
+	for _, s := range specs[:3] {
+		if h, err = b.convNorm(h, s, true); err != nil {
+			return nil, err
+		}
+	}
+	res := specs[3 : 3+2*b.cfg.ResBlocks]
+	for i := 0; i < len(res); i += 2 {
+		r, err := b.convNorm(h, res[i], true)
+		if err != nil {
+			return nil, err
+		}
+		if r, err = b.convNorm(r, res[i+1], false); err != nil {
+			return nil, err
+		}
+		if h, err = gorgonia.Add(h, r); err != nil {
+			return nil, err
+		}
+	}
+	for _, s := range specs[3+2*b.cfg.ResBlocks : len(specs)-1] {
+		if h, err = nn.Upsample2x(h); err != nil {
+			return nil, err
+		}
+		if h, err = b.convNorm(h, s, true); err != nil {
+			return nil, err
+		}
+	}
+	if h, err = b.conv(h, specs[len(specs)-1]); err != nil {
+		return nil, err
+	}
+	return gorgonia.Tanh(h)
+}
+
+// discriminator adds D(x): the patch scores (B,1,4,4) and the style logits (B,S).
+func (b *netBuilder) discriminator(x *gorgonia.Node) (src, cls *gorgonia.Node, err error) {
+	specs := discSpecs(b.cfg, b.styles)
+	h := x
+	for _, s := range specs[:len(specs)-2] {
+		if h, err = b.conv(h, s); err != nil {
+			return nil, nil, err
+		}
+		if h, err = nn.LeakyReLU(h, 0.01); err != nil {
+			return nil, nil, err
+		}
+	}
+	if src, err = b.conv(h, specs[len(specs)-2]); err != nil {
+		return nil, nil, err
+	}
+	if cls, err = b.conv(h, specs[len(specs)-1]); err != nil {
+		return nil, nil, err
+	}
+	bs := x.Shape()[0]
+	if cls, err = gorgonia.Reshape(cls, tensor.Shape{bs, b.styles}); err != nil {
+		return nil, nil, err
+	}
+	return src, cls, nil
+}
+
+// lsgan adds mean((x − target)²).
+func lsgan(x *gorgonia.Node, target float32) (*gorgonia.Node, error) {
+	d := x
+	var err error
+	if target != 0 {
+		if d, err = gorgonia.Sub(x, gorgonia.NewConstant(target)); err != nil {
+			return nil, err
+		}
+	}
+	sq, err := gorgonia.Square(d)
+	if err != nil {
+		return nil, err
+	}
+	return gorgonia.Mean(sq)
+}
+
+// crossEntropy adds the mean softmax cross-entropy of logits (B,S) against targetScaled, the one-hot
+// targets already divided by B.
+func crossEntropy(logits, targetScaled *gorgonia.Node) (*gorgonia.Node, error) {
+	logp, err := gorgonia.LogSoftMax(logits)
+	if err != nil {
+		return nil, err
+	}
+	prod, err := gorgonia.HadamardProd(targetScaled, logp)
+	if err != nil {
+		return nil, err
+	}
+	sum, err := gorgonia.Sum(prod)
+	if err != nil {
+		return nil, err
+	}
+	return gorgonia.Neg(sum)
+}
+
+// weighted adds Σ wᵢ·termᵢ.
+func weighted(terms []*gorgonia.Node, weights []float64) (*gorgonia.Node, error) {
+	var total *gorgonia.Node
+	for i, t := range terms {
+		term := t
+		var err error
+		if weights[i] != 1 {
+			if term, err = gorgonia.Mul(t, gorgonia.NewConstant(float32(weights[i]))); err != nil {
+				return nil, err
+			}
+		}
+		if total == nil {
+			total = term
+		} else if total, err = gorgonia.Add(total, term); err != nil {
+			return nil, err
+		}
+	}
+	return total, nil
+}
+
+// genStep is the graph of the generator's half of a training step.
+type genStep struct {
+	g                                  *gorgonia.ExprGraph
+	params                             []*gorgonia.Node // G parameters, sorted by name
+	x, trgPlanes, orgPlanes, trgScaled []float32        // inputs, filled before each run
+	// Values copied as the graph runs: fake, rec, D's outputs on the fakes, and the losses adv,
+	// cls, rec, total.
+	fake, rec, srcFake, clsFake *nn.Tapped
+	losses                      [4]*nn.Tapped
+}
+
+func newGenStep(cfg Config, styles, batch int, p Params) (*genStep, error) {
+	s := &genStep{g: gorgonia.NewGraph()}
+	b := newNetBuilder(s.g, cfg, styles, p)
+	n := cfg.Size
+	var x, tp, op, ts *gorgonia.Node
+	x, s.x = nn.Input(s.g, "x", batch, 3, n, n)
+	tp, s.trgPlanes = nn.Input(s.g, "trg_planes", batch, styles, n, n)
+	op, s.orgPlanes = nn.Input(s.g, "org_planes", batch, styles, n, n)
+	ts, s.trgScaled = nn.Input(s.g, "trg_scaled", batch, styles)
+	wrap := func(e error) error { return fmt.Errorf("gan: build generator step: %w", e) }
+	fake, err := b.generator(x, tp)
+	if err != nil {
+		return nil, wrap(err)
+	}
+	if fake, s.fake, err = nn.Tap(fake); err != nil {
+		return nil, wrap(err)
+	}
+	rec, err := b.generator(fake, op)
+	if err != nil {
+		return nil, wrap(err)
+	}
+	if rec, s.rec, err = nn.Tap(rec); err != nil {
+		return nil, wrap(err)
+	}
+	src, cls, err := b.discriminator(fake)
+	if err != nil {
+		return nil, wrap(err)
+	}
+	if src, s.srcFake, err = nn.Tap(src); err != nil {
+		return nil, wrap(err)
+	}
+	if cls, s.clsFake, err = nn.Tap(cls); err != nil {
+		return nil, wrap(err)
+	}
+	adv, err := lsgan(src, 1)
+	if err != nil {
+		return nil, wrap(err)
+	}
+	clsLoss, err := crossEntropy(cls, ts)
+	if err != nil {
+		return nil, wrap(err)
+	}
+	diff, err := gorgonia.Sub(x, rec)
+	if err != nil {
+		return nil, wrap(err)
+	}
+	abs, err := gorgonia.Abs(diff)
+	if err != nil {
+		return nil, wrap(err)
+	}
+	recLoss, err := gorgonia.Mean(abs)
+	if err != nil {
+		return nil, wrap(err)
+	}
+	terms, err := tapAll(&s.losses, adv, clsLoss, recLoss)
+	if err != nil {
+		return nil, wrap(err)
+	}
+	total, err := weighted(terms, []float64{1, cfg.LambdaCls, cfg.LambdaRec})
+	if err != nil {
+		return nil, wrap(err)
+	}
+	if total, s.losses[3], err = nn.Tap(total); err != nil {
+		return nil, wrap(err)
+	}
+	s.params = b.params(p, "g.")
+	if _, err := gorgonia.Grad(total, s.params...); err != nil {
+		return nil, wrap(err)
+	}
+	return s, nil
+}
+
+// discStep is the graph of the discriminator's half of a training step.
+type discStep struct {
+	g                  *gorgonia.ExprGraph
+	params             []*gorgonia.Node // D parameters, sorted by name
+	x, fake, orgScaled []float32
+	losses             [4]*nn.Tapped // real, fake, cls, total
+	srcReal, clsReal   *nn.Tapped
+	srcFake            *nn.Tapped
+}
+
+func newDiscStep(cfg Config, styles, batch int, p Params) (*discStep, error) {
+	s := &discStep{g: gorgonia.NewGraph()}
+	dp := Params{}
+	for _, name := range p.names("d.") {
+		dp[name] = p[name]
+	}
+	b := newNetBuilder(s.g, cfg, styles, dp)
+	n := cfg.Size
+	var x, f, os *gorgonia.Node
+	x, s.x = nn.Input(s.g, "x", batch, 3, n, n)
+	f, s.fake = nn.Input(s.g, "fake", batch, 3, n, n)
+	os, s.orgScaled = nn.Input(s.g, "org_scaled", batch, styles)
+	wrap := func(e error) error { return fmt.Errorf("gan: build discriminator step: %w", e) }
+	srcR, clsR, err := b.discriminator(x)
+	if err != nil {
+		return nil, wrap(err)
+	}
+	if srcR, s.srcReal, err = nn.Tap(srcR); err != nil {
+		return nil, wrap(err)
+	}
+	if clsR, s.clsReal, err = nn.Tap(clsR); err != nil {
+		return nil, wrap(err)
+	}
+	srcF, _, err := b.discriminator(f)
+	if err != nil {
+		return nil, wrap(err)
+	}
+	if srcF, s.srcFake, err = nn.Tap(srcF); err != nil {
+		return nil, wrap(err)
+	}
+	real, err := lsgan(srcR, 1)
+	if err != nil {
+		return nil, wrap(err)
+	}
+	fake, err := lsgan(srcF, 0)
+	if err != nil {
+		return nil, wrap(err)
+	}
+	cls, err := crossEntropy(clsR, os)
+	if err != nil {
+		return nil, wrap(err)
+	}
+	terms, err := tapAll(&s.losses, real, fake, cls)
+	if err != nil {
+		return nil, wrap(err)
+	}
+	total, err := weighted(terms, []float64{1, 1, cfg.LambdaCls})
+	if err != nil {
+		return nil, wrap(err)
+	}
+	if total, s.losses[3], err = nn.Tap(total); err != nil {
+		return nil, wrap(err)
+	}
+	s.params = b.params(dp, "d.")
+	if _, err := gorgonia.Grad(total, s.params...); err != nil {
+		return nil, wrap(err)
+	}
+	return s, nil
+}
+
+// tapAll taps each node into taps[i] and returns the tapped nodes.
+func tapAll(taps *[4]*nn.Tapped, nodes ...*gorgonia.Node) ([]*gorgonia.Node, error) {
+	out := make([]*gorgonia.Node, len(nodes))
+	for i, n := range nodes {
+		var err error
+		if out[i], taps[i], err = nn.Tap(n); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// scalar reads a scalar node's value after a run.
+func scalar(n *gorgonia.Node) float64 {
+	switch v := n.Value().Data().(type) {
+	case float32:
+		return float64(v)
+	case []float32:
+		if len(v) > 0 {
+			return float64(v[0])
+		}
+	}
+	return 0
+}
+
+// values returns a node's float32 data after a run.
+func values(n *gorgonia.Node) []float32 {
+	if d, ok := n.Value().Data().([]float32); ok {
+		return d
+	}
+	return nil
+}

@@ -1,0 +1,157 @@
+package gan
+
+import (
+	"encoding/json"
+	"fmt"
+	"image"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"stylestudio/engine/imaging"
+	"stylestudio/engine/nn"
+)
+
+// Model is a trained generator loaded from a checkpoint, ready to restyle images. It is read-only
+// after loading, so one Model may serve several goroutines.
+type Model struct {
+	cfg    Config
+	styles []string
+	p      Params
+	step   int
+	path   string
+}
+
+// LoadModel loads the generator from a checkpoint: a weights file (.safetensors), its sidecar (.json),
+// or a run folder (its latest complete checkpoint). The weights file alone is enough: it carries the
+// config and the style list in its metadata.
+func LoadModel(path string) (*Model, error) {
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		side, _, err := LatestCheckpoint(path)
+		if err != nil {
+			return nil, err
+		}
+		path = side.WeightsPath()
+	} else if strings.HasSuffix(path, ".json") {
+		side, err := readSidecar(path)
+		if err != nil {
+			return nil, err
+		}
+		path = side.WeightsPath()
+	}
+	tensors, meta, err := nn.ReadSafetensors(path)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrCheckpoint, err)
+	}
+	if meta["format"] != checkpointFormat {
+		return nil, fmt.Errorf("%w: %s is not a Style Studio GAN checkpoint (format %q); pick a file from a run's folder",
+			ErrCheckpoint, path, meta["format"])
+	}
+	m := &Model{path: path}
+	if err := json.Unmarshal([]byte(meta["config"]), &m.cfg); err != nil {
+		return nil, fmt.Errorf("%w: %s: config: %v", ErrCheckpoint, path, err)
+	}
+	if err := json.Unmarshal([]byte(meta["styles"]), &m.styles); err != nil || len(m.styles) < 2 {
+		return nil, fmt.Errorf("%w: %s: style list is missing or has fewer than 2 styles", ErrCheckpoint, path)
+	}
+	m.cfg = m.cfg.WithDefaults()
+	if err := m.cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("%w: %s: %v", ErrCheckpoint, path, err)
+	}
+	fmt.Sscan(meta["step"], &m.step)
+	m.p = Params{}
+	for name, t := range tensors {
+		if !strings.HasPrefix(name, "adam.") {
+			m.p[name] = t
+		}
+	}
+	if err := m.p.check(m.cfg, len(m.styles)); err != nil {
+		return nil, fmt.Errorf("%w: %s does not match its own config: %v", ErrCheckpoint, path, err)
+	}
+	for name := range m.p { // inference needs the generator only
+		if strings.HasPrefix(name, "d.") {
+			delete(m.p, name)
+		}
+	}
+	return m, nil
+}
+
+// Styles lists the styles the model can produce, in its own order.
+func (m *Model) Styles() []string { return append([]string(nil), m.styles...) }
+
+// Size is the model's image size.
+func (m *Model) Size() int { return m.cfg.Size }
+
+// Config is the model's configuration.
+func (m *Model) Config() Config { return m.cfg }
+
+// Step is the training step the checkpoint was written at.
+func (m *Model) Step() int { return m.step }
+
+// Path is the weights file the model was loaded from.
+func (m *Model) Path() string { return filepath.Clean(m.path) }
+
+// StyleIndex returns the index of a style name (exact match first, then case-insensitive).
+func (m *Model) StyleIndex(name string) (int, error) {
+	for i, s := range m.styles {
+		if s == name {
+			return i, nil
+		}
+	}
+	for i, s := range m.styles {
+		if strings.EqualFold(s, name) {
+			return i, nil
+		}
+	}
+	return 0, fmt.Errorf("this model has no style %q; it knows %s", name, strings.Join(m.styles, ", "))
+}
+
+// PreviewBatch restyles imgs[i] into styles[i] at the model's size. Inputs are composited on white
+// and padded to a square (imaging.Square) exactly as in training.
+func (m *Model) PreviewBatch(imgs []image.Image, styles []int) ([]*image.NRGBA, error) {
+	if len(imgs) != len(styles) {
+		return nil, fmt.Errorf("stylize: %d images but %d styles", len(imgs), len(styles))
+	}
+	n := m.cfg.Size
+	plane := 3 * n * n
+	x := make([]float32, len(imgs)*plane)
+	for i, img := range imgs {
+		if img == nil || img.Bounds().Empty() {
+			return nil, fmt.Errorf("stylize: image %d is empty", i)
+		}
+		if styles[i] < 0 || styles[i] >= len(m.styles) {
+			return nil, fmt.Errorf("stylize: style index %d out of range (0 to %d)", styles[i], len(m.styles)-1)
+		}
+		toTensor(x[i*plane:(i+1)*plane], imaging.Square(img, n))
+	}
+	y := generate(m.cfg, len(m.styles), m.p, x, len(imgs), styles)
+	out := make([]*image.NRGBA, len(imgs))
+	for i := range out {
+		out[i] = toImage(y[i*plane:(i+1)*plane], n)
+	}
+	return out, nil
+}
+
+// Preview restyles one image into a style (by name) at the model's size.
+func (m *Model) Preview(img image.Image, style string) (*image.NRGBA, error) {
+	k, err := m.StyleIndex(style)
+	if err != nil {
+		return nil, err
+	}
+	out, err := m.PreviewBatch([]image.Image{img}, []int{k})
+	if err != nil {
+		return nil, err
+	}
+	return out[0], nil
+}
+
+// FullRes restyles img at its own resolution: the generator runs at training size and only its change
+// is carried to the original's pixels (imaging.TransferFullRes), so edges and text keep the
+// original's sharpness and a white or transparent background stays clean.
+func (m *Model) FullRes(img image.Image, style string) (*image.NRGBA, error) {
+	low, err := m.Preview(img, style)
+	if err != nil {
+		return nil, err
+	}
+	return imaging.TransferFullRes(img, imaging.Square(img, m.cfg.Size), low)
+}

@@ -1,0 +1,408 @@
+package gan
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"image"
+	"math"
+	"math/rand/v2"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/disintegration/gift"
+
+	"stylestudio/engine/imaging"
+	"stylestudio/engine/nn"
+)
+
+// Example is one labeled training image.
+type Example struct {
+	Image image.Image
+	Style int // index into Data.Styles
+}
+
+// Data is what a run trains on: the style list, the labeled training images, and the fixed images
+// shown in every sample grid (one row each, restyled into every style).
+type Data struct {
+	Styles  []string
+	Train   []Example
+	Samples []image.Image
+}
+
+// Event reports training progress. Kind is "step" (every Config.LogEvery steps), "sample" (a new grid),
+// "checkpoint" (a checkpoint was written), or "warning" (Message says what, e.g. a damaged checkpoint
+// that resume passed over).
+type Event struct {
+	Kind       string
+	Step       int
+	Steps      int
+	Losses     Losses
+	ImagesPerS float64
+	Elapsed    time.Duration
+	ETA        time.Duration
+	Grid       *image.NRGBA // "sample": rows = Data.Samples, columns = source then every style
+	Checkpoint Sidecar      // "checkpoint"
+	Message    string
+}
+
+// Summary is a finished (or stopped) run's outcome.
+type Summary struct {
+	Steps      int // steps completed, counting those before a resume
+	Losses     Losses
+	Checkpoint Sidecar // the last checkpoint written
+	ImagesPerS float64
+	Elapsed    time.Duration // this session only
+}
+
+// Options are where and how a run trains.
+type Options struct {
+	Dir    string  // the run's checkpoint folder
+	Resume bool    // continue from the latest complete checkpoint in Dir
+	Pause  *Pauser // optional: lets the caller pause between steps
+}
+
+// ErrNotEnoughData means the labels cannot train a model.
+var ErrNotEnoughData = errors.New("not enough labeled images to train")
+
+// augmentMargin is the white border (as a fraction 1/augmentMargin of the size) that random crops move
+// within: a product shifts by up to size/16 pixels.
+const augmentMargin = 16
+
+// Train trains a model (or resumes one) and reports progress. It checks ctx and the pauser between
+// steps; when cancelled it writes a checkpoint at the current step (so the run can resume) and
+// returns ctx.Err(). A NaN loss stops the run with ErrNaN, keeping the last good checkpoint.
+func Train(ctx context.Context, cfg Config, data Data, opts Options, report func(Event)) (Summary, error) {
+	if report == nil {
+		report = func(Event) {}
+	}
+	cfg = cfg.WithDefaults()
+	if err := cfg.Validate(); err != nil {
+		return Summary{}, err
+	}
+	if err := checkData(data); err != nil {
+		return Summary{}, err
+	}
+	if opts.Dir == "" {
+		return Summary{}, fmt.Errorf("gan: no checkpoint folder given")
+	}
+	numStyles := len(data.Styles)
+	pcg := rand.NewPCG(cfg.Seed, 0x9a11)
+	rng := rand.New(pcg)
+	var (
+		p         Params
+		opt       map[string]nn.Tensor
+		start     int
+		adamSteps int
+		score     = math.NaN()
+		scoreN    int
+		last      Sidecar
+	)
+	if opts.Resume {
+		side, damaged, err := LatestCheckpoint(opts.Dir)
+		for _, d := range damaged {
+			report(Event{Kind: "warning", Message: "passed over a damaged checkpoint: " + d})
+		}
+		if err != nil {
+			return Summary{}, fmt.Errorf("gan: resume: %w", err)
+		}
+		if !side.Config.sameModel(cfg) {
+			return Summary{}, fmt.Errorf("%w: %s was trained with a different model (%s); start a new run instead",
+				ErrCheckpoint, side.Path, describe(side.Config))
+		}
+		if strings.Join(side.Styles, "\x00") != strings.Join(data.Styles, "\x00") {
+			return Summary{}, fmt.Errorf("%w: %s was trained on styles %v, the catalog now has %v; start a new run for the new styles",
+				ErrCheckpoint, side.Path, side.Styles, data.Styles)
+		}
+		if p, opt, err = readCheckpointTensors(side); err != nil {
+			return Summary{}, err
+		}
+		state, err := hex.DecodeString(side.RNG)
+		if err == nil {
+			err = pcg.UnmarshalBinary(state)
+		}
+		if err != nil {
+			return Summary{}, fmt.Errorf("%w: %s: random state: %v", ErrCheckpoint, side.Path, err)
+		}
+		// The model and its training settings come from the checkpoint; only the length may change.
+		steps := cfg.Steps
+		cfg = side.Config.WithDefaults()
+		cfg.Steps = max(steps, side.Step)
+		start, adamSteps, score, scoreN, last = side.Step, side.AdamT, side.Score, side.ScoreN, side
+	} else {
+		p = newParams(cfg, numStyles, rng)
+	}
+	bases := prepareBases(data.Train, cfg.Size)
+	samples := prepareSamples(data.Samples, cfg.Size)
+	batch := cfg.BatchSize
+	st, err := newStepper(cfg, numStyles, batch, p)
+	if err != nil {
+		return Summary{}, err
+	}
+	defer st.close()
+	if opt != nil {
+		if err := st.setOptimiserState(opt, adamSteps); err != nil {
+			return Summary{}, fmt.Errorf("%w: %v", ErrCheckpoint, err)
+		}
+	}
+
+	x := make([]float32, batch*3*cfg.Size*cfg.Size)
+	org, trg := make([]int, batch), make([]int, batch)
+	begin := time.Now()
+	var losses Losses
+	save := func(step int) error {
+		state, _ := pcg.MarshalBinary()
+		tensors, t := st.optimiserState()
+		for name, v := range p {
+			tensors[name] = v
+		}
+		side, err := saveCheckpoint(opts.Dir, Sidecar{Step: step, Config: cfg, Styles: data.Styles,
+			RNG: hex.EncodeToString(state), AdamT: t, Losses: losses, Score: score, ScoreN: scoreN}, tensors)
+		if err != nil {
+			return err
+		}
+		last = side
+		report(Event{Kind: "checkpoint", Step: step, Steps: cfg.Steps, Checkpoint: side})
+		return pruneCheckpoints(opts.Dir, cfg.KeepLast)
+	}
+	summary := func(step int) Summary {
+		el := time.Since(begin)
+		return Summary{Steps: step, Losses: losses, Checkpoint: last, Elapsed: el,
+			ImagesPerS: float64((step-start)*batch) / math.Max(el.Seconds(), 1e-9)}
+	}
+	if start == 0 && len(samples) > 0 {
+		report(Event{Kind: "sample", Step: 0, Steps: cfg.Steps, Grid: sampleGrid(cfg, numStyles, p, samples)})
+	}
+	for step := start; step < cfg.Steps; {
+		if err := opts.Pause.wait(ctx); err != nil || ctx.Err() != nil {
+			if step > last.Step {
+				if serr := save(step); serr != nil {
+					return summary(step), serr
+				}
+			}
+			return summary(step), ctx.Err()
+		}
+		for i := 0; i < batch; i++ {
+			e := rng.IntN(len(bases))
+			augment(x[i*3*cfg.Size*cfg.Size:(i+1)*3*cfg.Size*cfg.Size], bases[e], cfg.Size, rng)
+			org[i] = data.Train[e].Style
+			trg[i] = rng.IntN(numStyles)
+		}
+		l, err := st.step(x, org, trg, cfg.LR)
+		if errors.Is(err, ErrNaN) {
+			msg := "no checkpoint was written yet"
+			if last.Step > 0 {
+				msg = fmt.Sprintf("the last good checkpoint (step %d) is kept", last.Step)
+			}
+			return summary(step), fmt.Errorf("%w at step %d; %s; lower the learning rate and start again", ErrNaN, step+1, msg)
+		}
+		if err != nil {
+			return summary(step), err
+		}
+		losses = l
+		step++
+		// Best-checkpoint score: an exponential average of how well the generator hits the target
+		// style (cls) and keeps the product (rec), the two terms that do not swing with the
+		// adversarial game.
+		s := l.GCls + cfg.LambdaRec*l.GRec
+		if scoreN == 0 || math.IsNaN(score) {
+			score = s
+		} else {
+			score = 0.98*score + 0.02*s
+		}
+		scoreN++
+		if step%cfg.LogEvery == 0 || step == cfg.Steps || step == start+1 {
+			el := time.Since(begin)
+			done := step - start
+			rate := float64(done*batch) / math.Max(el.Seconds(), 1e-9)
+			eta := time.Duration(float64(el) / float64(done) * float64(cfg.Steps-step))
+			report(Event{Kind: "step", Step: step, Steps: cfg.Steps, Losses: l, ImagesPerS: rate, Elapsed: el, ETA: eta})
+		}
+		if len(samples) > 0 && (step%cfg.SampleEvery == 0 || step == cfg.Steps) {
+			report(Event{Kind: "sample", Step: step, Steps: cfg.Steps, Grid: sampleGrid(cfg, numStyles, p, samples)})
+		}
+		if step%cfg.CheckpointEvery == 0 || step == cfg.Steps {
+			if err := save(step); err != nil {
+				return summary(step), err
+			}
+		}
+	}
+	return summary(cfg.Steps), nil
+}
+
+func describe(c Config) string {
+	return fmt.Sprintf("size %d, generator width %d, discriminator width %d, %d residual blocks", c.Size, c.GenWidth, c.DiscWidth, c.ResBlocks)
+}
+
+// checkData validates the style list and the training examples.
+func checkData(d Data) error {
+	if len(d.Styles) < 2 {
+		return fmt.Errorf("%w: a style-transfer model needs at least 2 styles with labeled images, got %d; label products in more styles",
+			ErrNotEnoughData, len(d.Styles))
+	}
+	counts := make([]int, len(d.Styles))
+	for i, e := range d.Train {
+		if e.Style < 0 || e.Style >= len(d.Styles) {
+			return fmt.Errorf("gan: training image %d has style index %d, but there are %d styles", i, e.Style, len(d.Styles))
+		}
+		if e.Image == nil || e.Image.Bounds().Empty() {
+			return fmt.Errorf("gan: training image %d (%s) has no picture", i, d.Styles[e.Style])
+		}
+		counts[e.Style]++
+	}
+	var short []string
+	for i, c := range counts {
+		if c < MinPerStyle {
+			short = append(short, fmt.Sprintf("%q has %d (needs %d more)", d.Styles[i], c, MinPerStyle-c))
+		}
+	}
+	if len(short) > 0 {
+		return fmt.Errorf("%w: every style needs at least %d labeled training images: %s; label more products or leave those styles out",
+			ErrNotEnoughData, MinPerStyle, strings.Join(short, ", "))
+	}
+	return nil
+}
+
+// prepareBases resizes every training image once to the training size plus the augmentation margin,
+// on white, exactly as the stylizer prepares its input (imaging.Square), so augmentation only crops,
+// flips and jitters.
+func prepareBases(train []Example, size int) []*image.NRGBA {
+	m := size / augmentMargin
+	out := make([]*image.NRGBA, len(train))
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for w := 0; w < nn.Workers(); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				sq := imaging.SquareSerial(train[i].Image, size)
+				g := gift.New()
+				canvas := image.NewNRGBA(image.Rect(0, 0, size+2*m, size+2*m))
+				for j := range canvas.Pix {
+					canvas.Pix[j] = 255
+				}
+				g.DrawAt(canvas, sq, image.Pt(m, m), gift.CopyOperator)
+				out[i] = canvas
+			}
+		}()
+	}
+	for i := range train {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	return out
+}
+
+// augment writes a random view of base into dst (3, size, size): a crop within the white margin, a
+// horizontal flip half the time, and a brightness change of at most ±3% (small, because colour is
+// what the styles are about).
+func augment(dst []float32, base *image.NRGBA, size int, rng *rand.Rand) {
+	m := size / augmentMargin
+	dx, dy := rng.IntN(2*m+1), rng.IntN(2*m+1)
+	flip := rng.IntN(2) == 1
+	bright := float32(rng.Float64()*6 - 3)
+	g := gift.New(gift.Crop(image.Rect(dx, dy, dx+size, dy+size)))
+	if flip {
+		g.Add(gift.FlipHorizontal())
+	}
+	if bright != 0 {
+		g.Add(gift.Brightness(bright))
+	}
+	g.SetParallelization(false)
+	out := image.NewNRGBA(g.Bounds(base.Bounds()))
+	g.Draw(out, base)
+	toTensor(dst, out)
+}
+
+func prepareSamples(imgs []image.Image, size int) [][]float32 {
+	out := make([][]float32, len(imgs))
+	for i, img := range imgs {
+		out[i] = make([]float32, 3*size*size)
+		toTensor(out[i], imaging.Square(img, size))
+	}
+	return out
+}
+
+// sampleGrid restyles every sample into every style with the current weights.
+func sampleGrid(cfg Config, numStyles int, p Params, samples [][]float32) *image.NRGBA {
+	n := cfg.Size
+	plane := 3 * n * n
+	batch := len(samples) * numStyles
+	x := make([]float32, batch*plane)
+	styles := make([]int, batch)
+	for i, s := range samples {
+		for k := 0; k < numStyles; k++ {
+			copy(x[(i*numStyles+k)*plane:], s)
+			styles[i*numStyles+k] = k
+		}
+	}
+	y := generate(cfg, numStyles, p, x, batch, styles)
+	cells := make([][]*image.NRGBA, len(samples))
+	for i, s := range samples {
+		cells[i] = append(cells[i], toImage(s, n))
+		for k := 0; k < numStyles; k++ {
+			cells[i] = append(cells[i], toImage(y[(i*numStyles+k)*plane:][:plane], n))
+		}
+	}
+	return gridImage(cells, n)
+}
+
+// Pauser lets a caller pause a run between steps. The zero value is running; a nil *Pauser never
+// pauses.
+type Pauser struct {
+	mu     sync.Mutex
+	paused bool
+	wake   chan struct{}
+}
+
+// Pause makes the run stop before its next step until Resume (or cancellation).
+func (p *Pauser) Pause() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.paused {
+		p.paused = true
+		p.wake = make(chan struct{})
+	}
+}
+
+// Resume lets a paused run continue.
+func (p *Pauser) Resume() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.paused {
+		p.paused = false
+		close(p.wake)
+	}
+}
+
+// Paused reports whether the run is paused.
+func (p *Pauser) Paused() bool {
+	if p == nil {
+		return false
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.paused
+}
+
+func (p *Pauser) wait(ctx context.Context) error {
+	if p == nil {
+		return nil
+	}
+	p.mu.Lock()
+	paused, wake := p.paused, p.wake
+	p.mu.Unlock()
+	if !paused {
+		return nil
+	}
+	select {
+	case <-wake:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}

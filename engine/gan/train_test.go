@@ -1,0 +1,233 @@
+package gan
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"stylestudio/engine/demo"
+	"stylestudio/engine/nn"
+)
+
+// demoData renders n demo items at 48 px as training data, with the first two as samples.
+func demoData(tb testing.TB, n int) Data {
+	tb.Helper()
+	var d Data
+	index := map[string]int{}
+	for i, s := range demo.Styles() {
+		index[s.Name] = i
+		d.Styles = append(d.Styles, s.Name)
+	}
+	for _, it := range demo.Catalog(n, 5) {
+		img, err := demo.Render(it.Params, it.Style, 48)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		d.Train = append(d.Train, Example{Image: img, Style: index[it.Style]})
+		if len(d.Samples) < 2 {
+			d.Samples = append(d.Samples, img)
+		}
+	}
+	return d
+}
+
+func tinyConfig(steps int) Config {
+	return Config{Size: 32, GenWidth: 4, DiscWidth: 4, ResBlocks: 1, BatchSize: 4, Steps: steps,
+		SampleEvery: 3, CheckpointEvery: 3, LogEvery: 1, KeepLast: 2}.WithDefaults()
+}
+
+func TestTrainReportsAndCheckpoints(t *testing.T) {
+	data := demoData(t, 60)
+	dir := t.TempDir()
+	var steps, grids, ckpts int
+	var grid *image.NRGBA
+	sum, err := Train(context.Background(), tinyConfig(7), data, Options{Dir: dir}, func(e Event) {
+		switch e.Kind {
+		case "step":
+			steps++
+		case "sample":
+			grids++
+			grid = e.Grid
+		case "checkpoint":
+			ckpts++
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Steps != 7 || steps != 7 || ckpts != 3 || grids != 4 { // grids at 0, 3, 6, 7; checkpoints at 3, 6, 7
+		t.Fatalf("summary %+v, %d step events, %d grids, %d checkpoints", sum, steps, grids, ckpts)
+	}
+	// Grid: 2 sample rows × (source + 6 styles) cells of 32 px with 2 px gutters.
+	if b := grid.Bounds(); b.Dx() != 7*34+2 || b.Dy() != 2*34+2 {
+		t.Fatalf("grid is %v", b)
+	}
+	good, _, err := listCheckpoints(dir)
+	best, berr := BestCheckpoint(dir)
+	if err != nil || berr != nil {
+		t.Fatal(err, berr)
+	}
+	var kept []int
+	for _, s := range good {
+		kept = append(kept, s.Step)
+	}
+	want := []int{6, 7}
+	if best.Step == 3 {
+		want = []int{3, 6, 7}
+	}
+	if fmt.Sprint(kept) != fmt.Sprint(want) {
+		t.Fatalf("kept checkpoints %v, want the last 2 and the best (step %d)", kept, best.Step)
+	}
+}
+
+// Resume must continue exactly: 3 steps + resume to 6 gives the weights of 6 uninterrupted steps.
+func TestResumeIsExact(t *testing.T) {
+	data := demoData(t, 60)
+	straight, split := t.TempDir(), t.TempDir()
+	if _, err := Train(context.Background(), tinyConfig(6), data, Options{Dir: straight}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Train(context.Background(), tinyConfig(3), data, Options{Dir: split}, nil); err != nil {
+		t.Fatal(err)
+	}
+	sum, err := Train(context.Background(), tinyConfig(6), data, Options{Dir: split, Resume: true}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _, _ := LatestCheckpoint(straight)
+	b, _, _ := LatestCheckpoint(split)
+	if a.Step != 6 || b.Step != 6 || sum.Steps != 6 {
+		t.Fatalf("steps %d and %d", a.Step, b.Step)
+	}
+	if a.Losses != b.Losses {
+		t.Fatalf("losses differ after resume:\n%+v\n%+v", a.Losses, b.Losses)
+	}
+	ta, _, _ := nn.ReadSafetensors(a.WeightsPath())
+	tb, _, _ := nn.ReadSafetensors(b.WeightsPath())
+	for name, x := range ta {
+		y := tb[name]
+		for i := range x.Data {
+			if x.Data[i] != y.Data[i] {
+				t.Fatalf("%s[%d] differs after resume: %g vs %g", name, i, x.Data[i], y.Data[i])
+			}
+		}
+	}
+}
+
+func TestCancelLeavesResumableCheckpoint(t *testing.T) {
+	data := demoData(t, 60)
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	cfg := tinyConfig(50)
+	_, err := Train(ctx, cfg, data, Options{Dir: dir}, func(e Event) {
+		if e.Kind == "step" && e.Step == 2 {
+			cancel()
+		}
+	})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want cancellation", err)
+	}
+	side, _, err := LatestCheckpoint(dir)
+	if err != nil || side.Step != 2 {
+		t.Fatalf("latest checkpoint %+v, %v; want step 2", side, err)
+	}
+}
+
+func TestDamagedCheckpointIsPassedOver(t *testing.T) {
+	data := demoData(t, 60)
+	dir := t.TempDir()
+	if _, err := Train(context.Background(), tinyConfig(6), data, Options{Dir: dir}, nil); err != nil {
+		t.Fatal(err)
+	}
+	latest, _, _ := LatestCheckpoint(dir)
+	// Truncate the newest weights file: resume must fall back to step 3 and say why.
+	if err := os.Truncate(latest.WeightsPath(), 100); err != nil {
+		t.Fatal(err)
+	}
+	var warned bool
+	sum, err := Train(context.Background(), tinyConfig(6), data, Options{Dir: dir, Resume: true}, func(e Event) {
+		warned = warned || e.Kind == "warning"
+	})
+	if err != nil || !warned || sum.Steps != 6 {
+		t.Fatalf("resume after damage: %+v, %v, warned %v", sum, err, warned)
+	}
+}
+
+func TestRefusesOtherModelAndTooFewLabels(t *testing.T) {
+	data := demoData(t, 60)
+	dir := t.TempDir()
+	if _, err := Train(context.Background(), tinyConfig(3), data, Options{Dir: dir}, nil); err != nil {
+		t.Fatal(err)
+	}
+	wider := tinyConfig(6)
+	wider.GenWidth = 8
+	if _, err := Train(context.Background(), wider, data, Options{Dir: dir, Resume: true}, nil); !errors.Is(err, ErrCheckpoint) {
+		t.Fatalf("resume with another architecture: %v", err)
+	}
+	fewer := data
+	fewer.Styles = data.Styles[:5]
+	fewer.Train = nil
+	for _, e := range data.Train {
+		if e.Style < 5 {
+			fewer.Train = append(fewer.Train, e)
+		}
+	}
+	if _, err := Train(context.Background(), tinyConfig(6), fewer, Options{Dir: dir, Resume: true}, nil); !errors.Is(err, ErrCheckpoint) {
+		t.Fatalf("resume with another style list: %v", err)
+	}
+	few := Data{Styles: data.Styles[:2], Train: data.Train[:3]}
+	for i := range few.Train {
+		few.Train[i].Style = i % 2
+	}
+	_, err := Train(context.Background(), tinyConfig(3), few, Options{Dir: t.TempDir()}, nil)
+	if !errors.Is(err, ErrNotEnoughData) {
+		t.Fatalf("too few labels: %v", err)
+	}
+	one := Data{Styles: data.Styles[:1], Train: data.Train}
+	if _, err := Train(context.Background(), tinyConfig(3), one, Options{Dir: t.TempDir()}, nil); !errors.Is(err, ErrNotEnoughData) {
+		t.Fatalf("one style: %v", err)
+	}
+}
+
+func TestNaNStopsAndKeepsCheckpoint(t *testing.T) {
+	data := demoData(t, 60)
+	dir := t.TempDir()
+	cfg := tinyConfig(9)
+	if _, err := Train(context.Background(), tinyConfig(3), data, Options{Dir: dir}, nil); err != nil {
+		t.Fatal(err)
+	}
+	// Poison a weight in the latest checkpoint through a resumed run's first step: a huge learning
+	// rate is the honest way to make the losses blow up.
+	side, _, _ := LatestCheckpoint(dir)
+	p, opt, err := readCheckpointTensors(side)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := p["g.out.conv.weight"]
+	for i := range w.Data {
+		w.Data[i] = float32(1e30)
+	}
+	d := p["d.src.weight"]
+	for i := range d.Data {
+		d.Data[i] = float32(1e30)
+	}
+	for k, v := range opt {
+		p[k] = v
+	}
+	poisoned := filepath.Join(t.TempDir(), "run")
+	side.Step = 3
+	if _, err := saveCheckpoint(poisoned, side, p); err != nil {
+		t.Fatal(err)
+	}
+	_, err = Train(context.Background(), cfg, data, Options{Dir: poisoned, Resume: true}, nil)
+	if !errors.Is(err, ErrNaN) {
+		t.Fatalf("err = %v, want ErrNaN", err)
+	}
+	if latest, _, _ := LatestCheckpoint(poisoned); latest.Step != 3 {
+		t.Fatalf("latest checkpoint is step %d, want the good step 3", latest.Step)
+	}
+}
