@@ -17,12 +17,13 @@ func benchmarks() map[string]func(ctx context.Context, env *cliEnv, args []strin
 	return map[string]func(ctx context.Context, env *cliEnv, args []string) error{
 		"label-assist": benchLabelAssist,
 		"rank":         benchRank,
+		"train":        benchTrain,
 	}
 }
 
 func runBench(ctx context.Context, env *cliEnv, args []string) error {
 	if len(args) == 0 || isHelpFlag(args[0]) {
-		fmt.Fprintln(env.stderr, "Usage: stylestudio bench <name> [flags]\n\nBenchmarks:\n  label-assist   active-learning labeling vs random order on the demo catalog")
+		fmt.Fprintln(env.stderr, "Usage: stylestudio bench <name> [flags]\n\nBenchmarks:\n  label-assist   active-learning labeling vs random order on the demo catalog\n  rank           ranking model scoring speed\n  train          GAN training speed (and against PyTorch with --peer)")
 		if len(args) == 0 {
 			return errUsage
 		}
@@ -30,7 +31,7 @@ func runBench(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	b, ok := benchmarks()[args[0]]
 	if !ok {
-		return fmt.Errorf("unknown benchmark %q (available: label-assist)", args[0])
+		return fmt.Errorf("unknown benchmark %q (available: label-assist, rank, train)", args[0])
 	}
 	return b(ctx, env, args[1:])
 }

@@ -40,6 +40,10 @@ func commands() map[string]command {
 		"bench":      {"benchmarks that print JSON: label-assist (active learning vs random)", runBench},
 		"simulate":   {"simulate shoppers browsing the storefront feed and compare policies' click-through rates", runSimulate},
 		"rank":       {"train or evaluate the feed's ranking model: rank train|eval", runRank},
+		"train":      {"train the style-transfer GAN on the labeled products (checkpoints, sample grids, resume)", runTrain},
+		"eval":       {"measure a training run: style accuracy, content SSIM, silhouette IoU, paired SSIM, Fréchet", runEval},
+		"stylize":    {"restyle products with a training run's model (preview size or full resolution)", runStylize},
+		"runs":       {"list the training runs", runRuns},
 		"gui":        {"open the desktop app (the default with no subcommand)", runGUI},
 	}
 }

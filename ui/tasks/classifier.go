@@ -60,17 +60,7 @@ var ErrNoClassifier = errors.New("no style classifier has been trained for this 
 // than style.MinPerStyle training images are left out and listed in Skipped.
 func TrainClassifier(ctx context.Context, db *store.DB, cfg style.Config, report func(style.Event)) (*style.Model, ClassifierInfo, error) {
 	start := time.Now()
-	settings, err := db.ActiveSplit(ctx)
-	seed, pct := uint64(DefaultSplitSeed), [3]int{defaultTrainPct, defaultValPct, defaultTestPct}
-	if err == nil && settings.Train+settings.Val+settings.Test == 100 {
-		seed, pct = settings.Seed, [3]int{settings.Train, settings.Val, settings.Test}
-	} else if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return nil, ClassifierInfo{}, err
-	}
-	if _, err := db.AssignSplits(ctx, seed, pct[0], pct[1], pct[2]); err != nil {
-		return nil, ClassifierInfo{}, err
-	}
-	labeled, err := db.LabeledProducts(ctx)
+	labeled, err := labeledWithSplits(ctx, db)
 	if err != nil {
 		return nil, ClassifierInfo{}, err
 	}
@@ -143,6 +133,22 @@ func TrainClassifier(ctx context.Context, db *store.DB, cfg style.Config, report
 		return nil, ClassifierInfo{}, err
 	}
 	return m, info, nil
+}
+
+// labeledWithSplits assigns a split to every labeled product that has none (with the library's split
+// settings, or the defaults) and returns the labeled products.
+func labeledWithSplits(ctx context.Context, db *store.DB) ([]store.LabeledProduct, error) {
+	settings, err := db.ActiveSplit(ctx)
+	seed, pct := uint64(DefaultSplitSeed), [3]int{defaultTrainPct, defaultValPct, defaultTestPct}
+	if err == nil && settings.Train+settings.Val+settings.Test == 100 {
+		seed, pct = settings.Seed, [3]int{settings.Train, settings.Val, settings.Test}
+	} else if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return nil, err
+	}
+	if _, err := db.AssignSplits(ctx, seed, pct[0], pct[1], pct[2]); err != nil {
+		return nil, err
+	}
+	return db.LabeledProducts(ctx)
 }
 
 func saveClassifier(dir string, m *style.Model, info ClassifierInfo) error {

@@ -1,0 +1,262 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"runtime"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"stylestudio/engine/gan"
+	"stylestudio/engine/nn"
+	"stylestudio/ui/tasks"
+)
+
+func runEval(ctx context.Context, env *cliEnv, args []string) error {
+	fs := newFlags(env, "eval", "--library DIR --run NAME [--json]",
+		"Measure a run's latest checkpoint on the held-out labeled products: target-style accuracy judged by the\n"+
+			"library's style classifier (trained first if missing), content SSIM/L1 and silhouette IoU against the\n"+
+			"source, paired SSIM against the demo catalog's true renderings (with the identity baseline), and the\n"+
+			"Fréchet distance per style in the classifier's feature space. The report is stored with the run.")
+	lib := libraryFlag(fs)
+	name := fs.String("run", "", "run name (required)")
+	asJSON := fs.Bool("json", false, "print one JSON object")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if strings.TrimSpace(*name) == "" {
+		return fmt.Errorf("%w: --run NAME is required", errUsage)
+	}
+	db, err := openLibrary(ctx, *lib)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	rep, err := tasks.EvaluateRun(ctx, db, *name)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return json.NewEncoder(env.stdout).Encode(rep)
+	}
+	fmt.Fprintf(env.stdout, "Run %q at step %d: %d held-out products, %d translations\n", *name, rep.Step, rep.Products, rep.Translations)
+	fmt.Fprintf(env.stdout, "  target-style accuracy  %.1f%%\n  content SSIM           %.3f (L1 %.3f)\n  silhouette IoU         %.3f\n",
+		100*rep.StyleAccuracy, rep.ContentSSIM, rep.ContentL1, rep.SilhouetteIoU)
+	if rep.Pairs > 0 {
+		fmt.Fprintf(env.stdout, "  paired SSIM            %.3f (identity baseline %.3f; L1 %.3f vs %.3f)\n",
+			rep.PairedSSIM, rep.IdentityPairedSSIM, rep.PairedL1, rep.IdentityPairedL1)
+	}
+	tw := tabwriter.NewWriter(env.stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "  style\taccuracy\tcontent SSIM\tIoU\tFréchet (real floor)")
+	names := make([]string, 0, len(rep.PerStyle))
+	for name := range rep.PerStyle {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		s := rep.PerStyle[name]
+		fmt.Fprintf(tw, "  %s\t%.1f%%\t%.3f\t%.3f\t%.1f (%.1f)\n", name, 100*s.Accuracy, s.ContentSSIM, s.SilhouetteIoU, s.Frechet, rep.RealFrechet[name])
+	}
+	return tw.Flush()
+}
+
+// stylizeJSON is `stylize --json`: what was written and what failed.
+type stylizeJSON struct {
+	Run      string         `json:"run"`
+	Style    string         `json:"style"`
+	Written  []string       `json:"written"`
+	Failed   []stylizeError `json:"failed"`
+	FullRes  bool           `json:"full_res"`
+	Variants int            `json:"variants"`
+	Seconds  float64        `json:"seconds"`
+}
+
+type stylizeError struct {
+	SKU   string `json:"sku"`
+	Error string `json:"error"`
+}
+
+func runStylize(ctx context.Context, env *cliEnv, args []string) error {
+	fs := newFlags(env, "stylize", "--library DIR --run NAME --style STYLE --out DIR [--full-res] [--json] [SKU...]",
+		"Restyle products (all of them when no SKU is given) with a run's latest checkpoint and write one PNG per\n"+
+			"product into --out, named after the SKU. The images are also stored in the catalog as variants, which\n"+
+			"the Feed shows. --full-res keeps each product's own resolution; otherwise the model's size is used.")
+	lib := libraryFlag(fs)
+	name := fs.String("run", "", "run name (required)")
+	styleName := fs.String("style", "", "target style (required)")
+	outDir := fs.String("out", "", "output folder (required)")
+	fullRes := fs.Bool("full-res", false, "full resolution instead of the model's size")
+	asJSON := fs.Bool("json", false, "print one JSON object")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if strings.TrimSpace(*name) == "" || strings.TrimSpace(*styleName) == "" || strings.TrimSpace(*outDir) == "" {
+		return fmt.Errorf("%w: --run, --style and --out are required", errUsage)
+	}
+	db, err := openLibrary(ctx, *lib)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	run, m, err := tasks.LoadRunModel(ctx, db, *name)
+	if err != nil {
+		return err
+	}
+	if _, err := m.StyleIndex(*styleName); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(*outDir, 0o755); err != nil {
+		return fmt.Errorf("create the output folder: %w", err)
+	}
+	start := time.Now()
+	out := stylizeJSON{Run: run.Name, Style: *styleName, FullRes: *fullRes, Written: []string{}, Failed: []stylizeError{}}
+	res, err := tasks.StylizeProducts(ctx, db, tasks.StylizeRequest{Run: run, Model: m, Style: *styleName, SKUs: fs.Args(),
+		FullRes: *fullRes, OutDir: *outDir, Workers: runtime.GOMAXPROCS(0)})
+	for _, r := range res {
+		if r.Err != nil {
+			out.Failed = append(out.Failed, stylizeError{SKU: r.SKU, Error: r.Err.Error()})
+		} else {
+			out.Written = append(out.Written, r.Path)
+			out.Variants++
+		}
+	}
+	out.Seconds = time.Since(start).Seconds()
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return json.NewEncoder(env.stdout).Encode(out)
+	}
+	fmt.Fprintf(env.stdout, "Wrote %d images to %s in %.1f s", len(out.Written), *outDir, out.Seconds)
+	if len(out.Failed) > 0 {
+		fmt.Fprintf(env.stdout, "; %d failed:\n", len(out.Failed))
+		for _, f := range out.Failed {
+			fmt.Fprintf(env.stdout, "  %s: %s\n", f.SKU, f.Error)
+		}
+		return fmt.Errorf("%d of %d products could not be stylized", len(out.Failed), len(res))
+	}
+	fmt.Fprintln(env.stdout)
+	return nil
+}
+
+func runRuns(ctx context.Context, env *cliEnv, args []string) error {
+	fs := newFlags(env, "runs", "--library DIR [--json]", "List the training runs with their status, steps and evaluation.")
+	lib := libraryFlag(fs)
+	asJSON := fs.Bool("json", false, "print one JSON array")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	db, err := openLibrary(ctx, *lib)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	runs, err := db.Runs(ctx)
+	if err != nil {
+		return err
+	}
+	type runJSON struct {
+		Name    string          `json:"name"`
+		Status  string          `json:"status"`
+		Steps   int             `json:"steps"`
+		Seconds float64         `json:"seconds"`
+		Active  bool            `json:"active"`
+		Folder  string          `json:"folder"`
+		Metrics json.RawMessage `json:"metrics,omitempty"`
+	}
+	list := []runJSON{}
+	for _, r := range runs {
+		j := runJSON{Name: r.Name, Status: string(r.Status), Steps: r.StepsDone, Seconds: r.Duration.Seconds(), Active: r.Active,
+			Folder: tasks.RunDir(db.Dir(), r.ID)}
+		if r.MetricsJSON != "" {
+			j.Metrics = json.RawMessage(r.MetricsJSON)
+		}
+		list = append(list, j)
+	}
+	if *asJSON {
+		return json.NewEncoder(env.stdout).Encode(list)
+	}
+	tw := tabwriter.NewWriter(env.stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "NAME\tSTATUS\tSTEPS\tTIME\tACTIVE")
+	for _, r := range list {
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%v\n", r.Name, r.Status, r.Steps, (time.Duration(r.Seconds) * time.Second).Round(time.Second), r.Active)
+	}
+	return tw.Flush()
+}
+
+// benchTrainJSON is the stable `bench train --json` contract.
+type benchTrainJSON struct {
+	ImagesPerS      float64 `json:"images_per_s"`
+	GMACPerS        float64 `json:"gmac_per_s"`
+	SecondsPerStep  float64 `json:"seconds_per_step"`
+	PeerImagesPerS  float64 `json:"peer_images_per_s,omitempty"`
+	PeerSecPerStep  float64 `json:"peer_seconds_per_step,omitempty"`
+	Ratio           float64 `json:"ratio,omitempty"` // Go time / PyTorch time for the same steps
+	BLAS            string  `json:"blas"`
+	Threads         int     `json:"threads"`
+	Size            int     `json:"size"`
+	Batch           int     `json:"batch"`
+	Steps           int     `json:"steps"`
+	MACsPerImageRun float64 `json:"gmac_per_image"`
+}
+
+func benchTrain(ctx context.Context, env *cliEnv, args []string) error {
+	fs := newFlags(env, "bench train", "[--size 64] [--batch 16] [--steps 10] [--peer] [--json]",
+		"Time full GAN training steps of the default model on random data (6 styles) and print images/s and the\n"+
+			"effective GMAC/s. --peer also runs the PyTorch reference (engine/gan/testdata/ref.py, /usr/bin/python3,\n"+
+			"2 threads) on the same machine and prints ratio = Go time / PyTorch time.")
+	cfg := gan.DefaultConfig()
+	fs.IntVar(&cfg.Size, "size", cfg.Size, "image size")
+	fs.IntVar(&cfg.BatchSize, "batch", cfg.BatchSize, "batch size")
+	steps := fs.Int("steps", 10, "timed steps (after 2 warm-up steps)")
+	peer := fs.Bool("peer", false, "also time the PyTorch reference")
+	script := fs.String("peer-script", "engine/gan/testdata/ref.py", "path of the PyTorch reference script")
+	asJSON := fs.Bool("json", false, "print one JSON object")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	const styles = 6
+	res, err := gan.BenchTrain(ctx, cfg, styles, *steps, 2)
+	if err != nil {
+		return err
+	}
+	out := benchTrainJSON{ImagesPerS: res.ImagesPerS, GMACPerS: res.GMACPerS, SecondsPerStep: res.SecondsPerStep,
+		BLAS: nn.BLASName(), Threads: runtime.GOMAXPROCS(0), Size: cfg.Size, Batch: cfg.BatchSize, Steps: *steps,
+		MACsPerImageRun: gan.TrainMACsPerImage(cfg, styles) / 1e9}
+	if *peer {
+		c := cfg.WithDefaults()
+		cmd := exec.CommandContext(ctx, "/usr/bin/python3", *script, "bench", "--size", fmt.Sprint(c.Size), "--batch", fmt.Sprint(c.BatchSize),
+			"--steps", fmt.Sprint(*steps), "--styles", fmt.Sprint(styles), "--gen-width", fmt.Sprint(c.GenWidth),
+			"--disc-width", fmt.Sprint(c.DiscWidth), "--res-blocks", fmt.Sprint(c.ResBlocks), "--threads", "2", "--warmup", "2",
+			"--lr", fmt.Sprint(c.LR))
+		cmd.Stderr = env.stderr
+		raw, err := cmd.Output()
+		if err != nil {
+			return fmt.Errorf("the PyTorch peer (%s) failed: %w; it needs /usr/bin/python3 with python3-torch (apt-get install python3-torch)", *script, err)
+		}
+		var p struct {
+			ImagesPerS     float64 `json:"images_per_s"`
+			SecondsPerStep float64 `json:"seconds_per_step"`
+		}
+		if err := json.Unmarshal(raw, &p); err != nil || p.ImagesPerS <= 0 {
+			return fmt.Errorf("the PyTorch peer printed %q, not its JSON result", strings.TrimSpace(string(raw)))
+		}
+		out.PeerImagesPerS, out.PeerSecPerStep = p.ImagesPerS, p.SecondsPerStep
+		out.Ratio = out.SecondsPerStep / p.SecondsPerStep
+	}
+	if *asJSON {
+		return json.NewEncoder(env.stdout).Encode(out)
+	}
+	fmt.Fprintf(env.stdout, "Go trainer (%s, %d threads): %.2f s/step, %.1f images/s, %.1f GMAC/s\n",
+		out.BLAS, out.Threads, out.SecondsPerStep, out.ImagesPerS, out.GMACPerS)
+	if *peer {
+		fmt.Fprintf(env.stdout, "PyTorch reference (2 threads): %.2f s/step, %.1f images/s; ratio Go/PyTorch %.2f\n",
+			out.PeerSecPerStep, out.PeerImagesPerS, out.Ratio)
+	}
+	return nil
+}

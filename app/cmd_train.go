@@ -1,0 +1,127 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"stylestudio/engine/gan"
+	"stylestudio/engine/ingest"
+	"stylestudio/store"
+	"stylestudio/ui/tasks"
+)
+
+// errNoGPU is what --device gpu says: this binary has no GPU backend, and we do not pretend otherwise.
+var errNoGPU = errors.New("this build has no GPU support (gorgonia's CUDA backend is not compiled in); train with --device cpu")
+
+// trainLine is one `train --json` line. Event is "step", "sample", "checkpoint", "warning" or, last,
+// "done".
+type trainLine struct {
+	Event      string      `json:"event"`
+	Run        string      `json:"run"`
+	Step       int         `json:"step"`
+	Steps      int         `json:"steps"`
+	Losses     *gan.Losses `json:"losses,omitempty"`
+	ImagesPerS float64     `json:"images_per_s,omitempty"`
+	ETASeconds float64     `json:"eta_s,omitempty"`
+	Grid       string      `json:"grid,omitempty"`
+	Checkpoint string      `json:"checkpoint,omitempty"`
+	Message    string      `json:"message,omitempty"`
+	Seconds    float64     `json:"seconds,omitempty"`
+	Status     string      `json:"status,omitempty"`
+}
+
+func runTrain(ctx context.Context, env *cliEnv, args []string) error {
+	fs := newFlags(env, "train", "--library DIR --run NAME [--size 64] [--batch 16] [--steps N] [--resume] [--device cpu] [--json]",
+		"Train the style-transfer GAN on the labeled products' train split (styles with at least 8 training\n"+
+			"labels). Checkpoints, sample grids and metrics are kept under the library's runs/ folder and in the\n"+
+			"catalog. Ctrl+C stops after the current step and writes a checkpoint; --resume continues exactly.")
+	lib := libraryFlag(fs)
+	cfg := gan.DefaultConfig()
+	name := fs.String("run", "", "run name (required)")
+	fs.IntVar(&cfg.Size, "size", cfg.Size, "image size: 64 or 128")
+	fs.IntVar(&cfg.BatchSize, "batch", cfg.BatchSize, "images per step")
+	fs.IntVar(&cfg.Steps, "steps", cfg.Steps, "total training steps (with --resume: the new total)")
+	fs.Float64Var(&cfg.LR, "lr", cfg.LR, "Adam learning rate")
+	fs.Uint64Var(&cfg.Seed, "seed", cfg.Seed, "seed for weights, batches and augmentation")
+	fs.IntVar(&cfg.GenWidth, "gen-width", cfg.GenWidth, "generator width (channels of its first layer)")
+	fs.IntVar(&cfg.DiscWidth, "disc-width", cfg.DiscWidth, "discriminator width")
+	fs.IntVar(&cfg.ResBlocks, "res-blocks", cfg.ResBlocks, "generator residual blocks")
+	fs.IntVar(&cfg.SampleEvery, "sample-every", cfg.SampleEvery, "steps between sample grids")
+	fs.IntVar(&cfg.CheckpointEvery, "checkpoint-every", cfg.CheckpointEvery, "steps between checkpoints")
+	resume := fs.Bool("resume", false, "continue the named run from its latest complete checkpoint")
+	device := fs.String("device", "cpu", "cpu or gpu")
+	asJSON := fs.Bool("json", false, "print one JSON object per line (events, then a final \"done\" line)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	switch *device {
+	case "cpu":
+	case "gpu":
+		return errNoGPU
+	default:
+		return fmt.Errorf("%w: --device must be cpu or gpu, got %q", errUsage, *device)
+	}
+	if strings.TrimSpace(*name) == "" {
+		return fmt.Errorf("%w: --run NAME is required", errUsage)
+	}
+	if err := cfg.WithDefaults().Validate(); err != nil {
+		return err
+	}
+	db, err := openLibrary(ctx, *lib)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	enc := json.NewEncoder(env.stdout)
+	bar := newProgressBar(env.stderr, "training")
+	req := tasks.TrainRequest{Name: *name, Config: cfg, Resume: *resume}
+	req.Report = func(run store.Run, e gan.Event) {
+		line := trainLine{Event: e.Kind, Run: run.Name, Step: e.Step, Steps: e.Steps, Message: e.Message}
+		switch e.Kind {
+		case "step":
+			l := e.Losses
+			line.Losses, line.ImagesPerS, line.ETASeconds = &l, e.ImagesPerS, e.ETA.Seconds()
+			bar.label = fmt.Sprintf("training  G %.3f  D %.3f  %.1f img/s", l.G, l.D, e.ImagesPerS)
+			bar.update(ingest.Progress{Done: e.Step, Total: e.Steps})
+		case "sample":
+			line.Grid = filepath.Join(tasks.GridDir(db.Dir(), run.ID), fmt.Sprintf("grid-%07d.png", e.Step))
+		case "checkpoint":
+			line.Checkpoint = e.Checkpoint.WeightsPath()
+		case "warning":
+			if !*asJSON {
+				fmt.Fprintln(env.stderr, "warning:", e.Message)
+			}
+		}
+		if *asJSON {
+			_ = enc.Encode(line)
+		}
+	}
+	start := time.Now()
+	run, sum, err := tasks.TrainGAN(ctx, db, req)
+	bar.finish()
+	if errors.Is(err, context.Canceled) {
+		fmt.Fprintf(env.stderr, "Stopped at step %d; checkpoint kept. Continue with: stylestudio train --library %s --run %q --resume\n",
+			sum.Steps, db.Dir(), *name)
+		return err
+	}
+	if err != nil {
+		return err
+	}
+	done := trainLine{Event: "done", Run: run.Name, Step: sum.Steps, Steps: sum.Steps, Losses: &sum.Losses,
+		ImagesPerS: sum.ImagesPerS, Checkpoint: sum.Checkpoint.WeightsPath(), Seconds: time.Since(start).Seconds(), Status: string(run.Status)}
+	if *asJSON {
+		return enc.Encode(done)
+	}
+	fmt.Fprintf(env.stdout, "Run %q: %d steps in %s (%.1f images/s). Latest checkpoint: %s\n",
+		run.Name, sum.Steps, time.Since(start).Round(time.Second), sum.ImagesPerS, done.Checkpoint)
+	grids, _ := tasks.RunGrids(db.Dir(), run.ID)
+	if len(grids) > 0 {
+		fmt.Fprintf(env.stdout, "Latest sample grid: %s\n", grids[len(grids)-1])
+	}
+	return nil
+}

@@ -1,0 +1,313 @@
+package tasks
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"stylestudio/engine/dataset"
+	"stylestudio/engine/gan"
+	"stylestudio/engine/imaging"
+	"stylestudio/store"
+)
+
+// GANSamples is how many held-out products appear in a run's sample grids.
+const GANSamples = 4
+
+// RunDir is the folder holding a run's checkpoints and sample grids.
+func RunDir(libraryDir string, runID int64) string {
+	return filepath.Join(libraryDir, "runs", fmt.Sprintf("run-%d", runID))
+}
+
+// GridDir is where a run keeps its sample grids (grid-0000100.png, one per sample event).
+func GridDir(libraryDir string, runID int64) string {
+	return filepath.Join(RunDir(libraryDir, runID), "samples")
+}
+
+// GANData builds a run's training data from the catalog: the train split of every style with at least
+// gan.MinPerStyle training labels (styles with fewer are listed in skipped), and fixed sample products
+// from the held-out split, one per style in turn so the grids show different styles.
+func GANData(ctx context.Context, db *store.DB) (data gan.Data, skipped []string, err error) {
+	labeled, err := labeledWithSplits(ctx, db)
+	if err != nil {
+		return gan.Data{}, nil, err
+	}
+	styles, err := db.Styles(ctx)
+	if err != nil {
+		return gan.Data{}, nil, err
+	}
+	perStyle := map[string]int{}
+	for _, p := range labeled {
+		if p.Split == dataset.Train && p.ImageHash != "" {
+			perStyle[p.Style]++
+		}
+	}
+	index := map[string]int{}
+	for _, s := range styles {
+		if perStyle[s.Name] >= gan.MinPerStyle {
+			index[s.Name] = len(data.Styles)
+			data.Styles = append(data.Styles, s.Name)
+		} else {
+			skipped = append(skipped, fmt.Sprintf("%s (%d training labels)", s.Name, perStyle[s.Name]))
+		}
+	}
+	if len(data.Styles) < 2 {
+		return gan.Data{}, skipped, fmt.Errorf("%w: training needs at least 2 styles with %d labeled training images each (about %d labels per style, since a fifth are held out); too few in: %s",
+			gan.ErrNotEnoughData, gan.MinPerStyle, gan.MinPerStyle*5/4+1, strings.Join(skipped, ", "))
+	}
+	heldByStyle := make([][]store.LabeledProduct, len(data.Styles))
+	for _, p := range labeled {
+		si, ok := index[p.Style]
+		if !ok || p.ImageHash == "" {
+			continue
+		}
+		if p.Split == dataset.Train {
+			img, err := thumbImage(ctx, db, p.ImageHash)
+			if err != nil {
+				return gan.Data{}, nil, fmt.Errorf("read the image of %s: %w", p.SKU, err)
+			}
+			data.Train = append(data.Train, gan.Example{Image: img, Style: si})
+		} else {
+			heldByStyle[si] = append(heldByStyle[si], p)
+		}
+	}
+	for round := 0; len(data.Samples) < GANSamples && round < 50; round++ {
+		for si := range heldByStyle {
+			if round < len(heldByStyle[si]) && len(data.Samples) < GANSamples {
+				img, err := thumbImage(ctx, db, heldByStyle[si][round].ImageHash)
+				if err != nil {
+					return gan.Data{}, nil, err
+				}
+				data.Samples = append(data.Samples, img)
+			}
+		}
+	}
+	return data, skipped, nil
+}
+
+// FilterGANStyles keeps the named styles of data, in the order given: training examples of other styles
+// are dropped and the rest re-indexed. The sample images stay (they are restyled into every kept
+// style). Every name must be one of data.Styles, and at least two must be given.
+func FilterGANStyles(data gan.Data, styles []string) (gan.Data, error) {
+	if len(styles) < 2 {
+		return gan.Data{}, fmt.Errorf("%w: choose at least 2 styles to train (got %d)", gan.ErrNotEnoughData, len(styles))
+	}
+	old := map[string]int{}
+	for i, s := range data.Styles {
+		old[s] = i
+	}
+	remap := make([]int, len(data.Styles))
+	for i := range remap {
+		remap[i] = -1
+	}
+	out := gan.Data{Samples: data.Samples}
+	for _, s := range styles {
+		i, ok := old[s]
+		if !ok {
+			return gan.Data{}, fmt.Errorf("%w: style %q cannot be trained: it has fewer than %d labeled training images or does not exist",
+				gan.ErrNotEnoughData, s, gan.MinPerStyle)
+		}
+		if remap[i] >= 0 {
+			continue
+		}
+		remap[i] = len(out.Styles)
+		out.Styles = append(out.Styles, s)
+	}
+	if len(out.Styles) < 2 {
+		return gan.Data{}, fmt.Errorf("%w: choose at least 2 different styles to train", gan.ErrNotEnoughData)
+	}
+	for _, e := range data.Train {
+		if k := remap[e.Style]; k >= 0 {
+			out.Train = append(out.Train, gan.Example{Image: e.Image, Style: k})
+		}
+	}
+	return out, nil
+}
+
+// TrainRequest is one training session of a run.
+type TrainRequest struct {
+	Name   string
+	Config gan.Config
+	Resume bool        // continue the named run from its latest checkpoint
+	Pause  *gan.Pauser // optional
+	// Report receives every engine event after the run's bookkeeping (metrics rows, checkpoints,
+	// grid files) has been written.
+	Report func(store.Run, gan.Event)
+	// Styles limits a new run to these styles (each must be one GANData can train); empty means every
+	// style with enough labels. A resumed run trains on the styles of its latest checkpoint.
+	Styles []string
+}
+
+// ErrRunMissing: --resume named a run that does not exist.
+var ErrRunMissing = errors.New("no such run")
+
+// TrainGAN trains (or resumes) a named run on the catalog and records it: the run row and its status,
+// a metrics row per logged step, every checkpoint (and which is best), and each sample grid as a PNG in
+// the run's folder. It returns when the run finishes, fails, or ctx is cancelled (status "paused":
+// the run can be resumed from the checkpoint the engine writes on cancel).
+func TrainGAN(ctx context.Context, db *store.DB, req TrainRequest) (store.Run, gan.Summary, error) {
+	cfg := req.Config.WithDefaults()
+	if err := cfg.Validate(); err != nil {
+		return store.Run{}, gan.Summary{}, err
+	}
+	data, _, err := GANData(ctx, db)
+	if err != nil {
+		return store.Run{}, gan.Summary{}, err
+	}
+	if !req.Resume && len(req.Styles) > 0 {
+		if data, err = FilterGANStyles(data, req.Styles); err != nil {
+			return store.Run{}, gan.Summary{}, err
+		}
+	}
+	var run store.Run
+	if req.Resume {
+		if run, err = db.RunByName(ctx, req.Name); errors.Is(err, store.ErrNotFound) {
+			return store.Run{}, gan.Summary{}, fmt.Errorf("%w %q to resume; list runs with `stylestudio runs`", ErrRunMissing, req.Name)
+		} else if err != nil {
+			return store.Run{}, gan.Summary{}, err
+		}
+		// A run trained on some of the styles resumes on the same ones. When one of them can no longer
+		// be trained, the data stays as is and the engine explains the mismatch.
+		if side, _, err := gan.LatestCheckpoint(RunDir(db.Dir(), run.ID)); err == nil {
+			if kept, err := FilterGANStyles(data, side.Styles); err == nil {
+				data = kept
+			}
+		}
+	} else {
+		cfgJSON, _ := json.Marshal(cfg)
+		if run, err = db.CreateRun(ctx, req.Name, string(cfgJSON)); err != nil {
+			if errors.Is(err, store.ErrRunExists) {
+				return store.Run{}, gan.Summary{}, fmt.Errorf("a run named %q already exists; pick another name or add --resume", req.Name)
+			}
+			return store.Run{}, gan.Summary{}, err
+		}
+	}
+	dir := RunDir(db.Dir(), run.ID)
+	if err := os.MkdirAll(GridDir(db.Dir(), run.ID), 0o755); err != nil {
+		return run, gan.Summary{}, fmt.Errorf("create the run folder: %w", err)
+	}
+	if err := db.SetRunStatus(ctx, run.ID, store.RunRunning); err != nil {
+		return run, gan.Summary{}, err
+	}
+	// Bookkeeping must outlive a cancelled ctx: the final checkpoint and status are written after it.
+	bg := context.WithoutCancel(ctx)
+	prior := run.Duration
+	began := time.Now()
+	var pending []store.MetricRow
+	var bookErr error
+	flush := func() {
+		if len(pending) > 0 && bookErr == nil {
+			bookErr = db.AddRunMetrics(bg, run.ID, pending)
+			pending = pending[:0]
+		}
+	}
+	report := func(e gan.Event) {
+		switch e.Kind {
+		case "step":
+			l := e.Losses
+			pending = append(pending, store.MetricRow{Step: e.Step, GAdv: l.GAdv, GCls: l.GCls, GRec: l.GRec,
+				DAdv: l.DReal + l.DFake, DCls: l.DCls, ImagesPerS: e.ImagesPerS})
+			if len(pending) >= 5 {
+				flush()
+			}
+		case "sample":
+			if e.Grid != nil {
+				if data, err := imaging.EncodePNG(e.Grid); err == nil {
+					path := filepath.Join(GridDir(db.Dir(), run.ID), fmt.Sprintf("grid-%07d.png", e.Step))
+					if err := writeFileAtomic(path, data); err != nil && bookErr == nil {
+						bookErr = fmt.Errorf("save sample grid: %w", err)
+					}
+				}
+			}
+		case "checkpoint":
+			flush()
+			best, berr := gan.BestCheckpoint(dir)
+			metrics, _ := json.Marshal(e.Checkpoint.Losses)
+			if _, err := db.AddCheckpoint(bg, run.ID, e.Step, e.Checkpoint.WeightsPath(), string(metrics),
+				berr == nil && best.Step == e.Step); err != nil && bookErr == nil {
+				bookErr = err
+			}
+			if err := syncCheckpoints(bg, db, run.ID, dir); err != nil && bookErr == nil {
+				bookErr = err
+			}
+			if err := db.SetRunProgress(bg, run.ID, e.Step, prior+time.Since(began)); err != nil && bookErr == nil {
+				bookErr = err
+			}
+		}
+		if req.Report != nil {
+			req.Report(run, e)
+		}
+	}
+	if req.Resume {
+		if side, _, err := gan.LatestCheckpoint(dir); err == nil {
+			// Metrics logged after the checkpoint we resume from will be logged again.
+			if _, err := db.TrimRunMetrics(bg, run.ID, side.Step); err != nil {
+				return run, gan.Summary{}, err
+			}
+		}
+	}
+	sum, err := gan.Train(ctx, cfg, data, gan.Options{Dir: dir, Resume: req.Resume, Pause: req.Pause}, report)
+	flush()
+	status := store.RunFinished
+	switch {
+	case errors.Is(err, context.Canceled):
+		status = store.RunPaused
+	case err != nil:
+		status = store.RunFailed
+	}
+	if perr := db.SetRunProgress(bg, run.ID, sum.Steps, prior+time.Since(began)); perr != nil && err == nil {
+		err = perr
+	}
+	if status == store.RunPaused {
+		if serr := db.SetRunStatus(bg, run.ID, status); serr != nil && err == nil {
+			err = serr
+		}
+	} else if ferr := db.FinishRun(bg, run.ID, status, ""); ferr != nil && err == nil {
+		err = ferr
+	}
+	if err == nil {
+		err = bookErr
+	}
+	updated, rerr := db.Run(bg, run.ID)
+	if rerr == nil {
+		run = updated
+	}
+	return run, sum, err
+}
+
+// syncCheckpoints makes the catalog's checkpoint rows match the files the engine kept (it prunes old
+// ones) and marks the best.
+func syncCheckpoints(ctx context.Context, db *store.DB, runID int64, dir string) error {
+	rows, err := db.Checkpoints(ctx, runID)
+	if err != nil {
+		return err
+	}
+	best, berr := gan.BestCheckpoint(dir)
+	for _, r := range rows {
+		if _, err := os.Stat(r.Path); errors.Is(err, os.ErrNotExist) {
+			if _, err := db.RemoveCheckpoint(ctx, runID, r.Step); err != nil {
+				return err
+			}
+			continue
+		}
+		if berr == nil && r.Step == best.Step && !r.IsBest {
+			if _, err := db.AddCheckpoint(ctx, runID, r.Step, r.Path, r.MetricsJSON, true); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// RunGrids lists a run's sample grid files, oldest step first.
+func RunGrids(libraryDir string, runID int64) ([]string, error) {
+	paths, err := filepath.Glob(filepath.Join(GridDir(libraryDir, runID), "grid-*.png"))
+	sort.Strings(paths)
+	return paths, err
+}

@@ -1,0 +1,134 @@
+package tasks
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"image"
+
+	"stylestudio/engine/dataset"
+	"stylestudio/engine/demo"
+	"stylestudio/engine/gan"
+	"stylestudio/engine/style"
+	"stylestudio/store"
+)
+
+// classifierJudge grades stylized images with the library's style classifier, which is trained on
+// real labeled images only and never sees the GAN's discriminator.
+type classifierJudge struct{ m *style.Model }
+
+func (j classifierJudge) Classify(imgs []image.Image) ([]string, [][]float64, error) {
+	probs, feats := j.m.PredictAll(imgs)
+	names := j.m.Styles()
+	out := make([]string, len(imgs))
+	fs := make([][]float64, len(imgs))
+	for i, p := range probs {
+		best := 0
+		for k := range p {
+			if p[k] > p[best] {
+				best = k
+			}
+		}
+		out[i] = names[best]
+		fs[i] = make([]float64, len(feats[i]))
+		for k, v := range feats[i] {
+			fs[i][k] = float64(v)
+		}
+	}
+	return out, fs, nil
+}
+
+// LoadRunModel loads the latest complete checkpoint of a named run.
+func LoadRunModel(ctx context.Context, db *store.DB, name string) (store.Run, *gan.Model, error) {
+	run, err := db.RunByName(ctx, name)
+	if errors.Is(err, store.ErrNotFound) {
+		return run, nil, fmt.Errorf("%w %q; list runs with `stylestudio runs` or train one with `stylestudio train`", ErrRunMissing, name)
+	}
+	if err != nil {
+		return run, nil, err
+	}
+	m, err := gan.LoadModel(RunDir(db.Dir(), run.ID))
+	if err != nil {
+		return run, nil, fmt.Errorf("run %q: %w", name, err)
+	}
+	return run, m, nil
+}
+
+// EvaluateRun measures a run's latest checkpoint on the held-out (val+test) labeled products with the
+// library's style classifier as the judge (training one first when the library has none), stores the
+// report as the run's metrics and returns it. Demo products carry their true rendering in every style,
+// which gives the paired scores.
+func EvaluateRun(ctx context.Context, db *store.DB, name string) (gan.EvalReport, error) {
+	run, m, err := LoadRunModel(ctx, db, name)
+	if err != nil {
+		return gan.EvalReport{}, err
+	}
+	judgeModel, _, err := LoadClassifier(db.Dir())
+	if errors.Is(err, ErrNoClassifier) {
+		judgeModel, _, err = TrainClassifier(ctx, db, style.DefaultConfig(), nil)
+	}
+	if err != nil {
+		return gan.EvalReport{}, fmt.Errorf("the style classifier that judges the results: %w", err)
+	}
+	for _, s := range m.Styles() {
+		found := false
+		for _, j := range judgeModel.Styles() {
+			found = found || j == s
+		}
+		if !found {
+			return gan.EvalReport{}, fmt.Errorf("the style classifier does not know style %q; retrain it with `stylestudio classify`", s)
+		}
+	}
+	labeled, err := labeledWithSplits(ctx, db)
+	if err != nil {
+		return gan.EvalReport{}, err
+	}
+	index := map[string]int{}
+	for i, s := range m.Styles() {
+		index[s] = i
+	}
+	var items []gan.EvalItem
+	real := map[int][]image.Image{}
+	for _, p := range labeled {
+		k, ok := index[p.Style]
+		if !ok || p.ImageHash == "" {
+			continue
+		}
+		img, err := thumbImage(ctx, db, p.ImageHash)
+		if err != nil {
+			return gan.EvalReport{}, fmt.Errorf("read the image of %s: %w", p.SKU, err)
+		}
+		real[k] = append(real[k], img)
+		if p.Split == dataset.Train {
+			continue
+		}
+		item := gan.EvalItem{Image: img, Style: k}
+		if params, truthStyle, err := db.DemoTruth(ctx, p.ID); err == nil && truthStyle == p.Style {
+			var dp demo.Params
+			if json.Unmarshal(params, &dp) == nil {
+				item.Truth = map[int]image.Image{}
+				for t, s := range m.Styles() {
+					if t == k {
+						continue
+					}
+					if r, err := demo.Render(dp, s, 160); err == nil {
+						item.Truth[t] = r
+					}
+				}
+			}
+		} else if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return gan.EvalReport{}, err
+		}
+		items = append(items, item)
+	}
+	rep, err := gan.Evaluate(ctx, m, items, real, classifierJudge{judgeModel})
+	if err != nil {
+		return rep, err
+	}
+	js, _ := json.Marshal(rep)
+	if err := db.SetRunMetrics(ctx, run.ID, string(js)); err != nil {
+		return rep, err
+	}
+	return rep, nil
+}
