@@ -14,6 +14,7 @@ import (
 
 	"stylestudio/engine/gan"
 	"stylestudio/engine/nn"
+	"stylestudio/store"
 	"stylestudio/ui/tasks"
 )
 
@@ -145,9 +146,11 @@ func runStylize(ctx context.Context, env *cliEnv, args []string) error {
 }
 
 func runRuns(ctx context.Context, env *cliEnv, args []string) error {
-	fs := newFlags(env, "runs", "--library DIR [--json]", "List the training runs with their status, steps and evaluation.")
+	fs := newFlags(env, "runs", "--library DIR [--json] [list | rename OLD NEW | note NAME TEXT | delete NAME | use NAME]",
+		"List the training runs with their status, steps and evaluation (the default), rename one, set its note,\n"+
+			"delete it with its checkpoints and grids, or mark it as the run Preview and the Feed use.")
 	lib := libraryFlag(fs)
-	asJSON := fs.Bool("json", false, "print one JSON array")
+	asJSON := fs.Bool("json", false, "print JSON (list: an array; other verbs: {\"ok\": true})")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -156,6 +159,49 @@ func runRuns(ctx context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	defer db.Close()
+	rest := fs.Args()
+	verb := "list"
+	if len(rest) > 0 {
+		verb, rest = rest[0], rest[1:]
+	}
+	want := map[string]int{"list": 0, "rename": 2, "note": 2, "delete": 1, "use": 1}
+	n, ok := want[verb]
+	if !ok || len(rest) != n {
+		return fmt.Errorf("%w: runs takes list, rename OLD NEW, note NAME TEXT, delete NAME or use NAME", errUsage)
+	}
+	if verb == "list" {
+		return listRuns(ctx, env, db, *asJSON)
+	}
+	run, err := db.RunByName(ctx, rest[0])
+	if err != nil {
+		return fmt.Errorf("run %q: %w (list runs with `stylestudio runs`)", rest[0], err)
+	}
+	switch verb {
+	case "rename":
+		err = db.RenameRun(ctx, run.ID, rest[1])
+	case "note":
+		err = db.SetRunNotes(ctx, run.ID, rest[1])
+	case "use":
+		err = db.SetActiveRun(ctx, run.ID)
+	case "delete":
+		if run.Status == store.RunRunning {
+			return fmt.Errorf("run %q is training; stop it first", run.Name)
+		}
+		if _, err = db.DeleteRun(ctx, run.ID); err == nil {
+			err = os.RemoveAll(tasks.RunDir(db.Dir(), run.ID))
+		}
+	}
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return json.NewEncoder(env.stdout).Encode(map[string]bool{"ok": true})
+	}
+	fmt.Fprintf(env.stdout, "%s: done\n", verb)
+	return nil
+}
+
+func listRuns(ctx context.Context, env *cliEnv, db *store.DB, asJSON bool) error {
 	runs, err := db.Runs(ctx)
 	if err != nil {
 		return err
@@ -166,25 +212,26 @@ func runRuns(ctx context.Context, env *cliEnv, args []string) error {
 		Steps   int             `json:"steps"`
 		Seconds float64         `json:"seconds"`
 		Active  bool            `json:"active"`
+		Notes   string          `json:"notes"`
 		Folder  string          `json:"folder"`
 		Metrics json.RawMessage `json:"metrics,omitempty"`
 	}
 	list := []runJSON{}
 	for _, r := range runs {
 		j := runJSON{Name: r.Name, Status: string(r.Status), Steps: r.StepsDone, Seconds: r.Duration.Seconds(), Active: r.Active,
-			Folder: tasks.RunDir(db.Dir(), r.ID)}
+			Notes: r.Notes, Folder: tasks.RunDir(db.Dir(), r.ID)}
 		if r.MetricsJSON != "" {
 			j.Metrics = json.RawMessage(r.MetricsJSON)
 		}
 		list = append(list, j)
 	}
-	if *asJSON {
+	if asJSON {
 		return json.NewEncoder(env.stdout).Encode(list)
 	}
 	tw := tabwriter.NewWriter(env.stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "NAME\tSTATUS\tSTEPS\tTIME\tACTIVE")
+	fmt.Fprintln(tw, "NAME\tSTATUS\tSTEPS\tTIME\tACTIVE\tNOTES")
 	for _, r := range list {
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%v\n", r.Name, r.Status, r.Steps, (time.Duration(r.Seconds) * time.Second).Round(time.Second), r.Active)
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%v\t%s\n", r.Name, r.Status, r.Steps, (time.Duration(r.Seconds) * time.Second).Round(time.Second), r.Active, r.Notes)
 	}
 	return tw.Flush()
 }

@@ -117,6 +117,24 @@ func TestTrainStylizeEvalOnDemoLibrary(t *testing.T) {
 	if code != 0 || !strings.Contains(stdout, `"style_accuracy"`) {
 		t.Fatalf("runs --json does not show the stored evaluation: %s", stdout)
 	}
+	for _, verb := range [][]string{{"rename", "tiny", "small"}, {"note", "small", "first try"}, {"use", "small"}} {
+		if code, _, stderr := runCLI(t, append([]string{"runs", "--library", lib}, verb...)...); code != 0 {
+			t.Fatalf("runs %v: %s", verb, stderr)
+		}
+	}
+	code, stdout, _ = runCLI(t, "runs", "--library", lib, "--json")
+	var runs []map[string]any
+	if err := json.Unmarshal([]byte(stdout), &runs); err != nil || len(runs) != 1 || runs[0]["name"] != "small" ||
+		runs[0]["notes"] != "first try" || runs[0]["active"] != true {
+		t.Fatalf("after rename/note/use: %s", stdout)
+	}
+	folder := runs[0]["folder"].(string)
+	if code, _, stderr := runCLI(t, "runs", "--library", lib, "delete", "small"); code != 0 {
+		t.Fatalf("runs delete: %s", stderr)
+	}
+	if _, err := os.Stat(folder); !os.IsNotExist(err) {
+		t.Fatalf("run folder %s still there after delete: %v", folder, err)
+	}
 }
 
 func TestBenchTrainJSON(t *testing.T) {

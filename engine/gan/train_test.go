@@ -7,6 +7,7 @@ import (
 	"image"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"stylestudio/engine/demo"
@@ -229,5 +230,75 @@ func TestNaNStopsAndKeepsCheckpoint(t *testing.T) {
 	}
 	if latest, _, _ := LatestCheckpoint(poisoned); latest.Step != 3 {
 		t.Fatalf("latest checkpoint is step %d, want the good step 3", latest.Step)
+	}
+}
+
+// A save that fails (here: the target name is taken by a folder, as a full disk would fail the write)
+// stops the run with a clear error and leaves the previous checkpoint as the latest good one.
+func TestFailedSaveKeepsPreviousCheckpoint(t *testing.T) {
+	data := demoData(t, 60)
+	dir := t.TempDir()
+	if _, err := Train(context.Background(), tinyConfig(3), data, Options{Dir: dir}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(filepath.Join(dir, checkpointBase(6)+".safetensors"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Train(context.Background(), tinyConfig(6), data, Options{Dir: dir, Resume: true}, nil)
+	if err == nil || !strings.Contains(err.Error(), "previous checkpoint is kept") {
+		t.Fatalf("err = %v, want a failed save that says the previous checkpoint is kept", err)
+	}
+	latest, _, err := LatestCheckpoint(dir)
+	if err != nil || latest.Step != 3 {
+		t.Fatalf("latest %+v, %v; want step 3", latest, err)
+	}
+	if _, err := LoadModel(dir); err != nil {
+		t.Fatalf("the previous checkpoint does not load: %v", err)
+	}
+	leftovers, _ := filepath.Glob(filepath.Join(dir, ".*tmp*"))
+	if len(leftovers) > 0 {
+		t.Fatalf("temporary files left behind: %v", leftovers)
+	}
+}
+
+func TestLoadModelRefusesOtherFiles(t *testing.T) {
+	dir := t.TempDir()
+	other := filepath.Join(dir, "other.safetensors")
+	if err := nn.WriteSafetensors(other, map[string]nn.Tensor{"w": {Shape: []int{1}, Data: []float32{1}}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LoadModel(other); !errors.Is(err, ErrCheckpoint) || !strings.Contains(err.Error(), "not a Style Studio GAN checkpoint") {
+		t.Fatalf("foreign safetensors: %v", err)
+	}
+	if _, err := LoadModel(t.TempDir()); !errors.Is(err, ErrNoCheckpoint) {
+		t.Fatalf("empty run folder: %v", err)
+	}
+}
+
+// Preview and full resolution keep the picture's geometry; full resolution keeps the original size.
+func TestStylizeSizes(t *testing.T) {
+	data := demoData(t, 60)
+	dir := t.TempDir()
+	if _, err := Train(context.Background(), tinyConfig(2), data, Options{Dir: dir}, nil); err != nil {
+		t.Fatal(err)
+	}
+	m, err := LoadModel(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := image.NewNRGBA(image.Rect(0, 0, 300, 200))
+	for i := range src.Pix {
+		src.Pix[i] = 255
+	}
+	low, err := m.Preview(src, "neon")
+	if err != nil || low.Bounds().Dx() != 32 {
+		t.Fatalf("preview %v, %v", low.Bounds(), err)
+	}
+	full, err := m.FullRes(src, "neon")
+	if err != nil || full.Bounds().Dx() != 300 || full.Bounds().Dy() != 200 {
+		t.Fatalf("full res %v, %v", full.Bounds(), err)
+	}
+	if _, err := m.Preview(src, "plaid"); err == nil || !strings.Contains(err.Error(), "no style \"plaid\"") {
+		t.Fatalf("unknown style: %v", err)
 	}
 }
