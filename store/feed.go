@@ -19,11 +19,13 @@ type FeedVariant struct {
 }
 
 // FeedVariants lists the stylized variants the feed can show: for each (product, style) the one made by
-// the newest training run, ordered by product id and then style display order.
+// the active run (see SetActiveRun) when it made one, else by the newest run, ordered by product id and
+// then style display order.
 func (db *DB) FeedVariants(ctx context.Context) ([]FeedVariant, error) {
 	rows, err := db.sql.QueryContext(ctx, `SELECT v.id, v.product_id, v.style_id, s.name, v.run_id, v.image_hash
 		FROM variants v JOIN styles s ON s.id = v.style_id
-		WHERE v.run_id = (SELECT max(w.run_id) FROM variants w WHERE w.product_id = v.product_id AND w.style_id = v.style_id)
+		WHERE v.run_id = (SELECT w.run_id FROM variants w WHERE w.product_id = v.product_id AND w.style_id = v.style_id
+			ORDER BY w.run_id = (SELECT a.run_id FROM active_run a) DESC, w.run_id DESC LIMIT 1)
 		ORDER BY v.product_id, s.position, s.id`)
 	if err != nil {
 		return nil, fmt.Errorf("list variants for the feed: %w", err)

@@ -43,6 +43,13 @@ func TestFeedVariantsNewestRunPerStyle(t *testing.T) {
 	if fmt.Sprint(vs) != fmt.Sprint(want) {
 		t.Fatalf("variants\n got %+v\nwant %+v", vs, want)
 	}
+	// The active run wins over a newer one where it made a variant.
+	if err := db.SetActiveRun(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	if vs, err = db.FeedVariants(ctx); err != nil || len(vs) != 2 || vs[0].RunID != 1 || vs[0].ImageHash != hash(1) {
+		t.Fatalf("with run 1 active: %+v, %v", vs, err)
+	}
 }
 
 func TestSimUsersAndInteractionsRoundTrip(t *testing.T) {
