@@ -302,3 +302,14 @@ func TestStylizeSizes(t *testing.T) {
 		t.Fatalf("unknown style: %v", err)
 	}
 }
+
+// 128 px is selectable: the discriminator gets one more layer, so its last map stays 4×4.
+func TestSize128Trains(t *testing.T) {
+	cfg := Config{Size: 128, GenWidth: 4, DiscWidth: 4, ResBlocks: 1, BatchSize: 2}.WithDefaults()
+	if cfg.discLayers() != 5 {
+		t.Fatalf("discriminator layers at 128 px: %d", cfg.discLayers())
+	}
+	if _, err := BenchTrain(context.Background(), cfg, 3, 1, 0); err != nil {
+		t.Fatal(err)
+	}
+}
