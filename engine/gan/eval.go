@@ -55,14 +55,14 @@ type EvalReport struct {
 	Step               int                  `json:"step"`
 }
 
-// foregroundTol is how far from white (in any channel, 0–255) a pixel must be to count as product.
-// The generator's background is never exactly white, so a small tolerance would count its faint
-// noise as a silhouette change.
+// foregroundTol is how far from the picture's background colour (in any channel, 0–255) a pixel must
+// be to count as product. The generator's background is never perfectly flat, so a small tolerance
+// would count its faint noise as a silhouette change.
 const foregroundTol = 24
 
 // Evaluate restyles every held-out product into every other style at the model's size and measures:
 // target-style accuracy by judge; content preservation (SSIM and L1 of luminance, source vs output)
-// and silhouette IoU; on items with ground truth, SSIM/L1 of the output against the true rendering
+// and silhouette IoU (each picture's product against its own background); on items with ground truth, SSIM/L1 of the output against the true rendering
 // and, as the baseline, of the unchanged source against it; and per style the Fréchet distance
 // between judge features of real images of the style (real[style]) and of the images stylized into it.
 func Evaluate(ctx context.Context, m *Model, items []EvalItem, real map[int][]image.Image, judge Judge) (EvalReport, error) {
@@ -105,7 +105,9 @@ func Evaluate(ctx context.Context, m *Model, items []EvalItem, real map[int][]im
 		if err != nil {
 			return rep, fmt.Errorf("eval: classify: %w", err)
 		}
-		srcMask, _, _ := quality.ForegroundMask(src, foregroundTol)
+		// Silhouettes against each picture's own background: styles differ in backdrop (cream
+		// vintage, black neon), which is not a change of shape.
+		srcMask, _, _ := quality.SilhouetteMask(src, foregroundTol)
 		for i, k := range targets {
 			out := outs[i]
 			a := &per[k]
@@ -119,8 +121,11 @@ func Evaluate(ctx context.Context, m *Model, items []EvalItem, real map[int][]im
 				return rep, err
 			}
 			l1, _ := quality.L1(src, out)
-			mask, _, _ := quality.ForegroundMask(out, foregroundTol)
-			iou := quality.IoU(srcMask, mask)
+			mask, _, _ := quality.SilhouetteMask(out, foregroundTol)
+			iou, err := quality.IoU(srcMask, mask)
+			if err != nil {
+				return rep, err
+			}
 			a.ssim += ssim
 			a.iou += iou
 			sumSSIM += ssim

@@ -255,19 +255,49 @@ func TestIoU(t *testing.T) {
 		{"half", []bool{T, T, F, F}, []bool{F, T, T, F}, 1.0 / 3},
 		{"subset", []bool{T, T, T, T}, []bool{T, F, F, F}, 0.25},
 	} {
-		if got := IoU(c.a, c.b); math.Abs(got-c.want) > 1e-12 {
+		if got, _ := IoU(c.a, c.b); math.Abs(got-c.want) > 1e-12 {
 			t.Errorf("%s: IoU = %v, want %v", c.name, got, c.want)
 		}
-		if got := IoU(c.b, c.a); math.Abs(got-c.want) > 1e-12 {
+		if got, _ := IoU(c.b, c.a); math.Abs(got-c.want) > 1e-12 {
 			t.Errorf("%s swapped: IoU = %v, want %v", c.name, got, c.want)
 		}
 	}
-	defer func() {
-		if r := recover(); r == nil || !strings.Contains(r.(string), "3 and 2") {
-			t.Errorf("IoU of different lengths: panic %v, want one naming both lengths", r)
+	if _, err := IoU(make([]bool, 3), make([]bool, 2)); err == nil || !strings.Contains(err.Error(), "3 and 2") {
+		t.Errorf("IoU of different lengths: %v, want an error naming both lengths", err)
+	}
+}
+
+// A product on a coloured backdrop has the same silhouette as on white.
+func TestSilhouetteMaskOnColouredBackground(t *testing.T) {
+	draw := func(bg, fg color.NRGBA) *image.NRGBA {
+		img := image.NewNRGBA(image.Rect(0, 0, 20, 20))
+		for y := 0; y < 20; y++ {
+			for x := 0; x < 20; x++ {
+				c := bg
+				if x >= 5 && x < 15 && y >= 4 && y < 16 {
+					c = fg
+				}
+				img.SetNRGBA(x, y, c)
+			}
 		}
-	}()
-	IoU(make([]bool, 3), make([]bool, 2))
+		return img
+	}
+	white := draw(color.NRGBA{255, 255, 255, 255}, color.NRGBA{200, 30, 30, 255})
+	black := draw(color.NRGBA{10, 10, 10, 255}, color.NRGBA{250, 250, 40, 255})
+	a, _, _ := SilhouetteMask(white, 24)
+	b, _, _ := SilhouetteMask(black, 24)
+	if iou, err := IoU(a, b); err != nil || iou != 1 {
+		t.Fatalf("IoU of the same shape on white and on black: %v, %v", iou, err)
+	}
+	n := 0
+	for _, v := range b {
+		if v {
+			n++
+		}
+	}
+	if n != 10*12 {
+		t.Fatalf("silhouette has %d pixels, want 120", n)
+	}
 }
 
 // Masks of a product and of a slightly shifted copy overlap partially, as IoU says.
@@ -288,7 +318,7 @@ func TestForegroundMaskIoUOfShiftedProduct(t *testing.T) {
 	a, _, _ := ForegroundMask(draw(10), 8)
 	b, _, _ := ForegroundMask(draw(15), 8)
 	// 10x10 squares overlapping by 5 columns: 50 / 150.
-	if got := IoU(a, b); math.Abs(got-1.0/3) > 1e-12 {
+	if got, _ := IoU(a, b); math.Abs(got-1.0/3) > 1e-12 {
 		t.Errorf("IoU of squares shifted by half their width = %v, want 1/3", got)
 	}
 }
