@@ -44,6 +44,8 @@ func commands() map[string]command {
 		"eval":       {"measure a training run: style accuracy, content SSIM, silhouette IoU, paired SSIM, Fréchet", runEval},
 		"stylize":    {"restyle products with a training run's model (preview size or full resolution)", runStylize},
 		"runs":       {"list the training runs", runRuns},
+		"backup":     {"write the whole library (catalog, images, models, checkpoints) into one verified zip file", runBackup},
+		"restore":    {"restore a library from a backup file, checked before anything is replaced", runRestore},
 		"gui":        {"open the desktop app (the default with no subcommand)", runGUI},
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"syscall"
 	"unicode"
 	"unicode/utf8"
 
@@ -174,7 +175,7 @@ func (w *walker) dir(root, d string) {
 			fi, err := os.Stat(p)
 			if err != nil {
 				if IsImageName(name) {
-					w.fail(p, "this is a shortcut (link) to a file that no longer exists — remove it or point it at the picture")
+					w.fail(p, linkReason(err))
 				}
 				continue
 			}
@@ -309,6 +310,18 @@ func byteWords(n int64) string {
 		return fmt.Sprintf("%.1f KB", float64(n)/(1<<10))
 	default:
 		return fmt.Sprintf("%d bytes", n)
+	}
+}
+
+// linkReason says why a symbolic link found in a folder cannot be followed.
+func linkReason(err error) string {
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return "this is a shortcut (link) to a file that no longer exists — remove it or point it at the picture"
+	case errors.Is(err, syscall.ELOOP):
+		return "this is a shortcut (link) that leads back to itself in a loop — remove it or point it at the picture"
+	default:
+		return "this is a shortcut (link) that " + statReason(err)
 	}
 }
 
