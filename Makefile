@@ -15,7 +15,7 @@ OPENBLAS  := $(shell test -e /usr/include/x86_64-linux-gnu/cblas.h -o -e /usr/in
 TAGS      := migrated_fynedo $(OPENBLAS)
 GOTAGS    := $(if $(OPENBLAS),-tags $(OPENBLAS))
 
-.PHONY: run test build setup vet unit smoke bench clean
+.PHONY: run test build setup vet unit smoke bench clean race fuzz crash soak
 
 setup:
 	@./scripts/setup
@@ -39,6 +39,27 @@ smoke: build
 	./scripts/smoke-test $(BIN)
 
 test: setup vet unit smoke
+
+# The race detector over the packages that run goroutines of their own; -short shrinks the slow tests.
+race: setup
+	$(GO) test $(GOTAGS) -race -short ./store/... ./engine/... ./ui/...
+
+# Crash safety (internal/crashtest): the real binary SIGKILLed at CRASHKILLS seeded moments (default 60)
+# during import, labeling and undo, training, export, stylize and simulation logging; every kill is
+# followed by integrity, object, label and checkpoint checks and a re-run. About two minutes.
+CRASHKILLS ?= 60
+CRASHSEED  ?= 1
+crash: build
+	STYLESTUDIO_CRASHTEST=1 STYLESTUDIO_BIN=$(CURDIR)/$(BIN) CRASHTEST_KILLS=$(CRASHKILLS) CRASHTEST_SEED=$(CRASHSEED) \
+		$(GO) test $(GOTAGS) -count=1 -timeout 30m -v -run TestCrash ./internal/crashtest
+
+# Memory soak (outside CI): training and a long simulation while RSS is sampled; see scripts/soak.
+soak: build
+	./scripts/soak --bin $(BIN)
+
+# Every fuzz target for FUZZTIME each (default 20s); fails on a crash (the input lands in testdata/fuzz).
+fuzz: setup
+	./scripts/fuzz
 
 bench: build
 	$(GO) test -run xxx -bench . -benchtime 1x ./...

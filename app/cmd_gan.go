@@ -184,7 +184,8 @@ func runRuns(ctx context.Context, env *cliEnv, args []string) error {
 	case "use":
 		err = db.SetActiveRun(ctx, run.ID)
 	case "delete":
-		if run.Status == store.RunRunning {
+		// "running" left behind by a crash or a kill does not block the delete; a live run does.
+		if tasks.RunBusy(db.Dir(), run) {
 			return fmt.Errorf("run %q is training; stop it first", run.Name)
 		}
 		if _, err = db.DeleteRun(ctx, run.ID); err == nil {

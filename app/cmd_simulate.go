@@ -71,7 +71,7 @@ func runSimulate(ctx context.Context, env *cliEnv, args []string) error {
 	steps := fs.Int("steps", sim.DefaultSteps, fmt.Sprintf("the most slates (feed pages of %d images) per session, 1 to %d", sim.DefaultSlateSize, sim.MaxSteps))
 	policy := fs.String("policy", "ranker", "policy or comma-separated policies to compare: "+strings.Join(tasks.PolicyNames(), ", "))
 	seed := fs.Uint64("seed", 1, "seed of the shoppers (same seed, same shoppers and results)")
-	logFlag := fs.Bool("log", false, fmt.Sprintf("store every impression in the catalog (interactions), for rank train/eval; at most %d shoppers", tasks.MaxLogUsers))
+	logFlag := fs.Bool("log", false, fmt.Sprintf("store every impression in the catalog (interactions), for rank train/eval; at most %d shoppers; logging a seed again replaces its earlier impressions under the same policies", tasks.MaxLogUsers))
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	if err := parseFlags(fs, args); err != nil {
 		return err

@@ -193,6 +193,40 @@ func (db *DB) Interactions(ctx context.Context, limit int, fn func(Interaction) 
 	return nil
 }
 
+// DeleteSimLogs removes the impressions that earlier logged simulation runs with this seed stored
+// under these policies, and those runs' shoppers left without any impression (a run's shoppers carry
+// its seed in sim_users.seed and "run_seed" in params_json; people's own rows have neither). The same
+// seed replays the same shoppers, so a run logged again (or re-run after it was interrupted) replaces
+// its impressions instead of storing them twice. It returns how many impressions it removed.
+func (db *DB) DeleteSimLogs(ctx context.Context, seed uint64, policies []string) (int64, error) {
+	if len(policies) == 0 {
+		return 0, nil
+	}
+	const runUsers = `SELECT id FROM sim_users WHERE seed = ? AND json_extract(params_json, '$.run_seed') IS NOT NULL`
+	args := []any{int64(seed)}
+	for _, p := range policies {
+		args = append(args, p)
+	}
+	var n int64
+	err := db.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM interactions WHERE user_id IN (`+runUsers+`)
+			AND policy IN (?`+strings.Repeat(", ?", len(policies)-1)+`)`, args...)
+		if err != nil {
+			return err
+		}
+		if n, err = res.RowsAffected(); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `DELETE FROM sim_users WHERE id IN (`+runUsers+`)
+			AND NOT EXISTS (SELECT 1 FROM interactions WHERE user_id = sim_users.id)`, int64(seed))
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("delete earlier simulated impressions of seed %d: %w", seed, err)
+	}
+	return n, nil
+}
+
 // DeleteInteractions removes every stored interaction and simulated shopper (a fresh start for the feed's
 // logs); it returns how many interactions were removed.
 func (db *DB) DeleteInteractions(ctx context.Context) (int64, error) {

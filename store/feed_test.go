@@ -126,3 +126,57 @@ func TestSimUsersAndInteractionsRoundTrip(t *testing.T) {
 		t.Fatalf("after delete: %+v", c)
 	}
 }
+
+// A logged simulation run repeated with the same seed replaces its impressions under its policies;
+// other seeds, other policies and people's own rows stay.
+func TestDeleteSimLogsReplacesOnlyThatSeedAndPolicy(t *testing.T) {
+	ctx := context.Background()
+	db := openTest(t)
+	mustAdd(t, db, testRecord(1, 64, "A", "a", "tops", ""))
+	ids, err := db.ProductIDs(ctx, ProductFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	logRun := func(seed uint64, users int, policies ...string) {
+		t.Helper()
+		first, err := db.AddSimUsers(ctx, users, seed, func(i int) string { return fmt.Sprintf(`{"run_seed":%d,"index":%d}`, seed, i) })
+		if err != nil {
+			t.Fatal(err)
+		}
+		var rows []Interaction
+		for u := range users {
+			for _, p := range policies {
+				rows = append(rows, Interaction{UserID: first + int64(u), ProductID: ids[0], Policy: p})
+			}
+		}
+		if err := db.AddInteractions(ctx, rows); err != nil {
+			t.Fatal(err)
+		}
+	}
+	human, err := db.AddSimUsers(ctx, 1, 7, func(int) string { return `{"human":true}` })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.AddInteractions(ctx, []Interaction{{UserID: human, ProductID: ids[0], Policy: "ranker"}}); err != nil {
+		t.Fatal(err)
+	}
+	logRun(7, 3, "random", "oracle")
+	logRun(7, 3, "popular")
+	logRun(8, 2, "random")
+	n, err := db.DeleteSimLogs(ctx, 7, []string{"random", "oracle"})
+	if err != nil || n != 6 {
+		t.Fatalf("deleted %d, %v; want the 6 impressions of seed 7 under random and oracle", n, err)
+	}
+	c, err := db.CountInteractions(ctx)
+	if err != nil || c.Impressions != 1+3+2 {
+		t.Fatalf("left %+v, %v; want the person's, seed 7 popular and seed 8", c, err)
+	}
+	var users int
+	db.sql.QueryRowContext(ctx, `SELECT count(*) FROM sim_users`).Scan(&users)
+	if users != 1+3+2 {
+		t.Fatalf("%d shoppers left; the first seed-7 run's (now without impressions) should be gone", users)
+	}
+	if n, err := db.DeleteSimLogs(ctx, 9, []string{"random"}); err != nil || n != 0 {
+		t.Fatalf("unknown seed: %d, %v", n, err)
+	}
+}

@@ -73,10 +73,10 @@ func (db *DB) putObject(hash string, data []byte) (err error) {
 	}
 	if err := f.Sync(); err != nil {
 		f.Close()
-		return fmt.Errorf("put object %s: sync: %w", hash, err)
+		return fmt.Errorf("put object %s: sync: %w", hash, classifyFS(err))
 	}
 	if err := f.Close(); err != nil {
-		return fmt.Errorf("put object %s: close: %w", hash, err)
+		return fmt.Errorf("put object %s: close: %w", hash, classifyFS(err))
 	}
 	if err := os.Rename(tmp, final); err != nil {
 		return fmt.Errorf("put object %s: rename: %w", hash, classifyFS(err))
@@ -132,6 +132,9 @@ func (db *DB) ReadObject(hash string) ([]byte, error) {
 func classifyFS(err error) error {
 	if isPermission(err) {
 		return fmt.Errorf("%w: %w", ErrReadOnly, err)
+	}
+	if isNoSpace(err) {
+		return fmt.Errorf("%w: %w", ErrDiskFull, err)
 	}
 	return err
 }

@@ -33,6 +33,9 @@ var (
 	ErrReadOnly = errors.New("library is read-only")
 	// ErrDuplicate: a unique value (SKU, style name, shortcut key, run name) is already taken.
 	ErrDuplicate = errors.New("already exists")
+	// ErrDiskFull: the disk holding the library has no space left (errors.Is(err, syscall.ENOSPC)
+	// holds too); nothing was half-written.
+	ErrDiskFull = errors.New("disk is full")
 )
 
 const (
@@ -245,6 +248,10 @@ func checkWritable(dir string) error {
 			if isPermission(err) {
 				return readOnly("library folder "+d, err)
 			}
+			if isNoSpace(err) {
+				return &kindError{msg: fmt.Sprintf("the disk holding library %s is full (%v); free some space and try again", dir, reason(werr)),
+					kind: ErrDiskFull, cause: err}
+			}
 			return fmt.Errorf("open library %s: %w", dir, err)
 		}
 	}
@@ -277,6 +284,10 @@ func reason(err error) error {
 
 func isPermission(err error) bool {
 	return errors.Is(err, fs.ErrPermission) || errors.Is(err, syscall.EROFS)
+}
+
+func isNoSpace(err error) bool {
+	return errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT)
 }
 
 // Close closes the database. The DB must not be used afterwards.
@@ -316,7 +327,8 @@ func (db *DB) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	return nil
 }
 
-// classify makes SQLite's unique and read-only failures match ErrDuplicate and ErrReadOnly.
+// classify makes SQLite's unique, read-only and disk-full failures match ErrDuplicate, ErrReadOnly and
+// ErrDiskFull.
 func classify(err error) error {
 	if errors.Is(err, ErrDuplicate) || errors.Is(err, ErrReadOnly) || errors.Is(err, ErrNotFound) {
 		return err
@@ -327,6 +339,10 @@ func classify(err error) error {
 	var se sqlite3.Error
 	if errors.As(err, &se) && se.Code == sqlite3.ErrReadonly {
 		return fmt.Errorf("%w: %w", ErrReadOnly, err)
+	}
+	if errors.As(err, &se) && se.Code == sqlite3.ErrFull {
+		return &kindError{msg: fmt.Sprintf("the disk holding the library is full (%v); free some space and try again", err),
+			kind: ErrDiskFull, cause: errors.Join(err, syscall.ENOSPC)}
 	}
 	return err
 }

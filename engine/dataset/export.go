@@ -52,7 +52,24 @@ var (
 	ErrMissingSplit = errors.New("items without a split")
 	// ErrIncomplete: the export finished, but some items could not be read or written (see the summary).
 	ErrIncomplete = errors.New("export incomplete")
+	// ErrDiskFull: the output folder's disk ran out of space; the export stopped there.
+	ErrDiskFull = errors.New("disk full")
 )
+
+// diskError turns a write error that no other item could escape (the disk is full, the file system
+// went read-only) into the error that stops the export, or returns nil for a per-item problem (an
+// unreadable or damaged image).
+func diskError(out string, err error, written, total int) error {
+	switch {
+	case errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT):
+		return fmt.Errorf("export to %s: the disk is full (%v); %d of %d images were written; free some space or choose another folder, then export again: %w",
+			out, err, written, total, ErrDiskFull)
+	case errors.Is(err, syscall.EROFS):
+		return fmt.Errorf("export to %s: the folder cannot be written (%v); %d of %d images were written; choose a folder you can write: %w",
+			out, err, written, total, ErrOutNotWritable)
+	}
+	return nil
+}
 
 // ExportItem is one labelled product to export. Open returns the image's bytes (the original object).
 // Hash, when it is a SHA-256 hex, is checked against the bytes read. Format ("png", "jpeg", "gif",
@@ -117,7 +134,8 @@ type ExportSummary struct {
 // in case, get a short hash suffix), and every file is opened through an os.Root at Out, so no name or
 // symbolic link can make a file land outside Out. Each file is written to a temp file beside it and
 // renamed into place. Items whose image cannot be read are listed in Failed and the error is
-// ErrIncomplete; the rest are still written.
+// ErrIncomplete; the rest are still written. A full disk (ErrDiskFull) or a file system that went
+// read-only (ErrOutNotWritable) stops the export at once: no later item could be written either.
 func Export(ctx context.Context, items []ExportItem, opts ExportOptions, progress func(done, total int)) (ExportSummary, error) {
 	sum := ExportSummary{Format: opts.Format, Total: len(items), PerSplit: map[string]int{}}
 	if opts.Format != FormatImageFolder && opts.Format != FormatCSV {
@@ -191,6 +209,9 @@ func Export(ctx context.Context, items []ExportItem, opts ExportOptions, progres
 			dir = path.Join(it.Split, sum.ClassOf[it.Style])
 		}
 		rel, transcoded, err := w.writeImage(it, dir, base[it.SKU], opts.Format == FormatImageFolder)
+		if derr := diskError(out, err, sum.Written, len(items)); derr != nil {
+			return sum, derr
+		}
 		if err != nil {
 			sum.Failed = append(sum.Failed, ExportProblem{SKU: it.SKU, Reason: err.Error()})
 			report(i + 1)
@@ -221,6 +242,9 @@ func Export(ctx context.Context, items []ExportItem, opts ExportOptions, progres
 			return sum, fmt.Errorf("export: write %s: %w", ManifestFile, err)
 		}
 		if err := w.writeFile(".", ManifestFile, &buf, nil); err != nil {
+			if derr := diskError(out, err, sum.Written, len(items)); derr != nil {
+				return sum, derr
+			}
 			return sum, fmt.Errorf("export: write %s: %w", filepath.Join(out, ManifestFile), err)
 		}
 	}
@@ -463,11 +487,16 @@ func (w *writer) syncDirs() error {
 	return nil
 }
 
-// countLeftover counts the regular files under the root that this export did not write.
+// countLeftover counts the regular files under the root that this export did not write. Temp files
+// of an earlier export that was interrupted (killed, or the machine stopped) are removed, not counted:
+// by now every temp file of this export has been renamed into place or removed.
 func (w *writer) countLeftover() int {
 	n := 0
 	fs.WalkDir(w.root.FS(), ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
+			return nil
+		}
+		if d.Type().IsRegular() && isExportTemp(d.Name()) && w.root.Remove(filepath.FromSlash(p)) == nil {
 			return nil
 		}
 		if d.Type().IsRegular() && !w.written[p] && !ignorable[d.Name()] {
@@ -476,6 +505,16 @@ func (w *writer) countLeftover() int {
 		return nil
 	})
 	return n
+}
+
+// isExportTemp reports whether name is one of writeFile's temp file names (.export-<16 hex>.tmp).
+func isExportTemp(name string) bool {
+	if !strings.HasPrefix(name, ".export-") || !strings.HasSuffix(name, ".tmp") || len(name) != len(".export-.tmp")+16 {
+		return false
+	}
+	hexPart := strings.TrimSuffix(strings.TrimPrefix(name, ".export-"), ".tmp")
+	_, err := hex.DecodeString(hexPart)
+	return err == nil
 }
 
 // sniffExt recognises the image formats by their first bytes.

@@ -497,3 +497,26 @@ print(json.dumps(res, ensure_ascii=False))
 		t.Errorf("summary %+v", sum)
 	}
 }
+
+// An export that was killed leaves its temp files behind; the next export into that folder (--force)
+// removes them instead of reporting them as files of an earlier export. Other hidden files stay.
+func TestExportRemovesTempFilesOfAnInterruptedExport(t *testing.T) {
+	items := sampleItems(t)
+	out := t.TempDir()
+	for _, p := range []string{"train/Neon/.export-0123456789abcdef.tmp", ".export-fedcba9876543210.tmp", "keep/.export-notours.tmp"} {
+		os.MkdirAll(filepath.Join(out, filepath.Dir(p)), 0o755)
+		os.WriteFile(filepath.Join(out, p), []byte("half"), 0o644)
+	}
+	sum, err := Export(context.Background(), items, ExportOptions{Format: FormatImageFolder, Out: out, Force: true}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{"train/Neon/.export-0123456789abcdef.tmp", ".export-fedcba9876543210.tmp"} {
+		if _, err := os.Stat(filepath.Join(out, p)); err == nil {
+			t.Errorf("%s was left behind", p)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(out, "keep/.export-notours.tmp")); err != nil || sum.Leftover != 1 {
+		t.Errorf("a file that is not an export temp file: %v; leftover %d, want 1", err, sum.Leftover)
+	}
+}

@@ -7,11 +7,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"stylestudio/engine/nn"
@@ -49,8 +51,8 @@ type Sidecar struct {
 	RNG     string    `json:"rng"` // hex of the PCG state
 	AdamT   int       `json:"adam_steps"`
 	Losses  Losses    `json:"losses"`
-	Score   float64   `json:"score"`     // smoothed G cls + rec loss; the lowest is the best checkpoint
-	ScoreN  int       `json:"score_n"`   // steps folded into Score
+	Score   float64   `json:"score"`   // smoothed G cls + rec loss; the lowest is the best checkpoint
+	ScoreN  int       `json:"score_n"` // steps folded into Score
 	Created time.Time `json:"created"`
 	Path    string    `json:"-"` // the sidecar's own path
 }
@@ -75,7 +77,7 @@ func saveCheckpoint(dir string, side Sidecar, tensors map[string]nn.Tensor) (Sid
 		"step": strconv.Itoa(side.Step)}
 	weights := filepath.Join(dir, side.Weights)
 	if err := nn.WriteSafetensors(weights, tensors, meta); err != nil {
-		return side, fmt.Errorf("save checkpoint at step %d: %w (the previous checkpoint is kept; free disk space and resume)", side.Step, err)
+		return side, fmt.Errorf("save checkpoint at step %d: %w (the previous checkpoint is kept; %s and resume)", side.Step, err, saveHint(err))
 	}
 	size, sum, err := hashFile(weights)
 	if err != nil {
@@ -89,9 +91,30 @@ func saveCheckpoint(dir string, side Sidecar, tensors map[string]nn.Tensor) (Sid
 	side.Path = filepath.Join(dir, base+".json")
 	if err := writeFileAtomic(side.Path, data); err != nil {
 		_ = os.Remove(weights)
-		return side, fmt.Errorf("save checkpoint at step %d: %w (the previous checkpoint is kept; free disk space and resume)", side.Step, err)
+		return side, fmt.Errorf("save checkpoint at step %d: %w (the previous checkpoint is kept; %s and resume)", side.Step, err, saveHint(err))
 	}
 	return side, nil
+}
+
+// saveHint says what to do about a failed save.
+func saveHint(err error) string {
+	switch {
+	case errors.Is(err, syscall.EROFS) || errors.Is(err, fs.ErrPermission):
+		return "make the run folder writable"
+	case errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT):
+		return "free disk space"
+	}
+	return "fix the problem above"
+}
+
+// removeStaleTemps removes the temp files of checkpoint saves that never finished (the process was
+// killed mid-save): hidden ".ckpt-*.tmp-*" files as big as a checkpoint, which nothing else would
+// ever remove. A run is trained by one process at a time, so none of them is still being written.
+func removeStaleTemps(dir string) {
+	stale, _ := filepath.Glob(filepath.Join(dir, ".ckpt-*.tmp-*"))
+	for _, p := range stale {
+		_ = os.Remove(p)
+	}
 }
 
 func hashFile(path string) (int64, string, error) {
@@ -233,6 +256,22 @@ func pruneCheckpoints(dir string, keep int) error {
 		}
 		if err := os.Remove(s.WeightsPath()); err != nil && !os.IsNotExist(err) {
 			return err
+		}
+	}
+	// Weights without a sidecar are no checkpoint: a prune killed between its two removals, or a save
+	// killed before its sidecar. Older than the latest checkpoint, nothing will ever rewrite them.
+	latest := good[len(good)-1].Step
+	weights, _ := filepath.Glob(filepath.Join(dir, "ckpt-*.safetensors"))
+	for _, w := range weights {
+		base := strings.TrimSuffix(filepath.Base(w), ".safetensors")
+		step, err := strconv.Atoi(strings.TrimPrefix(base, "ckpt-"))
+		if err != nil || step >= latest {
+			continue
+		}
+		if _, err := os.Stat(filepath.Join(dir, base+".json")); os.IsNotExist(err) {
+			if err := os.Remove(w); err != nil && !os.IsNotExist(err) {
+				return err
+			}
 		}
 	}
 	return nil

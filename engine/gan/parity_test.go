@@ -142,14 +142,15 @@ func TestParityWithPyTorch(t *testing.T) {
 		t.Fatal(err)
 	}
 	// After one Adam step a weight moves by about ±lr·sign(grad); where the gradient is float noise
-	// (|g| < 1e-6, e.g. taps that see only a constant style plane) its sign is arbitrary, so those
-	// entries are allowed a full 2·lr difference.
+	// (|g| < 1e-5: taps that see only a constant style plane, or sums that cancel) its sign depends on
+	// summation order — PyTorch's 2 threads change it from run to run — so those entries are allowed
+	// a full 2·lr difference.
 	for name, tns := range p {
 		want := ref["new."+name].Data
 		g := grads[name]
 		for i := range want {
 			tol := 1e-5
-			if math.Abs(float64(g[i])) < 1e-6 {
+			if math.Abs(float64(g[i])) < 1e-5 {
 				tol = 2.01 * cfg.LR
 			}
 			if d := math.Abs(float64(tns.Data[i] - want[i])); d > tol {

@@ -88,6 +88,7 @@ func Train(ctx context.Context, cfg Config, data Data, opts Options, report func
 	if opts.Dir == "" {
 		return Summary{}, fmt.Errorf("gan: no checkpoint folder given")
 	}
+	removeStaleTemps(opts.Dir)
 	numStyles := len(data.Styles)
 	pcg := rand.NewPCG(cfg.Seed, 0x9a11)
 	rng := rand.New(pcg)

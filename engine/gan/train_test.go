@@ -313,3 +313,49 @@ func TestSize128Trains(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// A save that was killed leaves a hidden temp file as big as a checkpoint; the next run in that
+// folder removes it (and keeps everything else).
+func TestTrainRemovesTempFilesOfAKilledSave(t *testing.T) {
+	data := demoData(t, 60)
+	dir := t.TempDir()
+	stale := filepath.Join(dir, ".ckpt-0000002.safetensors.tmp-123456")
+	other := filepath.Join(dir, ".notes")
+	os.WriteFile(stale, []byte("half a checkpoint"), 0o644)
+	os.WriteFile(other, []byte("mine"), 0o644)
+	if _, err := Train(context.Background(), tinyConfig(1), data, Options{Dir: dir}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(stale); err == nil {
+		t.Error("the temp file of the killed save is still there")
+	}
+	if _, err := os.Stat(other); err != nil {
+		t.Errorf("another hidden file was removed: %v", err)
+	}
+}
+
+// A prune killed between removing a checkpoint's sidecar and its weights leaves weights without a
+// sidecar; the next prune removes them (they are no checkpoint, and nothing would rewrite them).
+func TestPruneRemovesOrphanWeights(t *testing.T) {
+	data := demoData(t, 60)
+	dir := t.TempDir()
+	cfg := tinyConfig(2)
+	cfg.CheckpointEvery = 1
+	if _, err := Train(context.Background(), cfg, data, Options{Dir: dir}, nil); err != nil {
+		t.Fatal(err)
+	}
+	orphan := filepath.Join(dir, checkpointBase(1)+".safetensors")
+	if err := os.Remove(filepath.Join(dir, checkpointBase(1)+".json")); err != nil {
+		t.Fatal(err)
+	}
+	cfg.Steps = 3
+	if _, err := Train(context.Background(), cfg, data, Options{Dir: dir, Resume: true}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(orphan); err == nil {
+		t.Error("weights without a sidecar were left behind")
+	}
+	if _, _, err := LatestCheckpoint(dir); err != nil {
+		t.Fatal(err)
+	}
+}

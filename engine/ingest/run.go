@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"sync"
+	"syscall"
 	"time"
 
 	"stylestudio/engine/imaging"
@@ -48,7 +49,9 @@ const progressInterval = time.Second / 30
 // progress (may be nil) is called from Run's goroutine, at most about 30 times a second, and once
 // more at the end with the final counts (Done == Total unless cancelled). A file that fails is
 // recorded in Summary.Failures and never stops the run. Cancelling ctx stops promptly: Run waits
-// only for files being decoded at that moment, and returns ctx.Err() with the summary so far.
+// only for files being decoded at that moment, and returns ctx.Err() with the summary so far. The
+// sink running out of space or going read-only (its error wraps syscall.ENOSPC, EDQUOT or EROFS) is
+// no fault of the file: Run stops there with a *StorageError and the summary so far.
 func Run(ctx context.Context, sink Sink, jobs []Job, opts Options, progress func(Progress)) (Summary, error) {
 	sum := Summary{Total: len(jobs)}
 	if sink == nil {
@@ -108,6 +111,35 @@ type outcome struct {
 	kind   outcomeKind
 	rec    Record // kindRecord
 	reason string // kindFailure
+	fault  error  // kindFailure: the sink's storage failed (see StorageError); the run stops here
+}
+
+// StorageError stops an import: the sink's storage is full or went read-only, so no further file
+// could be stored either. The files committed before it are imported (a new run skips them).
+type StorageError struct {
+	Err               error // the sink's error; it wraps syscall.ENOSPC, EDQUOT or EROFS
+	Imported, Pending int   // files imported by this run before it stopped; files not handled
+}
+
+func (e *StorageError) Error() string {
+	var errno syscall.Errno
+	cause := "no space left on device"
+	if errors.As(e.Err, &errno) {
+		cause = errno.Error()
+	}
+	what, todo := "the disk holding the library is full", "free some space"
+	if errors.Is(e.Err, syscall.EROFS) {
+		what, todo = "the library's disk became read-only", "make it writable"
+	}
+	return fmt.Sprintf("%s (%s): the import stopped with %d file(s) imported and %d not; %s and import again (files already in the catalog are skipped)",
+		what, cause, e.Imported, e.Pending, todo)
+}
+
+func (e *StorageError) Unwrap() error { return e.Err }
+
+// isStorageFault reports whether a sink error means its storage is full or read-only.
+func isStorageFault(err error) bool {
+	return errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) || errors.Is(err, syscall.EROFS)
 }
 
 type runner struct {
@@ -219,6 +251,9 @@ func (r *runner) collect(ctx context.Context, sum *Summary) error {
 
 func (r *runner) commit(ctx context.Context, out outcome, committed map[string]bool, sum *Summary) error {
 	job := r.jobs[out.idx]
+	if out.fault != nil {
+		return &StorageError{Err: out.fault, Imported: sum.Imported, Pending: len(r.jobs) - out.idx}
+	}
 	switch out.kind {
 	case kindFailure:
 		sum.Failures = append(sum.Failures, Failure{Path: job.Path, Reason: out.reason})
@@ -233,6 +268,8 @@ func (r *runner) commit(ctx context.Context, out outcome, committed map[string]b
 		switch {
 		case err != nil && ctx.Err() != nil:
 			return ctx.Err()
+		case isStorageFault(err):
+			return &StorageError{Err: err, Imported: sum.Imported, Pending: len(r.jobs) - out.idx}
 		case err != nil:
 			sum.Failures = append(sum.Failures, Failure{Path: job.Path, Reason: fmt.Sprintf("could not be saved to the catalog (%v)", err)})
 		case created:
@@ -317,7 +354,11 @@ func (r *runner) process(ctx context.Context, i int) (out outcome) {
 	// it stored (content-addressed writes are idempotent) and only runs the short transaction.
 	if w, ok := r.sink.(ObjectWriter); ok {
 		if _, err := w.PutObject(data); err != nil {
-			return fail(fmt.Sprintf("could not be stored (%v)", err))
+			out := fail(fmt.Sprintf("could not be stored (%v)", err))
+			if isStorageFault(err) {
+				out.fault = err
+			}
+			return out
 		}
 	}
 	return outcome{idx: i, kind: kindRecord, rec: rec}

@@ -262,8 +262,21 @@ func thumbImage(ctx context.Context, db *store.DB, hash string) (image.Image, er
 }
 
 // writeFileAtomic writes a temp file beside path, syncs, closes and renames it.
+// tempPattern names writeFileAtomic's temp files, so that those a killed process left behind can be
+// told apart from anyone else's files (removeStaleTemps).
+const tempPattern = ".stylestudio-*.tmp"
+
+// removeStaleTemps removes the temp files an interrupted writeFileAtomic left in dir (not in its
+// subfolders). Call it only where no other writer is at work in dir.
+func removeStaleTemps(dir string) {
+	stale, _ := filepath.Glob(filepath.Join(dir, tempPattern))
+	for _, p := range stale {
+		_ = os.Remove(p)
+	}
+}
+
 func writeFileAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
+	tmp, err := os.CreateTemp(filepath.Dir(path), tempPattern)
 	if err != nil {
 		return err
 	}

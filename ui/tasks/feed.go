@@ -923,7 +923,9 @@ type SimulateConfig struct {
 	Policies []string // from PolicyNames(), each at most once, compared on the same shoppers
 	Seed     uint64
 	// Log stores every impression in the catalog (interactions, with the shoppers in sim_users),
-	// written in batches of LogBatch as the run goes.
+	// written in batches of LogBatch as the run goes. It first removes the impressions an earlier
+	// run with the same seed logged under the same policies (store.DB.DeleteSimLogs): the same seed
+	// replays the same shoppers, so a repeated or interrupted-and-repeated run is not stored twice.
 	Log bool
 }
 
@@ -1072,6 +1074,15 @@ func SimulateFeed(ctx context.Context, db *store.DB, cfg SimulateConfig, report 
 	var logErr error
 	var flush func() error
 	if cfg.Log {
+		// The same seed replays the same shoppers: replace what an earlier run of this seed logged under
+		// these policies (all of it, or the part an interrupted run got to) rather than store it twice.
+		replaced, err := db.DeleteSimLogs(ctx, cfg.Seed, cfg.Policies)
+		if err != nil {
+			return res, err
+		}
+		if replaced > 0 {
+			res.Notes = append(res.Notes, fmt.Sprintf("replaced %d impressions an earlier run with seed %d had logged under these policies", replaced, cfg.Seed))
+		}
 		first, err := db.AddSimUsers(ctx, cfg.Users, cfg.Seed, func(i int) string {
 			return fmt.Sprintf(`{"run_seed":%d,"index":%d}`, cfg.Seed, i)
 		})

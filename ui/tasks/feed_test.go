@@ -463,3 +463,30 @@ func TestBuiltInRankerIsReproducible(t *testing.T) {
 	}
 	t.Logf("%s; %s", src.Note, fmt.Sprintf("AUC %.4f NDCG@10 %.4f", met.Ranker.AUC, met.Ranker.NDCG))
 }
+
+// Logging the same seed twice (as after an interrupted run) stores its impressions once.
+func TestSimulateLogAgainReplacesTheSameSeed(t *testing.T) {
+	ctx := context.Background()
+	db := demoLibrary(t, 40)
+	cfg := SimulateConfig{Users: 40, Steps: 5, Policies: []string{"random"}, Seed: 2, Log: true}
+	first, err := SimulateFeed(ctx, db, cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := SimulateFeed(ctx, db, cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := db.CountInteractions(ctx)
+	if err != nil || c.Impressions != first.Logged || again.Logged != first.Logged || c.Users != int64(cfg.Users) {
+		t.Fatalf("stored %+v (%v) after logging %d then %d impressions; want one run's worth", c, err, first.Logged, again.Logged)
+	}
+	other := cfg
+	other.Seed = 3
+	if _, err := SimulateFeed(ctx, db, other, nil); err != nil {
+		t.Fatal(err)
+	}
+	if c2, _ := db.CountInteractions(ctx); c2.Users != 2*int64(cfg.Users) {
+		t.Fatalf("another seed must add its shoppers: %+v", c2)
+	}
+}

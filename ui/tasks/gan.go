@@ -147,6 +147,27 @@ type TrainRequest struct {
 // ErrRunMissing: --resume named a run that does not exist.
 var ErrRunMissing = errors.New("no such run")
 
+// ErrRunBusy: another process (a window or a command) is training the run right now.
+var ErrRunBusy = errors.New("run is being trained by another Style Studio window or command")
+
+// RunBusy reports whether a process is training the run now. A run whose stored status is "running"
+// but that no process trains was stopped by a crash or a kill: it can be resumed or deleted. Where
+// the system has no cross-process lock it trusts the status.
+func RunBusy(libraryDir string, run store.Run) bool {
+	if run.Status != store.RunRunning {
+		return false
+	}
+	if !lockSupported() {
+		return true
+	}
+	release, err := lockRun(RunDir(libraryDir, run.ID))
+	if err != nil {
+		return errors.Is(err, ErrRunBusy)
+	}
+	release()
+	return false
+}
+
 // TrainGAN trains (or resumes) a named run on the catalog and records it: the run row and its status,
 // a metrics row per logged step, every checkpoint (and which is best), and each sample grid as a PNG in
 // the run's folder. It returns when the run finishes, fails, or ctx is cancelled (status "paused":
@@ -166,6 +187,9 @@ func TrainGAN(ctx context.Context, db *store.DB, req TrainRequest) (store.Run, g
 		}
 	}
 	var run store.Run
+	// fresh: a resumed run that stopped (or was killed) before its first checkpoint starts over from
+	// step 0 with the configuration it was created with; there is nothing else to continue from.
+	fresh := false
 	if req.Resume {
 		if run, err = db.RunByName(ctx, req.Name); errors.Is(err, store.ErrNotFound) {
 			return store.Run{}, gan.Summary{}, fmt.Errorf("%w %q to resume; list runs with `stylestudio runs`", ErrRunMissing, req.Name)
@@ -174,9 +198,23 @@ func TrainGAN(ctx context.Context, db *store.DB, req TrainRequest) (store.Run, g
 		}
 		// A run trained on some of the styles resumes on the same ones. When one of them can no longer
 		// be trained, the data stays as is and the engine explains the mismatch.
-		if side, _, err := gan.LatestCheckpoint(RunDir(db.Dir(), run.ID)); err == nil {
+		side, damaged, lerr := gan.LatestCheckpoint(RunDir(db.Dir(), run.ID))
+		switch {
+		case lerr == nil:
 			if kept, err := FilterGANStyles(data, side.Styles); err == nil {
 				data = kept
+			}
+		case errors.Is(lerr, gan.ErrNoCheckpoint) && len(damaged) == 0:
+			fresh = true
+			var recorded gan.Config
+			if json.Unmarshal([]byte(run.ConfigJSON), &recorded) == nil && recorded.WithDefaults().Validate() == nil {
+				recorded.Steps = cfg.Steps
+				cfg = recorded.WithDefaults()
+			}
+			if len(req.Styles) > 0 {
+				if data, err = FilterGANStyles(data, req.Styles); err != nil {
+					return store.Run{}, gan.Summary{}, err
+				}
 			}
 		}
 	} else {
@@ -192,6 +230,12 @@ func TrainGAN(ctx context.Context, db *store.DB, req TrainRequest) (store.Run, g
 	if err := os.MkdirAll(GridDir(db.Dir(), run.ID), 0o755); err != nil {
 		return run, gan.Summary{}, fmt.Errorf("create the run folder: %w", err)
 	}
+	release, err := lockRun(dir)
+	if err != nil {
+		return run, gan.Summary{}, fmt.Errorf("%w: %q; wait for it to finish or stop it there", err, run.Name)
+	}
+	defer release()
+	removeStaleTemps(GridDir(db.Dir(), run.ID)) // of a sample grid whose writer was killed
 	if err := db.SetRunStatus(ctx, run.ID, store.RunRunning); err != nil {
 		return run, gan.Summary{}, err
 	}
@@ -245,15 +289,30 @@ func TrainGAN(ctx context.Context, db *store.DB, req TrainRequest) (store.Run, g
 		}
 	}
 	if req.Resume {
+		from := -1
 		if side, _, err := gan.LatestCheckpoint(dir); err == nil {
-			// Metrics logged after the checkpoint we resume from will be logged again.
-			if _, err := db.TrimRunMetrics(bg, run.ID, side.Step); err != nil {
+			from = side.Step
+		} else if fresh {
+			from = 0
+			report(gan.Event{Kind: "warning", Message: fmt.Sprintf("run %q stopped before its first checkpoint; it starts again from step 0", run.Name)})
+		}
+		// Metrics logged after the checkpoint we resume from will be logged again.
+		if from >= 0 {
+			if _, err := db.TrimRunMetrics(bg, run.ID, from); err != nil {
 				return run, gan.Summary{}, err
 			}
 		}
+		// A run that was killed may have pruned checkpoint files whose rows it did not get to remove.
+		if err := syncCheckpoints(bg, db, run.ID, dir); err != nil {
+			return run, gan.Summary{}, err
+		}
 	}
-	sum, err := gan.Train(ctx, cfg, data, gan.Options{Dir: dir, Resume: req.Resume, Pause: req.Pause}, report)
+	sum, err := gan.Train(ctx, cfg, data, gan.Options{Dir: dir, Resume: req.Resume && !fresh, Pause: req.Pause}, report)
 	flush()
+	// The engine prunes old checkpoints after reporting each one: drop the rows of the last pruned files.
+	if serr := syncCheckpoints(bg, db, run.ID, dir); serr != nil && bookErr == nil {
+		bookErr = serr
+	}
 	status := store.RunFinished
 	switch {
 	case errors.Is(err, context.Canceled):

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 
 	"stylestudio/engine/dataset"
 	"stylestudio/engine/gan"
@@ -95,6 +96,7 @@ func StylizeProducts(ctx context.Context, db *store.DB, req StylizeRequest) ([]S
 		if err := os.MkdirAll(req.OutDir, 0o755); err != nil {
 			return nil, fmt.Errorf("create the output folder %s: %w", req.OutDir, err)
 		}
+		removeStaleTemps(req.OutDir) // of an earlier stylize into this folder that was killed
 	}
 	ext := ".png"
 	if req.Format == "jpeg" || req.Format == "jpg" {
@@ -106,6 +108,7 @@ func StylizeProducts(ctx context.Context, db *store.DB, req StylizeRequest) ([]S
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	done := 0
+	var fault error // a full or read-only disk: no later product could be saved either
 	next := make(chan int)
 	for w := 0; w < workers; w++ {
 		wg.Add(1)
@@ -117,6 +120,9 @@ func StylizeProducts(ctx context.Context, db *store.DB, req StylizeRequest) ([]S
 				r.Path, r.Err = stylizeOne(ctx, db, req, p, st.ID, names[i])
 				results[i] = r
 				mu.Lock()
+				if fault == nil && isStorageFault(r.Err) {
+					fault = r.Err
+				}
 				done++
 				if req.Progress != nil {
 					req.Progress(done, len(rows))
@@ -126,7 +132,10 @@ func StylizeProducts(ctx context.Context, db *store.DB, req StylizeRequest) ([]S
 		}()
 	}
 	for i := range rows {
-		if ctx.Err() != nil {
+		mu.Lock()
+		stop := fault != nil
+		mu.Unlock()
+		if ctx.Err() != nil || stop {
 			break
 		}
 		next <- i
@@ -136,7 +145,27 @@ func StylizeProducts(ctx context.Context, db *store.DB, req StylizeRequest) ([]S
 	if err := ctx.Err(); err != nil {
 		return results, err
 	}
+	if fault != nil {
+		what, todo := "the disk is full", "free some space"
+		if errors.Is(fault, syscall.EROFS) || errors.Is(fault, store.ErrReadOnly) {
+			what, todo = "a folder became read-only", "make it writable or choose another folder"
+		}
+		saved := 0
+		for _, r := range results {
+			if r.Err == nil && r.SKU != "" {
+				saved++
+			}
+		}
+		return results, fmt.Errorf("stylize stopped: %s (%w); %d of %d products were saved before; %s and run it again",
+			what, fault, saved, len(rows), todo)
+	}
 	return results, nil
+}
+
+// isStorageFault reports whether err means a disk is full or read-only, which no product escapes.
+func isStorageFault(err error) bool {
+	return errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) || errors.Is(err, syscall.EROFS) ||
+		errors.Is(err, store.ErrDiskFull)
 }
 
 func stylizeOne(ctx context.Context, db *store.DB, req StylizeRequest, p store.ProductRow, styleID int64, name string) (string, error) {
