@@ -16,7 +16,7 @@ import (
 )
 
 func runScreenshot(ctx context.Context, env *cliEnv, args []string) error {
-	fs := newFlags(env, "screenshot", "--library DIR --screen catalog --out FILE.png [--size 1280x800] [--dark]",
+	fs := newFlags(env, "screenshot", "--library DIR --screen catalog|label|train|preview|feed --out FILE.png [--size 1280x800] [--dark]",
 		"Render a screen with Fyne's software renderer (no display needed) after its data has loaded.")
 	lib := libraryFlag(fs)
 	screen := fs.String("screen", "catalog", "screen to render: "+strings.Join(ui.ScreenNames(), ", "))

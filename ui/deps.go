@@ -47,6 +47,9 @@ func (d Deps) do(f func()) {
 	}
 	d.serial.Lock()
 	defer d.serial.Unlock()
+	if d.closed != nil && d.closed.Load() { // closed while waiting for the lock
+		return
+	}
 	f()
 }
 

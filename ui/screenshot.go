@@ -18,11 +18,22 @@ import (
 )
 
 // Screens that RenderScreen can draw.
-func ScreenNames() []string { return []string{"catalog", "label", "feed"} }
+func ScreenNames() []string { return []string{"catalog", "label", "train", "preview", "feed"} }
+
+// renderOptions change what a headless render measures (tests make it deterministic).
+type renderOptions struct {
+	timer stepTimer // the Train screen's warm-up (measureStep when nil)
+}
 
 // RenderScreen draws a screen with Fyne's software renderer (no display needed) once its data has loaded:
-// the catalog with its first thumbnails and the first product open in the detail pane.
+// the catalog with its first thumbnails and the first product open in the detail pane; the train screen
+// with its presets timed on this machine and the newest run's curves and sample grid; the preview screen
+// with the first product restyled at full resolution by the run Preview uses.
 func RenderScreen(ctx context.Context, db *store.DB, screen string, size fyne.Size, dark bool) (image.Image, error) {
+	return renderScreen(ctx, db, screen, size, dark, renderOptions{})
+}
+
+func renderScreen(ctx context.Context, db *store.DB, screen string, size fyne.Size, dark bool, opts renderOptions) (image.Image, error) {
 	if !slices.Contains(ScreenNames(), screen) {
 		return nil, fmt.Errorf("unknown screen %q (available: %v)", screen, ScreenNames())
 	}
@@ -39,6 +50,7 @@ func RenderScreen(ctx context.Context, db *store.DB, screen string, size fyne.Si
 	defer w.Close()
 
 	sh := NewShell(Deps{Ctx: ctx, DB: db, Window: w, Headless: true})
+	sh.Train().noAutoMeasure = true
 	w.SetContent(sh.Object())
 	w.Resize(size)
 
@@ -70,7 +82,50 @@ func RenderScreen(ctx context.Context, db *store.DB, screen string, size fyne.Si
 		default:
 		}
 	}
+	previewStage := make(chan string, 64)
+	sh.Preview().onStage = append(sh.Preview().onStage, func(st string) {
+		select {
+		case previewStage <- st:
+		default:
+		}
+	})
 	sh.Start()
+	if screen == "train" {
+		timer := opts.timer
+		if timer == nil {
+			timer = measureStep
+		}
+		sn, err := fetchTrainSnapshot(ctx, db, timer)
+		if err != nil {
+			return nil, err
+		}
+		var img image.Image
+		locked(sh, func() {
+			sh.ShowScreen("train")
+			sh.Train().applySnapshot(sn)
+			img = capture(w)
+		})
+		return img, nil
+	}
+	if screen == "preview" {
+		locked(sh, func() { sh.ShowScreen("preview") })
+		// Wait for the full-resolution result, or for the empty state when there is no model.
+		for done := false; !done; {
+			select {
+			case st := <-previewStage:
+				locked(sh, func() {
+					p := sh.Preview()
+					done = st == "full" || (st == "model" && p.model == nil) ||
+						(st == "list" && p.model != nil && len(p.products) == 0)
+				})
+			case <-ctx.Done():
+				return nil, errors.New("the preview did not finish in time")
+			}
+		}
+		var img image.Image
+		locked(sh, func() { img = capture(w) })
+		return img, nil
+	}
 	if screen == "feed" {
 		locked(sh, func() { sh.ShowScreen("feed") })
 		// A few rounds so the chart has lines; each round signals when it is shown.

@@ -46,6 +46,8 @@ type Shell struct {
 	deps    Deps
 	catalog *CatalogScreen
 	label   *LabelScreen
+	train   *TrainScreen
+	preview *PreviewScreen
 	feed    *FeedScreen
 	imports *importer
 	screens []screenEntry
@@ -77,6 +79,8 @@ func NewShell(deps Deps) *Shell {
 	s.deps = deps
 	s.catalog = NewCatalogScreen(deps)
 	s.label = NewLabelScreen(deps)
+	s.train = NewTrainScreen(deps)
+	s.preview = NewPreviewScreen(deps)
 	s.feed = NewFeedScreen(deps)
 	s.imports = &importer{deps: deps, changed: func() {
 		s.catalog.Reload()
@@ -86,6 +90,8 @@ func NewShell(deps Deps) *Shell {
 	s.screens = []screenEntry{
 		{title: "Catalog", icon: theme.GridIcon(), object: s.catalog.Object(), shown: s.catalog.Reload},
 		{title: "Label", icon: theme.DocumentCreateIcon(), object: s.label.Object(), keys: s.label, shown: s.label.Reload},
+		{title: "Train", icon: theme.MediaPlayIcon(), object: s.train.Object(), shown: s.train.Shown},
+		{title: "Preview", icon: theme.ColorPaletteIcon(), object: s.preview.Object(), shown: s.preview.Shown},
 		{title: "Feed", icon: theme.HomeIcon(), object: s.feed.Object()},
 	}
 	s.content = container.NewStack()
@@ -108,7 +114,29 @@ func NewShell(deps Deps) *Shell {
 	side := container.NewBorder(container.NewVBox(brand, widget.NewSeparator()), container.NewPadded(importBtn), nil, nil, nav)
 	s.root = container.NewBorder(nil, container.NewPadded(deps.Jobs.Object()), container.NewHBox(side, widget.NewSeparator()), nil, s.content)
 	nav.Select(0)
+	// Preview starts on the product open in the catalog, and its empty state leads to Train.
+	s.preview.catalogSelection = func() int64 {
+		if s.catalog.detail.body.Visible() {
+			return s.catalog.detail.product.ID
+		}
+		return 0
+	}
+	s.preview.goTrain = func() { s.ShowScreen("train") }
+	s.preview.variantsChanged = s.feed.Reload
+	if deps.Window != nil && !deps.Headless {
+		deps.Window.SetCloseIntercept(s.closeRequested)
+	}
 	return s
+}
+
+// closeRequested runs when the person closes the window: with a run training, the Train screen asks
+// whether to stop it (with a checkpoint) or keep it training in the background.
+func (s *Shell) closeRequested() {
+	if s.train.Busy() {
+		s.train.askClose(s.deps.Window.Close)
+		return
+	}
+	s.deps.Window.Close()
 }
 
 // Start begins loading every screen's data in the background (thumbnail loaders only with a real
@@ -119,6 +147,8 @@ func (s *Shell) Start() {
 	}
 	s.catalog.Start()
 	s.label.Start()
+	s.train.Start()
+	s.preview.Start()
 	s.feed.Start()
 	s.started = true
 }
@@ -139,7 +169,8 @@ func (s *Shell) Unlock() {
 
 // Close is called after the window has gone and before Deps.Ctx is cancelled: it stops UI updates and
 // waits (up to 10 s) for label writes already shown on screen to reach the catalog, so nothing a user saw
-// labeled is lost on quit.
+// labeled is lost on quit, and stops a training run with a checkpoint (waiting up to 2 minutes for its
+// current step and the checkpoint write) so it can be resumed.
 func (s *Shell) Close() {
 	s.deps.closed.Store(true)
 	done := make(chan struct{})
@@ -147,11 +178,18 @@ func (s *Shell) Close() {
 		s.label.flush()
 		close(done)
 	}()
+	s.train.stopForQuit(2 * time.Minute)
 	select {
 	case <-done:
 	case <-time.After(10 * time.Second):
 	}
 }
+
+// Train is the train screen.
+func (s *Shell) Train() *TrainScreen { return s.train }
+
+// Preview is the preview screen.
+func (s *Shell) Preview() *PreviewScreen { return s.preview }
 
 // Feed is the simulated storefront screen.
 func (s *Shell) Feed() *FeedScreen { return s.feed }
@@ -159,7 +197,7 @@ func (s *Shell) Feed() *FeedScreen { return s.feed }
 // Label is the label screen.
 func (s *Shell) Label() *LabelScreen { return s.label }
 
-// ShowScreen switches to the named screen ("catalog", "label"). UI goroutine only.
+// ShowScreen switches to the named screen ("catalog", "label", "train", "preview", "feed"). UI goroutine only.
 func (s *Shell) ShowScreen(name string) bool {
 	for i, sc := range s.screens {
 		if strings.EqualFold(sc.title, name) {

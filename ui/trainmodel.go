@@ -1,0 +1,398 @@
+package ui
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"stylestudio/engine/gan"
+	"stylestudio/store"
+)
+
+// This file holds the Train screen's logic that needs no widgets: presets, reading the form into a
+// gan.Config, the loss series behind the curves, the time estimate, run summaries and the throttle
+// that keeps UI updates from a training goroutine under ~10 a second.
+
+// gpuUnavailable is why the GPU device is greyed out: this binary has no GPU backend.
+const gpuUnavailable = "this build has no GPU support (gorgonia's CUDA backend is not compiled in)"
+
+// trainPreset is a named starting configuration.
+type trainPreset struct {
+	Name  string
+	Blurb string // what it is for, one line
+	Cfg   gan.Config
+}
+
+// trainPresets are Quick preview (colour styles show within a few hundred steps), Balanced (the
+// engine's default) and Quality (twice the resolution, more steps).
+func trainPresets() []trainPreset {
+	quick := gan.DefaultConfig()
+	quick.Steps, quick.BatchSize = 300, 8
+	quick.SampleEvery, quick.CheckpointEvery, quick.LogEvery = 25, 100, 5
+	balanced := gan.DefaultConfig()
+	quality := gan.DefaultConfig()
+	quality.Size, quality.Steps = 128, 3000
+	quality.SampleEvery, quality.CheckpointEvery = 150, 250
+	return []trainPreset{
+		{Name: "Quick preview", Blurb: "colours only, to check the labels", Cfg: quick},
+		{Name: "Balanced", Blurb: "distinct styles, some texture", Cfg: balanced},
+		{Name: "Quality", Blurb: "128 px, finer texture", Cfg: quality},
+	}
+}
+
+// trainFormValues are the form's texts; parse turns them into a configuration.
+type trainFormValues struct {
+	Name, Size, Batch, Steps, LR, Seed    string
+	GenWidth, DiscWidth, ResBlocks        string
+	SampleEvery, CheckpointEvery, LogEach string
+}
+
+// formValues fills the form's texts from a configuration.
+func formValues(name string, c gan.Config) trainFormValues {
+	c = c.WithDefaults()
+	return trainFormValues{Name: name, Size: strconv.Itoa(c.Size), Batch: strconv.Itoa(c.BatchSize), Steps: strconv.Itoa(c.Steps),
+		LR: strconv.FormatFloat(c.LR, 'g', -1, 64), Seed: strconv.FormatUint(c.Seed, 10),
+		GenWidth: strconv.Itoa(c.GenWidth), DiscWidth: strconv.Itoa(c.DiscWidth), ResBlocks: strconv.Itoa(c.ResBlocks),
+		SampleEvery: strconv.Itoa(c.SampleEvery), CheckpointEvery: strconv.Itoa(c.CheckpointEvery), LogEach: strconv.Itoa(c.LogEvery)}
+}
+
+// parse reads the form into a validated configuration, or says which field is wrong and how.
+func (v trainFormValues) parse(base gan.Config) (gan.Config, error) {
+	c := base.WithDefaults()
+	ints := []struct {
+		label string
+		text  string
+		dst   *int
+	}{
+		{"Image size", v.Size, &c.Size}, {"Batch", v.Batch, &c.BatchSize}, {"Steps", v.Steps, &c.Steps},
+		{"Generator width", v.GenWidth, &c.GenWidth}, {"Discriminator width", v.DiscWidth, &c.DiscWidth},
+		{"Residual blocks", v.ResBlocks, &c.ResBlocks}, {"Sample every", v.SampleEvery, &c.SampleEvery},
+		{"Checkpoint every", v.CheckpointEvery, &c.CheckpointEvery}, {"Log every", v.LogEach, &c.LogEvery},
+	}
+	for _, f := range ints {
+		if strings.TrimSpace(f.text) == "" {
+			continue // keep the base value
+		}
+		n, err := strconv.Atoi(strings.ReplaceAll(strings.TrimSpace(f.text), ",", ""))
+		if err != nil {
+			return c, fmt.Errorf("%s: %q is not a whole number", f.label, f.text)
+		}
+		*f.dst = n
+	}
+	if t := strings.TrimSpace(v.LR); t != "" {
+		lr, err := strconv.ParseFloat(t, 64)
+		if err != nil {
+			return c, fmt.Errorf("Learning rate: %q is not a number (e.g. 0.0002 or 2e-4)", v.LR)
+		}
+		c.LR = lr
+	}
+	if t := strings.TrimSpace(v.Seed); t != "" {
+		seed, err := strconv.ParseUint(t, 10, 64)
+		if err != nil {
+			return c, fmt.Errorf("Seed: %q is not a whole number of 0 or more", v.Seed)
+		}
+		c.Seed = seed
+	}
+	if c.ResBlocks < 1 {
+		// The trainer reads 0 as "the default", so the form asks for at least one.
+		return c, fmt.Errorf("Residual blocks: use 1 or more, got %d", c.ResBlocks)
+	}
+	if err := c.Validate(); err != nil {
+		return c, err
+	}
+	return c, nil
+}
+
+// matchesPreset reports which preset a configuration is (-1 for none): the fields the form shows.
+func matchesPreset(c gan.Config) int {
+	for i, p := range trainPresets() {
+		q := p.Cfg
+		if c.Size == q.Size && c.BatchSize == q.BatchSize && c.Steps == q.Steps && c.LR == q.LR &&
+			c.GenWidth == q.GenWidth && c.DiscWidth == q.DiscWidth && c.ResBlocks == q.ResBlocks {
+			return i
+		}
+	}
+	return -1
+}
+
+// modelKey identifies what a step costs: the model's shape and the batch (not its length).
+func modelKey(c gan.Config) string {
+	return fmt.Sprintf("%d/%d/%d/%d/%d", c.Size, c.GenWidth, c.DiscWidth, c.ResBlocks, c.BatchSize)
+}
+
+// stepTimer measures how long one training step of cfg takes on this machine on data.
+type stepTimer func(ctx context.Context, cfg gan.Config, data gan.Data) (time.Duration, error)
+
+// warmupSteps are timed after the first (which includes building the graphs); a model above 64 px
+// times one step only, since each of its steps costs about four of a 64 px one.
+func warmupSteps(cfg gan.Config) int {
+	if cfg.Size > 64 {
+		return 1
+	}
+	return 3
+}
+
+// measureStep trains cfg for 1+warmupSteps steps in a temporary folder (no sample grids) and returns
+// the mean time of the steps after the first.
+func measureStep(ctx context.Context, cfg gan.Config, data gan.Data) (time.Duration, error) {
+	dir, err := os.MkdirTemp("", "stylestudio-warmup-*")
+	if err != nil {
+		return 0, err
+	}
+	defer os.RemoveAll(dir)
+	cfg = cfg.WithDefaults()
+	timed := warmupSteps(cfg)
+	cfg.Steps, cfg.LogEvery = 1+timed, 1
+	cfg.SampleEvery, cfg.CheckpointEvery = 1<<30, 1<<30
+	data.Samples = nil
+	var first, last time.Duration
+	_, err = gan.Train(ctx, cfg, data, gan.Options{Dir: dir}, func(e gan.Event) {
+		if e.Kind != "step" {
+			return
+		}
+		if e.Step == 1 {
+			first = e.Elapsed
+		}
+		last = e.Elapsed
+	})
+	if err != nil {
+		return 0, err
+	}
+	if last <= first {
+		return 0, fmt.Errorf("the warm-up did not time any step")
+	}
+	return (last - first) / time.Duration(timed), nil
+}
+
+// estimateText is how long steps of perStep take, for a preset line: "about 3 min".
+func estimateText(perStep time.Duration, steps int) string {
+	// Sample grids and checkpoints add a few per cent.
+	return "about " + roughDuration(time.Duration(float64(perStep)*float64(steps)*1.05))
+}
+
+// roughDuration rounds a duration the way people say it: "40 s", "3 min", "1 h 20 min".
+func roughDuration(d time.Duration) string {
+	switch {
+	case d < time.Minute:
+		return fmt.Sprintf("%d s", max(1, int(d.Round(5*time.Second).Seconds())))
+	case d < time.Hour:
+		return fmt.Sprintf("%d min", int(math.Round(d.Minutes())))
+	default:
+		h := int(d.Hours())
+		m := int(math.Round(d.Minutes())) - 60*h
+		if m == 60 {
+			h, m = h+1, 0
+		}
+		if m == 0 {
+			return fmt.Sprintf("%d h", h)
+		}
+		return fmt.Sprintf("%d h %d min", h, m)
+	}
+}
+
+// clockDuration is an elapsed time as a clock: "4:05", "1:02:03".
+func clockDuration(d time.Duration) string {
+	s := int(d.Round(time.Second).Seconds())
+	if s >= 3600 {
+		return fmt.Sprintf("%d:%02d:%02d", s/3600, s/60%60, s%60)
+	}
+	return fmt.Sprintf("%d:%02d", s/60, s%60)
+}
+
+// lossSeries are a run's logged losses, one slice per curve, in step order.
+type lossSeries struct {
+	Steps []int
+	GAdv  []float64
+	DAdv  []float64
+	GCls  []float64
+	DCls  []float64
+	GRec  []float64
+}
+
+func (s *lossSeries) add(r store.MetricRow) {
+	if n := len(s.Steps); n > 0 && r.Step <= s.Steps[n-1] {
+		// A resumed run logs steps after its checkpoint again: drop what they replace.
+		i := sort.SearchInts(s.Steps, r.Step)
+		s.Steps, s.GAdv, s.DAdv, s.GCls, s.DCls, s.GRec = s.Steps[:i], s.GAdv[:i], s.DAdv[:i], s.GCls[:i], s.DCls[:i], s.GRec[:i]
+	}
+	s.Steps = append(s.Steps, r.Step)
+	s.GAdv = append(s.GAdv, r.GAdv)
+	s.DAdv = append(s.DAdv, r.DAdv)
+	s.GCls = append(s.GCls, r.GCls)
+	s.DCls = append(s.DCls, r.DCls)
+	s.GRec = append(s.GRec, r.GRec)
+}
+
+func seriesFromRows(rows []store.MetricRow) lossSeries {
+	var s lossSeries
+	for _, r := range rows {
+		s.add(r)
+	}
+	return s
+}
+
+// metricRowOf is the row TrainGAN stores for a step event.
+func metricRowOf(e gan.Event) store.MetricRow {
+	l := e.Losses
+	return store.MetricRow{Step: e.Step, GAdv: l.GAdv, GCls: l.GCls, GRec: l.GRec, DAdv: l.DReal + l.DFake, DCls: l.DCls, ImagesPerS: e.ImagesPerS}
+}
+
+// smooth is an exponential moving average with TensorBoard's debiasing, so the start is not pulled
+// toward zero. weight 0 returns the input.
+func smooth(v []float64, weight float64) []float64 {
+	out := make([]float64, len(v))
+	last, n := 0.0, 0
+	for i, x := range v {
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			out[i] = math.NaN()
+			continue
+		}
+		last = last*weight + (1-weight)*x
+		n++
+		out[i] = last / (1 - math.Pow(weight, float64(n)))
+	}
+	return out
+}
+
+// smoothingFor picks a smoothing weight that suits the number of points.
+func smoothingFor(n int) float64 {
+	switch {
+	case n < 8:
+		return 0
+	case n < 40:
+		return 0.6
+	default:
+		return 0.85
+	}
+}
+
+// evalMetrics are the eval numbers a run may carry in MetricsJSON.
+type evalMetrics struct {
+	StyleAccuracy   *float64 `json:"style_accuracy"`
+	ContentSSIM     *float64 `json:"content_ssim"`
+	SilhouetteIoU   *float64 `json:"silhouette_iou"`
+	PairedSSIM      *float64 `json:"paired_ssim"`
+	IdentityPairedS *float64 `json:"identity_paired_ssim"`
+}
+
+// evalSummary is a run's eval numbers in words, or "not evaluated".
+func evalSummary(metricsJSON string) string {
+	var m evalMetrics
+	if strings.TrimSpace(metricsJSON) == "" || json.Unmarshal([]byte(metricsJSON), &m) != nil {
+		return "not evaluated"
+	}
+	var parts []string
+	if m.StyleAccuracy != nil {
+		parts = append(parts, fmt.Sprintf("style accuracy %.0f%%", 100**m.StyleAccuracy))
+	}
+	if m.ContentSSIM != nil {
+		parts = append(parts, fmt.Sprintf("content SSIM %.2f", *m.ContentSSIM))
+	}
+	if m.SilhouetteIoU != nil {
+		parts = append(parts, fmt.Sprintf("silhouette IoU %.2f", *m.SilhouetteIoU))
+	}
+	if m.PairedSSIM != nil {
+		s := fmt.Sprintf("paired SSIM %.2f", *m.PairedSSIM)
+		if m.IdentityPairedS != nil {
+			s += fmt.Sprintf(" (unchanged image: %.2f)", *m.IdentityPairedS)
+		}
+		parts = append(parts, s)
+	}
+	if len(parts) == 0 {
+		return "not evaluated"
+	}
+	return strings.Join(parts, " · ")
+}
+
+// runConfig reads a run's stored configuration (defaults where it says nothing).
+func runConfig(r store.Run) gan.Config {
+	var c gan.Config
+	_ = json.Unmarshal([]byte(r.ConfigJSON), &c)
+	return c.WithDefaults()
+}
+
+// staleAfter: a run still marked running whose row has not changed for this long was interrupted
+// (the app quit without stopping it, or crashed); it can be resumed.
+const staleAfter = 15 * time.Minute
+
+// runCanResume reports whether a run (not the one training in this window) can be resumed, and why not.
+func runCanResume(r store.Run, now time.Time) (bool, string) {
+	switch r.Status {
+	case store.RunPaused, store.RunCancelled, store.RunFailed:
+		if r.StepsDone == 0 && r.Status != store.RunPaused {
+			return false, "it stopped before its first checkpoint"
+		}
+		return true, ""
+	case store.RunRunning:
+		if now.Sub(r.UpdatedAt) > staleAfter {
+			return true, ""
+		}
+		return false, "it is training in another window"
+	case store.RunFinished:
+		return false, "it is finished"
+	default:
+		return false, "it has no checkpoint yet"
+	}
+}
+
+// runStatusText is a run's status as the history list shows it.
+func runStatusText(r store.Run, now time.Time) string {
+	if r.Status == store.RunRunning && now.Sub(r.UpdatedAt) > staleAfter {
+		return "interrupted"
+	}
+	return string(r.Status)
+}
+
+// runLine is a run's one-line summary in the history list.
+func runLine(r store.Run, now time.Time) string {
+	c := runConfig(r)
+	s := fmt.Sprintf("%s · %d/%d steps · %d px · %s", runStatusText(r, now), r.StepsDone, c.Steps, c.Size, clockDuration(r.Duration))
+	return s
+}
+
+// nextRunName is "name-2", "name-3"… the first not in taken.
+func nextRunName(base string, taken map[string]bool) string {
+	if !taken[base] {
+		return base
+	}
+	for i := 2; ; i++ {
+		if n := fmt.Sprintf("%s-%d", base, i); !taken[n] {
+			return n
+		}
+	}
+}
+
+// throttle runs apply at most once per every, and always once more after the last poke, so the final
+// state always shows. apply runs on a timer goroutine (it should hop to the UI itself).
+type throttle struct {
+	every time.Duration
+	apply func()
+
+	mu      sync.Mutex
+	last    time.Time
+	pending bool
+}
+
+func (t *throttle) poke() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.pending {
+		return
+	}
+	t.pending = true
+	wait := t.every - time.Since(t.last)
+	time.AfterFunc(max(wait, 0), func() {
+		t.mu.Lock()
+		t.pending = false
+		t.last = time.Now()
+		t.mu.Unlock()
+		t.apply()
+	})
+}
