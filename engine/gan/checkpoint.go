@@ -205,6 +205,9 @@ func listCheckpoints(dir string) (good []Sidecar, damaged []string, err error) {
 	return good, damaged, nil
 }
 
+// Checkpoints lists the complete checkpoints in dir, oldest first, with a message for each damaged one.
+func Checkpoints(dir string) ([]Sidecar, []string, error) { return listCheckpoints(dir) }
+
 // LatestCheckpoint returns the newest complete checkpoint in dir, with messages about damaged newer
 // ones that were passed over.
 func LatestCheckpoint(dir string) (Sidecar, []string, error) {

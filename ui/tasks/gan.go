@@ -347,18 +347,36 @@ func syncCheckpoints(ctx context.Context, db *store.DB, runID int64, dir string)
 	if err != nil {
 		return err
 	}
-	best, berr := gan.BestCheckpoint(dir)
+	good, _, err := gan.Checkpoints(dir)
+	if err != nil {
+		return err
+	}
+	// The folder is the truth: a row counts only for a complete checkpoint (a kill between a save and
+	// its row, or during a prune, leaves the two out of step).
+	complete := map[int]gan.Sidecar{}
+	for _, s := range good {
+		complete[s.Step] = s
+	}
+	listed := map[int]store.Checkpoint{}
 	for _, r := range rows {
-		if _, err := os.Stat(r.Path); errors.Is(err, os.ErrNotExist) {
+		if _, ok := complete[r.Step]; !ok {
 			if _, err := db.RemoveCheckpoint(ctx, runID, r.Step); err != nil {
 				return err
 			}
 			continue
 		}
-		if berr == nil && r.Step == best.Step && !r.IsBest {
-			if _, err := db.AddCheckpoint(ctx, runID, r.Step, r.Path, r.MetricsJSON, true); err != nil {
-				return err
-			}
+		listed[r.Step] = r
+	}
+	best, berr := gan.BestCheckpoint(dir)
+	for _, s := range good {
+		isBest := berr == nil && s.Step == best.Step
+		r, ok := listed[s.Step]
+		if ok && r.IsBest == isBest {
+			continue
+		}
+		metrics, _ := json.Marshal(s.Losses)
+		if _, err := db.AddCheckpoint(ctx, runID, s.Step, s.WeightsPath(), string(metrics), isBest); err != nil {
+			return err
 		}
 	}
 	return nil
