@@ -136,4 +136,3 @@ func gridImage(cells [][]*image.NRGBA, size int) *image.NRGBA {
 	}
 	return out
 }
-

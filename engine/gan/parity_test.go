@@ -42,10 +42,19 @@ func TestParityWithPyTorch(t *testing.T) {
 	py := torchPython(t)
 	cfg := Config{Size: 32, GenWidth: 8, DiscWidth: 8, ResBlocks: 1, BatchSize: 3, LR: 1e-3}.WithDefaults()
 	const styles = 3
-	rng := rand.New(rand.NewPCG(7, 7))
+	// One fixed setup (PARITY_SEED changes it). Float32 implementations can legitimately part by about
+	// 1e-3 on a few setups, where a ReLU input or |x − rec| sits within rounding of zero and the
+	// two round to different sides of the kink; PARITY_DOUBLE=1 compares with a float64 reference.
+	seed := uint64(7)
+	if v, err := strconv.ParseUint(os.Getenv("PARITY_SEED"), 10, 64); err == nil {
+		seed = v
+	}
+	rng := rand.New(rand.NewPCG(seed, 7))
 	p := newParams(cfg, styles, rng)
-	// Random norm scales and shifts, so their gradients are exercised away from the identity.
-	for name, tns := range p {
+	// Random norm scales and shifts, so their gradients are exercised away from the identity (in name
+	// order, so the test is the same every run).
+	for _, name := range p.names("g.") {
+		tns := p[name]
 		if filepath.Ext(name) == ".weight" && len(tns.Shape) == 1 || filepath.Ext(name) == ".bias" {
 			for i := range tns.Data {
 				tns.Data[i] = float32(rng.NormFloat64()*0.3) + map[bool]float32{true: 1, false: 0}[filepath.Ext(name) == ".weight"]
@@ -78,7 +87,11 @@ func TestParityWithPyTorch(t *testing.T) {
 	if err := nn.WriteSafetensors(inPath, in, meta); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(py, "testdata/ref.py", "parity", inPath, outPath)
+	args := []string{"testdata/ref.py", "parity", inPath, outPath}
+	if os.Getenv("PARITY_DOUBLE") == "1" {
+		args = append(args, "--double")
+	}
+	cmd := exec.Command(py, args...)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("reference failed: %v\n%s", err, out)
 	}

@@ -248,9 +248,12 @@ func (op *conv2dOp) Do(inputs ...gorgonia.Value) (gorgonia.Value, error) {
 	}
 }
 
-func (op *conv2dOp) ReturnsPtr() bool     { return false }
-func (op *conv2dOp) CallsExtern() bool    { return blasName != "gonum" }
-func (op *conv2dOp) OverwritesInput() int { return -1 }
+func (op *conv2dOp) ReturnsPtr() bool { return false }
+
+// CallsExtern is false although OpenBLAS is a cgo call: it tells gorgonia to batch and preallocate
+// for its own BLAS wrappers, which this op does not use.
+func (op *conv2dOp) CallsExtern() bool     { return false }
+func (op *conv2dOp) OverwritesInput() int  { return -1 }
 func (op *conv2dOp) WriteHash(h hash.Hash) { fmt.Fprintf(h, "%s", op) }
 func (op *conv2dOp) Hashcode() uint32      { return hashOf(op) }
 func (op *conv2dOp) String() string        { return fmt.Sprintf("Conv2d%d{%v}", op.kind, op.geom) }
