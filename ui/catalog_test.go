@@ -41,6 +41,7 @@ func newCatalogHarness(t *testing.T, db *store.DB) *catalogHarness {
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	h := &catalogHarness{shell: NewShell(Deps{Ctx: ctx, DB: db, Window: w, Headless: true}), loaded: make(chan int, 16)}
+	stopShellAtCleanup(t, h.shell)
 	w.SetContent(h.shell.Object())
 	w.Resize(fyne.NewSize(1200, 800))
 	h.shell.Catalog().OnLoaded(func(n int) { h.loaded <- n })

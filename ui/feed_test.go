@@ -16,6 +16,7 @@ func TestFeedScreenSimulatesAndLetsAPersonShop(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	sh := NewShell(Deps{Ctx: ctx, DB: db, Window: w, Headless: true})
+	stopShellAtCleanup(t, sh)
 	w.SetContent(sh.Object())
 	w.Resize(fyne.NewSize(1280, 800))
 	stepped := make(chan struct{}, 8)

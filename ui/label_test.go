@@ -26,6 +26,7 @@ func newLabelHarness(t testing.TB, db *store.DB) *labelHarness {
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	h := &labelHarness{shell: NewShell(Deps{Ctx: ctx, DB: db, Window: w, Headless: true}), trained: make(chan error, 4), loaded: make(chan int, 4)}
+	stopShellAtCleanup(t, h.shell)
 	w.SetContent(h.shell.Object())
 	w.Resize(fyne.NewSize(1280, 800))
 	h.shell.Label().OnTrained(func(_ tasks.ClassifierInfo, err error) { h.trained <- err })
@@ -81,7 +82,11 @@ func TestLabelScreenKeyboardLabelUndoRedoSurvivesRestart(t *testing.T) {
 		t.Fatalf("undo left the label %q", p.Style)
 	}
 
-	// A new session on the same library can redo: the history lives in the catalog.
+	// A new session on the same library can redo: the history lives in the catalog. The first session
+	// ends first, as in a restart (its loaders must not share Fyne with the second one's).
+	h.shell.Close()
+	h.shell.Lock()
+	h.shell.Unlock()
 	h2 := newLabelHarness(t, db)
 	locked(h2.shell, func() { h2.shell.Label().Redo() })
 	h2.shell.Label().flush()

@@ -140,7 +140,10 @@ func newPreviewHarness(t *testing.T, db *store.DB) *previewHarness {
 
 // stopShellAtCleanup closes the shell when the test ends, before its context is cancelled: no widget
 // update runs after that (a late one would race with the next test's app).
-func stopShellAtCleanup(t *testing.T, sh *Shell) {
+// stopShellAtCleanup closes the shell when the test ends and waits for a UI update already running,
+// so no background loader of this test touches Fyne's shared caches while the next test builds its
+// widgets.
+func stopShellAtCleanup(t testing.TB, sh *Shell) {
 	t.Cleanup(func() {
 		sh.Close()
 		sh.Lock() // an update already running finishes first
