@@ -132,6 +132,11 @@ func Train(ctx context.Context, cfg Config, data Data, opts Options, report func
 		cfg = side.Config.WithDefaults()
 		cfg.Steps = max(steps, side.Step)
 		start, adamSteps, score, scoreN, last = side.Step, side.AdamT, side.Score, side.ScoreN, side
+		// A kill between a save and its prune leaves extra checkpoints; when that save was the run's
+		// last, no later save would prune them.
+		if err := pruneCheckpoints(opts.Dir, cfg.KeepLast); err != nil {
+			return Summary{}, fmt.Errorf("gan: resume: %w", err)
+		}
 	} else {
 		p = newParams(cfg, numStyles, rng)
 	}

@@ -359,3 +359,43 @@ func TestPruneRemovesOrphanWeights(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// A kill after the run's last save but before its prune leaves an extra checkpoint; resuming the
+// finished run prunes it, so the folder holds what an uninterrupted run keeps.
+func TestResumePrunesLeftoverCheckpoints(t *testing.T) {
+	data := demoData(t, 60)
+	dir := t.TempDir()
+	cfg := tinyConfig(4)
+	cfg.CheckpointEvery, cfg.KeepLast = 1, 1
+	if _, err := Train(context.Background(), cfg, data, Options{Dir: dir}, nil); err != nil {
+		t.Fatal(err)
+	}
+	want, _, _ := Checkpoints(dir)
+	// Put back a checkpoint the last prune removed, as if the kill came before that prune.
+	other := t.TempDir()
+	cfg2 := cfg
+	cfg2.Steps = 1
+	if _, err := Train(context.Background(), cfg2, data, Options{Dir: other}, nil); err != nil {
+		t.Fatal(err)
+	}
+	old, _, _ := LatestCheckpoint(other)
+	for _, p := range []string{old.Path, old.WeightsPath()} {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, filepath.Base(p)), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, _, _ := Checkpoints(dir); len(got) != len(want)+1 {
+		t.Fatalf("setup: %d checkpoints, want %d", len(got), len(want)+1)
+	}
+	if _, err := Train(context.Background(), cfg, data, Options{Dir: dir, Resume: true}, nil); err != nil {
+		t.Fatal(err)
+	}
+	got, _, _ := Checkpoints(dir)
+	if len(got) != len(want) {
+		t.Fatalf("after resuming the finished run: %d checkpoints, want %d", len(got), len(want))
+	}
+}
