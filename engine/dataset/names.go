@@ -51,7 +51,8 @@ func SafeName(s string) string {
 	if reservedOnWindows(name) {
 		name = "_" + name
 		if len(name) > maxNameBytes {
-			name = truncateUTF8(name, maxNameBytes)
+			// The cut can end on a dot or space again, which Windows would drop (found by fuzzing).
+			name = strings.TrimRight(truncateUTF8(name, maxNameBytes), ". ")
 		}
 	}
 	return name
