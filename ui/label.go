@@ -56,11 +56,22 @@ type LabelScreen struct {
 	cancelTrain   context.CancelFunc
 	onTrained     []func(tasks.ClassifierInfo, error)
 	onLoaded      []func(n int)
+	// Labels shown in memory whose store write has not been applied yet; a reload that read the catalog
+	// before the write landed keeps showing them instead of dropping what the user just pressed.
+	pending  map[int64]pendingLabel
+	labelSeq uint64
+}
+
+// pendingLabel is a label the user made whose write is still queued; seq tells a newer label on the same
+// product from an older one.
+type pendingLabel struct {
+	style store.Style
+	seq   uint64
 }
 
 // NewLabelScreen builds the screen; Start loads it.
 func NewLabelScreen(deps Deps) *LabelScreen {
-	s := &LabelScreen{deps: deps, model: newLabelModel(), writes: make(chan func(), 256)}
+	s := &LabelScreen{deps: deps, model: newLabelModel(), writes: make(chan func(), 256), pending: map[int64]pendingLabel{}}
 	s.image = canvas.NewImageFromImage(nil)
 	s.image.FillMode = canvas.ImageFillContain
 	s.image.ScaleMode = canvas.ImageScaleSmooth
@@ -137,32 +148,41 @@ func (s *LabelScreen) writeLoop(ctx context.Context) {
 	}
 }
 
-// Reload re-reads products and styles (after imports or label changes elsewhere).
+// Reload re-reads products and styles (after imports or label changes elsewhere). The read waits on the
+// write queue, so it sees every label already pressed.
 func (s *LabelScreen) Reload() {
+	s.enqueue(s.reloadNow)
+}
+
+// reloadNow reads the catalog and installs it. Writer goroutine only (or any goroutine but the UI's).
+func (s *LabelScreen) reloadNow() {
 	db, ctx := s.deps.DB, s.deps.Ctx
-	go func() {
-		rows, err := db.Products(ctx, store.ProductFilter{})
-		if err != nil {
-			s.showError("read the catalog", err)
-			return
-		}
-		styles, err := db.Styles(ctx)
-		if err != nil {
-			s.showError("read the styles", err)
-			return
-		}
-		undo, _ := db.UndoState(ctx)
-		s.deps.do(func() {
-			s.model.setData(rows, styles)
-			s.rebuildStyleButtons()
-			s.updateFilterChoices()
-			s.setUndoState(undo)
-			s.refresh()
-			for _, f := range s.onLoaded {
-				f(len(rows))
+	rows, err := db.Products(ctx, store.ProductFilter{})
+	if err != nil {
+		s.showError("read the catalog", err)
+		return
+	}
+	styles, err := db.Styles(ctx)
+	if err != nil {
+		s.showError("read the styles", err)
+		return
+	}
+	undo, _ := db.UndoState(ctx)
+	s.deps.do(func() {
+		for i := range rows {
+			if p, ok := s.pending[rows[i].ID]; ok {
+				rows[i].Style, rows[i].StyleID = p.style.Name, p.style.ID
 			}
-		})
-	}()
+		}
+		s.model.setData(rows, styles)
+		s.rebuildStyleButtons()
+		s.updateFilterChoices()
+		s.setUndoState(undo)
+		s.refresh()
+		for _, f := range s.onLoaded {
+			f(len(rows))
+		}
+	})
 }
 
 func (s *LabelScreen) showError(what string, err error) {
@@ -332,18 +352,34 @@ func (s *LabelScreen) LabelWith(st store.Style) {
 	s.model.applyLabel(ids, st)
 	s.refresh()
 	s.sinceTrain += len(ids)
+	s.labelSeq++
+	seq := s.labelSeq
+	for _, id := range ids {
+		s.pending[id] = pendingLabel{style: st, seq: seq}
+	}
 	db, ctx := s.deps.DB, s.deps.Ctx
 	s.enqueue(func() {
 		_, err := db.SetLabels(ctx, ids, st.ID, "user")
+		s.deps.do(func() { s.settle(ids, seq) })
 		if err != nil {
 			s.showError(fmt.Sprintf("save the label %s", st.Name), err)
-			s.Reload() // show what the store really holds
+			s.reloadNow() // show what the store really holds (this is the writer goroutine)
 			return
 		}
 		s.refreshUndoState()
 	})
 	if s.sinceTrain >= retrainEvery && !s.training {
 		s.Retrain()
+	}
+}
+
+// settle forgets the pending labels of a write that has been applied (or failed), unless the user has
+// labeled the same product again since. UI goroutine only.
+func (s *LabelScreen) settle(ids []int64, seq uint64) {
+	for _, id := range ids {
+		if p, ok := s.pending[id]; ok && p.seq == seq {
+			delete(s.pending, id)
+		}
 	}
 }
 
