@@ -471,22 +471,6 @@ func TestPreviewBatchExportCancel(t *testing.T) {
 	}
 }
 
-func TestExportNamesKeepOriginalsAndStayUnique(t *testing.T) {
-	var n exportNamer
-	got := []string{
-		n.name(exportBaseName("/photos/Red Dress.JPG", "SKU-1"), "SKU-1"),
-		n.name(exportBaseName(`C:\other\red dress.png`, "SKU-2"), "SKU-2"),
-		n.name(exportBaseName("demo:DEMO-7", "DEMO-7"), "DEMO-7"),
-		n.name(exportBaseName("", "../../etc/passwd"), "x"),
-	}
-	want := []string{"Red Dress", "red dress-SKU-2", "DEMO-7", "___.._etc_passwd"}
-	for i := range want {
-		if got[i] != want[i] {
-			t.Errorf("name %d = %q, want %q", i, got[i], want[i])
-		}
-	}
-}
-
 func demoImage(t *testing.T, size int) image.Image {
 	t.Helper()
 	it := demo.Catalog(1, 3)[0]

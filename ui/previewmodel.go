@@ -1,27 +1,18 @@
 package ui
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
-	"fmt"
 	"image"
-	"image/color"
 	"image/draw"
-	"image/jpeg"
-	"os"
-	"path/filepath"
-	"strings"
 
 	"fyne.io/fyne/v2"
 	"github.com/disintegration/gift"
 
-	"stylestudio/engine/dataset"
 	"stylestudio/engine/gan"
-	"stylestudio/engine/imaging"
 	"stylestudio/engine/ingest"
 	"stylestudio/store"
+	"stylestudio/ui/tasks"
 )
 
 // This file holds the Preview screen's work that needs no widgets: adjustments after stylization and
@@ -151,30 +142,6 @@ func cropPreview(preview *image.NRGBA, origW, origH int) *image.NRGBA {
 	return out
 }
 
-// sideBySide puts two images next to each other on white, both scaled to the taller one's height.
-func sideBySide(left, right image.Image) *image.NRGBA {
-	lb, rb := left.Bounds(), right.Bounds()
-	h := max(lb.Dy(), rb.Dy())
-	scale := func(img image.Image) image.Image {
-		b := img.Bounds()
-		if b.Dy() == h {
-			return img
-		}
-		g := gift.New(gift.Resize(0, h, gift.LinearResampling))
-		out := image.NewNRGBA(g.Bounds(b))
-		g.Draw(out, img)
-		return out
-	}
-	l, r := scale(left), scale(right)
-	gap := max(8, h/32)
-	out := image.NewNRGBA(image.Rect(0, 0, l.Bounds().Dx()+gap+r.Bounds().Dx(), h))
-	draw.Draw(out, out.Rect, &image.Uniform{color.White}, image.Point{}, draw.Src)
-	draw.Draw(out, l.Bounds().Sub(l.Bounds().Min), l, l.Bounds().Min, draw.Over)
-	off := image.Pt(l.Bounds().Dx()+gap, 0)
-	draw.Draw(out, r.Bounds().Sub(r.Bounds().Min).Add(off), r, r.Bounds().Min, draw.Over)
-	return out
-}
-
 // exportOptions say what a batch export writes.
 type exportOptions struct {
 	Dir          string
@@ -187,188 +154,39 @@ type exportOptions struct {
 	RunID        int64
 }
 
-func (o exportOptions) ext() string {
-	if o.Format == "jpeg" {
-		return ".jpg"
-	}
-	return ".png"
-}
-
-// exportBaseName is a product's output name without extension: its original file's name where it has
-// one (so files keep their names), else its SKU; made safe for any file system.
-func exportBaseName(sourcePath, sku string) string {
-	base := ""
-	if sourcePath != "" && !strings.HasPrefix(sourcePath, "demo:") {
-		base = filepath.Base(strings.ReplaceAll(sourcePath, `\`, "/"))
-		base = strings.TrimSuffix(base, filepath.Ext(base))
-	}
-	if strings.TrimSpace(base) == "" || base == "." || base == "/" {
-		base = sku
-	}
-	return dataset.SafeName(base)
-}
-
-// exportNamer hands out unique names (case-insensitively) within one export.
-type exportNamer struct{ taken map[string]bool }
-
-func (n *exportNamer) name(base, sku string) string {
-	if n.taken == nil {
-		n.taken = map[string]bool{}
-	}
-	cand := base
-	if n.taken[strings.ToLower(cand)] {
-		cand = dataset.SafeName(base + "-" + sku)
-	}
-	for i := 2; n.taken[strings.ToLower(cand)]; i++ {
-		cand = dataset.SafeName(fmt.Sprintf("%s-%s-%d", base, sku, i))
-	}
-	n.taken[strings.ToLower(cand)] = true
-	return cand
-}
-
-// encodeImage writes img as PNG or JPEG.
-func encodeImage(img image.Image, format string, quality int) ([]byte, error) {
-	if format == "jpeg" {
-		var buf bytes.Buffer
-		// JPEG has no alpha: flatten on white first.
-		flat := image.NewRGBA(img.Bounds())
-		draw.Draw(flat, flat.Rect, &image.Uniform{color.White}, image.Point{}, draw.Src)
-		draw.Draw(flat, flat.Rect, img, img.Bounds().Min, draw.Over)
-		if err := jpeg.Encode(&buf, flat, &jpeg.Options{Quality: max(1, min(100, quality))}); err != nil {
-			return nil, err
-		}
-		return buf.Bytes(), nil
-	}
-	return imaging.EncodePNG(img)
-}
-
-// writeFileAtomic writes data to a temporary file beside path, syncs and closes it, then renames it.
-func writeFileAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".export-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name()) // no-op after the rename
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Chmod(0o644); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
-}
-
-// errNoStyleInCatalog: the model's style was renamed or deleted in the catalog since training.
-var errNoStyleInCatalog = errors.New("style is not in the catalog")
-
-// runExport stylizes rows at full resolution into opt.Dir, one product after another, and (with
-// SaveVariants) stores each result as a variant. A product that fails is recorded with its reason and
-// the export goes on; cancelling ctx stops before the next product. before, when not nil, runs before
-// each product (tests use it to cancel at a known point).
+// runExport stylizes rows at full resolution into opt.Dir with tasks.StylizeProducts (what the CLI's
+// stylize runs: names kept, stale temp files swept, a full or read-only disk stops the batch once),
+// one product at a time so a core stays free for the screen, and sums the outcome up for the job panel.
+// A product that fails is listed with its reason and the export goes on; cancelling ctx stops before
+// the next product. before, when not nil, runs before each product after the first (tests use it to
+// cancel at a known point).
 func runExport(ctx context.Context, db *store.DB, m *gan.Model, rows []store.ProductRow, opt exportOptions,
 	progress func(ingest.Progress), before func(i int)) (ingest.Summary, error) {
 	sum := ingest.Summary{Total: len(rows)}
-	if _, err := m.StyleIndex(opt.Style); err != nil {
-		return sum, err
+	ids := make([]int64, len(rows))
+	titles := make(map[int64]string, len(rows))
+	for i, r := range rows {
+		ids[i], titles[r.ID] = r.ID, r.Title
 	}
-	if err := os.MkdirAll(opt.Dir, 0o755); err != nil {
-		return sum, fmt.Errorf("create the output folder %s: %w", opt.Dir, err)
-	}
-	var styleID int64
-	if opt.SaveVariants {
-		st, err := db.StyleByName(ctx, opt.Style)
-		if err != nil {
-			return sum, fmt.Errorf("%w: %q (renamed or deleted since the model was trained); export without saving variants, or train again: %v",
-				errNoStyleInCatalog, opt.Style, err)
-		}
-		styleID = st.ID
-	}
-	var names exportNamer
-	report := func(i int, current string) {
-		if progress != nil {
-			progress(ingest.Progress{Done: i, Total: len(rows), Imported: sum.Imported, Failed: len(sum.Failures), Current: current})
-		}
-	}
-	for i, row := range rows {
-		if err := ctx.Err(); err != nil {
-			return sum, err
-		}
-		if before != nil {
-			before(i)
-		}
-		if err := ctx.Err(); err != nil {
-			return sum, err
-		}
-		if err := exportOne(ctx, db, m, row, opt, styleID, &names); err != nil {
-			if ctx.Err() != nil {
-				return sum, ctx.Err()
+	adjust := opt.Adjust
+	_, err := tasks.StylizeProducts(ctx, db, tasks.StylizeRequest{
+		Run: store.Run{ID: opt.RunID}, Model: m, Style: opt.Style, ProductIDs: ids, FullRes: true,
+		OutDir: opt.Dir, Format: opt.Format, Quality: opt.Quality, SideBySide: opt.SideBySide,
+		SkipVariants: !opt.SaveVariants, Workers: 1,
+		Adjust: func(orig, styled image.Image) image.Image { return applyAdjustments(orig, styled, adjust) },
+		Progress: func(done, total int, r tasks.StylizeResult) {
+			if r.Err == nil {
+				sum.Imported++
+			} else {
+				sum.Failures = append(sum.Failures, ingest.Failure{Path: r.SKU + " (" + titles[r.ProductID] + ")", Reason: r.Err.Error()})
 			}
-			sum.Failures = append(sum.Failures, ingest.Failure{Path: row.SKU + " (" + row.Title + ")", Reason: err.Error()})
-		} else {
-			sum.Imported++
-		}
-		report(i+1, row.SKU)
-	}
-	return sum, nil
-}
-
-func exportOne(ctx context.Context, db *store.DB, m *gan.Model, row store.ProductRow, opt exportOptions, styleID int64, names *exportNamer) error {
-	if row.ImageHash == "" {
-		return errors.New("the product has no image")
-	}
-	detail, err := db.Product(ctx, row.ID)
-	if err != nil {
-		return err
-	}
-	data, err := db.ReadObject(row.ImageHash)
-	if err != nil {
-		return fmt.Errorf("read its image: %w", err)
-	}
-	orig, _, err := imaging.Decode(data, 0)
-	if err != nil {
-		return fmt.Errorf("decode its image: %w", err)
-	}
-	styl, err := m.FullRes(orig, opt.Style)
-	if err != nil {
-		return err
-	}
-	out := applyAdjustments(orig, styl, opt.Adjust)
-	name := names.name(exportBaseName(detail.SourcePath, row.SKU), dataset.SafeName(row.SKU))
-	enc, err := encodeImage(out, opt.Format, opt.Quality)
-	if err != nil {
-		return fmt.Errorf("encode: %w", err)
-	}
-	if err := writeFileAtomic(filepath.Join(opt.Dir, name+opt.ext()), enc); err != nil {
-		return fmt.Errorf("write %s: %w", name+opt.ext(), err)
-	}
-	if opt.SideBySide {
-		cmp, err := encodeImage(sideBySide(orig, out), opt.Format, opt.Quality)
-		if err == nil {
-			err = writeFileAtomic(filepath.Join(opt.Dir, name+"-compare"+opt.ext()), cmp)
-		}
-		if err != nil {
-			return fmt.Errorf("write the comparison of %s: %w", name, err)
-		}
-	}
-	if opt.SaveVariants {
-		pngData := enc
-		if opt.Format != "png" {
-			if pngData, err = imaging.EncodePNG(out); err != nil {
-				return err
+			if progress != nil {
+				progress(ingest.Progress{Done: done, Total: total, Imported: sum.Imported, Failed: len(sum.Failures), Current: r.SKU})
 			}
-		}
-		if _, err := db.PutVariantImage(ctx, row.ID, styleID, opt.RunID, pngData); err != nil {
-			return fmt.Errorf("save the variant: %w", err)
-		}
-	}
-	return nil
+			if before != nil && done < total {
+				before(done)
+			}
+		},
+	})
+	return sum, err
 }

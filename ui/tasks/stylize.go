@@ -6,12 +6,16 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"image/color"
+	"image/draw"
 	"image/jpeg"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
+
+	"github.com/disintegration/gift"
 
 	"stylestudio/engine/dataset"
 	"stylestudio/engine/gan"
@@ -32,8 +36,11 @@ type StylizeRequest struct {
 	Quality    int                                        // JPEG quality 1–100 (default 90)
 	SideBySide bool                                       // also write <name>-compare.<ext>: original | stylized
 	Adjust     func(orig, styled image.Image) image.Image // optional post-processing (Preview's adjustments)
-	Workers    int
-	Progress   func(done, total int)
+	// SkipVariants writes files only; by default every result is also stored as a catalog variant.
+	SkipVariants bool
+	Workers      int
+	// Progress is called after each product with its result (from a worker goroutine, one call at a time).
+	Progress func(done, total int, last StylizeResult)
 }
 
 // StylizeResult is one product's outcome; Err is that product's failure (the batch goes on).
@@ -46,8 +53,10 @@ type StylizeResult struct {
 
 // StylizeProducts restyles the requested products, stores each result as a catalog variant (product,
 // style, run) so the Feed can show it, and, when OutDir is set, writes one file per product named after
-// its original file (or its SKU), made safe and unique. It returns per-product results; the error is
-// for problems that stop the whole batch (unknown SKU, cancellation, an unwritable output folder).
+// its original file (or its SKU), made safe and unique. It returns per-product results (in request
+// order; a product never started because the batch stopped has an empty SKU); the error is for problems
+// that stop the whole batch (unknown SKU, cancellation, a full or read-only disk). The CLI's `stylize`
+// and the Preview screen's batch export both run it.
 func StylizeProducts(ctx context.Context, db *store.DB, req StylizeRequest) ([]StylizeResult, error) {
 	if req.Model == nil {
 		return nil, fmt.Errorf("stylize: no model loaded")
@@ -55,9 +64,13 @@ func StylizeProducts(ctx context.Context, db *store.DB, req StylizeRequest) ([]S
 	if _, err := req.Model.StyleIndex(req.Style); err != nil {
 		return nil, err
 	}
-	st, err := db.StyleByName(ctx, req.Style)
-	if err != nil {
-		return nil, fmt.Errorf("style %q is not in the catalog: %w", req.Style, err)
+	var styleID int64
+	if !req.SkipVariants {
+		st, err := db.StyleByName(ctx, req.Style)
+		if err != nil {
+			return nil, fmt.Errorf("style %q is not in the catalog (renamed or deleted since the model was trained); export without saving variants, or train again: %w", req.Style, err)
+		}
+		styleID = st.ID
 	}
 	all, err := db.Products(ctx, store.ProductFilter{})
 	if err != nil {
@@ -102,7 +115,7 @@ func StylizeProducts(ctx context.Context, db *store.DB, req StylizeRequest) ([]S
 	if req.Format == "jpeg" || req.Format == "jpg" {
 		ext = ".jpg"
 	}
-	names := uniqueNames(ctx, db, rows, ext)
+	names := outputNames(ctx, db, rows, ext)
 	results := make([]StylizeResult, len(rows))
 	workers := max(1, min(req.Workers, len(rows)))
 	var wg sync.WaitGroup
@@ -115,9 +128,12 @@ func StylizeProducts(ctx context.Context, db *store.DB, req StylizeRequest) ([]S
 		go func() {
 			defer wg.Done()
 			for i := range next {
+				if ctx.Err() != nil {
+					continue // cancelled while this product waited: it is not started
+				}
 				p := rows[i]
 				r := StylizeResult{SKU: p.SKU, ProductID: p.ID}
-				r.Path, r.Err = stylizeOne(ctx, db, req, p, st.ID, names[i])
+				r.Path, r.Err = stylizeOne(ctx, db, req, p, styleID, names[i])
 				results[i] = r
 				mu.Lock()
 				if fault == nil && isStorageFault(r.Err) {
@@ -125,7 +141,7 @@ func StylizeProducts(ctx context.Context, db *store.DB, req StylizeRequest) ([]S
 				}
 				done++
 				if req.Progress != nil {
-					req.Progress(done, len(rows))
+					req.Progress(done, len(rows), r)
 				}
 				mu.Unlock()
 			}
@@ -196,8 +212,10 @@ func stylizeOne(ctx context.Context, db *store.DB, req StylizeRequest, p store.P
 	if err != nil {
 		return "", err
 	}
-	if _, err := db.PutVariantImage(context.WithoutCancel(ctx), p.ID, styleID, req.Run.ID, pngBytes); err != nil {
-		return "", fmt.Errorf("save the variant: %w", err)
+	if !req.SkipVariants {
+		if _, err := db.PutVariantImage(context.WithoutCancel(ctx), p.ID, styleID, req.Run.ID, pngBytes); err != nil {
+			return "", fmt.Errorf("save the variant: %w", err)
+		}
 	}
 	if req.OutDir == "" {
 		return "", nil
@@ -242,52 +260,72 @@ func writeImage(path string, img image.Image, pngBytes []byte, req StylizeReques
 
 }
 
-// sideBySide puts the original and the stylized image next to each other at the stylized height.
-func sideBySide(orig, styled image.Image) *image.NRGBA {
-	sb, ob := styled.Bounds(), orig.Bounds()
-	left := orig
-	if ob.Dy() != sb.Dy() {
-		left = imaging.Square(orig, sb.Dy())
+// sideBySide puts two images next to each other on white, both scaled to the taller one's height, with
+// a small gap so the two read as separate pictures.
+func sideBySide(left, right image.Image) *image.NRGBA {
+	lb, rb := left.Bounds(), right.Bounds()
+	h := max(lb.Dy(), rb.Dy())
+	scale := func(img image.Image) image.Image {
+		b := img.Bounds()
+		if b.Dy() == h {
+			return img
+		}
+		g := gift.New(gift.Resize(0, h, gift.LinearResampling))
+		out := image.NewNRGBA(g.Bounds(b))
+		g.Draw(out, img)
+		return out
 	}
-	lb := left.Bounds()
-	out := image.NewNRGBA(image.Rect(0, 0, lb.Dx()+sb.Dx(), max(lb.Dy(), sb.Dy())))
-	for i := range out.Pix {
-		out.Pix[i] = 255
-	}
-	drawAt(out, left, image.Pt(0, 0))
-	drawAt(out, styled, image.Pt(lb.Dx(), 0))
+	l, r := scale(left), scale(right)
+	gap := max(8, h/32)
+	out := image.NewNRGBA(image.Rect(0, 0, l.Bounds().Dx()+gap+r.Bounds().Dx(), h))
+	draw.Draw(out, out.Rect, &image.Uniform{color.White}, image.Point{}, draw.Src)
+	draw.Draw(out, l.Bounds().Sub(l.Bounds().Min), l, l.Bounds().Min, draw.Over)
+	off := image.Pt(l.Bounds().Dx()+gap, 0)
+	draw.Draw(out, r.Bounds().Sub(r.Bounds().Min).Add(off), r, r.Bounds().Min, draw.Over)
 	return out
 }
 
-func drawAt(dst *image.NRGBA, src image.Image, at image.Point) {
-	b := src.Bounds()
-	for y := b.Min.Y; y < b.Max.Y; y++ {
-		for x := b.Min.X; x < b.Max.X; x++ {
-			dst.Set(at.X+x-b.Min.X, at.Y+y-b.Min.Y, src.At(x, y))
-		}
-	}
-}
-
-// uniqueNames picks an output file name per product: its original file's base name (or SKU), made safe
-// for every filesystem by dataset.SafeName, with -2, -3… added on collisions.
-func uniqueNames(ctx context.Context, db *store.DB, rows []store.ProductRow, ext string) []string {
-	used := map[string]bool{}
+// outputNames picks an output file name per product (see OutputNamer), with ext appended.
+func outputNames(ctx context.Context, db *store.DB, rows []store.ProductRow, ext string) []string {
+	var n OutputNamer
 	out := make([]string, len(rows))
 	for i, p := range rows {
-		base := p.SKU
-		if d, err := db.Product(ctx, p.ID); err == nil && d.SourcePath != "" {
-			base = strings.TrimSuffix(filepath.Base(d.SourcePath), filepath.Ext(d.SourcePath))
+		source := ""
+		if d, err := db.Product(ctx, p.ID); err == nil {
+			source = d.SourcePath
 		}
-		base = dataset.SafeName(base)
-		if base == "" {
-			base = fmt.Sprintf("product-%d", p.ID)
-		}
-		name := base + ext
-		for n := 2; used[strings.ToLower(name)]; n++ {
-			name = fmt.Sprintf("%s-%d%s", base, n, ext)
-		}
-		used[strings.ToLower(name)] = true
-		out[i] = name
+		out[i] = n.Name(source, p.SKU) + ext
 	}
 	return out
+}
+
+// OutputNamer hands out one export's file names: a product's original file name without its extension
+// where it has one (so files keep their names), else its SKU; made safe for any file system by
+// dataset.SafeName; unique case-insensitively (a clash gets "-SKU", then "-SKU-2", …).
+type OutputNamer struct{ taken map[string]bool }
+
+// Name returns the next product's name, without extension.
+func (n *OutputNamer) Name(sourcePath, sku string) string {
+	if n.taken == nil {
+		n.taken = map[string]bool{}
+	}
+	base := ""
+	if sourcePath != "" && !strings.HasPrefix(sourcePath, "demo:") {
+		base = filepath.Base(strings.ReplaceAll(sourcePath, `\`, "/"))
+		base = strings.TrimSuffix(base, filepath.Ext(base))
+	}
+	if strings.TrimSpace(base) == "" || base == "." || base == "/" {
+		base = sku
+	}
+	base = dataset.SafeName(base)
+	safeSKU := dataset.SafeName(sku)
+	cand := base
+	if n.taken[strings.ToLower(cand)] {
+		cand = dataset.SafeName(base + "-" + safeSKU)
+	}
+	for i := 2; n.taken[strings.ToLower(cand)]; i++ {
+		cand = dataset.SafeName(fmt.Sprintf("%s-%s-%d", base, safeSKU, i))
+	}
+	n.taken[strings.ToLower(cand)] = true
+	return cand
 }
