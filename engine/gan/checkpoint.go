@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"stylestudio/engine/nn"
+	"stylestudio/internal/atomicfile"
 )
 
 // A checkpoint is two files in the run's folder, written in this order, each to a temporary file that
@@ -131,30 +132,11 @@ func hashFile(path string) (int64, string, error) {
 	return n, hex.EncodeToString(h.Sum(nil)), nil
 }
 
-// writeFileAtomic writes data to a temporary file beside path, fsyncs it and renames it over path.
+// writeFileAtomic writes data whole or not at all; its temp file is named after path so that
+// cleanup can tell a killed save's leftovers.
 func writeFileAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
+	if err := atomicfile.Write(path, data, "."+filepath.Base(path)+".tmp-*", 0o644); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
-	}
-	name := tmp.Name()
-	_, err = tmp.Write(data)
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(name, path)
-	}
-	if err != nil {
-		_ = os.Remove(name)
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if d, derr := os.Open(filepath.Dir(path)); derr == nil {
-		_ = d.Sync() // make the rename durable
-		_ = d.Close()
 	}
 	return nil
 }

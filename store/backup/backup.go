@@ -33,11 +33,11 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"runtime"
 	"sort"
 	"strings"
 	"time"
 
+	"stylestudio/internal/atomicfile"
 	"stylestudio/store"
 )
 
@@ -304,7 +304,7 @@ func Backup(ctx context.Context, lib, out string, opts Options) (Result, error) 
 		return res, writeErr(outAbs, err)
 	}
 	done = true
-	_ = syncDir(outDir)
+	_ = atomicfile.SyncDir(outDir)
 	res.Manifest, res.Bytes = m, st.Size()
 	return res, nil
 }
@@ -408,20 +408,6 @@ func isImage(name string) bool {
 func within(dir, p string) bool {
 	rel, err := filepath.Rel(dir, p)
 	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) && !filepath.IsAbs(rel)
-}
-
-// syncDir makes renames in dir durable (Windows cannot sync a folder, nor needs to).
-func syncDir(dir string) error {
-	if runtime.GOOS == "windows" {
-		return nil
-	}
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	serr := d.Sync()
-	cerr := d.Close()
-	return errors.Join(serr, cerr)
 }
 
 // randomSuffix names temporary folders.

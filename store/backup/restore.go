@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"stylestudio/internal/atomicfile"
 	"stylestudio/store"
 )
 
@@ -150,7 +151,7 @@ func Restore(ctx context.Context, archive, lib string, opts Options) (Result, er
 	}
 
 	// Swap it into place.
-	if err := syncDir(tmp); err != nil {
+	if err := atomicfile.SyncDir(tmp); err != nil {
 		return res, fmt.Errorf("restore into %s: %w; the library was not changed", libAbs, err)
 	}
 	if exists {
@@ -166,7 +167,7 @@ func Restore(ctx context.Context, archive, lib string, opts Options) (Result, er
 			return res, fmt.Errorf("restore into %s: %w; the library was not changed", libAbs, err)
 		}
 		placed = true
-		_ = syncDir(parent)
+		_ = atomicfile.SyncDir(parent)
 		if err := os.RemoveAll(old); err != nil {
 			return res, fmt.Errorf("restored %s, but the replaced library could not be deleted from %s (%v); delete it yourself", libAbs, old, err)
 		}
@@ -176,7 +177,7 @@ func Restore(ctx context.Context, archive, lib string, opts Options) (Result, er
 		}
 		placed = true
 	}
-	_ = syncDir(parent)
+	_ = atomicfile.SyncDir(parent)
 	if st, err := os.Stat(arcAbs); err == nil {
 		res.Bytes = st.Size()
 	}

@@ -19,6 +19,7 @@ import (
 
 	"stylestudio/engine/dataset"
 	"stylestudio/engine/style"
+	"stylestudio/internal/atomicfile"
 	"stylestudio/store"
 )
 
@@ -276,21 +277,5 @@ func removeStaleTemps(dir string) {
 }
 
 func writeFileAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), tempPattern)
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	return atomicfile.Write(path, data, tempPattern, 0o644)
 }

@@ -256,8 +256,7 @@ func writeImage(path string, img image.Image, pngBytes []byte, req StylizeReques
 	if err := writeFileAtomic(path, data); err != nil {
 		return fmt.Errorf("write %s: %w (check the folder is writable and the disk has space)", path, err)
 	}
-	return os.Chmod(path, 0o644) // exported pictures are for sharing, unlike the temp file's 0600
-
+	return nil
 }
 
 // sideBySide puts two images next to each other on white, both scaled to the taller one's height, with
