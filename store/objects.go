@@ -9,7 +9,10 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"runtime"
+	"strings"
+	"time"
+
+	"stylestudio/internal/atomicfile"
 )
 
 // validHash reports whether h is a lowercase hex SHA-256.
@@ -81,36 +84,62 @@ func (db *DB) putObject(hash string, data []byte) (err error) {
 	if err := os.Rename(tmp, final); err != nil {
 		return fmt.Errorf("put object %s: rename: %w", hash, classifyFS(err))
 	}
-	if err := syncDir(sub); err != nil {
+	if err := atomicfile.SyncDir(sub); err != nil {
 		return fmt.Errorf("put object %s: sync folder: %w", hash, err)
 	}
 	return nil
+}
+
+// objectTempPrefix starts the names of putObject's temp files.
+const objectTempPrefix = ".tmp-"
+
+// staleTempAge is how old an object temp file must be before Open removes it. A write takes
+// milliseconds; the margin keeps Open from removing the temp of another process (the GUI and a CLI
+// command may share a library) in the middle of its write.
+const staleTempAge = time.Hour
+
+// sweepObjectTemps removes object temp files a killed write left behind that are older than
+// olderThan, and returns how many it removed. Folders it cannot read are passed over: this is
+// housekeeping, never a reason to refuse to open a library.
+func (db *DB) sweepObjectTemps(olderThan time.Duration) int {
+	root := filepath.Join(db.dir, ObjectsDir)
+	subs, err := os.ReadDir(root)
+	if err != nil {
+		return 0
+	}
+	cutoff := db.now().Add(-olderThan)
+	removed := 0
+	for _, sub := range subs {
+		if !sub.IsDir() || len(sub.Name()) != 2 {
+			continue
+		}
+		dir := filepath.Join(root, sub.Name())
+		entries, err := os.ReadDir(dir)
+		if err != nil {
+			continue
+		}
+		for _, e := range entries {
+			if !strings.HasPrefix(e.Name(), objectTempPrefix) || !e.Type().IsRegular() {
+				continue
+			}
+			if fi, err := e.Info(); err == nil && fi.ModTime().Before(cutoff) && os.Remove(filepath.Join(dir, e.Name())) == nil {
+				removed++
+			}
+		}
+	}
+	return removed
 }
 
 // createTemp creates a new hidden temp file in dir, readable like any other object (os.CreateTemp
 // would make it 0600).
 func createTemp(dir string) (*os.File, error) {
 	for i := 0; ; i++ {
-		name := filepath.Join(dir, fmt.Sprintf(".tmp-%016x", rand.Uint64()))
+		name := filepath.Join(dir, fmt.Sprintf("%s%016x", objectTempPrefix, rand.Uint64()))
 		f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644)
 		if err == nil || !errors.Is(err, fs.ErrExist) || i >= 9 {
 			return f, err
 		}
 	}
-}
-
-// syncDir makes a rename in dir durable. Windows cannot fsync a directory (and need not).
-func syncDir(dir string) error {
-	if runtime.GOOS == "windows" {
-		return nil
-	}
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	serr := d.Sync()
-	cerr := d.Close()
-	return errors.Join(serr, cerr)
 }
 
 // ReadObject returns the bytes of an object; ErrNotFound when there is none with this hash.

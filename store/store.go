@@ -155,6 +155,7 @@ func Open(ctx context.Context, dir string) (*DB, error) {
 		}
 		return nil, fmt.Errorf("open library %s: %w", abs, err)
 	}
+	db.sweepObjectTemps(staleTempAge) // of writes killed mid-way in an earlier session
 	return db, nil
 }
 

@@ -941,3 +941,46 @@ func TestOpenPathNeedsEscaping(t *testing.T) {
 		t.Errorf("catalog.db not inside %q: %v", dir, err)
 	}
 }
+
+// A write killed between creating its temp file and renaming it leaves a hidden temp in objects/;
+// the next Open removes it once it is clearly abandoned, and leaves a fresh one (another process may
+// be writing it) and every object alone.
+func TestOpenSweepsAbandonedObjectTemps(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	db, err := Open(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hash, err := db.PutObject([]byte("a product picture"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub := filepath.Dir(db.ObjectPath(hash))
+	db.Close()
+	old := filepath.Join(sub, objectTempPrefix+"00000000000000aa")
+	fresh := filepath.Join(sub, objectTempPrefix+"00000000000000bb")
+	for _, p := range []string{old, fresh} {
+		if err := os.WriteFile(p, []byte("half a pic"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	long := time.Now().Add(-2 * staleTempAge)
+	if err := os.Chtimes(old, long, long); err != nil {
+		t.Fatal(err)
+	}
+	db, err = Open(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := os.Stat(old); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("abandoned temp %s still there (%v)", old, err)
+	}
+	if _, err := os.Stat(fresh); err != nil {
+		t.Errorf("a fresh temp (maybe another process's write) was removed: %v", err)
+	}
+	if data, err := db.ReadObject(hash); err != nil || string(data) != "a product picture" {
+		t.Errorf("the object itself: %q %v", data, err)
+	}
+}
