@@ -13,6 +13,8 @@ import (
 	"runtime/debug"
 	"sort"
 	"syscall"
+
+	_ "a.localhost/earlyenv" // first of all packages: keeps Fyne from logging an error for the C locale
 )
 
 // command is one headless subcommand.

@@ -1,0 +1,3 @@
+module a.localhost/earlyenv
+
+go 1.26
