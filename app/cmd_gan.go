@@ -154,21 +154,26 @@ func runRuns(ctx context.Context, env *cliEnv, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	db, err := openLibrary(ctx, *lib)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
 	rest := fs.Args()
 	verb := "list"
 	if len(rest) > 0 {
-		verb, rest = rest[0], rest[1:]
+		// Flags may also follow the verb (`runs list --library DIR`).
+		verb = rest[0]
+		if err := parseFlags(fs, rest[1:]); err != nil {
+			return err
+		}
+		rest = fs.Args()
 	}
 	want := map[string]int{"list": 0, "rename": 2, "note": 2, "delete": 1, "use": 1}
 	n, ok := want[verb]
 	if !ok || len(rest) != n {
 		return fmt.Errorf("%w: runs takes list, rename OLD NEW, note NAME TEXT, delete NAME or use NAME", errUsage)
 	}
+	db, err := openLibrary(ctx, *lib)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
 	if verb == "list" {
 		return listRuns(ctx, env, db, *asJSON)
 	}

@@ -12,6 +12,7 @@ import (
 	"os/signal"
 	"runtime/debug"
 	"sort"
+	"strings"
 	"syscall"
 
 	_ "a.localhost/earlyenv" // first of all packages: keeps Fyne from logging an error for the C locale
@@ -89,6 +90,10 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 		case errors.Is(err, flag.ErrHelp):
 			return 0
 		case errors.Is(err, errUsage):
+			if err != errUsage { // flag printed its own complaints; a wrapped one carries ours
+				fmt.Fprintf(stderr, "stylestudio %s: %s (see stylestudio %s --help)\n", name,
+					strings.TrimPrefix(err.Error(), errUsage.Error()+": "), name)
+			}
 			return 2
 		case errors.Is(err, context.Canceled):
 			fmt.Fprintf(stderr, "stylestudio %s: interrupted\n", name)

@@ -157,3 +157,25 @@ func TestScreenshotRendersCatalog(t *testing.T) {
 		t.Fatalf("screenshot has only %d colours: thumbnails did not render", len(colours))
 	}
 }
+
+// A usage error of our own (not flag's) is explained, not just an exit status 2.
+func TestUsageErrorsSayWhatIsMissing(t *testing.T) {
+	lib := t.TempDir()
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"train", "--library", lib}, "stylestudio train: --run NAME is required (see stylestudio train --help)"},
+		{[]string{"stylize", "--library", lib, "--run", "r"}, "--run, --style and --out are required"},
+		{[]string{"runs", "--library", lib, "frobnicate"}, "runs takes list, rename OLD NEW"},
+	} {
+		code, _, stderr := runCLI(t, tc.args...)
+		if code != 2 || !strings.Contains(stderr, tc.want) {
+			t.Errorf("%v: exit %d, stderr %q; want 2 and %q", tc.args, code, stderr, tc.want)
+		}
+	}
+	// Flags after the runs verb work too.
+	if code, stdout, stderr := runCLI(t, "runs", "list", "--library", lib, "--json"); code != 0 || strings.TrimSpace(stdout) != "[]" {
+		t.Errorf("runs list --library DIR --json: exit %d, %q, %q", code, stdout, stderr)
+	}
+}
