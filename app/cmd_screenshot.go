@@ -1,17 +1,17 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"image"
 	"image/png"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 
 	"fyne.io/fyne/v2"
 
+	"stylestudio/internal/atomicfile"
 	"stylestudio/ui"
 )
 
@@ -56,27 +56,14 @@ func parseSize(s string) (fyne.Size, error) {
 	return fyne.NewSize(float32(wi), float32(hi)), nil
 }
 
-// writePNG writes atomically: a temp file beside the target, synced and closed, then renamed.
+// writePNG writes the picture whole or not at all.
 func writePNG(path string, img image.Image) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".screenshot-*.png")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name()) // no-op after the rename
-	if err := png.Encode(tmp, img); err != nil {
-		tmp.Close()
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
 		return fmt.Errorf("encode %s: %w", path, err)
 	}
-	if err := tmp.Chmod(0o644); err != nil { // CreateTemp makes 0600; a screenshot is for sharing
-		tmp.Close()
+	if err := atomicfile.Write(path, buf.Bytes(), ".screenshot-*.png", 0o644); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return os.Rename(tmp.Name(), path)
+	return nil
 }
