@@ -108,7 +108,8 @@ type TrainScreen struct {
 	dataReady      bool
 	loadingData    bool
 	afterData      []func()                 // run once the data loading in flight has finished
-	estimates      map[string]time.Duration // per-step time by modelKey
+	estimates      map[string]time.Duration // per-step time by modelKey, from the warm-up
+	runSpeeds      map[string]time.Duration // per-step time by modelKey, from runs in the catalog
 	measuring      bool
 	stopMeasure    context.CancelFunc
 	state          trainState
@@ -443,7 +444,7 @@ func (s *TrainScreen) updatePresetOptions() {
 		est := "measuring…"
 		if !s.dataReady || s.dataErr != nil {
 			est = "no estimate yet"
-		} else if d, ok := s.estimates[modelKey(p.Cfg)]; ok {
+		} else if d, ok := s.stepTime(p.Cfg); ok {
 			est = estimateText(d, p.Cfg.Steps)
 		} else if !s.measuring {
 			est = "not measured yet"
@@ -605,15 +606,25 @@ func (s *TrainScreen) isSuggestedName(name string) bool {
 	return false
 }
 
+// stepTime is how long a step of cfg's model takes on this machine: as the newest run of that model
+// took, else as the warm-up measured.
+func (s *TrainScreen) stepTime(cfg gan.Config) (time.Duration, bool) {
+	if d, ok := s.runSpeeds[modelKey(cfg)]; ok {
+		return d, true
+	}
+	d, ok := s.estimates[modelKey(cfg)]
+	return d, ok
+}
+
 // estimateFor says how long cfg would train, from the nearest measured model.
 func (s *TrainScreen) estimateFor(cfg gan.Config) string {
-	if d, ok := s.estimates[modelKey(cfg)]; ok {
+	if d, ok := s.stepTime(cfg); ok {
 		return "This run: " + estimateText(d, cfg.Steps) + " on this machine."
 	}
 	// Same model at another batch size: a step costs about in proportion to the batch.
 	for _, p := range trainPresets() {
 		q := p.Cfg
-		d, ok := s.estimates[modelKey(q)]
+		d, ok := s.stepTime(q)
 		if !ok || q.Size != cfg.Size || q.GenWidth != cfg.GenWidth || q.DiscWidth != cfg.DiscWidth || q.ResBlocks != cfg.ResBlocks {
 			continue
 		}

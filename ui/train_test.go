@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"image/color"
 	"math"
@@ -554,4 +555,29 @@ func hasColor(img interface {
 		}
 	}
 	return false
+}
+
+// A run's real speed replaces the warm-up's guess for its model: the newest run with enough steps wins.
+func TestRunStepTimesComeFromTheNewestRealRun(t *testing.T) {
+	quick := trainPresets()[0].Cfg
+	cfgJSON := func(c gan.Config) string {
+		data, err := json.Marshal(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(data)
+	}
+	t0 := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+	runs := []store.Run{
+		{Name: "new", ConfigJSON: cfgJSON(quick), StepsDone: 300, Duration: 150 * time.Second, UpdatedAt: t0.Add(time.Hour)},
+		{Name: "old", ConfigJSON: cfgJSON(quick), StepsDone: 300, Duration: 600 * time.Second, UpdatedAt: t0},
+		{Name: "too short", ConfigJSON: cfgJSON(trainPresets()[1].Cfg), StepsDone: minStepsForSpeed - 1, Duration: time.Minute, UpdatedAt: t0},
+	}
+	got := runStepTimes(runs)
+	if d := got[modelKey(quick)]; d != 500*time.Millisecond {
+		t.Errorf("quick model: %v per step, want 500ms from the newest run", d)
+	}
+	if _, ok := got[modelKey(trainPresets()[1].Cfg)]; ok {
+		t.Error("a run of fewer than minStepsForSpeed steps gave an estimate")
+	}
 }

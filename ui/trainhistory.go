@@ -267,7 +267,10 @@ func annotateGrid(grid image.Image, size int, styles []string) image.Image {
 	}
 	k := max(1, min(4, 128/size))
 	b := grid.Bounds()
-	const header = 18
+	// The grid is shown scaled down to fit its pane (about 0.4× for 64 px and six styles), so the names
+	// are drawn at twice the bitmap font's size to stay readable there.
+	const textScale, charW, charH = 2, 7 * 2, 13 * 2
+	header := charH + 8
 	out := image.NewNRGBA(image.Rect(0, 0, b.Dx()*k, b.Dy()*k+header))
 	draw.Draw(out, out.Bounds(), &image.Uniform{color.White}, image.Point{}, draw.Src)
 	src := image.NewNRGBA(b)
@@ -284,15 +287,15 @@ func annotateGrid(grid image.Image, size int, styles []string) image.Image {
 	cell := (size + 2) * k
 	ink := color.NRGBA{0x33, 0x33, 0x33, 0xff}
 	for j, name := range names {
-		maxChars := max(1, (size*k)/7)
+		maxChars := max(1, (size*k)/charW)
 		if len(name) > maxChars {
 			name = name[:maxChars]
 		}
-		x := 2*k + j*cell + (size*k-len(name)*7)/2
-		if x+len(name)*7 > out.Rect.Dx() {
+		x := 2*k + j*cell + (size*k-len(name)*charW)/2
+		if x+len(name)*charW > out.Rect.Dx() {
 			break
 		}
-		drawText(out, x, 3, name, ink, 1)
+		drawText(out, x, 4, name, ink, textScale)
 	}
 	return out
 }
@@ -320,6 +323,8 @@ func (s *TrainScreen) Reload() {
 // applyRuns shows a fresh history; with nothing on view, the newest run opens in the viewer.
 func (s *TrainScreen) applyRuns(runs []store.Run) {
 	s.runs = runs
+	s.runSpeeds = runStepTimes(runs)
+	s.updatePresetOptions()
 	s.history.Refresh()
 	sel := -1
 	for i, r := range runs {

@@ -171,6 +171,29 @@ func measureStep(ctx context.Context, cfg gan.Config, data gan.Data) (time.Durat
 	return (last - first) / time.Duration(timed), nil
 }
 
+// minStepsForSpeed is how many steps a run needs before its speed stands in for the warm-up's.
+const minStepsForSpeed = 50
+
+// runStepTimes is the time per step of each model (by modelKey) that runs in the catalog actually
+// took, from the most recently updated run of that model with enough steps. Real runs are measured
+// over minutes, with their grids and checkpoints, so they beat a warm-up of a few steps that may
+// have shared the cores with the screens loading.
+func runStepTimes(runs []store.Run) map[string]time.Duration {
+	out := map[string]time.Duration{}
+	when := map[string]time.Time{}
+	for _, r := range runs {
+		if r.StepsDone < minStepsForSpeed || r.Duration <= 0 {
+			continue
+		}
+		k := modelKey(runConfig(r))
+		if t, ok := when[k]; ok && !r.UpdatedAt.After(t) {
+			continue
+		}
+		out[k], when[k] = r.Duration/time.Duration(r.StepsDone), r.UpdatedAt
+	}
+	return out
+}
+
 // estimateText is how long steps of perStep take, for a preset line: "about 3 min".
 func estimateText(perStep time.Duration, steps int) string {
 	// Sample grids and checkpoints add a few per cent.
