@@ -94,6 +94,9 @@ type TrainScreen struct {
 	deleteBtn   *widget.Button
 	activeBtn   *widget.Button
 	compareBtn  *widget.Button
+	evalBtn     *widget.Button
+	detailsBtn  *widget.Button
+	details     *runDetailsDialog // the open Details dialog (tests)
 	tabs        *container.AppTabs
 	historyPane *fyne.Container // laid out again when the run's description changes height
 
@@ -109,7 +112,7 @@ type TrainScreen struct {
 	loadingData    bool
 	afterData      []func()                 // run once the data loading in flight has finished
 	estimates      map[string]time.Duration // per-step time by modelKey, from the warm-up
-	runSpeeds      map[string]time.Duration // per-step time by modelKey, from runs in the catalog
+	runSpeeds      runSpeeds                // how fast the catalog's runs trained
 	measuring      bool
 	stopMeasure    context.CancelFunc
 	state          trainState
@@ -129,6 +132,7 @@ type TrainScreen struct {
 	onLoaded       []func()             // after each history load (tests, screenshots)
 	onFinished     []func(error)        // after a training job ends (tests)
 	onMeasured     []func()             // after the estimates are measured (tests, screenshots)
+	onEvaluated    []func(error)        // after an evaluation from the history (tests)
 	onLive         []func(step int)     // after each live update (tests)
 	onCompared     []func(*compareView) // after a comparison has loaded (tests)
 }
@@ -400,11 +404,14 @@ func (s *TrainScreen) buildHistory() {
 	s.deleteBtn = widget.NewButtonWithIcon("Delete…", theme.DeleteIcon(), s.deleteSelected)
 	s.activeBtn = widget.NewButtonWithIcon("Use for Preview & Feed", theme.ConfirmIcon(), s.activateSelected)
 	s.compareBtn = widget.NewButtonWithIcon("Compare…", theme.ViewRestoreIcon(), s.compareSelected)
+	s.evalBtn = widget.NewButtonWithIcon("Evaluate", theme.SearchIcon(), s.evaluateSelected)
+	s.detailsBtn = widget.NewButtonWithIcon("Details & note…", theme.InfoIcon(), s.showDetails)
 	s.updateHistoryButtons()
 }
 
 func (s *TrainScreen) historyBox() fyne.CanvasObject {
-	buttons := container.NewGridWithColumns(2, s.openBtn, s.resumeRun, s.activeBtn, s.compareBtn, s.renameBtn, s.deleteBtn)
+	buttons := container.NewGridWithColumns(2, s.openBtn, s.resumeRun, s.activeBtn, s.compareBtn, s.evalBtn, s.detailsBtn,
+		s.renameBtn, s.deleteBtn)
 	info := container.NewVBox(s.runInfo, buttons)
 	s.historyPane = container.NewBorder(nil, info, nil, nil, s.history)
 	return s.historyPane
@@ -607,9 +614,9 @@ func (s *TrainScreen) isSuggestedName(name string) bool {
 }
 
 // stepTime is how long a step of cfg's model takes on this machine: as the newest run of that model
-// took, else as the warm-up measured.
+// took (scaled by batch from another batch size), else as the warm-up measured.
 func (s *TrainScreen) stepTime(cfg gan.Config) (time.Duration, bool) {
-	if d, ok := s.runSpeeds[modelKey(cfg)]; ok {
+	if d, ok := s.runSpeeds.forConfig(cfg); ok {
 		return d, true
 	}
 	d, ok := s.estimates[modelKey(cfg)]
@@ -770,6 +777,9 @@ func (s *TrainScreen) measureEstimates() {
 		k := modelKey(p.Cfg)
 		if _, ok := s.estimates[k]; ok || seen[k] {
 			continue
+		}
+		if _, ok := s.stepTime(p.Cfg); ok {
+			continue // a real run of this model (or of it at another batch size) already says
 		}
 		seen[k] = true
 		todo = append(todo, p.Cfg)

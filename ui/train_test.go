@@ -571,13 +571,69 @@ func TestRunStepTimesComeFromTheNewestRealRun(t *testing.T) {
 	runs := []store.Run{
 		{Name: "new", ConfigJSON: cfgJSON(quick), StepsDone: 300, Duration: 150 * time.Second, UpdatedAt: t0.Add(time.Hour)},
 		{Name: "old", ConfigJSON: cfgJSON(quick), StepsDone: 300, Duration: 600 * time.Second, UpdatedAt: t0},
-		{Name: "too short", ConfigJSON: cfgJSON(trainPresets()[1].Cfg), StepsDone: minStepsForSpeed - 1, Duration: time.Minute, UpdatedAt: t0},
+		{Name: "too short", ConfigJSON: cfgJSON(trainPresets()[1].Cfg), StepsDone: minStepsForSpeed - 1, Duration: time.Hour, UpdatedAt: t0.Add(2 * time.Hour)},
 	}
 	got := runStepTimes(runs)
-	if d := got[modelKey(quick)]; d != 500*time.Millisecond {
+	if d, ok := got.forConfig(quick); !ok || d != 500*time.Millisecond {
 		t.Errorf("quick model: %v per step, want 500ms from the newest run", d)
 	}
-	if _, ok := got[modelKey(trainPresets()[1].Cfg)]; ok {
-		t.Error("a run of fewer than minStepsForSpeed steps gave an estimate")
+	// The balanced model is the quick one at batch 16: twice the quick run's time per step.
+	if d, ok := got.forConfig(trainPresets()[1].Cfg); !ok || d != time.Second {
+		t.Errorf("balanced model: %v per step (%v), want 1s scaled from the quick run", d, ok)
+	}
+	if _, ok := got.forConfig(trainPresets()[2].Cfg); ok {
+		t.Error("the 128 px model has no run and should have no run-based estimate")
+	}
+}
+
+// Evaluate in the history runs the evaluation as a job and the numbers appear; Details shows them per
+// style with the checkpoints, and its note is saved with the run.
+func TestTrainHistoryEvaluateDetailsAndNote(t *testing.T) {
+	db := trainedLibrary(t)
+	ctx := context.Background()
+	h := newTrainHarness(t, db)
+	s := h.s
+	evaluated := make(chan error, 1)
+	h.do(func() {
+		s.onEvaluated = append(s.onEvaluated, func(err error) { evaluated <- err })
+		s.history.Select(0)
+		if s.evalBtn.Disabled() || s.detailsBtn.Disabled() {
+			t.Fatal("Evaluate and Details should be enabled for a trained run")
+		}
+		test.Tap(s.evalBtn)
+		if !s.evalBtn.Disabled() {
+			t.Error("Evaluate should be disabled while it runs")
+		}
+	})
+	if err := waitChan(t, evaluated, "the evaluation"); err != nil {
+		t.Fatalf("evaluate: %v", err)
+	}
+	h.waitLoaded(t, "history after eval", func() bool { return len(s.runs) == 1 && s.runs[0].MetricsJSON != "" })
+	h.do(func() {
+		if !strings.Contains(s.runInfo.Text, "style accuracy") || strings.Contains(s.runInfo.Text, "not evaluated") {
+			t.Errorf("run info after Evaluate: %q", s.runInfo.Text)
+		}
+		test.Tap(s.detailsBtn)
+	})
+	var dd *runDetailsDialog
+	for deadline := time.Now().Add(30 * time.Second); dd == nil && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+		h.do(func() { dd = s.details })
+	}
+	if dd == nil {
+		t.Fatal("the Details dialog did not open")
+	}
+	for _, want := range []string{"Evaluation at step", "content SSIM", "Checkpoints kept on disk", "best"} {
+		if !strings.Contains(dd.text, want) {
+			t.Errorf("details lack %q:\n%s", want, dd.text)
+		}
+	}
+	h.do(func() {
+		dd.notes.SetText("lr too high?")
+		dd.d.Confirm()
+	})
+	h.waitLoaded(t, "history after the note", func() bool { return s.runs[0].Notes == "lr too high?" })
+	if r, err := db.RunByName(ctx, "tiny"); err != nil || r.Notes != "lr too high?" {
+		t.Fatalf("note not stored: %q %v", r.Notes, err)
 	}
 }

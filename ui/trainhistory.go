@@ -3,6 +3,7 @@ package ui
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"image"
 	"image/color"
@@ -22,6 +23,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"stylestudio/engine/gan"
+	"stylestudio/engine/ingest"
 	"stylestudio/store"
 	"stylestudio/ui/tasks"
 )
@@ -392,6 +394,8 @@ func (s *TrainScreen) updateHistoryButtons() {
 	set(s.deleteBtn, ok && !training)
 	set(s.activeBtn, ok && r.StepsDone > 0 && !r.Active)
 	set(s.compareBtn, ok && len(s.runs) >= 2)
+	set(s.evalBtn, ok && r.StepsDone > 0 && !training)
+	set(s.detailsBtn, ok)
 	if s.historyPane != nil {
 		defer s.historyPane.Refresh() // the description's height changes
 	}
@@ -417,6 +421,110 @@ func (s *TrainScreen) updateHistoryButtons() {
 		b.WriteString("\nTraining now.")
 	}
 	s.runInfo.SetText(b.String())
+}
+
+// evaluateSelected measures the selected run's latest checkpoint in the job panel (tasks.EvaluateRun,
+// what `stylestudio eval` runs); the report is stored with the run and the history shows it.
+func (s *TrainScreen) evaluateSelected() {
+	r, ok := s.selectedRun()
+	if !ok {
+		return
+	}
+	db, name := s.deps.DB, r.Name
+	started := s.deps.Jobs.Run("Evaluating "+name+" on the held-out products", func(ctx context.Context, _ func(ingest.Progress)) (ingest.Summary, error) {
+		_, err := tasks.EvaluateRun(ctx, db, name)
+		return ingest.Summary{}, err
+	}, func(_ ingest.Summary, err error) { s.evaluated(name, err) })
+	if !started {
+		dialog.ShowInformation("Busy", "Another job is running (see the bottom of the window); evaluate when it has finished.", s.deps.Window)
+		return
+	}
+	s.evalBtn.Disable()
+}
+
+// evaluated reports a finished evaluation and reloads the history with its numbers. UI goroutine.
+func (s *TrainScreen) evaluated(name string, err error) {
+	switch {
+	case errors.Is(err, context.Canceled):
+		s.note("Evaluation of " + name + " cancelled.")
+	case err != nil:
+		s.note("Could not evaluate " + name + ": " + err.Error())
+		if !s.deps.Headless {
+			dialog.ShowError(fmt.Errorf("evaluate %s: %w", name, err), s.deps.Window)
+		}
+	default:
+		s.note("Evaluated " + name + ": its numbers are in the run history (Details for each style).")
+	}
+	s.Reload()
+	for _, f := range s.onEvaluated {
+		f(err)
+	}
+}
+
+// runDetailsDialog is an open Details dialog: the run's full record and its editable note.
+type runDetailsDialog struct {
+	runID int64
+	text  string
+	notes *widget.Entry
+	d     *dialog.ConfirmDialog
+}
+
+// showDetails opens the selected run's record (settings, evaluation per style, the checkpoints kept on
+// disk) with its note, which can be edited and saved there.
+func (s *TrainScreen) showDetails() {
+	r, ok := s.selectedRun()
+	if !ok {
+		return
+	}
+	db, ctx := s.deps.DB, s.deps.Ctx
+	go func() {
+		cks, err := db.Checkpoints(ctx, r.ID)
+		if ctx.Err() != nil {
+			return
+		}
+		s.deps.do(func() { s.openDetails(r, cks, err) })
+	}()
+}
+
+func (s *TrainScreen) openDetails(r store.Run, cks []store.Checkpoint, ckErr error) {
+	text := runDetailsText(r, cks, ckErr, s.now())
+	body := widget.NewLabel(text)
+	body.Wrapping = fyne.TextWrapWord
+	notes := widget.NewMultiLineEntry()
+	notes.SetText(r.Notes)
+	notes.SetPlaceHolder("What this run tried and what you noticed (saved with the run)")
+	notes.SetMinRowsVisible(3)
+	notes.Wrapping = fyne.TextWrapWord
+	noteBox := container.NewVBox(widget.NewLabelWithStyle("Note", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), notes)
+	content := container.NewBorder(nil, noteBox, nil, nil, container.NewVScroll(body))
+	dd := &runDetailsDialog{runID: r.ID, text: text, notes: notes}
+	dd.d = dialog.NewCustomConfirm("Run "+r.Name, "Save note", "Close", content, func(save bool) {
+		if s.details == dd {
+			s.details = nil
+		}
+		if save && notes.Text != r.Notes {
+			s.saveNote(r.ID, notes.Text)
+		}
+	}, s.deps.Window)
+	dd.d.Resize(fyne.NewSize(760, 580))
+	s.details = dd
+	dd.d.Show()
+}
+
+// saveNote stores a run's note and reloads the history.
+func (s *TrainScreen) saveNote(id int64, text string) {
+	db, ctx := s.deps.DB, s.deps.Ctx
+	go func() {
+		err := db.SetRunNotes(ctx, id, text)
+		s.deps.do(func() {
+			if err != nil {
+				s.note("Could not save the note: " + err.Error())
+				return
+			}
+			s.note("Note saved.")
+			s.Reload()
+		})
+	}()
 }
 
 // resumeSelected continues the selected run from its latest checkpoint, to its planned steps.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -174,24 +175,50 @@ func measureStep(ctx context.Context, cfg gan.Config, data gan.Data) (time.Durat
 // minStepsForSpeed is how many steps a run needs before its speed stands in for the warm-up's.
 const minStepsForSpeed = 50
 
-// runStepTimes is the time per step of each model (by modelKey) that runs in the catalog actually
-// took, from the most recently updated run of that model with enough steps. Real runs are measured
-// over minutes, with their grids and checkpoints, so they beat a warm-up of a few steps that may
-// have shared the cores with the screens loading.
-func runStepTimes(runs []store.Run) map[string]time.Duration {
-	out := map[string]time.Duration{}
-	when := map[string]time.Time{}
+// archKey identifies a model without its batch size.
+func archKey(c gan.Config) string {
+	return fmt.Sprintf("%d/%d/%d/%d", c.Size, c.GenWidth, c.DiscWidth, c.ResBlocks)
+}
+
+// runSpeeds is how fast models trained in the catalog's runs: per step by modelKey, and per image by
+// archKey (a step costs about in proportion to its batch: 0.44 s at 8 and 0.85 s at 16 for the
+// default model here), each from the most recently updated run with enough steps. Real runs are
+// measured over minutes, with their grids and checkpoints, so they beat a warm-up of a few steps that
+// may have shared the cores with the screens loading.
+type runSpeeds struct {
+	perStep  map[string]time.Duration
+	perImage map[string]time.Duration
+}
+
+func runStepTimes(runs []store.Run) runSpeeds {
+	sp := runSpeeds{perStep: map[string]time.Duration{}, perImage: map[string]time.Duration{}}
+	stepWhen, imageWhen := map[string]time.Time{}, map[string]time.Time{}
 	for _, r := range runs {
 		if r.StepsDone < minStepsForSpeed || r.Duration <= 0 {
 			continue
 		}
-		k := modelKey(runConfig(r))
-		if t, ok := when[k]; ok && !r.UpdatedAt.After(t) {
-			continue
+		c := runConfig(r)
+		perStep := r.Duration / time.Duration(r.StepsDone)
+		if k := modelKey(c); stepWhen[k].IsZero() || r.UpdatedAt.After(stepWhen[k]) {
+			sp.perStep[k], stepWhen[k] = perStep, r.UpdatedAt
 		}
-		out[k], when[k] = r.Duration/time.Duration(r.StepsDone), r.UpdatedAt
+		if k := archKey(c); imageWhen[k].IsZero() || r.UpdatedAt.After(imageWhen[k]) {
+			sp.perImage[k], imageWhen[k] = perStep/time.Duration(max(1, c.BatchSize)), r.UpdatedAt
+		}
 	}
-	return out
+	return sp
+}
+
+// forConfig is cfg's time per step from the runs: measured for its model, else scaled by batch from
+// the same model at another batch size.
+func (sp runSpeeds) forConfig(cfg gan.Config) (time.Duration, bool) {
+	if d, ok := sp.perStep[modelKey(cfg)]; ok {
+		return d, true
+	}
+	if d, ok := sp.perImage[archKey(cfg)]; ok {
+		return d * time.Duration(max(1, cfg.BatchSize)), true
+	}
+	return 0, false
 }
 
 // estimateText is how long steps of perStep take, for a preset line: "about 3 min".
@@ -332,6 +359,61 @@ func evalSummary(metricsJSON string) string {
 		return "not evaluated"
 	}
 	return strings.Join(parts, " · ")
+}
+
+// runDetailsText is a run's full record in words: status, settings, the evaluation overall and per
+// style, and the checkpoints kept on disk (newest first).
+func runDetailsText(r store.Run, cks []store.Checkpoint, ckErr error, now time.Time) string {
+	c := runConfig(r)
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s: %s of %s steps, %s of training", runStatusText(r, now), thousands(r.StepsDone), thousands(c.Steps), clockDuration(r.Duration))
+	if !r.StartedAt.IsZero() {
+		fmt.Fprintf(&b, ", started %s", r.StartedAt.Local().Format("2 Jan 2006 15:04"))
+	}
+	if r.StepsDone >= minStepsForSpeed && r.Duration > 0 {
+		fmt.Fprintf(&b, " (%.2f s a step)", (r.Duration / time.Duration(r.StepsDone)).Seconds())
+	}
+	fmt.Fprintf(&b, ".\nSettings: %d px, batch %d, learning rate %g (Adam %g/%g), seed %d, generator width %d, discriminator width %d, %d residual blocks, cycle weight %g.",
+		c.Size, c.BatchSize, c.LR, c.Beta1, c.Beta2, c.Seed, c.GenWidth, c.DiscWidth, c.ResBlocks, c.LambdaRec)
+	if r.Active {
+		b.WriteString("\nPreview and the Feed use this run.")
+	}
+
+	var rep gan.EvalReport
+	if strings.TrimSpace(r.MetricsJSON) == "" || json.Unmarshal([]byte(r.MetricsJSON), &rep) != nil || rep.PerStyle == nil {
+		b.WriteString("\n\nNot evaluated yet: Evaluate measures it on the held-out products.")
+	} else {
+		fmt.Fprintf(&b, "\n\nEvaluation at step %s on %d held-out products (%d translations):\n%s.",
+			thousands(rep.Step), rep.Products, rep.Translations, evalSummary(r.MetricsJSON))
+		names := make([]string, 0, len(rep.PerStyle))
+		for n := range rep.PerStyle {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		for _, n := range names {
+			e := rep.PerStyle[n]
+			fmt.Fprintf(&b, "\n  %s: style accuracy %.0f%%, content SSIM %.2f, silhouette IoU %.2f, Fréchet %.1f (real images: %.1f)",
+				n, 100*e.Accuracy, e.ContentSSIM, e.SilhouetteIoU, e.Frechet, rep.RealFrechet[n])
+		}
+	}
+
+	switch {
+	case ckErr != nil:
+		b.WriteString("\n\nCheckpoints: could not be read (" + ckErr.Error() + ").")
+	case len(cks) == 0:
+		b.WriteString("\n\nNo checkpoint yet.")
+	default:
+		sorted := append([]store.Checkpoint(nil), cks...)
+		sort.Slice(sorted, func(i, j int) bool { return sorted[i].Step > sorted[j].Step })
+		fmt.Fprintf(&b, "\n\nCheckpoints kept on disk (%d):", len(sorted))
+		for _, ck := range sorted {
+			fmt.Fprintf(&b, "\n  step %s · %s · %s", thousands(ck.Step), ck.CreatedAt.Local().Format("2 Jan 15:04"), filepath.Base(ck.Path))
+			if ck.IsBest {
+				b.WriteString(" · best (lowest smoothed style + cycle loss)")
+			}
+		}
+	}
+	return b.String()
 }
 
 // runConfig reads a run's stored configuration (defaults where it says nothing).
