@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
-	"sort"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -54,12 +53,7 @@ func runEval(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	tw := tabwriter.NewWriter(env.stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "  style\taccuracy\tcontent SSIM\tIoU\tFréchet (real floor)")
-	names := make([]string, 0, len(rep.PerStyle))
-	for name := range rep.PerStyle {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	for _, name := range names {
+	for _, name := range rep.StyleNames() {
 		s := rep.PerStyle[name]
 		fmt.Fprintf(tw, "  %s\t%.1f%%\t%.3f\t%.3f\t%.1f (%.1f)\n", name, 100*s.Accuracy, s.ContentSSIM, s.SilhouetteIoU, s.Frechet, rep.RealFrechet[name])
 	}

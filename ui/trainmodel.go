@@ -385,12 +385,7 @@ func runDetailsText(r store.Run, cks []store.Checkpoint, ckErr error, now time.T
 	} else {
 		fmt.Fprintf(&b, "\n\nEvaluation at step %s on %d held-out products (%d translations):\n%s.",
 			thousands(rep.Step), rep.Products, rep.Translations, evalSummary(r.MetricsJSON))
-		names := make([]string, 0, len(rep.PerStyle))
-		for n := range rep.PerStyle {
-			names = append(names, n)
-		}
-		sort.Strings(names)
-		for _, n := range names {
+		for _, n := range rep.StyleNames() {
 			e := rep.PerStyle[n]
 			fmt.Fprintf(&b, "\n  %s: style accuracy %.0f%%, content SSIM %.2f, silhouette IoU %.2f, Fréchet %.1f (real images: %.1f)",
 				n, 100*e.Accuracy, e.ContentSSIM, e.SilhouetteIoU, e.Frechet, rep.RealFrechet[n])

@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"image"
+	"maps"
 	"math"
+	"slices"
 
 	"stylestudio/engine/imaging"
 	"stylestudio/engine/quality"
@@ -53,6 +55,11 @@ type EvalReport struct {
 	Translations       int                  `json:"translations"`
 	Pairs              int                  `json:"pairs"`
 	Step               int                  `json:"step"`
+}
+
+// StyleNames is the styles of PerStyle in name order.
+func (r EvalReport) StyleNames() []string {
+	return slices.Sorted(maps.Keys(r.PerStyle))
 }
 
 // foregroundTol is how far from the picture's background colour (in any channel, 0–255) a pixel must
