@@ -102,7 +102,6 @@ type TrainScreen struct {
 
 	timer         stepTimer        // measures a step for the estimates (tests substitute a fake)
 	noAutoMeasure bool             // headless renders measure synchronously instead
-	now           func() time.Time // the clock for "interrupted" runs (tests substitute a fake)
 
 	// UI goroutine only.
 	data           gan.Data
@@ -187,7 +186,7 @@ type liveState struct {
 
 // NewTrainScreen builds the screen; Start loads it.
 func NewTrainScreen(deps Deps) *TrainScreen {
-	s := &TrainScreen{deps: deps, timer: measureStep, now: time.Now, estimates: map[string]time.Duration{}}
+	s := &TrainScreen{deps: deps, timer: measureStep, estimates: map[string]time.Duration{}}
 	s.buildForm()
 	s.buildStrip()
 	s.buildViewer()
@@ -382,7 +381,7 @@ func (s *TrainScreen) buildHistory() {
 				title += "  (training now)"
 			}
 			box.Objects[0].(*widget.Label).SetText(title)
-			box.Objects[1].(*widget.Label).SetText(runLine(r, s.now()) + " · " + evalSummary(r.MetricsJSON))
+			box.Objects[1].(*widget.Label).SetText(runLine(r) + " · " + evalSummary(r.MetricsJSON))
 		},
 	)
 	s.history.OnSelected = func(id widget.ListItemID) {

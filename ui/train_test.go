@@ -460,7 +460,7 @@ func TestTrainQuitStopsTheRunWithACheckpoint(t *testing.T) {
 	if side, _, err := gan.LatestCheckpoint(tasks.RunDir(db.Dir(), run.ID)); err != nil || side.Step != run.StepsDone {
 		t.Fatalf("no resumable checkpoint: %d %v", side.Step, err)
 	}
-	if ok, why := runCanResume(run, time.Now()); !ok {
+	if ok, why := runCanResume(run); !ok {
 		t.Fatalf("cannot resume: %s", why)
 	}
 }

@@ -157,7 +157,7 @@ func (s *TrainScreen) showView() {
 		title := v.name
 		for _, r := range s.runs {
 			if r.ID == v.runID {
-				title = fmt.Sprintf("%s · %s · %s", r.Name, runStatusText(r, s.now()), evalSummary(r.MetricsJSON))
+				title = fmt.Sprintf("%s · %s · %s", r.Name, runStatusText(r), evalSummary(r.MetricsJSON))
 			}
 		}
 		s.viewTitle.SetText(title)
@@ -312,6 +312,7 @@ func (s *TrainScreen) Reload() {
 		if ctx.Err() != nil {
 			return
 		}
+		markInterrupted(db.Dir(), runs)
 		s.deps.do(func() {
 			if err != nil {
 				s.status.SetText("Could not read the run history: " + err.Error())
@@ -387,7 +388,7 @@ func (s *TrainScreen) updateHistoryButtons() {
 		}
 	}
 	training := ok && s.jobRunID == r.ID && s.job != nil
-	canResume, why := runCanResume(r, s.now())
+	canResume, why := runCanResume(r)
 	set(s.openBtn, ok)
 	set(s.resumeRun, ok && s.job == nil && canResume)
 	set(s.renameBtn, ok)
@@ -405,7 +406,7 @@ func (s *TrainScreen) updateHistoryButtons() {
 	}
 	c := runConfig(r)
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s — %s, %s of %s steps, %s of training", r.Name, runStatusText(r, s.now()), thousands(r.StepsDone), thousands(c.Steps), clockDuration(r.Duration))
+	fmt.Fprintf(&b, "%s — %s, %s of %s steps, %s of training", r.Name, runStatusText(r), thousands(r.StepsDone), thousands(c.Steps), clockDuration(r.Duration))
 	if !r.CreatedAt.IsZero() {
 		fmt.Fprintf(&b, ", started %s", r.CreatedAt.Local().Format("2 Jan 15:04"))
 	}
@@ -487,7 +488,7 @@ func (s *TrainScreen) showDetails() {
 }
 
 func (s *TrainScreen) openDetails(r store.Run, cks []store.Checkpoint, ckErr error) {
-	text := runDetailsText(r, cks, ckErr, s.now())
+	text := runDetailsText(r, cks, ckErr)
 	body := widget.NewLabel(text)
 	body.Wrapping = fyne.TextWrapWord
 	notes := widget.NewMultiLineEntry()
@@ -533,7 +534,7 @@ func (s *TrainScreen) resumeSelected() {
 	if !ok || s.job != nil {
 		return
 	}
-	if can, why := runCanResume(r, s.now()); !can {
+	if can, why := runCanResume(r); !can {
 		s.note("Cannot resume " + r.Name + ": " + why + ".")
 		return
 	}
@@ -798,6 +799,7 @@ func fetchTrainSnapshot(ctx context.Context, db *store.DB, timer stepTimer) (tra
 	if err != nil {
 		return sn, err
 	}
+	markInterrupted(db.Dir(), runs)
 	sn.runs = runs
 	if len(runs) > 0 {
 		sn.view = fetchRunData(ctx, db, runs[0])

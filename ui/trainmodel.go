@@ -15,6 +15,7 @@ import (
 
 	"stylestudio/engine/gan"
 	"stylestudio/store"
+	"stylestudio/ui/tasks"
 )
 
 // This file holds the Train screen's logic that needs no widgets: presets, reading the form into a
@@ -363,10 +364,10 @@ func evalSummary(metricsJSON string) string {
 
 // runDetailsText is a run's full record in words: status, settings, the evaluation overall and per
 // style, and the checkpoints kept on disk (newest first).
-func runDetailsText(r store.Run, cks []store.Checkpoint, ckErr error, now time.Time) string {
+func runDetailsText(r store.Run, cks []store.Checkpoint, ckErr error) string {
 	c := runConfig(r)
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s: %s of %s steps, %s of training", runStatusText(r, now), thousands(r.StepsDone), thousands(c.Steps), clockDuration(r.Duration))
+	fmt.Fprintf(&b, "%s: %s of %s steps, %s of training", runStatusText(r), thousands(r.StepsDone), thousands(c.Steps), clockDuration(r.Duration))
 	if !r.StartedAt.IsZero() {
 		fmt.Fprintf(&b, ", started %s", r.StartedAt.Local().Format("2 Jan 2006 15:04"))
 	}
@@ -418,23 +419,30 @@ func runConfig(r store.Run) gan.Config {
 	return c.WithDefaults()
 }
 
-// staleAfter: a run still marked running whose row has not changed for this long was interrupted
-// (the app quit without stopping it, or crashed); it can be resumed.
-const staleAfter = 15 * time.Minute
+// runInterrupted is how the history shows a run the catalog still marks running but that no process
+// is training (its run lock is free: the app or the CLI was killed). It can be resumed at once.
+const runInterrupted store.RunStatus = "interrupted"
+
+// markInterrupted gives every run marked running whose run lock is free (tasks.RunBusy, which the OS
+// releases when a process dies) the status runInterrupted. It touches files: not on the UI goroutine.
+func markInterrupted(libraryDir string, runs []store.Run) {
+	for i, r := range runs {
+		if r.Status == store.RunRunning && !tasks.RunBusy(libraryDir, r) {
+			runs[i].Status = runInterrupted
+		}
+	}
+}
 
 // runCanResume reports whether a run (not the one training in this window) can be resumed, and why not.
-func runCanResume(r store.Run, now time.Time) (bool, string) {
+func runCanResume(r store.Run) (bool, string) {
 	switch r.Status {
-	case store.RunPaused, store.RunCancelled, store.RunFailed:
-		if r.StepsDone == 0 && r.Status != store.RunPaused {
+	case store.RunPaused, store.RunCancelled, store.RunFailed, runInterrupted:
+		if r.StepsDone == 0 && r.Status != store.RunPaused && r.Status != runInterrupted {
 			return false, "it stopped before its first checkpoint"
 		}
 		return true, ""
 	case store.RunRunning:
-		if now.Sub(r.UpdatedAt) > staleAfter {
-			return true, ""
-		}
-		return false, "it is training in another window"
+		return false, "it is training in another window or command"
 	case store.RunFinished:
 		return false, "it is finished"
 	default:
@@ -443,17 +451,12 @@ func runCanResume(r store.Run, now time.Time) (bool, string) {
 }
 
 // runStatusText is a run's status as the history list shows it.
-func runStatusText(r store.Run, now time.Time) string {
-	if r.Status == store.RunRunning && now.Sub(r.UpdatedAt) > staleAfter {
-		return "interrupted"
-	}
-	return string(r.Status)
-}
+func runStatusText(r store.Run) string { return string(r.Status) }
 
 // runLine is a run's one-line summary in the history list.
-func runLine(r store.Run, now time.Time) string {
+func runLine(r store.Run) string {
 	c := runConfig(r)
-	s := fmt.Sprintf("%s · %d/%d steps · %d px · %s", runStatusText(r, now), r.StepsDone, c.Steps, c.Size, clockDuration(r.Duration))
+	s := fmt.Sprintf("%s · %d/%d steps · %d px · %s", runStatusText(r), r.StepsDone, c.Steps, c.Size, clockDuration(r.Duration))
 	return s
 }
 
