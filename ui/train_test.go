@@ -17,6 +17,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"stylestudio/engine/gan"
+	"stylestudio/engine/style"
 	"stylestudio/store"
 	"stylestudio/ui/tasks"
 )
@@ -591,6 +592,11 @@ func TestRunStepTimesComeFromTheNewestRealRun(t *testing.T) {
 func TestTrainHistoryEvaluateDetailsAndNote(t *testing.T) {
 	db := trainedLibrary(t)
 	ctx := context.Background()
+	// A small judge, saved before the screens start: neither the label screen nor the evaluation then
+	// trains the default classifier, which takes minutes under -race.
+	if _, _, err := tasks.TrainClassifier(ctx, db, style.Config{Size: 32, Epochs: 2, Width: 8}, nil); err != nil {
+		t.Fatal(err)
+	}
 	h := newTrainHarness(t, db)
 	s := h.s
 	evaluated := make(chan error, 1)
