@@ -252,12 +252,16 @@ type benchTrainJSON struct {
 	MACsPerImageRun float64 `json:"gmac_per_image"`
 }
 
+// benchBatch is bench train's default batch size (training's default is smaller).
+const benchBatch = 16
+
 func benchTrain(ctx context.Context, env *cliEnv, args []string) error {
 	fs := newFlags(env, "bench train", "[--size 64] [--batch 16] [--steps 10] [--peer] [--json]",
 		"Time full GAN training steps of the default model on random data (6 styles) and print images/s and the\n"+
 			"effective GMAC/s. --peer also runs the PyTorch reference (engine/gan/testdata/ref.py, /usr/bin/python3,\n"+
 			"2 threads) on the same machine and prints ratio = Go time / PyTorch time.")
 	cfg := gan.DefaultConfig()
+	cfg.BatchSize = benchBatch // the batch the PyTorch comparison has always been measured at
 	fs.IntVar(&cfg.Size, "size", cfg.Size, "image size")
 	fs.IntVar(&cfg.BatchSize, "batch", cfg.BatchSize, "batch size")
 	steps := fs.Int("steps", 10, "timed steps (after 2 warm-up steps)")

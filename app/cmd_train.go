@@ -36,7 +36,7 @@ type trainLine struct {
 }
 
 func runTrain(ctx context.Context, env *cliEnv, args []string) error {
-	fs := newFlags(env, "train", "--library DIR --run NAME [--size 64] [--batch 16] [--steps N] [--resume] [--device cpu] [--json]",
+	fs := newFlags(env, "train", "--library DIR --run NAME [--size 64] [--batch 12] [--steps N] [--resume] [--device cpu] [--json]",
 		"Train the style-transfer GAN on the labeled products' train split (styles with at least 8 training\n"+
 			"labels). Checkpoints, sample grids and metrics are kept under the library's runs/ folder and in the\n"+
 			"catalog. Ctrl+C stops after the current step and writes a checkpoint; --resume continues exactly.")

@@ -114,8 +114,8 @@ func TestTrainPresetsFillTheFormWithMeasuredEstimates(t *testing.T) {
 	h := newTrainHarness(t, db)
 	s := h.s
 	h.do(func() {
-		// Fake timer: Quick 80 ms × 300 steps, Balanced 160 ms × 2,000, Quality 640 ms × 3,000 (+5%).
-		for i, want := range []string{"about 25 s", "about 6 min", "about 34 min"} {
+		// Fake timer: Quick 80 ms × 300 steps, Balanced 120 ms × 2,000, Quality 480 ms × 3,000 (+5%).
+		for i, want := range []string{"about 25 s", "about 4 min", "about 25 min"} {
 			if !strings.Contains(s.presetOpts[i], want) {
 				t.Errorf("preset %d reads %q, want %q", i, s.presetOpts[i], want)
 			}
@@ -133,10 +133,10 @@ func TestTrainPresetsFillTheFormWithMeasuredEstimates(t *testing.T) {
 			t.Errorf("idle buttons %v, want only Start", h.buttonStates())
 		}
 		s.preset.SetSelected(s.presetOpts[2])
-		if s.size.Selected != "128" || s.steps.Text != "3000" || s.batch.Text != "16" || s.name.Text != "quality" {
+		if s.size.Selected != "128" || s.steps.Text != "3000" || s.batch.Text != "12" || s.name.Text != "quality" {
 			t.Fatalf("Quality preset filled size %s steps %s batch %s name %q", s.size.Selected, s.steps.Text, s.batch.Text, s.name.Text)
 		}
-		if !strings.Contains(s.estimate.Text, "about 34 min") {
+		if !strings.Contains(s.estimate.Text, "about 25 min") {
 			t.Errorf("estimate %q", s.estimate.Text)
 		}
 		// Editing a field leaves the preset; the estimate follows the fields.
@@ -144,7 +144,7 @@ func TestTrainPresetsFillTheFormWithMeasuredEstimates(t *testing.T) {
 		if s.preset.Selected != "" {
 			t.Errorf("preset still %q after editing the steps", s.preset.Selected)
 		}
-		if !strings.Contains(s.estimate.Text, "about 5 h 36 min") {
+		if !strings.Contains(s.estimate.Text, "about 4 h 12 min") {
 			t.Errorf("estimate after editing %q", s.estimate.Text)
 		}
 		s.batch.SetText("8")
@@ -578,9 +578,9 @@ func TestRunStepTimesComeFromTheNewestRealRun(t *testing.T) {
 	if d, ok := got.forConfig(quick); !ok || d != 500*time.Millisecond {
 		t.Errorf("quick model: %v per step, want 500ms from the newest run", d)
 	}
-	// The balanced model is the quick one at batch 16: twice the quick run's time per step.
-	if d, ok := got.forConfig(trainPresets()[1].Cfg); !ok || d != time.Second {
-		t.Errorf("balanced model: %v per step (%v), want 1s scaled from the quick run", d, ok)
+	// The balanced model is the quick one at batch 12: 1.5 times the quick run's time per step.
+	if d, ok := got.forConfig(trainPresets()[1].Cfg); !ok || d != 750*time.Millisecond {
+		t.Errorf("balanced model: %v per step (%v), want 750ms scaled from the quick run", d, ok)
 	}
 	if _, ok := got.forConfig(trainPresets()[2].Cfg); ok {
 		t.Error("the 128 px model has no run and should have no run-based estimate")

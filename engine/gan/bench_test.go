@@ -9,7 +9,9 @@ import (
 // go test ./engine/gan -run '^$' -bench TrainStep -benchtime 5x (add -tags openblas for OpenBLAS).
 // `stylestudio bench train` prints the same with the PyTorch peer.
 func BenchmarkTrainStep(b *testing.B) {
-	res, err := BenchTrain(context.Background(), DefaultConfig(), 6, b.N, 1)
+	cfg := DefaultConfig()
+	cfg.BatchSize = 16
+	res, err := BenchTrain(context.Background(), cfg, 6, b.N, 1)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -45,11 +45,14 @@ var ErrConfig = errors.New("invalid GAN configuration")
 // on the demo catalog the colour styles separate within a few hundred steps either way, so the budget
 // goes to more steps (which textures need) rather than width. lr 2e-4 rather than StarGAN's 1e-4: with
 // only ~2,000 steps, the faster rate reaches distinct styles in about half the steps without the losses
-// oscillating on the demo catalog.
+// oscillating on the demo catalog. Batch 12 rather than 16: it brings 2,000 steps within the ~20 minutes
+// asked for on this 2-core machine (1,273 s, against about 26 min at 16), and on the demo catalog it
+// evaluated as well as 16 (style accuracy 0.90 vs 0.91, paired SSIM 0.60 vs 0.58, silhouette IoU 0.63
+// vs 0.61).
 func DefaultConfig() Config {
 	return Config{
 		Size: DefaultSize, GenWidth: 16, DiscWidth: 32, ResBlocks: 3,
-		BatchSize: 16, Steps: 2000, LR: 2e-4, Beta1: 0.5, Beta2: 0.999,
+		BatchSize: 12, Steps: 2000, LR: 2e-4, Beta1: 0.5, Beta2: 0.999,
 		LambdaCls: 1, LambdaRec: 10, Seed: 1,
 		SampleEvery: 100, CheckpointEvery: 250, KeepLast: 3, LogEvery: 10,
 	}
