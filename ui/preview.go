@@ -8,6 +8,7 @@ import (
 	"image"
 	"image/png"
 	"path/filepath"
+	"sort"
 	"strings"
 	"time"
 
@@ -71,6 +72,8 @@ type PreviewScreen struct {
 	values     map[string]*widget.Label
 	adjustNote *widget.Label
 	exportBtn  *widget.Button
+	markInfo   *widget.Label
+	clearMarks *widget.Button
 	emptyTitle *widget.Label
 	emptyText  *widget.Label
 	emptyBox   fyne.CanvasObject
@@ -83,6 +86,7 @@ type PreviewScreen struct {
 	model       *gan.Model
 	modelGen    int
 	products    []store.ProductRow
+	marked      map[int64]store.ProductRow // products ticked for the batch, kept across searches
 	queryGen    int
 	productID   int64
 	pendingPick int64
@@ -105,7 +109,8 @@ type PreviewScreen struct {
 
 // NewPreviewScreen builds the screen; Start loads it.
 func NewPreviewScreen(deps Deps) *PreviewScreen {
-	s := &PreviewScreen{deps: deps, adj: defaultAdjustments(), sliders: map[string]*widget.Slider{}, values: map[string]*widget.Label{}}
+	s := &PreviewScreen{deps: deps, adj: defaultAdjustments(), sliders: map[string]*widget.Slider{}, values: map[string]*widget.Label{},
+		marked: map[int64]store.ProductRow{}}
 	s.runSelect = widget.NewSelect(nil, func(name string) { s.runChosen(name) })
 	s.runSelect.PlaceHolder = "Choose a trained run"
 	s.modelInfo = widget.NewLabel("")
@@ -123,17 +128,24 @@ func NewPreviewScreen(deps Deps) *PreviewScreen {
 		func() fyne.CanvasObject {
 			l := widget.NewLabel("Product title · SKU")
 			l.Truncation = fyne.TextTruncateEllipsis
-			return l
+			return container.NewBorder(nil, nil, widget.NewCheck("", nil), nil, l)
 		},
 		func(id widget.ListItemID, o fyne.CanvasObject) {
-			if id >= 0 && id < len(s.products) {
-				p := s.products[id]
-				text := p.Title + " · " + p.SKU
-				if p.Style != "" {
-					text += " · " + p.Style
-				}
-				o.(*widget.Label).SetText(text)
+			if id < 0 || id >= len(s.products) {
+				return
 			}
+			p := s.products[id]
+			text := p.Title + " · " + p.SKU
+			if p.Style != "" {
+				text += " · " + p.Style
+			}
+			row := o.(*fyne.Container)
+			row.Objects[0].(*widget.Label).SetText(text)
+			check := row.Objects[1].(*widget.Check)
+			check.OnChanged = nil // a recycled row: set its state without marking anything
+			_, on := s.marked[p.ID]
+			check.SetChecked(on)
+			check.OnChanged = func(on bool) { s.setMarked(p, on) }
 		},
 	)
 	s.list.OnSelected = func(id widget.ListItemID) {
@@ -143,6 +155,9 @@ func NewPreviewScreen(deps Deps) *PreviewScreen {
 		}
 	}
 	s.fromCat = widget.NewButtonWithIcon("Product open in Catalog", theme.GridIcon(), s.useCatalogSelection)
+	s.markInfo = widget.NewLabel("")
+	s.markInfo.Truncation = fyne.TextTruncateEllipsis
+	s.clearMarks = widget.NewButton("Clear", s.ClearMarks)
 
 	s.style = widget.NewSelect(nil, func(name string) { s.styleChosen(name) })
 	s.style.PlaceHolder = "Style"
@@ -191,10 +206,11 @@ func NewPreviewScreen(deps Deps) *PreviewScreen {
 
 	left := container.NewBorder(
 		container.NewVBox(s.search, s.category, s.fromCat),
-		s.count, nil, nil, s.list)
+		container.NewVBox(s.count, container.NewBorder(nil, nil, nil, s.clearMarks, s.markInfo)), nil, nil, s.list)
 	right := container.NewVScroll(container.NewVBox(adjust, widget.NewSeparator(),
 		widget.NewLabelWithStyle("Batch", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
-		widget.NewLabel("Restyle the products listed on the left\nat full resolution and save them."), s.exportBtn))
+		widget.NewLabel("Restyle the products ticked on the left (or\nall listed) at full resolution and save them."), s.exportBtn))
+	s.updateMarkInfo()
 	top := container.NewBorder(nil, nil, widget.NewLabel("Model"), nil,
 		container.NewBorder(nil, nil, container.NewGridWrap(fyne.NewSize(260, s.runSelect.MinSize().Height), s.runSelect),
 			container.NewHBox(widget.NewLabel("Style"), container.NewGridWrap(fyne.NewSize(170, s.style.MinSize().Height), s.style)), s.modelInfo))
@@ -931,12 +947,17 @@ func (s *PreviewScreen) newExportForm() *exportDialog {
 	e.style.SetSelected(s.styleName)
 	all := fmt.Sprintf("All %d products listed", len(s.products))
 	scopes := []string{all}
+	first := all
+	if n := len(s.marked); n > 0 {
+		first = fmt.Sprintf("The %d ticked products", n)
+		scopes = append([]string{first}, scopes...)
+	}
 	if p, ok := s.currentProduct(); ok {
 		scopes = append(scopes, "Only "+p.Title)
 	}
 	e.scope = widget.NewRadioGroup(scopes, nil)
 	e.scope.Required = true
-	e.scope.SetSelected(all)
+	e.scope.SetSelected(first)
 	e.dir = widget.NewEntry()
 	e.dir.SetText(s.defaultExportDir(s.styleName))
 	e.style.OnChanged = func(st string) { e.dir.SetText(s.defaultExportDir(st)) }
@@ -978,12 +999,53 @@ func (e *exportDialog) options(s *PreviewScreen) exportOptions {
 }
 
 func (e *exportDialog) rows(s *PreviewScreen) []store.ProductRow {
-	if strings.HasPrefix(e.scope.Selected, "Only ") {
+	switch {
+	case strings.HasPrefix(e.scope.Selected, "Only "):
 		if p, ok := s.currentProduct(); ok {
 			return []store.ProductRow{p}
 		}
+	case strings.HasPrefix(e.scope.Selected, "The "):
+		return s.markedRows()
 	}
 	return append([]store.ProductRow(nil), s.products...)
+}
+
+// setMarked ticks or unticks a product for the batch. UI goroutine.
+func (s *PreviewScreen) setMarked(p store.ProductRow, on bool) {
+	if on {
+		s.marked[p.ID] = p
+	} else {
+		delete(s.marked, p.ID)
+	}
+	s.updateMarkInfo()
+}
+
+// ClearMarks unticks every product.
+func (s *PreviewScreen) ClearMarks() {
+	s.marked = map[int64]store.ProductRow{}
+	s.list.Refresh()
+	s.updateMarkInfo()
+}
+
+// markedRows are the ticked products in SKU order.
+func (s *PreviewScreen) markedRows() []store.ProductRow {
+	rows := make([]store.ProductRow, 0, len(s.marked))
+	for _, p := range s.marked {
+		rows = append(rows, p)
+	}
+	sort.Slice(rows, func(i, j int) bool { return rows[i].SKU < rows[j].SKU })
+	return rows
+}
+
+func (s *PreviewScreen) updateMarkInfo() {
+	switch n := len(s.marked); n {
+	case 0:
+		s.markInfo.SetText("Tick rows to pick a batch")
+		s.clearMarks.Disable()
+	default:
+		s.markInfo.SetText(fmt.Sprintf("%d ticked for the batch", n))
+		s.clearMarks.Enable()
+	}
 }
 
 func (s *PreviewScreen) showExport() {

@@ -16,6 +16,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 
 	"stylestudio/engine/demo"
 	"stylestudio/engine/gan"
@@ -494,4 +495,59 @@ func meanAbsDiff(a, b *image.NRGBA) float64 {
 		sum += d
 	}
 	return sum / float64(len(a.Pix))
+}
+
+// Ticking products in the list makes the batch export only those, across searches and recycled rows.
+func TestPreviewBatchExportsTickedProducts(t *testing.T) {
+	db := trainedLibrary(t)
+	h := newPreviewHarness(t, db)
+	h.waitStage(t, "full")
+	var want []store.ProductRow
+	out := filepath.Join(t.TempDir(), "ticked")
+	h.do(func() {
+		s := h.s
+		row := s.list.CreateItem()
+		check := func() *widget.Check { return row.(*fyne.Container).Objects[1].(*widget.Check) }
+		for _, i := range []int{4, 1} {
+			s.list.UpdateItem(i, row)
+			test.Tap(check())
+			want = append(want, s.products[i])
+		}
+		// The same row object now shows an unticked product: it must not untick or tick anything.
+		s.list.UpdateItem(7, row)
+		if check().Checked {
+			t.Error("a recycled row kept the previous product's tick")
+		}
+		if len(s.marked) != 2 || !strings.Contains(s.markInfo.Text, "2 ticked") {
+			t.Fatalf("marked %d, info %q", len(s.marked), s.markInfo.Text)
+		}
+		e := s.newExportForm()
+		if e.scope.Selected != "The 2 ticked products" {
+			t.Fatalf("export scope %q, want the ticked products first", e.scope.Selected)
+		}
+		rows := e.rows(s)
+		if len(rows) != 2 {
+			t.Fatalf("export rows %d", len(rows))
+		}
+		opt := exportOptions{Dir: out, Style: s.model.Styles()[0], Format: "png", RunID: s.runID, Adjust: defaultAdjustments()}
+		if !s.startExport(opt, rows) {
+			t.Fatal("export did not start")
+		}
+	})
+	h.waitStage(t, "exported")
+	files, _ := filepath.Glob(filepath.Join(out, "*.png"))
+	if len(files) != 2 {
+		t.Fatalf("ticked 2 products, exported %v", files)
+	}
+	for _, p := range want {
+		if _, err := os.Stat(filepath.Join(out, p.SKU+".png")); err != nil {
+			t.Errorf("no file for ticked %s", p.SKU)
+		}
+	}
+	h.do(func() {
+		h.s.ClearMarks()
+		if len(h.s.marked) != 0 || !h.s.clearMarks.Disabled() {
+			t.Error("Clear left products ticked")
+		}
+	})
 }
