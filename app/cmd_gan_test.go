@@ -1,12 +1,17 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"stylestudio/engine/gan"
+	"stylestudio/store"
+	"stylestudio/ui/tasks"
 )
 
 // tinyTrain is a model small enough to train in a test.
@@ -155,5 +160,34 @@ func TestBenchTrainJSON(t *testing.T) {
 	}
 	if strings.Contains(strings.Join(args, " "), "--peer") && got["ratio"].(float64) <= 0 {
 		t.Fatalf("bench train --peer without a ratio: %s", stdout)
+	}
+}
+
+// --styles trains only the named styles; an unknown one is refused with its name.
+func TestTrainStylesFlag(t *testing.T) {
+	lib := t.TempDir()
+	if code, _, stderr := runCLI(t, "demo", "--library", lib, "--products", "200"); code != 0 {
+		t.Fatalf("demo: %s", stderr)
+	}
+	args := append([]string{"train", "--library", lib, "--run", "bad", "--steps", "2", "--styles", "minimal, plaid"}, tinyTrain...)
+	if code, _, stderr := runCLI(t, args...); code != 1 || !strings.Contains(stderr, `"plaid"`) {
+		t.Fatalf("unknown style: exit %d, %q", code, stderr)
+	}
+	args = append([]string{"train", "--library", lib, "--run", "two", "--steps", "2", "--styles", "neon,minimal", "--json"}, tinyTrain...)
+	if code, _, stderr := runCLI(t, args...); code != 0 {
+		t.Fatalf("train --styles exited %d: %s", code, stderr)
+	}
+	db, err := store.Open(context.Background(), lib)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	run, err := db.RunByName(context.Background(), "two")
+	if err != nil {
+		t.Fatal(err)
+	}
+	side, _, err := gan.LatestCheckpoint(tasks.RunDir(db.Dir(), run.ID))
+	if err != nil || strings.Join(side.Styles, ",") != "neon,minimal" {
+		t.Fatalf("trained styles %v (%v), want neon,minimal", side.Styles, err)
 	}
 }

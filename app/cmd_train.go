@@ -36,7 +36,7 @@ type trainLine struct {
 }
 
 func runTrain(ctx context.Context, env *cliEnv, args []string) error {
-	fs := newFlags(env, "train", "--library DIR --run NAME [--size 64] [--batch 12] [--steps N] [--resume] [--device cpu] [--json]",
+	fs := newFlags(env, "train", "--library DIR --run NAME [--size 64] [--batch 12] [--steps N] [--styles a,b,…] [--resume] [--device cpu] [--json]",
 		"Train the style-transfer GAN on the labeled products' train split (styles with at least 8 training\n"+
 			"labels). Checkpoints, sample grids and metrics are kept under the library's runs/ folder and in the\n"+
 			"catalog. Ctrl+C stops after the current step and writes a checkpoint; --resume continues exactly.")
@@ -53,6 +53,7 @@ func runTrain(ctx context.Context, env *cliEnv, args []string) error {
 	fs.IntVar(&cfg.ResBlocks, "res-blocks", cfg.ResBlocks, "generator residual blocks")
 	fs.IntVar(&cfg.SampleEvery, "sample-every", cfg.SampleEvery, "steps between sample grids")
 	fs.IntVar(&cfg.CheckpointEvery, "checkpoint-every", cfg.CheckpointEvery, "steps between checkpoints")
+	styles := fs.String("styles", "", "comma-separated styles to train (default: every style with enough labels; a resumed run keeps its own)")
 	resume := fs.Bool("resume", false, "continue the named run from its latest complete checkpoint")
 	device := fs.String("device", "cpu", "cpu or gpu")
 	asJSON := fs.Bool("json", false, "print one JSON object per line (events, then a final \"done\" line)")
@@ -79,7 +80,7 @@ func runTrain(ctx context.Context, env *cliEnv, args []string) error {
 	defer db.Close()
 	enc := json.NewEncoder(env.stdout)
 	bar := newProgressBar(env.stderr, "training")
-	req := tasks.TrainRequest{Name: *name, Config: cfg, Resume: *resume}
+	req := tasks.TrainRequest{Name: *name, Config: cfg, Resume: *resume, Styles: splitList(*styles)}
 	req.Report = func(run store.Run, e gan.Event) {
 		line := trainLine{Event: e.Kind, Run: run.Name, Step: e.Step, Steps: e.Steps, Message: e.Message}
 		switch e.Kind {

@@ -50,3 +50,14 @@ func openLibrary(ctx context.Context, dir string) (*store.DB, error) {
 	}
 	return store.Open(ctx, dir)
 }
+
+// splitList splits a comma-separated flag value, dropping blanks ("a, b,," → [a b]).
+func splitList(s string) []string {
+	var out []string
+	for _, part := range strings.Split(s, ",") {
+		if part = strings.TrimSpace(part); part != "" {
+			out = append(out, part)
+		}
+	}
+	return out
+}
