@@ -33,28 +33,33 @@ type StyleEval struct {
 	Accuracy      float64 `json:"style_accuracy"`
 	ContentSSIM   float64 `json:"content_ssim"`
 	SilhouetteIoU float64 `json:"silhouette_iou"`
-	PairedSSIM    float64 `json:"paired_ssim,omitempty"`
-	Frechet       float64 `json:"frechet"`
-	N             int     `json:"n"`
+	// GeneratorSilhouetteIoU is the generator's own output's, before the backdrop is settled.
+	GeneratorSilhouetteIoU float64 `json:"generator_silhouette_iou"`
+	PairedSSIM             float64 `json:"paired_ssim,omitempty"`
+	Frechet                float64 `json:"frechet"`
+	N                      int     `json:"n"`
 }
 
 // EvalReport is `stylestudio eval --json` (the keys are a contract).
 type EvalReport struct {
-	StyleAccuracy      float64              `json:"style_accuracy"`
-	ContentSSIM        float64              `json:"content_ssim"`
-	ContentL1          float64              `json:"content_l1"`
-	SilhouetteIoU      float64              `json:"silhouette_iou"`
-	PairedSSIM         float64              `json:"paired_ssim"`
-	PairedL1           float64              `json:"paired_l1"`
-	IdentityPairedSSIM float64              `json:"identity_paired_ssim"`
-	IdentityPairedL1   float64              `json:"identity_paired_l1"`
-	Frechet            map[string]float64   `json:"frechet"`
-	RealFrechet        map[string]float64   `json:"real_frechet"` // held-out real images against the other real images of the style: the noise floor
-	PerStyle           map[string]StyleEval `json:"per_style"`
-	Products           int                  `json:"products"`
-	Translations       int                  `json:"translations"`
-	Pairs              int                  `json:"pairs"`
-	Step               int                  `json:"step"`
+	StyleAccuracy float64 `json:"style_accuracy"`
+	ContentSSIM   float64 `json:"content_ssim"`
+	ContentL1     float64 `json:"content_l1"`
+	SilhouetteIoU float64 `json:"silhouette_iou"`
+	// GeneratorSilhouetteIoU is silhouette_iou of the generator's own output, before the stylizer
+	// settles the backdrop (imaging.SettleBackdrop); every other number is of the stylizer's output.
+	GeneratorSilhouetteIoU float64              `json:"generator_silhouette_iou"`
+	PairedSSIM             float64              `json:"paired_ssim"`
+	PairedL1               float64              `json:"paired_l1"`
+	IdentityPairedSSIM     float64              `json:"identity_paired_ssim"`
+	IdentityPairedL1       float64              `json:"identity_paired_l1"`
+	Frechet                map[string]float64   `json:"frechet"`
+	RealFrechet            map[string]float64   `json:"real_frechet"` // held-out real images against the other real images of the style: the noise floor
+	PerStyle               map[string]StyleEval `json:"per_style"`
+	Products               int                  `json:"products"`
+	Translations           int                  `json:"translations"`
+	Pairs                  int                  `json:"pairs"`
+	Step                   int                  `json:"step"`
 }
 
 // StyleNames is the styles of PerStyle in name order.
@@ -67,7 +72,9 @@ func (r EvalReport) StyleNames() []string {
 // would count its faint noise as a silhouette change.
 const foregroundTol = 24
 
-// Evaluate restyles every held-out product into every other style at the model's size and measures:
+// Evaluate restyles every held-out product into every other style at the model's size with the
+// stylizer (PreviewBatch: the generator, backdrop settled, which is what Preview, export and the Feed
+// show) and measures the following; silhouette IoU also of the generator's own output:
 // target-style accuracy by judge; content preservation (SSIM and L1 of luminance, source vs output)
 // and silhouette IoU (each picture's product against its own background); on items with ground truth, SSIM/L1 of the output against the true rendering
 // and, as the baseline, of the unchanged source against it; and per style the Fréchet distance
@@ -80,13 +87,13 @@ func Evaluate(ctx context.Context, m *Model, items []EvalItem, real map[int][]im
 	}
 	n := m.cfg.Size
 	type acc struct {
-		hits, count       int
-		ssim, iou, paired float64
-		pairs             int
-		features          [][]float64
+		hits, count               int
+		ssim, iou, rawIoU, paired float64
+		pairs                     int
+		features                  [][]float64
 	}
 	per := make([]acc, len(m.styles))
-	var sumSSIM, sumL1, sumIoU, sumPS, sumPL1, sumIS, sumIL1 float64
+	var sumSSIM, sumL1, sumIoU, sumRawIoU, sumPS, sumPL1, sumIS, sumIL1 float64
 	for _, it := range items {
 		if err := ctx.Err(); err != nil {
 			return rep, err
@@ -100,7 +107,11 @@ func Evaluate(ctx context.Context, m *Model, items []EvalItem, real map[int][]im
 				imgs = append(imgs, it.Image)
 			}
 		}
-		outs, err := m.PreviewBatch(imgs, targets)
+		raw, err := m.GeneratorBatch(imgs, targets)
+		if err != nil {
+			return rep, err
+		}
+		outs, err := m.settle(imgs, raw)
 		if err != nil {
 			return rep, err
 		}
@@ -133,8 +144,15 @@ func Evaluate(ctx context.Context, m *Model, items []EvalItem, real map[int][]im
 			if err != nil {
 				return rep, err
 			}
+			rawMask, _, _ := quality.SilhouetteMask(raw[i], foregroundTol)
+			rawIoU, err := quality.IoU(srcMask, rawMask)
+			if err != nil {
+				return rep, err
+			}
 			a.ssim += ssim
 			a.iou += iou
+			a.rawIoU += rawIoU
+			sumRawIoU += rawIoU
 			sumSSIM += ssim
 			sumL1 += l1
 			sumIoU += iou
@@ -163,7 +181,7 @@ func Evaluate(ctx context.Context, m *Model, items []EvalItem, real map[int][]im
 			continue
 		}
 		se := StyleEval{Accuracy: float64(a.hits) / float64(a.count), ContentSSIM: a.ssim / float64(a.count),
-			SilhouetteIoU: a.iou / float64(a.count), N: a.count, Frechet: math.NaN()}
+			SilhouetteIoU: a.iou / float64(a.count), GeneratorSilhouetteIoU: a.rawIoU / float64(a.count), N: a.count, Frechet: math.NaN()}
 		if a.pairs > 0 {
 			se.PairedSSIM = a.paired / float64(a.pairs)
 		}
@@ -191,6 +209,7 @@ func Evaluate(ctx context.Context, m *Model, items []EvalItem, real map[int][]im
 	t := float64(rep.Translations)
 	rep.StyleAccuracy = float64(hits) / t
 	rep.ContentSSIM, rep.ContentL1, rep.SilhouetteIoU = sumSSIM/t, sumL1/t, sumIoU/t
+	rep.GeneratorSilhouetteIoU = sumRawIoU / t
 	if rep.Pairs > 0 {
 		p := float64(rep.Pairs)
 		rep.PairedSSIM, rep.PairedL1, rep.IdentityPairedSSIM, rep.IdentityPairedL1 = sumPS/p, sumPL1/p, sumIS/p, sumIL1/p

@@ -106,9 +106,35 @@ func (m *Model) StyleIndex(name string) (int, error) {
 	return 0, fmt.Errorf("this model has no style %q; it knows %s", name, strings.Join(m.styles, ", "))
 }
 
-// PreviewBatch restyles imgs[i] into styles[i] at the model's size. Inputs are composited on white
-// and padded to a square (imaging.Square) exactly as in training.
+// PreviewBatch restyles imgs[i] into styles[i] at the model's size: the generator's output with its
+// change over the backdrop made even (imaging.SettleBackdrop), as the full-resolution result has it,
+// so a preview shows no glow around the product or frame along the edge.
 func (m *Model) PreviewBatch(imgs []image.Image, styles []int) ([]*image.NRGBA, error) {
+	raw, err := m.GeneratorBatch(imgs, styles)
+	if err != nil {
+		return nil, err
+	}
+	return m.settle(imgs, raw)
+}
+
+// settle applies imaging.SettleBackdrop to the generator's outputs raw for imgs.
+func (m *Model) settle(imgs []image.Image, raw []*image.NRGBA) ([]*image.NRGBA, error) {
+	n := m.cfg.Size
+	out := make([]*image.NRGBA, len(raw))
+	for i, img := range imgs {
+		b := img.Bounds()
+		var err error
+		if out[i], err = imaging.SettleBackdrop(imaging.Square(img, n), raw[i], imaging.SquareContent(b.Dx(), b.Dy(), n)); err != nil {
+			return nil, fmt.Errorf("stylize: %w", err)
+		}
+	}
+	return out, nil
+}
+
+// GeneratorBatch is the generator's own output for imgs[i] restyled into styles[i], before any
+// clean-up (the evaluation measures it too). Inputs are composited on white and padded to a square
+// (imaging.Square) exactly as in training.
+func (m *Model) GeneratorBatch(imgs []image.Image, styles []int) ([]*image.NRGBA, error) {
 	if len(imgs) != len(styles) {
 		return nil, fmt.Errorf("stylize: %d images but %d styles", len(imgs), len(styles))
 	}

@@ -6,6 +6,7 @@ import (
 	"image"
 	"image/draw"
 	"math"
+	"slices"
 )
 
 // Joint bilateral upsampling of the change (Kopf et al. 2007, "Joint bilateral upsampling").
@@ -44,6 +45,12 @@ const (
 // bilinear upsampling of the change (most at product edges); a Laplacian-pyramid blend, which
 // amounts to upsampling the change with a smoother kernel, did slightly worse than bilinear.
 //
+// Before upsampling, the backdrop (the region connected to the picture's edge in the edge's own
+// colour) gets one change everywhere: the median of the generator's change over the backdrop away
+// from the product. A generator's faint glow around the product and frame along the edge therefore
+// never reach the full-resolution picture, while a style that recolours the backdrop (cream, black)
+// still does so evenly.
+//
 // Pixels where the original is pure white (the product's background, including transparent
 // pixels, which read as white) stay exactly white unless the change there darkens them
 // noticeably. Every pixel keeps its alpha. A partly transparent pixel gets the change on its own
@@ -70,8 +77,7 @@ func TransferFullRes(original image.Image, lowSource, lowStylized *image.NRGBA) 
 	if w <= 0 || h <= 0 {
 		return nil, fmt.Errorf("full-resolution transfer: the original image is empty (%dx%d); pass the decoded product image", w, h)
 	}
-	fw, fh := fitSize(w, h, n)
-	content := image.Rect(0, 0, fw, fh).Add(image.Pt((n-fw)/2, (n-fh)/2))
+	content := SquareContent(w, h, n)
 	if err := checkPadding(lowSource, content); err != nil {
 		return nil, err
 	}
@@ -104,6 +110,13 @@ func TransferFullRes(original image.Image, lowSource, lowStylized *image.NRGBA) 
 		}
 	}
 	return out, nil
+}
+
+// SquareContent is where Square puts a w×h picture inside its size×size result.
+func SquareContent(w, h, size int) image.Rectangle {
+	fw, fh := fitSize(w, h, size)
+	at := image.Pt((size-fw)/2, (size-fh)/2)
+	return image.Rectangle{Min: at, Max: at.Add(image.Pt(fw, fh))}
 }
 
 // fitSize is the size of the original's content inside Square's size x size result; it must
@@ -208,6 +221,7 @@ func newTransfer(lowSource, lowStylized *image.NRGBA, content image.Rectangle, w
 			}
 		}
 	}
+	settleBackdrop(t.src, t.delta, fw, fh)
 	for by := 0; by < fh; by++ {
 		for bx := 0; bx < fw; bx++ {
 			lo := [3]float32{math.MaxFloat32, math.MaxFloat32, math.MaxFloat32}
@@ -234,6 +248,173 @@ func newTransfer(lowSource, lowStylized *image.NRGBA, content image.Rectangle, w
 }
 
 func clampIndex(i, n int) int { return max(0, min(n-1, i)) }
+
+// The backdrop: the region of the generator's input connected to the content's edge whose colour is
+// within backdropTol of the edge's typical colour.
+const (
+	backdropTol = 24 // 8-bit levels, in every channel
+	// backdropUniform: at least this share of the edge must be the backdrop colour (else the product
+	// fills the frame, or the backdrop is a scene, and nothing is settled).
+	backdropUniform = 0.6
+	// The backdrop must be between these shares of the content to be one.
+	backdropMin, backdropMax = 0.05, 0.99
+	// backdropMargin: the generator's glow and faint frames sit within this many low-resolution pixels
+	// of the product, so the backdrop's typical change is taken from pixels farther away.
+	backdropMargin = 3
+)
+
+// settleBackdrop gives every backdrop pixel of the low-resolution change the backdrop's typical
+// change (the per-channel median over the backdrop away from the product). A generator leaves a
+// faint coloured glow around the product and a frame along the picture's edge; carried to full
+// resolution they showed as a tinted halo on white backgrounds. A style that really changes the
+// backdrop (cream, black) changes it evenly everywhere, which the median keeps.
+func settleBackdrop(src, delta []float32, fw, fh int) {
+	n := fw * fh
+	if fw < 4 || fh < 4 {
+		return
+	}
+	var edge []int
+	for x := 0; x < fw; x++ {
+		edge = append(edge, x, (fh-1)*fw+x)
+	}
+	for y := 1; y < fh-1; y++ {
+		edge = append(edge, y*fw, y*fw+fw-1)
+	}
+	var bg [3]float32
+	for c := range bg {
+		vals := make([]float32, len(edge))
+		for i, k := range edge {
+			vals[i] = src[3*k+c]
+		}
+		bg[c] = median(vals)
+	}
+	near := func(k int) bool {
+		for c := 0; c < 3; c++ {
+			if d := src[3*k+c] - bg[c]; d > backdropTol || d < -backdropTol {
+				return false
+			}
+		}
+		return true
+	}
+	isBg := make([]bool, n)
+	var queue []int
+	for _, k := range edge {
+		if !isBg[k] && near(k) {
+			isBg[k] = true
+			queue = append(queue, k)
+		}
+	}
+	if float64(len(queue)) < backdropUniform*float64(len(edge)) {
+		return
+	}
+	for i := 0; i < len(queue); i++ { // flood fill, 4-connected
+		k := queue[i]
+		x, y := k%fw, k/fw
+		for _, nb := range [4][2]int{{x - 1, y}, {x + 1, y}, {x, y - 1}, {x, y + 1}} {
+			if nb[0] < 0 || nb[1] < 0 || nb[0] >= fw || nb[1] >= fh {
+				continue
+			}
+			if j := nb[1]*fw + nb[0]; !isBg[j] && near(j) {
+				isBg[j] = true
+				queue = append(queue, j)
+			}
+		}
+	}
+	share := float64(len(queue)) / float64(n)
+	if share < backdropMin || share > backdropMax {
+		return
+	}
+	// Distance (4-connected steps) from the product, by breadth-first search from every product pixel.
+	dist := make([]int32, n)
+	var front []int
+	for k := range dist {
+		if isBg[k] {
+			dist[k] = -1
+		} else {
+			front = append(front, k)
+		}
+	}
+	for i := 0; i < len(front); i++ {
+		k := front[i]
+		x, y := k%fw, k/fw
+		for _, nb := range [4][2]int{{x - 1, y}, {x + 1, y}, {x, y - 1}, {x, y + 1}} {
+			if nb[0] < 0 || nb[1] < 0 || nb[0] >= fw || nb[1] >= fh {
+				continue
+			}
+			if j := nb[1]*fw + nb[0]; dist[j] < 0 {
+				dist[j] = dist[k] + 1
+				front = append(front, j)
+			}
+		}
+	}
+	far := make([]int, 0, len(queue))
+	for _, k := range queue {
+		if dist[k] > backdropMargin {
+			far = append(far, k)
+		}
+	}
+	if len(far) < len(queue)/4 {
+		far = queue
+	}
+	var change [3]float32
+	vals := make([]float32, len(far))
+	for c := range change {
+		for i, k := range far {
+			vals[i] = delta[3*k+c]
+		}
+		change[c] = median(vals)
+	}
+	for _, k := range queue {
+		copy(delta[3*k:3*k+3], change[:])
+	}
+}
+
+// SettleBackdrop returns the generator's output with its change over the backdrop made even, as
+// TransferFullRes does before upsampling: a preview-size result then shows what the full-resolution
+// one will, without the generator's glow around the product or frame along the edge. lowSource is
+// Square(original, n), lowStylized the generator's output for it, content SquareContent(original's
+// size, n); pixels outside content are returned as the generator made them.
+func SettleBackdrop(lowSource, lowStylized *image.NRGBA, content image.Rectangle) (*image.NRGBA, error) {
+	if lowSource == nil || lowStylized == nil || lowSource.Rect.Size() != lowStylized.Rect.Size() ||
+		!content.In(image.Rect(0, 0, lowSource.Rect.Dx(), lowSource.Rect.Dy())) {
+		return nil, errors.New("settle backdrop: the generator's input and output must be the same size and hold the content")
+	}
+	fw, fh := content.Dx(), content.Dy()
+	src := make([]float32, 3*fw*fh)
+	delta := make([]float32, 3*fw*fh)
+	at := func(m *image.NRGBA, x, y int) []uint8 {
+		return m.Pix[m.PixOffset(m.Rect.Min.X+content.Min.X+x, m.Rect.Min.Y+content.Min.Y+y):]
+	}
+	for y := 0; y < fh; y++ {
+		for x := 0; x < fw; x++ {
+			s, o := at(lowSource, x, y), at(lowStylized, x, y)
+			k := 3 * (y*fw + x)
+			for c := 0; c < 3; c++ {
+				src[k+c] = float32(s[c])
+				delta[k+c] = float32(o[c]) - float32(s[c])
+			}
+		}
+	}
+	settleBackdrop(src, delta, fw, fh)
+	out := image.NewNRGBA(image.Rect(0, 0, lowStylized.Rect.Dx(), lowStylized.Rect.Dy()))
+	draw.Draw(out, out.Rect, lowStylized, lowStylized.Rect.Min, draw.Src)
+	for y := 0; y < fh; y++ {
+		for x := 0; x < fw; x++ {
+			k := 3 * (y*fw + x)
+			o := out.Pix[out.PixOffset(content.Min.X+x, content.Min.Y+y):]
+			for c := 0; c < 3; c++ {
+				o[c] = clamp8(src[k+c] + delta[k+c])
+			}
+		}
+	}
+	return out, nil
+}
+
+// median returns the middle value of vals (reordering it).
+func median(vals []float32) float32 {
+	slices.Sort(vals)
+	return vals[len(vals)/2]
+}
 
 // axisTaps maps each of full output pixels along one axis to low-resolution coordinates (pixel
 // centres aligned, clamped to the content so the padding's change never leaks in) and returns

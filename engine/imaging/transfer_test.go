@@ -214,17 +214,8 @@ func transitionWidth(m *image.NRGBA, y int) int {
 // A recolour of the product must stop at its outline: the white background next to it stays
 // white instead of taking a low-resolution pixel's worth of tint.
 func TestTransferRecolourDoesNotBleedIntoBackground(t *testing.T) {
-	orig := image.NewNRGBA(image.Rect(0, 0, 320, 240))
 	inside := image.Rect(100, 60, 220, 180)
-	for y := 0; y < 240; y++ {
-		for x := 0; x < 320; x++ {
-			c := color.NRGBA{255, 255, 255, 255}
-			if image.Pt(x, y).In(inside) {
-				c = color.NRGBA{20, 30, 90, 255}
-			}
-			orig.SetNRGBA(x, y, c)
-		}
-	}
+	orig := boxOnWhite(320, 240, inside, color.NRGBA{20, 30, 90, 255})
 	low := Square(orig, 64)
 	sty := mapped(low, darkToRed)
 	out, err := TransferFullRes(orig, low, sty)
@@ -490,4 +481,127 @@ func BenchmarkTransferFullRes2000(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// A generator's faint glow around the product and frame along the edge must not tint a white
+// background at full resolution; a style that really changes the backdrop changes all of it evenly.
+func TestTransferSettlesTheBackdrop(t *testing.T) {
+	inside := image.Rect(110, 80, 210, 240)
+	orig := boxOnWhite(320, 320, inside, color.NRGBA{40, 120, 60, 255})
+	low := Square(orig, 64)
+	inLow := image.Rect(22, 16, 42, 48) // the product at 64 px
+	// The generator: recolours the product, leaves a pink glow up to 4 px around it and a grey frame
+	// along the edge, and shifts the whole backdrop by backdrop (per channel).
+	generator := func(backdrop [3]float64) *image.NRGBA {
+		out := image.NewNRGBA(low.Rect)
+		for y := 0; y < 64; y++ {
+			for x := 0; x < 64; x++ {
+				p := image.Pt(x, y)
+				s := low.NRGBAAt(x, y)
+				r, g, b := float64(s.R)+backdrop[0], float64(s.G)+backdrop[1], float64(s.B)+backdrop[2]
+				switch {
+				case p.In(inLow):
+					r, g, b = float64(s.R)+120, float64(s.G)-60, float64(s.B)+40
+				case p.In(inLow.Inset(-4)):
+					r, g, b = r-5, g-45, b-25 // the glow
+				case x < 2 || y < 2 || x > 61 || y > 61:
+					r, g, b = r-30, g-30, b-30 // the frame
+				}
+				out.SetNRGBA(x, y, color.NRGBA{to8(r), to8(g), to8(b), 255})
+			}
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		name     string
+		backdrop [3]float64
+		want     color.NRGBA
+	}{
+		{"white stays white", [3]float64{0, 0, 0}, color.NRGBA{255, 255, 255, 255}},
+		{"cream backdrop", [3]float64{-10, -25, -60}, color.NRGBA{245, 230, 195, 255}},
+	} {
+		out, err := TransferFullRes(orig, low, generator(tc.backdrop))
+		if err != nil {
+			t.Fatal(err)
+		}
+		off := 0
+		for y := 0; y < 320; y++ {
+			for x := 0; x < 320; x++ {
+				if image.Pt(x, y).In(inside.Inset(-3)) {
+					continue
+				}
+				if c := out.NRGBAAt(x, y); !near(c.R, tc.want.R, 1) || !near(c.G, tc.want.G, 1) || !near(c.B, tc.want.B, 1) {
+					off++
+				}
+			}
+		}
+		if off != 0 {
+			t.Errorf("%s: %d background pixels 3+ px from the product are not %v (e.g. next to it: %v, in a corner: %v)",
+				tc.name, off, tc.want, out.NRGBAAt(inside.Max.X+8, 160), out.NRGBAAt(2, 2))
+		}
+		if c := out.NRGBAAt(160, 160); !near(c.R, 160, 3) || !near(c.G, 60, 3) || !near(c.B, 100, 3) {
+			t.Errorf("%s: product centre %v, want the recolour (160, 60, 100)", tc.name, c)
+		}
+	}
+}
+
+// SettleBackdrop evens the change over the backdrop at preview size and leaves the product's pixels
+// and the padding exactly as the generator made them.
+func TestSettleBackdropAtPreviewSize(t *testing.T) {
+	orig := image.NewNRGBA(image.Rect(0, 0, 200, 100)) // landscape: Square pads above and below
+	for y := 0; y < 100; y++ {
+		for x := 0; x < 200; x++ {
+			c := color.NRGBA{255, 255, 255, 255}
+			if x >= 80 && x < 120 && y >= 30 && y < 70 {
+				c = color.NRGBA{30, 60, 200, 255}
+			}
+			orig.SetNRGBA(x, y, c)
+		}
+	}
+	low := Square(orig, 64)
+	content := SquareContent(200, 100, 64)
+	gen := image.NewNRGBA(low.Rect)
+	for y := 0; y < 64; y++ {
+		for x := 0; x < 64; x++ {
+			s := low.NRGBAAt(x, y)
+			c := color.NRGBA{s.R - 20, s.G - 20, s.B - 40, 255} // a cream-ish backdrop everywhere
+			if s.B == 200 && s.R == 30 {
+				c = color.NRGBA{200, 40, 40, 255} // the product turns red
+			} else if x >= 22 && x < 42 && y >= 22 && y < 42 && (x < 25 || x >= 39 || y < 25 || y >= 39) {
+				c = color.NRGBA{250, 160, 200, 255} // a pink glow next to it
+			}
+			gen.SetNRGBA(x, y, c)
+		}
+	}
+	out, err := SettleBackdrop(low, gen, content)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := out.NRGBAAt(23, 32); c != (color.NRGBA{235, 235, 215, 255}) {
+		t.Errorf("glow pixel %v, want the backdrop's change (235, 235, 215)", c)
+	}
+	if c := out.NRGBAAt(32, 32); c != gen.NRGBAAt(32, 32) {
+		t.Errorf("product pixel %v changed from the generator's %v", c, gen.NRGBAAt(32, 32))
+	}
+	if c := out.NRGBAAt(5, 2); c != gen.NRGBAAt(5, 2) { // padding above the content
+		t.Errorf("padding pixel %v changed from the generator's %v", c, gen.NRGBAAt(5, 2))
+	}
+	if _, err := SettleBackdrop(low, image.NewNRGBA(image.Rect(0, 0, 32, 32)), content); err == nil {
+		t.Error("an output of another size was accepted")
+	}
+}
+
+// boxOnWhite is a w×h white picture with box filled in c: a product on a white background.
+func boxOnWhite(w, h int, box image.Rectangle, c color.NRGBA) *image.NRGBA {
+	m := image.NewNRGBA(image.Rect(0, 0, w, h))
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			p := color.NRGBA{255, 255, 255, 255}
+			if image.Pt(x, y).In(box) {
+				p = c
+			}
+			m.SetNRGBA(x, y, p)
+		}
+	}
+	return m
 }
