@@ -16,10 +16,13 @@ type netBuilder struct {
 	cfg    Config
 	styles int
 	nodes  map[string]*gorgonia.Node
+	// data are the inputs that are data (real images, detached fakes, and the generator's input built
+	// from them): convolutions of them get no input gradient (nn.Conv2dOfData).
+	data map[*gorgonia.Node]bool
 }
 
 func newNetBuilder(g *gorgonia.ExprGraph, cfg Config, styles int, p Params) *netBuilder {
-	b := &netBuilder{g: g, cfg: cfg, styles: styles, nodes: map[string]*gorgonia.Node{}}
+	b := &netBuilder{g: g, cfg: cfg, styles: styles, nodes: map[string]*gorgonia.Node{}, data: map[*gorgonia.Node]bool{}}
 	for name, t := range p {
 		b.nodes[name] = nn.Param(g, name, t)
 	}
@@ -36,6 +39,9 @@ func (b *netBuilder) params(p Params, prefix string) []*gorgonia.Node {
 }
 
 func (b *netBuilder) conv(x *gorgonia.Node, s convSpec) (*gorgonia.Node, error) {
+	if b.data[x] {
+		return nn.Conv2dOfData(x, b.nodes[s.name], s.stride, s.pad)
+	}
 	return nn.Conv2d(x, b.nodes[s.name], s.stride, s.pad)
 }
 
@@ -60,6 +66,7 @@ func (b *netBuilder) generator(x, planes *gorgonia.Node) (*gorgonia.Node, error)
 	if err != nil {
 		return nil, fmt.Errorf("generator input: %w", err)
 	}
+	b.data[h] = b.data[x] // the style planes are always data
 	specs := genSpecs(b.cfg, b.styles)
 	for _, s := range specs[:3] {
 		if h, err = b.convNorm(h, s, true); err != nil {
@@ -189,6 +196,7 @@ func newGenStep(cfg Config, styles, batch int, p Params) (*genStep, error) {
 	n := cfg.Size
 	var x, tp, op, ts *gorgonia.Node
 	x, s.x = nn.Input(s.g, "x", batch, 3, n, n)
+	b.data[x] = true
 	tp, s.trgPlanes = nn.Input(s.g, "trg_planes", batch, styles, n, n)
 	op, s.orgPlanes = nn.Input(s.g, "org_planes", batch, styles, n, n)
 	ts, s.trgScaled = nn.Input(s.g, "trg_scaled", batch, styles)
@@ -276,6 +284,7 @@ func newDiscStep(cfg Config, styles, batch int, p Params) (*discStep, error) {
 	var x, f, os *gorgonia.Node
 	x, s.x = nn.Input(s.g, "x", batch, 3, n, n)
 	f, s.fake = nn.Input(s.g, "fake", batch, 3, n, n)
+	b.data[x], b.data[f] = true, true // the discriminator's step leaves the generator's fakes alone
 	os, s.orgScaled = nn.Input(s.g, "org_scaled", batch, styles)
 	wrap := func(e error) error { return fmt.Errorf("gan: build discriminator step: %w", e) }
 	srcR, clsR, err := b.discriminator(x)

@@ -16,6 +16,17 @@ import (
 // this op does im2col and one GEMM per sample straight into NCHW, on every core, and its gradients are
 // two more ops of the same kind (conv2dInputGrad, conv2dWeightGrad).
 func Conv2d(x, w *gorgonia.Node, stride, pad int) (*gorgonia.Node, error) {
+	return conv2d(x, w, stride, pad, false)
+}
+
+// Conv2dOfData is Conv2d for an input that is data (images, constant planes): no gradient is built for
+// x. gorgonia builds and runs an op's gradient for every input it calls differentiable, wanted or not;
+// for a network's first layer on real images that gradient is a large GEMM and col2im thrown away.
+func Conv2dOfData(x, w *gorgonia.Node, stride, pad int) (*gorgonia.Node, error) {
+	return conv2d(x, w, stride, pad, true)
+}
+
+func conv2d(x, w *gorgonia.Node, stride, pad int, data bool) (*gorgonia.Node, error) {
 	xs, ws := x.Shape(), w.Shape()
 	if len(xs) != 4 || len(ws) != 4 || ws[2] != ws[3] || xs[1] != ws[1] {
 		return nil, fmt.Errorf("conv2d %s: input %v and weight %v do not fit (want (B,C,H,W) and (O,C,k,k))",
@@ -26,7 +37,7 @@ func Conv2d(x, w *gorgonia.Node, stride, pad int) (*gorgonia.Node, error) {
 		return nil, fmt.Errorf("conv2d %s: a %d×%d kernel with stride %d and pad %d does not fit a %d×%d input",
 			w.Name(), g.k, g.k, stride, pad, g.h, g.w)
 	}
-	return gorgonia.ApplyOp(&conv2dOp{geom: g}, x, w)
+	return gorgonia.ApplyOp(&conv2dOp{geom: g, data: data}, x, w)
 }
 
 // convGeom is one convolution's shape: input channels and size, output channels, kernel, stride, pad.
@@ -196,6 +207,7 @@ const (
 type conv2dOp struct {
 	geom convGeom
 	kind convKind
+	data bool // the input is data: no gradient for it (Conv2dOfData)
 }
 
 func (op *conv2dOp) Arity() int { return 2 }
@@ -256,18 +268,21 @@ func (op *conv2dOp) CallsExtern() bool     { return false }
 func (op *conv2dOp) OverwritesInput() int  { return -1 }
 func (op *conv2dOp) WriteHash(h hash.Hash) { fmt.Fprintf(h, "%s", op) }
 func (op *conv2dOp) Hashcode() uint32      { return hashOf(op) }
-func (op *conv2dOp) String() string        { return fmt.Sprintf("Conv2d%d{%v}", op.kind, op.geom) }
+func (op *conv2dOp) String() string        { return fmt.Sprintf("Conv2d%d{%v data=%v}", op.kind, op.geom, op.data) }
 
-func (op *conv2dOp) DiffWRT(int) []bool { return []bool{true, true} }
+func (op *conv2dOp) DiffWRT(int) []bool { return []bool{!op.data, true} }
 
 func (op *conv2dOp) SymDiff(inputs gorgonia.Nodes, _, grad *gorgonia.Node) (gorgonia.Nodes, error) {
 	if op.kind != convFwd {
 		return nil, fmt.Errorf("conv2d: second derivatives are not implemented")
 	}
 	x, w := inputs[0], inputs[1]
-	dx, err := gorgonia.ApplyOp(&conv2dOp{geom: op.geom, kind: convDInput}, w, grad)
-	if err != nil {
-		return nil, err
+	var dx *gorgonia.Node
+	if !op.data {
+		var err error
+		if dx, err = gorgonia.ApplyOp(&conv2dOp{geom: op.geom, kind: convDInput}, w, grad); err != nil {
+			return nil, err
+		}
 	}
 	dw, err := gorgonia.ApplyOp(&conv2dOp{geom: op.geom, kind: convDWeight}, x, grad)
 	if err != nil {
