@@ -268,7 +268,9 @@ func (op *conv2dOp) CallsExtern() bool     { return false }
 func (op *conv2dOp) OverwritesInput() int  { return -1 }
 func (op *conv2dOp) WriteHash(h hash.Hash) { fmt.Fprintf(h, "%s", op) }
 func (op *conv2dOp) Hashcode() uint32      { return hashOf(op) }
-func (op *conv2dOp) String() string        { return fmt.Sprintf("Conv2d%d{%v data=%v}", op.kind, op.geom, op.data) }
+func (op *conv2dOp) String() string {
+	return fmt.Sprintf("Conv2d%d{%v data=%v}", op.kind, op.geom, op.data)
+}
 
 func (op *conv2dOp) DiffWRT(int) []bool { return []bool{!op.data, true} }
 
