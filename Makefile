@@ -29,6 +29,8 @@ run: build
 	./$(BIN) $(if $(LIBRARY),--library $(LIBRARY))
 
 vet:
+	@unformatted=$$("$$($(GO) env GOROOT)/bin/gofmt" -l app ui engine store internal); \
+	if [ -n "$$unformatted" ]; then echo "gofmt: these files need formatting (run gofmt -w):"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet $(GOTAGS) ./...
 
 unit:

@@ -100,8 +100,8 @@ type TrainScreen struct {
 	tabs        *container.AppTabs
 	historyPane *fyne.Container // laid out again when the run's description changes height
 
-	timer         stepTimer        // measures a step for the estimates (tests substitute a fake)
-	noAutoMeasure bool             // headless renders measure synchronously instead
+	timer         stepTimer // measures a step for the estimates (tests substitute a fake)
+	noAutoMeasure bool      // headless renders measure synchronously instead
 
 	// UI goroutine only.
 	data           gan.Data
