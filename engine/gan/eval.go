@@ -107,11 +107,11 @@ func Evaluate(ctx context.Context, m *Model, items []EvalItem, real map[int][]im
 				imgs = append(imgs, it.Image)
 			}
 		}
-		raw, err := m.GeneratorBatch(imgs, targets)
+		squares, raw, err := m.run(imgs, targets)
 		if err != nil {
 			return rep, err
 		}
-		outs, err := m.settle(imgs, raw)
+		outs, err := m.settle(imgs, squares, raw)
 		if err != nil {
 			return rep, err
 		}

@@ -110,50 +110,52 @@ func (m *Model) StyleIndex(name string) (int, error) {
 // change over the backdrop made even (imaging.SettleBackdrop), as the full-resolution result has it,
 // so a preview shows no glow around the product or frame along the edge.
 func (m *Model) PreviewBatch(imgs []image.Image, styles []int) ([]*image.NRGBA, error) {
-	raw, err := m.GeneratorBatch(imgs, styles)
+	squares, raw, err := m.run(imgs, styles)
 	if err != nil {
 		return nil, err
 	}
-	return m.settle(imgs, raw)
+	return m.settle(imgs, squares, raw)
 }
 
-// settle applies imaging.SettleBackdrop to the generator's outputs raw for imgs.
-func (m *Model) settle(imgs []image.Image, raw []*image.NRGBA) ([]*image.NRGBA, error) {
+// run squares each image (composited on white and padded, imaging.Square, exactly as in training)
+// and runs the generator on the batch; it returns the squares it fed and the generator's own outputs,
+// before any clean-up (the evaluation measures those too).
+func (m *Model) run(imgs []image.Image, styles []int) (squares, raw []*image.NRGBA, err error) {
+	if len(imgs) != len(styles) {
+		return nil, nil, fmt.Errorf("stylize: %d images but %d styles", len(imgs), len(styles))
+	}
+	n := m.cfg.Size
+	plane := 3 * n * n
+	x := make([]float32, len(imgs)*plane)
+	squares = make([]*image.NRGBA, len(imgs))
+	for i, img := range imgs {
+		if img == nil || img.Bounds().Empty() {
+			return nil, nil, fmt.Errorf("stylize: image %d is empty", i)
+		}
+		if styles[i] < 0 || styles[i] >= len(m.styles) {
+			return nil, nil, fmt.Errorf("stylize: style index %d out of range (0 to %d)", styles[i], len(m.styles)-1)
+		}
+		squares[i] = imaging.Square(img, n)
+		toTensor(x[i*plane:(i+1)*plane], squares[i])
+	}
+	y := generate(m.cfg, len(m.styles), m.p, x, len(imgs), styles)
+	raw = make([]*image.NRGBA, len(imgs))
+	for i := range raw {
+		raw[i] = toImage(y[i*plane:(i+1)*plane], n)
+	}
+	return squares, raw, nil
+}
+
+// settle applies imaging.SettleBackdrop to the generator's outputs raw for imgs, whose squares it saw.
+func (m *Model) settle(imgs []image.Image, squares, raw []*image.NRGBA) ([]*image.NRGBA, error) {
 	n := m.cfg.Size
 	out := make([]*image.NRGBA, len(raw))
 	for i, img := range imgs {
 		b := img.Bounds()
 		var err error
-		if out[i], err = imaging.SettleBackdrop(imaging.Square(img, n), raw[i], imaging.SquareContent(b.Dx(), b.Dy(), n)); err != nil {
+		if out[i], err = imaging.SettleBackdrop(squares[i], raw[i], imaging.SquareContent(b.Dx(), b.Dy(), n)); err != nil {
 			return nil, fmt.Errorf("stylize: %w", err)
 		}
-	}
-	return out, nil
-}
-
-// GeneratorBatch is the generator's own output for imgs[i] restyled into styles[i], before any
-// clean-up (the evaluation measures it too). Inputs are composited on white and padded to a square
-// (imaging.Square) exactly as in training.
-func (m *Model) GeneratorBatch(imgs []image.Image, styles []int) ([]*image.NRGBA, error) {
-	if len(imgs) != len(styles) {
-		return nil, fmt.Errorf("stylize: %d images but %d styles", len(imgs), len(styles))
-	}
-	n := m.cfg.Size
-	plane := 3 * n * n
-	x := make([]float32, len(imgs)*plane)
-	for i, img := range imgs {
-		if img == nil || img.Bounds().Empty() {
-			return nil, fmt.Errorf("stylize: image %d is empty", i)
-		}
-		if styles[i] < 0 || styles[i] >= len(m.styles) {
-			return nil, fmt.Errorf("stylize: style index %d out of range (0 to %d)", styles[i], len(m.styles)-1)
-		}
-		toTensor(x[i*plane:(i+1)*plane], imaging.Square(img, n))
-	}
-	y := generate(m.cfg, len(m.styles), m.p, x, len(imgs), styles)
-	out := make([]*image.NRGBA, len(imgs))
-	for i := range out {
-		out[i] = toImage(y[i*plane:(i+1)*plane], n)
 	}
 	return out, nil
 }
@@ -175,9 +177,18 @@ func (m *Model) Preview(img image.Image, style string) (*image.NRGBA, error) {
 // is carried to the original's pixels (imaging.TransferFullRes), so edges and text keep the
 // original's sharpness and a white or transparent background stays clean.
 func (m *Model) FullRes(img image.Image, style string) (*image.NRGBA, error) {
-	low, err := m.Preview(img, style)
+	k, err := m.StyleIndex(style)
 	if err != nil {
 		return nil, err
 	}
-	return imaging.TransferFullRes(img, imaging.Square(img, m.cfg.Size), low)
+	imgs := []image.Image{img}
+	squares, raw, err := m.run(imgs, []int{k})
+	if err != nil {
+		return nil, err
+	}
+	low, err := m.settle(imgs, squares, raw)
+	if err != nil {
+		return nil, err
+	}
+	return imaging.TransferFullRes(img, squares[0], low[0])
 }
