@@ -306,6 +306,28 @@ func copyTree(src, dst string) error {
 }
 
 // openRaw opens a catalog directly through database/sql (not store.Open, which would migrate it).
+// queryStrings runs a one-column query and returns its values in order.
+func queryStrings(t testing.TB, db *sql.DB, q string) []string {
+	t.Helper()
+	rows, err := db.Query(q)
+	if err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+		out = append(out, s)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	return out
+}
+
 func openRaw(t testing.TB, lib string) *sql.DB {
 	t.Helper()
 	db, err := sql.Open("sqlite3", "file:"+filepath.Join(lib, "catalog.db")+"?_busy_timeout=5000&_foreign_keys=on")
@@ -375,21 +397,10 @@ func checkLibrary(t testing.TB, lib string) libInfo {
 	info.hasDB = true
 	db := openRaw(t, lib)
 	defer db.Close()
-	rows, err := db.Query(`PRAGMA integrity_check`)
-	if err != nil {
-		t.Fatalf("integrity_check: %v", err)
-	}
-	var res []string
-	for rows.Next() {
-		var s string
-		rows.Scan(&s)
-		res = append(res, s)
-	}
-	rows.Close()
-	if len(res) != 1 || res[0] != "ok" {
+	if res := queryStrings(t, db, `PRAGMA integrity_check`); len(res) != 1 || res[0] != "ok" {
 		t.Errorf("PRAGMA integrity_check: %v", res)
 	}
-	rows, err = db.Query(`PRAGMA foreign_key_check`)
+	rows, err := db.Query(`PRAGMA foreign_key_check`)
 	if err != nil {
 		t.Fatalf("foreign_key_check: %v", err)
 	}
@@ -422,18 +433,11 @@ func checkLibrary(t testing.TB, lib string) libInfo {
 	count(&info.checkpoints, `SELECT count(*) FROM checkpoints`)
 	count(&info.metrics, `SELECT count(*) FROM run_metrics`)
 	count(&info.runs, `SELECT count(*) FROM training_runs`)
-	rows, err = db.Query(`SELECT hash FROM images UNION SELECT image_hash FROM variants`)
-	if err != nil {
-		t.Fatalf("referenced objects: %v", err)
-	}
-	for rows.Next() {
-		var h string
-		rows.Scan(&h)
+	for _, h := range queryStrings(t, db, `SELECT hash FROM images UNION SELECT image_hash FROM variants`) {
 		if !info.objects[h] {
 			t.Errorf("the catalog refers to object %s, which is missing", h)
 		}
 	}
-	rows.Close()
 	rows, err = db.Query(`SELECT p.sku, s.name FROM labels l JOIN products p ON p.id = l.product_id JOIN styles s ON s.id = l.style_id`)
 	if err != nil {
 		t.Fatalf("labels: %v", err)

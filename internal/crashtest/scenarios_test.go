@@ -127,35 +127,13 @@ func scenarioImport(h *harness, t *testing.T, sc *stats) {
 func catalogStyles(t *testing.T, lib string) []string {
 	db := openRaw(t, lib)
 	defer db.Close()
-	rows, err := db.Query(`SELECT name FROM styles ORDER BY id`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var s string
-		rows.Scan(&s)
-		out = append(out, s)
-	}
-	return out
+	return queryStrings(t, db, `SELECT name FROM styles ORDER BY id`)
 }
 
 func catalogSKUs(t *testing.T, lib string) []string {
 	db := openRaw(t, lib)
 	defer db.Close()
-	rows, err := db.Query(`SELECT sku FROM products ORDER BY id`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var s string
-		rows.Scan(&s)
-		out = append(out, s)
-	}
-	return out
+	return queryStrings(t, db, `SELECT sku FROM products ORDER BY id`)
 }
 
 // labelStep is one command of a labeling burst and the labels and styles after it.
@@ -407,18 +385,7 @@ func runLeftovers(dir string) []string {
 func checkpointRows(t *testing.T, lib string) []string {
 	db := openRaw(t, lib)
 	defer db.Close()
-	rows, err := db.Query(`SELECT path FROM checkpoints`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var p string
-		rows.Scan(&p)
-		out = append(out, p)
-	}
-	return out
+	return queryStrings(t, db, `SELECT path FROM checkpoints`)
 }
 
 // lossCurve maps the run's logged steps to their losses (as text, exactly).
