@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"image"
-	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -21,6 +19,7 @@ import (
 	"stylestudio/engine/demo"
 	"stylestudio/engine/gan"
 	"stylestudio/engine/imaging"
+	"stylestudio/internal/treecopy"
 	"stylestudio/store"
 	"stylestudio/ui/tasks"
 )
@@ -76,7 +75,7 @@ func trainedLibrary(t testing.TB) *store.DB {
 		t.Fatal(tinyTemplate.err)
 	}
 	dir := t.TempDir()
-	if err := copyTree(tinyTemplate.dir, dir); err != nil {
+	if err := treecopy.Copy(tinyTemplate.dir, dir); err != nil {
 		t.Fatal(err)
 	}
 	db, err := store.Open(context.Background(), dir)
@@ -85,33 +84,6 @@ func trainedLibrary(t testing.TB) *store.DB {
 	}
 	t.Cleanup(func() { db.Close() })
 	return db
-}
-
-func copyTree(src, dst string) error {
-	return filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, path)
-		target := filepath.Join(dst, rel)
-		if d.IsDir() {
-			return os.MkdirAll(target, 0o755)
-		}
-		in, err := os.Open(path)
-		if err != nil {
-			return err
-		}
-		defer in.Close()
-		out, err := os.Create(target)
-		if err != nil {
-			return err
-		}
-		if _, err := io.Copy(out, in); err != nil {
-			out.Close()
-			return err
-		}
-		return out.Close()
-	})
 }
 
 // previewHarness runs the shell headless on the preview screen and reports its stages.

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
-	"io"
 	"io/fs"
 	"math/rand/v2"
 	"os"
@@ -23,6 +22,8 @@ import (
 	"time"
 
 	_ "github.com/mattn/go-sqlite3"
+
+	"stylestudio/internal/treecopy"
 )
 
 // helperEnv selects a helper mode when the test binary re-executes itself (see helper_test.go).
@@ -265,7 +266,7 @@ func (h *harness) fixture(t *testing.T, name string, build func(dir string)) str
 		h.mu.Unlock()
 	}
 	dst := h.dir(t, name)
-	if err := copyTree(src, dst); err != nil {
+	if err := treecopy.Copy(src, dst); err != nil {
 		t.Fatalf("copy fixture %s: %v", name, err)
 	}
 	return dst
@@ -275,33 +276,6 @@ func (h *harness) fixture(t *testing.T, name string, build func(dir string)) str
 func (h *harness) demoLibrary(t *testing.T) string {
 	return h.fixture(t, "demo160", func(dir string) {
 		h.mustCLI(t, "demo", "--library", dir, "--products", "160", "--json")
-	})
-}
-
-func copyTree(src, dst string) error {
-	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		target := filepath.Join(dst, rel)
-		if d.IsDir() {
-			return os.MkdirAll(target, 0o755)
-		}
-		in, err := os.Open(p)
-		if err != nil {
-			return err
-		}
-		defer in.Close()
-		out, err := os.Create(target)
-		if err != nil {
-			return err
-		}
-		if _, err := io.Copy(out, in); err != nil {
-			out.Close()
-			return err
-		}
-		return out.Close()
 	})
 }
 

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"stylestudio/internal/treecopy"
 	"stylestudio/store"
 )
 
@@ -133,7 +134,7 @@ func scenarioLabelUndo(h *harness, t *testing.T, sc *stats) {
 	base := h.demoLibrary(t)
 	// The uninterrupted sequence: digests[k] is the state after k operations.
 	clean := h.dir(t, "undo-clean")
-	if err := copyTree(base, clean); err != nil {
+	if err := treecopy.Copy(base, clean); err != nil {
 		t.Fatal(err)
 	}
 	db := openRaw(t, clean)
@@ -160,7 +161,7 @@ func scenarioLabelUndo(h *harness, t *testing.T, sc *stats) {
 	defer func() { sc.note("%d kills fell between an operation's commit and its acknowledgement", inFlight) }()
 	for chain := 0; sc.kills < sc.want && chain < 4*sc.want; chain++ {
 		lib := h.dir(t, "undo")
-		if err := copyTree(base, lib); err != nil {
+		if err := treecopy.Copy(base, lib); err != nil {
 			t.Fatal(err)
 		}
 		next := 0 // the first operation not yet in the catalog

@@ -17,6 +17,7 @@ import (
 
 	"stylestudio/engine/demo"
 	"stylestudio/engine/gan"
+	"stylestudio/internal/treecopy"
 )
 
 // failAt stops the scenario with where the kill was, after the checks have reported what broke.
@@ -203,7 +204,7 @@ func scenarioLabelCSV(h *harness, t *testing.T, sc *stats) {
 
 	// The uninterrupted burst, for the final comparison and the command's typical duration.
 	clean := h.dir(t, "label-clean")
-	if err := copyTree(base, clean); err != nil {
+	if err := treecopy.Copy(base, clean); err != nil {
 		t.Fatal(err)
 	}
 	var took []time.Duration
@@ -218,7 +219,7 @@ func scenarioLabelCSV(h *harness, t *testing.T, sc *stats) {
 	sc.note("%d commands (label --csv, styles add); median %.0f ms each; kill moments in [0, %.0f ms)", n, ms(span), ms(span))
 
 	lib := h.dir(t, "label")
-	if err := copyTree(base, lib); err != nil {
+	if err := treecopy.Copy(base, lib); err != nil {
 		t.Fatal(err)
 	}
 	prev := checkLibrary(t, lib).labels
@@ -343,7 +344,7 @@ func runFolder(t *testing.T, lib string) string {
 // the final weights' SHA-256 and the clean run's duration.
 func (h *harness) trainedLibrary(t *testing.T) (lib string) {
 	return h.fixture(t, "trained", func(dir string) {
-		if err := copyTree(strings.TrimSuffix(h.demoLibrary(t), "/"), dir); err != nil {
+		if err := treecopy.Copy(strings.TrimSuffix(h.demoLibrary(t), "/"), dir); err != nil {
 			t.Fatal(err)
 		}
 		began := time.Now()
