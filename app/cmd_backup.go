@@ -63,7 +63,7 @@ func printBackupResult(env *cliEnv, res backup.Result, start time.Time, asJSON b
 	c := m.Counts
 	switch verb {
 	case "backup":
-		fmt.Fprintf(env.stdout, "Backed up %s to %s (%s)\n", res.Library, res.Archive, byteSize(res.Bytes))
+		fmt.Fprintf(env.stdout, "Backed up %s to %s (%s)\n", res.Library, res.Archive, ingest.ByteWords(res.Bytes))
 	default:
 		fmt.Fprintf(env.stdout, "Restored %s from %s (backup of %s, taken %s)\n", res.Library, res.Archive, m.Library, m.CreatedAt)
 		if res.Replaced {
@@ -79,18 +79,6 @@ func printBackupResult(env *cliEnv, res backup.Result, start time.Time, asJSON b
 			countNoun(n, "file", "files"))
 	}
 	return nil
-}
-
-func byteSize(n int64) string {
-	switch {
-	case n >= 1<<30:
-		return fmt.Sprintf("%.1f GB", float64(n)/(1<<30))
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%.1f KB", float64(n)/(1<<10))
-	}
-	return fmt.Sprintf("%d bytes", n)
 }
 
 func runBackup(ctx context.Context, env *cliEnv, args []string) error {

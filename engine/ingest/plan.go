@@ -297,10 +297,11 @@ func Humanize(s string) string {
 
 func tooBigReason(size, limit int64) string {
 	return fmt.Sprintf("the file is %s; the limit is %s — export a smaller version (for example as JPEG) before importing",
-		byteWords(size), byteWords(limit))
+		ByteWords(size), ByteWords(limit))
 }
 
-func byteWords(n int64) string {
+// ByteWords is a size as people say it: "812 bytes", "3.4 MB".
+func ByteWords(n int64) string {
 	switch {
 	case n >= 1<<30:
 		return fmt.Sprintf("%.1f GB", float64(n)/(1<<30))
