@@ -10,6 +10,7 @@ import (
 	"github.com/disintegration/gift"
 
 	"stylestudio/engine/gan"
+	"stylestudio/engine/imaging"
 	"stylestudio/engine/ingest"
 	"stylestudio/store"
 	"stylestudio/ui/tasks"
@@ -122,21 +123,9 @@ func applyAdjustments(original, stylized image.Image, a adjustments) *image.NRGB
 	return res
 }
 
-// squareContent is where Square(img, size) put the picture inside its size×size square.
-func squareContent(w, h, size int) image.Rectangle {
-	fw, fh := size, size
-	if w > h {
-		fh = max(1, int((int64(h)*int64(size)+int64(w)/2)/int64(w)))
-	} else if h > w {
-		fw = max(1, int((int64(w)*int64(size)+int64(h)/2)/int64(h)))
-	}
-	at := image.Pt((size-fw)/2, (size-fh)/2)
-	return image.Rectangle{Min: at, Max: at.Add(image.Pt(fw, fh))}
-}
-
 // cropPreview cuts the padding off a preview-size result so it has the original's shape.
 func cropPreview(preview *image.NRGBA, origW, origH int) *image.NRGBA {
-	r := squareContent(origW, origH, preview.Rect.Dx())
+	r := imaging.SquareContent(origW, origH, preview.Rect.Dx())
 	out := image.NewNRGBA(image.Rect(0, 0, r.Dx(), r.Dy()))
 	draw.Draw(out, out.Rect, preview, r.Min, draw.Src)
 	return out
