@@ -83,11 +83,8 @@ func runSimulate(ctx context.Context, env *cliEnv, args []string) error {
 		return fmt.Errorf("--steps must be 1 to %d slates per session, got %d", sim.MaxSteps, *steps)
 	}
 	var asked []string
-	for _, p := range strings.Split(*policy, ",") {
-		p = strings.ToLower(strings.TrimSpace(p))
-		if p == "" {
-			continue
-		}
+	for _, p := range splitList(*policy) {
+		p = strings.ToLower(p)
 		if !slices.Contains(tasks.PolicyNames(), p) {
 			return fmt.Errorf("unknown policy %q in --policy; pick from %s", p, strings.Join(tasks.PolicyNames(), ", "))
 		}
