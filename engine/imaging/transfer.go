@@ -307,19 +307,13 @@ func settleBackdrop(src, delta []float32, fw, fh int) {
 	if float64(len(queue)) < backdropUniform*float64(len(edge)) {
 		return
 	}
-	for i := 0; i < len(queue); i++ { // flood fill, 4-connected
-		k := queue[i]
-		x, y := k%fw, k/fw
-		for _, nb := range [4][2]int{{x - 1, y}, {x + 1, y}, {x, y - 1}, {x, y + 1}} {
-			if nb[0] < 0 || nb[1] < 0 || nb[0] >= fw || nb[1] >= fh {
-				continue
-			}
-			if j := nb[1]*fw + nb[0]; !isBg[j] && near(j) {
-				isBg[j] = true
-				queue = append(queue, j)
-			}
+	queue = breadthFirst(queue, fw, fh, func(_, j int) bool { // flood fill
+		if isBg[j] || !near(j) {
+			return false
 		}
-	}
+		isBg[j] = true
+		return true
+	})
 	share := float64(len(queue)) / float64(n)
 	if share < backdropMin || share > backdropMax {
 		return
@@ -334,19 +328,13 @@ func settleBackdrop(src, delta []float32, fw, fh int) {
 			front = append(front, k)
 		}
 	}
-	for i := 0; i < len(front); i++ {
-		k := front[i]
-		x, y := k%fw, k/fw
-		for _, nb := range [4][2]int{{x - 1, y}, {x + 1, y}, {x, y - 1}, {x, y + 1}} {
-			if nb[0] < 0 || nb[1] < 0 || nb[0] >= fw || nb[1] >= fh {
-				continue
-			}
-			if j := nb[1]*fw + nb[0]; dist[j] < 0 {
-				dist[j] = dist[k] + 1
-				front = append(front, j)
-			}
+	breadthFirst(front, fw, fh, func(k, j int) bool {
+		if dist[j] >= 0 {
+			return false
 		}
-	}
+		dist[j] = dist[k] + 1
+		return true
+	})
 	far := make([]int, 0, len(queue))
 	for _, k := range queue {
 		if dist[k] > backdropMargin {
@@ -408,6 +396,25 @@ func SettleBackdrop(lowSource, lowStylized *image.NRGBA, content image.Rectangle
 		}
 	}
 	return out, nil
+}
+
+// breadthFirst walks a fw×fh grid from the pixels in queue (indices y·fw+x) to their 4-connected
+// neighbours: visit(from, to) says whether to enter to (and records it). It returns every pixel
+// entered, the starting ones first.
+func breadthFirst(queue []int, fw, fh int, visit func(from, to int) bool) []int {
+	for i := 0; i < len(queue); i++ {
+		k := queue[i]
+		x, y := k%fw, k/fw
+		for _, nb := range [4][2]int{{x - 1, y}, {x + 1, y}, {x, y - 1}, {x, y + 1}} {
+			if nb[0] < 0 || nb[1] < 0 || nb[0] >= fw || nb[1] >= fh {
+				continue
+			}
+			if j := nb[1]*fw + nb[0]; visit(k, j) {
+				queue = append(queue, j)
+			}
+		}
+	}
+	return queue
 }
 
 // median returns the middle value of vals (reordering it).
