@@ -23,34 +23,109 @@ type Deps struct {
 	DB     *store.DB
 	Window fyne.Window
 	Jobs   *JobPanel // long-running work with progress, ETA and cancel
-	// Headless is set for software-rendered screenshots: Fyne's test driver runs fyne.Do on the calling
-	// goroutine, so screens avoid free-running background loaders and load what they paint synchronously.
+	// Headless is set for software-rendered screenshots and widget tests, where Fyne's test driver has no
+	// event loop: do then queues to a loop of our own (uiLoop) that runs closures in order on one
+	// goroutine, as the real driver does, and screens load what they paint instead of free-running loaders.
 	Headless bool
 
 	thumbs *thumbLoader // shared thumbnail cache; NewShell makes it
-	serial *sync.Mutex  // headless only: serialises UI work (see do)
+	loop   *uiLoop      // headless only: the stand-in for the driver's event loop (see do)
 	// closed is set once the window has gone: late UI updates are dropped instead of queued to a
 	// driver that no longer runs (Shell.Close sets it).
 	closed *atomic.Bool
 }
 
-// do runs f on the UI: fyne.Do in a real window. Headless, Fyne's test driver runs fyne.Do on the
-// calling goroutine, so background loaders would touch widgets concurrently; there f runs under a lock
-// that the headless driver code (RenderScreen, tests) also holds while it works on widgets.
+// do queues f to run on the UI goroutine and returns at once: fyne.Do in a real window, the headless
+// uiLoop otherwise. Both queue, so code after do runs before f does; never read, after do, a value f sets.
 func (d Deps) do(f func()) {
 	if d.closed != nil && d.closed.Load() {
 		return
 	}
-	if d.serial == nil {
+	if d.loop == nil {
 		fyne.Do(f)
 		return
 	}
-	d.serial.Lock()
-	defer d.serial.Unlock()
-	if d.closed != nil && d.closed.Load() { // closed while waiting for the lock
+	d.loop.post(func() {
+		if d.closed != nil && d.closed.Load() { // closed while queued
+			return
+		}
+		f()
+	})
+}
+
+// uiLoop is the headless stand-in for the real driver's event loop. Fyne's test driver runs fyne.Do on
+// the calling goroutine, which would let background loaders touch widgets at once and concurrently, an
+// ordering the real window never has. post queues like fyne.Do; one goroutine runs the queue in order,
+// each closure under serial, which a headless driver (a test, RenderScreen) also holds while it works on
+// widgets, or it hands its work to the loop with wait.
+type uiLoop struct {
+	serial sync.Mutex // held while a closure runs; Shell.Lock takes it too
+
+	posted atomic.Int64 // closures queued so far (a bound on how hard a loop feeds the UI)
+
+	mu      sync.Mutex
+	queue   []func()
+	wake    chan struct{} // signalled when the queue goes from empty to not
+	stopped bool
+}
+
+func newUILoop() *uiLoop { return &uiLoop{wake: make(chan struct{}, 1)} }
+
+// post queues f. After the loop has stopped, f runs at once under serial (late updates after a headless
+// shell's context ended must not be lost silently where a test waits for them).
+func (l *uiLoop) post(f func()) {
+	l.mu.Lock()
+	if l.stopped {
+		l.mu.Unlock()
+		l.serial.Lock()
+		defer l.serial.Unlock()
+		f()
 		return
 	}
-	f()
+	l.queue = append(l.queue, f)
+	l.mu.Unlock()
+	l.posted.Add(1)
+	select {
+	case l.wake <- struct{}{}:
+	default:
+	}
+}
+
+// run drains the queue until ctx ends; what is queued then runs before it returns.
+func (l *uiLoop) run(ctx context.Context) {
+	for {
+		l.mu.Lock()
+		batch := l.queue
+		l.queue = nil
+		if len(batch) == 0 && ctx.Err() != nil {
+			l.stopped = true
+			l.mu.Unlock()
+			return
+		}
+		l.mu.Unlock()
+		for _, f := range batch {
+			l.serial.Lock()
+			f()
+			l.serial.Unlock()
+		}
+		if len(batch) > 0 {
+			continue
+		}
+		select {
+		case <-l.wake:
+		case <-ctx.Done():
+		}
+	}
+}
+
+// wait queues f and returns once it has run, after everything queued before it (fyne.DoAndWait).
+func (l *uiLoop) wait(f func()) {
+	done := make(chan struct{})
+	l.post(func() {
+		defer close(done)
+		f()
+	})
+	<-done
 }
 
 // parseHexColor turns "#rrggbb" into a colour; anything else gives a neutral grey.

@@ -29,8 +29,8 @@ func newLabelHarness(t testing.TB, db *store.DB) *labelHarness {
 	stopShellAtCleanup(t, h.shell)
 	w.SetContent(h.shell.Object())
 	w.Resize(fyne.NewSize(1280, 800))
-	h.shell.Label().OnTrained(func(_ tasks.ClassifierInfo, err error) { h.trained <- err })
-	h.shell.Label().OnLoaded(func(n int) { h.loaded <- n })
+	h.shell.Label().OnTrained(func(_ tasks.ClassifierInfo, err error) { sendLatest(h.trained, err) })
+	h.shell.Label().OnLoaded(func(n int) { sendLatest(h.loaded, n) })
 	h.shell.Start()
 	locked(h.shell, func() { h.shell.ShowScreen("label") })
 	select {
@@ -39,6 +39,22 @@ func newLabelHarness(t testing.TB, db *store.DB) *labelHarness {
 		t.Fatal("label screen did not load")
 	}
 	return h
+}
+
+// sendLatest hands v to a test waiting on ch without ever blocking the UI loop that calls it: when the
+// buffer is full the oldest value gives way.
+func sendLatest[T any](ch chan T, v T) {
+	for {
+		select {
+		case ch <- v:
+			return
+		default:
+		}
+		select {
+		case <-ch:
+		default:
+		}
+	}
 }
 
 func TestLabelScreenKeyboardLabelUndoRedoSurvivesRestart(t *testing.T) {

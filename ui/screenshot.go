@@ -190,12 +190,9 @@ func capture(w fyne.Window) image.Image {
 	return w.Canvas().Capture()
 }
 
-// locked runs widget work while the shell's background loaders are held off.
-func locked(sh *Shell, f func()) {
-	sh.Lock()
-	defer sh.Unlock()
-	f()
-}
+// locked runs widget work on the shell's UI loop, after every update already queued there (as a real
+// driver would run it), and waits for it.
+func locked(sh *Shell, f func()) { sh.OnUI(f) }
 
 // fixedVariant pins the default theme to light or dark regardless of the system setting.
 type fixedVariant struct {

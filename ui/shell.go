@@ -2,7 +2,6 @@ package ui
 
 import (
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -62,8 +61,9 @@ type Shell struct {
 // Lock/Unlock around its own widget work once Start has been called.
 func NewShell(deps Deps) *Shell {
 	deps.closed = &atomic.Bool{}
-	if deps.Headless && deps.serial == nil {
-		deps.serial = &sync.Mutex{}
+	if deps.Headless && deps.loop == nil {
+		deps.loop = newUILoop()
+		go deps.loop.run(deps.Ctx)
 	}
 	if deps.Jobs == nil {
 		deps.Jobs = newJobPanel(deps.Ctx, deps.do)
@@ -153,18 +153,29 @@ func (s *Shell) Start() {
 	s.started = true
 }
 
-// Lock and Unlock bracket widget work done by a headless driver (screenshots, tests) while background
-// loaders run; with a real window they do nothing (fyne.Do already serialises).
+// Lock and Unlock bracket widget work done by a headless driver (screenshots, tests) while the UI loop
+// runs; with a real window they do nothing (the driver's own loop serialises).
 func (s *Shell) Lock() {
-	if s.deps.serial != nil {
-		s.deps.serial.Lock()
+	if s.deps.loop != nil {
+		s.deps.loop.serial.Lock()
 	}
 }
 
 func (s *Shell) Unlock() {
-	if s.deps.serial != nil {
-		s.deps.serial.Unlock()
+	if s.deps.loop != nil {
+		s.deps.loop.serial.Unlock()
 	}
+}
+
+// OnUI runs f on the headless UI loop after everything already queued there, and waits for it, as
+// fyne.DoAndWait does in a real window (where OnUI is fyne.DoAndWait). Call it from a test or a
+// headless driver, never from the UI goroutine.
+func (s *Shell) OnUI(f func()) {
+	if s.deps.loop != nil {
+		s.deps.loop.wait(f)
+		return
+	}
+	fyne.DoAndWait(f)
 }
 
 // Close is called after the window has gone and before Deps.Ctx is cancelled: it stops UI updates and
@@ -237,6 +248,9 @@ func (s *Shell) InstallKeys(c fyne.Canvas) {
 	on(&fyne.ShortcutSelectAll{}, keyHandler.SelectAll)
 	on(&desktop.CustomShortcut{KeyName: fyne.KeyZ, Modifier: fyne.KeyModifierShortcutDefault | fyne.KeyModifierShift}, keyHandler.Redo)
 }
+
+// ActiveScreen is the title of the screen on show ("Catalog", "Label", …). UI goroutine only.
+func (s *Shell) ActiveScreen() string { return s.screens[s.active].title }
 
 // Object is the whole window content.
 func (s *Shell) Object() fyne.CanvasObject { return s.root }
