@@ -53,6 +53,9 @@ type LabelScreen struct {
 	imageGen      int
 	sinceTrain    int // labels applied since the classifier last trained
 	training      bool
+	retrainQueued bool // a retrain was asked for while one ran: start another when it ends
+	trainedOn     int  // labeled products the shown classifier learned from; -1 while there is none
+	triedOn       int  // labeled products on screen when the last training started
 	cancelTrain   context.CancelFunc
 	onTrained     []func(tasks.ClassifierInfo, error)
 	onLoaded      []func(n int)
@@ -71,7 +74,7 @@ type pendingLabel struct {
 
 // NewLabelScreen builds the screen; Start loads it.
 func NewLabelScreen(deps Deps) *LabelScreen {
-	s := &LabelScreen{deps: deps, model: newLabelModel(), writes: make(chan func(), 256), pending: map[int64]pendingLabel{}}
+	s := &LabelScreen{deps: deps, model: newLabelModel(), writes: make(chan func(), 256), pending: map[int64]pendingLabel{}, trainedOn: -1}
 	s.image = canvas.NewImageFromImage(nil)
 	s.image.FillMode = canvas.ImageFillContain
 	s.image.ScaleMode = canvas.ImageScaleSmooth
@@ -179,10 +182,33 @@ func (s *LabelScreen) reloadNow() {
 		s.updateFilterChoices()
 		s.setUndoState(undo)
 		s.refresh()
+		s.retrainIfBehind()
 		for _, f := range s.onLoaded {
 			f(len(rows))
 		}
 	})
+}
+
+// retrainIfBehind retrains when the catalog has moved on from the classifier on show: none yet (a first
+// start, whose demo catalog arrives after the screen started), or retrainEvery more labels than it
+// learned from (an import with labels, labels made on the command line). UI goroutine only.
+func (s *LabelScreen) retrainIfBehind() {
+	labeled, _ := s.model.counts()
+	if labeled == 0 {
+		return
+	}
+	if s.trainedOn < 0 && labeled != s.triedOn || s.trainedOn >= 0 && labeled >= s.trainedOn+retrainEvery {
+		s.requestRetrain()
+	}
+}
+
+// requestRetrain retrains now, or as soon as the training under way ends. UI goroutine only.
+func (s *LabelScreen) requestRetrain() {
+	if s.training {
+		s.retrainQueued = true
+		return
+	}
+	s.Retrain()
 }
 
 func (s *LabelScreen) showError(what string, err error) {
@@ -368,8 +394,8 @@ func (s *LabelScreen) LabelWith(st store.Style) {
 		}
 		s.refreshUndoState()
 	})
-	if s.sinceTrain >= retrainEvery && !s.training {
-		s.Retrain()
+	if s.sinceTrain >= retrainEvery {
+		s.requestRetrain()
 	}
 }
 
@@ -492,7 +518,9 @@ func (s *LabelScreen) loadClassifier() {
 	go func() {
 		m, info, err := tasks.LoadClassifier(dir)
 		if errors.Is(err, tasks.ErrNoClassifier) {
-			s.deps.do(func() { s.Retrain() })
+			// Train once there are labels: now if the catalog on screen has some, else when a reload
+			// (the demo catalog's seeding, an import) brings them.
+			s.deps.do(s.retrainIfBehind)
 			return
 		}
 		if err == nil {
@@ -501,6 +529,9 @@ func (s *LabelScreen) loadClassifier() {
 		s.deps.do(func() {
 			if err != nil {
 				s.status.SetText("Classifier: " + err.Error())
+			} else {
+				s.trainedOn = info.Labels
+				s.retrainIfBehind()
 			}
 			for _, f := range s.onTrained {
 				f(info, err)
@@ -509,21 +540,23 @@ func (s *LabelScreen) loadClassifier() {
 	}()
 }
 
-// Retrain trains the classifier in the background (cancelling a run in progress is not needed: one at a
-// time), then refreshes suggestions and the queue order. UI goroutine only.
+// Retrain trains the classifier in the background (one at a time: a request while one runs waits for
+// it), then refreshes suggestions and the queue order. UI goroutine only.
 func (s *LabelScreen) Retrain() {
 	if s.training {
+		s.retrainQueued = true
 		return
 	}
 	s.training = true
+	s.retrainQueued = false
 	s.sinceTrain = 0
+	s.triedOn, _ = s.model.counts()
 	s.retrainBtn.Disable()
 	s.status.SetText("Classifier: training…")
 	ctx, cancel := context.WithCancel(s.deps.Ctx)
 	s.cancelTrain = cancel
 	db := s.deps.DB
 	go func() {
-		defer cancel()
 		var last time.Time
 		m, info, err := tasks.TrainClassifier(ctx, db, style.DefaultConfig(), func(ev style.Event) {
 			if time.Since(last) < 100*time.Millisecond {
@@ -534,28 +567,37 @@ func (s *LabelScreen) Retrain() {
 				s.status.SetText(fmt.Sprintf("Classifier: training, epoch %d of %d (%.0f%% on training images)", ev.Epoch, ev.Epochs, 100*ev.TrainAcc))
 			})
 		})
-		if err != nil {
-			s.deps.do(func() {
-				s.training = false
-				s.retrainBtn.Enable()
-				if ctx.Err() == nil {
-					s.status.SetText("Classifier: " + err.Error())
-				}
-				for _, f := range s.onTrained {
-					f(info, err)
-				}
-			})
-			return
+		if err == nil {
+			s.applySuggestions(ctx, db, m, info)
 		}
-		s.applySuggestions(ctx, db, m, info)
-		s.deps.do(func() {
-			s.training = false
-			s.retrainBtn.Enable()
-			for _, f := range s.onTrained {
-				f(info, nil)
-			}
-		})
+		// Decided here, not in the queued closure: the closure runs later, after cancel below.
+		cancelled := ctx.Err() != nil
+		cancel()
+		s.deps.do(func() { s.trainingEnded(info, err, cancelled) })
 	}()
+}
+
+// trainingEnded shows how a classifier training ended, in words, and starts a retrain asked for
+// meanwhile. UI goroutine only.
+func (s *LabelScreen) trainingEnded(info tasks.ClassifierInfo, err error, cancelled bool) {
+	s.training = false
+	s.retrainBtn.Enable()
+	switch {
+	case err == nil:
+		s.trainedOn = info.Labels
+	case cancelled:
+		s.status.SetText("Classifier: training stopped")
+	case errors.Is(err, style.ErrNotEnoughLabels):
+		s.status.SetText("Classifier: waiting for labels · " + err.Error())
+	default:
+		s.status.SetText("Classifier: training failed: " + err.Error() + " (press Retrain now to try again)")
+	}
+	for _, f := range s.onTrained {
+		f(info, err)
+	}
+	if s.retrainQueued && !cancelled {
+		s.Retrain()
+	}
 }
 
 // applySuggestions computes suggestions and the queue off the UI goroutine and installs them.

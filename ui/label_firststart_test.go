@@ -1,0 +1,92 @@
+package ui
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+
+	"stylestudio/store"
+	"stylestudio/ui/tasks"
+)
+
+// startShell runs a headless shell on db, on the label screen, reporting each classifier training.
+func startShell(t *testing.T, db *store.DB) (*Shell, chan error) {
+	t.Helper()
+	test.NewTempApp(t)
+	w := test.NewTempWindow(t, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	sh := NewShell(Deps{Ctx: ctx, DB: db, Window: w, Headless: true})
+	stopShellAtCleanup(t, sh)
+	w.SetContent(sh.Object())
+	w.Resize(fyne.NewSize(1280, 800))
+	trained := make(chan error, 8)
+	sh.Label().OnTrained(func(_ tasks.ClassifierInfo, err error) { sendLatest(trained, err) })
+	sh.Start()
+	locked(sh, func() { sh.ShowScreen("label") })
+	return sh, trained
+}
+
+// On a first start the library is empty when the Label screen starts and the demo catalog arrives
+// later: suggestions must still come, without a click on Retrain. (The real window once showed
+// "Classifier: training…" for good here.)
+func TestLabelScreenFirstStartSuggestsWithoutAClick(t *testing.T) {
+	db, err := store.Open(context.Background(), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	sh, trained := startShell(t, db)
+	locked(sh, func() { sh.SeedDemoIfEmpty(90) })
+
+	deadline := time.After(4 * time.Minute)
+	for done := false; !done; {
+		select {
+		case err := <-trained:
+			done = err == nil
+		case <-deadline:
+			var status string
+			locked(sh, func() { status = sh.Label().status.Text })
+			t.Fatalf("no classifier trained without a click; the footer says %q", status)
+		}
+	}
+	locked(sh, func() {
+		s := sh.Label()
+		if !strings.Contains(s.status.Text, "correct on") {
+			t.Errorf("footer %q does not report the trained classifier", s.status.Text)
+		}
+		n := 0
+		for _, it := range s.model.items {
+			if it.sugg.style != "" {
+				n++
+			}
+		}
+		if n == 0 {
+			t.Error("no product shows a suggestion")
+		}
+	})
+}
+
+// A training that cannot start says why in words instead of "training…" for good.
+func TestLabelScreenTrainingFailureIsShownInWords(t *testing.T) {
+	db := newDemoLibrary(t, 12) // too few labels per style to learn
+	sh, trained := startShell(t, db)
+	select {
+	case err := <-trained:
+		if err == nil {
+			t.Fatal("a classifier trained on 12 products; the test needs a catalog with too few labels")
+		}
+	case <-time.After(2 * time.Minute):
+		t.Fatal("the classifier's first training never ended")
+	}
+	locked(sh, func() {
+		text := sh.Label().status.Text
+		if strings.Contains(text, "training…") || !strings.Contains(text, "labels") {
+			t.Errorf("footer %q should say that more labels are needed", text)
+		}
+	})
+}
