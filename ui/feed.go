@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"image/color"
+	"math"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -79,8 +81,13 @@ type FeedScreen struct {
 	humanUser int64 // the person's sim_users row, for logging their clicks (0 until created)
 	humanStep int
 	busy      bool
+	reloadDue bool       // a Reload arrived while a round or load ran: do it when that ends
 	current   []feedCard // cards on show
-	onStep    func()     // after each simulated round is shown (headless screenshots)
+
+	// The speed slider's value (slates a second, as float64 bits): the Play loop reads it off the UI
+	// goroutine, so the slider's OnChanged stores it here.
+	speedBits atomic.Uint64
+	onStep    func() // after each simulated round is shown (headless screenshots)
 }
 
 // NewFeedScreen builds the screen; Start loads the feed.
@@ -93,6 +100,7 @@ func NewFeedScreen(deps Deps) *FeedScreen {
 	s.stepBtn = widget.NewButtonWithIcon("Step", theme.MediaSkipNextIcon(), s.Step)
 	s.humanBtn = widget.NewButtonWithIcon("Be the shopper", theme.AccountIcon(), s.toggleHuman)
 	s.speed = widget.NewSlider(1, 10)
+	s.speed.OnChanged = func(v float64) { s.speedBits.Store(math.Float64bits(v)) }
 	s.speed.SetValue(4)
 	s.shopper = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	s.slate = container.NewGridWithColumns(3)
@@ -132,9 +140,11 @@ func (s *FeedScreen) Start() { s.Reload() }
 // Reload re-reads the catalog into the feed (after imports or labeling); the running statistics restart.
 func (s *FeedScreen) Reload() {
 	if s.busy {
+		s.reloadDue = true // new variants or products must not be missed: reload when this work ends
 		return
 	}
 	s.busy = true
+	s.reloadDue = false
 	db, ctx := s.deps.DB, s.deps.Ctx
 	go func() {
 		feed, notes, err := tasks.PrepareFeed(ctx, db, true, 1)
@@ -147,6 +157,10 @@ func (s *FeedScreen) Reload() {
 		}
 		s.deps.do(func() {
 			s.busy = false
+			if s.reloadDue {
+				s.Reload()
+				return
+			}
 			if err != nil {
 				s.status.SetText("Feed unavailable: " + err.Error())
 				if s.onStep != nil {
@@ -210,6 +224,10 @@ func (s *FeedScreen) Step() {
 		}
 		s.deps.do(func() {
 			s.busy = false
+			if s.reloadDue {
+				s.Reload()
+				return
+			}
 			if err != nil {
 				s.status.SetText("Simulation failed: " + err.Error())
 				return
@@ -403,18 +421,40 @@ func (s *FeedScreen) togglePlay() {
 	s.playBtn.SetIcon(theme.MediaPauseIcon())
 	ctx, cancel := context.WithCancel(s.deps.Ctx)
 	s.stopPlay = cancel
-	go func() {
-		for {
-			var delay time.Duration
-			s.deps.do(func() { delay = time.Duration(float64(time.Second) / s.speed.Value) })
-			select {
-			case <-ctx.Done():
-				return
-			case <-time.After(delay):
-			}
-			s.deps.do(s.Step)
+	go s.play(ctx)
+}
+
+// play steps the feed at the speed the slider shows until ctx ends. Each step waits for the UI to have
+// applied the one before, so the loop never queues more than one step however slow the UI is.
+func (s *FeedScreen) play(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(s.playDelay()):
 		}
-	}()
+		applied := make(chan struct{})
+		s.deps.do(func() {
+			defer close(applied)
+			if ctx.Err() == nil {
+				s.Step()
+			}
+		})
+		select {
+		case <-applied:
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// playDelay is the time between two slates at the slider's speed. Any goroutine.
+func (s *FeedScreen) playDelay() time.Duration {
+	perSecond := math.Float64frombits(s.speedBits.Load())
+	if perSecond <= 0 {
+		perSecond = 1
+	}
+	return time.Duration(float64(time.Second) / perSecond)
 }
 
 func (s *FeedScreen) stopPlaying() {

@@ -7,6 +7,8 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
+
+	"stylestudio/engine/demo"
 )
 
 func TestFeedScreenSimulatesAndLetsAPersonShop(t *testing.T) {
@@ -69,4 +71,100 @@ func TestFeedScreenSimulatesAndLetsAPersonShop(t *testing.T) {
 			t.Fatal("no slate after the click")
 		}
 	})
+}
+
+// Play steps at the slider's speed and waits for the UI between steps: the real window once queued
+// closures without bound (memory grew by 80 MB a second) because the loop read a delay that a queued
+// closure had not set yet. Pause stops it.
+func TestFeedPlayFollowsTheSpeedAndPauses(t *testing.T) {
+	db := newDemoLibrary(t, 60)
+	test.NewTempApp(t)
+	w := test.NewTempWindow(t, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	sh := NewShell(Deps{Ctx: ctx, DB: db, Window: w, Headless: true})
+	stopShellAtCleanup(t, sh)
+	w.SetContent(sh.Object())
+	w.Resize(fyne.NewSize(1280, 800))
+	f := sh.Feed()
+	stepped := make(chan struct{}, 1)
+	f.onStep = func() { sendLatest(stepped, struct{}{}) }
+	sh.Start()
+	select {
+	case <-stepped:
+	case <-time.After(60 * time.Second):
+		t.Fatal("no simulated round")
+	}
+	slates := func() (n int) {
+		locked(sh, func() { n = f.round*feedSteps + f.shown })
+		return n
+	}
+	locked(sh, func() {
+		f.speed.SetValue(4) // slates a second
+		f.togglePlay()
+	})
+	before, posted := slates(), sh.deps.loop.posted.Load()
+	time.Sleep(3 * time.Second)
+	advanced, queued := slates()-before, sh.deps.loop.posted.Load()-posted
+	if advanced < 3 {
+		t.Errorf("Play showed %d slates in 3 s at 4 a second", advanced)
+	}
+	// 12 steps plus a round's updates and slack; a flooding loop queues millions.
+	if queued > 400 {
+		t.Errorf("Play queued %d UI updates in 3 s at 4 slates a second", queued)
+	}
+	locked(sh, f.togglePlay) // Pause
+	time.Sleep(300 * time.Millisecond)
+	paused := slates()
+	time.Sleep(time.Second)
+	if after := slates(); after != paused {
+		t.Errorf("the feed moved on after Pause: %d -> %d slates", paused, after)
+	}
+}
+
+// A Reload that arrives while a round runs (new variants or products made meanwhile) is done when the
+// round ends, not dropped.
+func TestFeedReloadDuringARoundIsNotDropped(t *testing.T) {
+	db := newDemoLibrary(t, 40)
+	test.NewTempApp(t)
+	w := test.NewTempWindow(t, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	sh := NewShell(Deps{Ctx: ctx, DB: db, Window: w, Headless: true})
+	stopShellAtCleanup(t, sh)
+	w.SetContent(sh.Object())
+	f := sh.Feed()
+	stepped := make(chan struct{}, 1)
+	f.onStep = func() { sendLatest(stepped, struct{}{}) }
+	sh.Start()
+	select {
+	case <-stepped:
+	case <-time.After(60 * time.Second):
+		t.Fatal("no simulated round")
+	}
+	locked(sh, func() {
+		for f.shown < len(f.sessions) {
+			f.Step()
+		}
+		f.Step() // a new round starts in the background
+		if !f.busy {
+			t.Fatal("no round running")
+		}
+		if _, err := demo.Seed(context.Background(), db, demo.Catalog(40, 99), nil); err != nil {
+			t.Fatal(err)
+		}
+		f.Reload()
+	})
+	deadline := time.Now().Add(90 * time.Second)
+	for {
+		var n int
+		locked(sh, func() { n = len(f.products) })
+		if n > 40 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the feed still holds %d products: the Reload during the round was dropped", n)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }
