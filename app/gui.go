@@ -20,6 +20,7 @@ func runGUI(ctx context.Context, env *cliEnv, args []string) error {
 	lib := libraryFlag(fs)
 	readyFile := fs.String("ready-file", "", "write the product count to this file once the catalog grid has loaded (for scripted tests)")
 	noDemo := fs.Bool("no-demo", false, "do not seed an empty library with the demo catalog")
+	startReport := e2eFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -31,7 +32,7 @@ func runGUI(ctx context.Context, env *cliEnv, args []string) error {
 
 	// Matches FyneApp.toml when built with plain `go build` (which does not read it).
 	fyneapp.SetMetadata(fyne.AppMetadata{ID: appID, Name: "Style Studio", Version: "0.1.0", Build: 1,
-		Icon: fyne.NewStaticResource("icon.png", assets.Icon()), Migrations: map[string]bool{"fyneDo": true}})
+		Icon: fyne.NewStaticResource("icon.png", assets.Icon()), Migrations: map[string]bool{"fyneDo": fyneDoMigrated}})
 	a := fyneapp.NewWithID(appID)
 	w := a.NewWindow("Style Studio — " + db.Dir())
 
@@ -57,6 +58,7 @@ func runGUI(ctx context.Context, env *cliEnv, args []string) error {
 		})
 	}
 	shell.Start()
+	startReport(appCtx, shell, w)
 	if !*noDemo {
 		shell.SeedDemoIfEmpty(ui.DemoProducts)
 	}
