@@ -115,6 +115,12 @@ func TestCrash(t *testing.T) {
 	}
 	fmt.Fprintf(&b, "  %d processes killed in all; %.1f s with setup", kills, time.Since(start).Seconds())
 	t.Log(b.String())
+	// A kill that never landed tests nothing: every scenario must have been killed as often as asked.
+	for i, sc := range scenarios {
+		if st := all[i]; st.kills < st.want {
+			t.Errorf("scenario %s: %d of the %d kills asked for landed (%d attempts finished first)", sc.name, st.kills, st.want, st.finished)
+		}
+	}
 }
 
 // harness holds the built binary and shared fixtures.
