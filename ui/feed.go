@@ -83,6 +83,7 @@ type FeedScreen struct {
 	busy      bool
 	reloadDue bool       // a Reload arrived while a round or load ran: do it when that ends
 	current   []feedCard // cards on show
+	views     []*feedCardView
 
 	// The speed slider's value (slates a second, as float64 bits): the Play loop reads it off the UI
 	// goroutine, so the slider's OnChanged stores it here.
@@ -350,45 +351,78 @@ func (s *FeedScreen) showSlate() {
 
 func (s *FeedScreen) setCards(cards []feedCard) {
 	s.current = cards
-	s.slate.Objects = nil
-	for _, c := range cards {
-		s.slate.Add(s.cardObject(c))
+	for len(s.views) < len(cards) {
+		s.views = append(s.views, newFeedCardView())
 	}
+	objs := make([]fyne.CanvasObject, len(cards))
+	for i, c := range cards {
+		s.bindCard(s.views[i], c)
+		objs[i] = s.views[i].root
+	}
+	s.slate.Objects = objs
 	s.slate.Refresh()
 }
 
-// cardObject renders one storefront card.
-func (s *FeedScreen) cardObject(c feedCard) fyne.CanvasObject {
+// feedCardView is one slot of the storefront. The slots are made once and rebound to each slate's
+// cards: a new image object per card and slate made the renderer upload a new texture each time and
+// keep it for a minute, so Play grew the process by about 100 MB a minute.
+type feedCardView struct {
+	root   fyne.CanvasObject
+	frame  *canvas.Rectangle
+	img    *canvas.Image
+	title  *widget.Label
+	meta   *widget.Label
+	why    *widget.Button
+	click  *widget.Button
+	action *fyne.Container
+}
+
+func newFeedCardView() *feedCardView {
+	v := &feedCardView{frame: canvas.NewRectangle(color.Transparent), img: canvas.NewImageFromImage(nil),
+		title: widget.NewLabel(""), meta: widget.NewLabel("")}
+	v.img.FillMode = canvas.ImageFillContain
+	v.img.SetMinSize(fyne.NewSize(120, 120))
+	v.title.Truncation = fyne.TextTruncateEllipsis
+	v.meta.Truncation = fyne.TextTruncateEllipsis
+	v.why = widget.NewButtonWithIcon("", theme.InfoIcon(), nil)
+	v.click = widget.NewButton("Click", nil)
+	v.click.Importance = widget.HighImportance
+	v.action = container.NewHBox(v.click, v.why)
+	v.frame.StrokeWidth = 3
+	body := container.NewBorder(nil, container.NewVBox(v.title, container.NewBorder(nil, nil, nil, v.action, v.meta)), nil, nil, v.img)
+	v.root = container.NewStack(v.frame, container.NewPadded(body))
+	return v
+}
+
+// bindCard shows one storefront card in a slot.
+func (s *FeedScreen) bindCard(v *feedCardView, c feedCard) {
 	row := s.products[c.item.ID]
-	img := canvas.NewImageFromImage(s.deps.thumbs.get(row.ImageHash))
-	img.FillMode = canvas.ImageFillContain
-	img.SetMinSize(fyne.NewSize(120, 120))
-	title := widget.NewLabel(row.Title)
-	title.Truncation = fyne.TextTruncateEllipsis
+	v.img.Image = s.deps.thumbs.get(row.ImageHash)
+	v.img.Translucency = 0
+	v.title.SetText(row.Title)
 	info := fmt.Sprintf("%s · %.1f%% likely", formatPrice(row.PriceCents), 100*c.score)
 	if c.variant > 0 {
 		info += " · " + c.item.Variants[c.variant].Style + " variant"
 	}
-	meta := widget.NewLabel(info)
-	meta.Truncation = fyne.TextTruncateEllipsis
-	why := widget.NewButtonWithIcon("", theme.InfoIcon(), func() { s.explain(c) })
-	var action fyne.CanvasObject = why
+	v.why.OnTapped = func() { s.explain(c) }
+	v.click.OnTapped = func() { s.humanClick(c) }
 	if s.human {
-		click := widget.NewButton("Click", func() { s.humanClick(c) })
-		click.Importance = widget.HighImportance
-		action = container.NewHBox(click, why)
+		v.click.Show()
+	} else {
+		v.click.Hide()
 	}
-	frame := canvas.NewRectangle(color.Transparent)
-	frame.StrokeWidth = 3
+	v.frame.StrokeColor = color.Transparent
 	switch {
 	case c.decided && c.clicked:
-		frame.StrokeColor = color.NRGBA{0x2e, 0x9d, 0x32, 0xff}
-		meta.SetText("Clicked · " + info)
+		v.frame.StrokeColor = color.NRGBA{0x2e, 0x9d, 0x32, 0xff}
+		info = "Clicked · " + info
 	case c.decided:
-		img.Translucency = 0.55 // skipped
+		v.img.Translucency = 0.55 // skipped
 	}
-	body := container.NewBorder(nil, container.NewVBox(title, container.NewBorder(nil, nil, nil, action, meta)), nil, nil, img)
-	return container.NewStack(frame, container.NewPadded(body))
+	v.meta.SetText(info)
+	v.frame.Refresh()
+	v.img.Refresh()
+	v.action.Refresh()
 }
 
 // explain shows why the ranker scored this card as it did: its largest feature contributions.
