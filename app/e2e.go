@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"sync/atomic"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -45,23 +46,39 @@ type e2eObject struct {
 	H        int     `json:"h"`
 }
 
-func e2eFlags(fs *flag.FlagSet) func(ctx context.Context, sh *ui.Shell, w fyne.Window) {
+func e2eFlags(fs *flag.FlagSet) func(ctx context.Context, a fyne.App, sh *ui.Shell, w fyne.Window) {
 	path := fs.String("e2e-report", "", "write what the window shows to this JSON file a few times a second (end-to-end tests)")
-	return func(ctx context.Context, sh *ui.Shell, w fyne.Window) {
+	return func(ctx context.Context, a fyne.App, sh *ui.Shell, w fyne.Window) {
 		if *path == "" {
 			return
 		}
+		// Once the app is quitting, Fyne runs DoAndWait on the caller's goroutine: stop reporting first
+		// (SIGTERM arrives through ctx; a closed window or a stopped app through the callbacks).
+		var quitting atomic.Bool
+		w.SetOnClosed(func() { quitting.Store(true) })
+		a.Lifecycle().SetOnStopped(func() { quitting.Store(true) })
 		go func() {
 			tick := time.NewTicker(200 * time.Millisecond)
 			defer tick.Stop()
 			for {
 				select {
 				case <-ctx.Done():
+					quitting.Store(true)
 					return
 				case <-tick.C:
 				}
+				if quitting.Load() {
+					return
+				}
 				var rep e2eReport
-				fyne.DoAndWait(func() { rep = snapshot(sh, w.Canvas()) })
+				fyne.DoAndWait(func() {
+					if !quitting.Load() {
+						rep = snapshot(sh, w.Canvas())
+					}
+				})
+				if rep.Screen == "" {
+					continue
+				}
 				rep.Written = time.Now()
 				data, err := json.Marshal(rep)
 				if err == nil {

@@ -12,6 +12,6 @@ import (
 )
 
 // e2eFlags: only the e2e build reports what its window shows (see e2e.go).
-func e2eFlags(*flag.FlagSet) func(context.Context, *ui.Shell, fyne.Window) {
-	return func(context.Context, *ui.Shell, fyne.Window) {}
+func e2eFlags(*flag.FlagSet) func(context.Context, fyne.App, *ui.Shell, fyne.Window) {
+	return func(context.Context, fyne.App, *ui.Shell, fyne.Window) {}
 }

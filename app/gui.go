@@ -58,7 +58,7 @@ func runGUI(ctx context.Context, env *cliEnv, args []string) error {
 		})
 	}
 	shell.Start()
-	startReport(appCtx, shell, w)
+	startReport(ctx, a, shell, w)
 	if !*noDemo {
 		shell.SeedDemoIfEmpty(ui.DemoProducts)
 	}

@@ -261,13 +261,17 @@ func (a *app) clickAt(x, y int) {
 
 // click waits for an enabled object of kind with the given text (a dialog's first when overlay) and
 // clicks its centre.
-func (a *app) click(kind, text string) {
+func (a *app) click(kind, text string) { a.t.Helper(); a.clickRight(kind, text, 0) }
+
+// clickRight is click for an object that starts right of window pixel minX (a run's name in the
+// history, not the same name in the form's entry).
+func (a *app) clickRight(kind, text string, minX int) {
 	a.t.Helper()
 	var target object
 	a.waitFor(fmt.Sprintf("%s %q", kind, text), 60*time.Second, func(r report) bool {
 		var found []object
 		for _, o := range r.Objects {
-			if o.Kind == kind && o.Text == text && !o.Disabled && o.Y >= 0 && o.Y < 800 {
+			if o.Kind == kind && o.Text == text && !o.Disabled && o.Y >= 0 && o.Y < 800 && o.X >= minX {
 				found = append(found, o)
 			}
 		}
@@ -372,5 +376,5 @@ type catalogCounts struct {
 type run struct {
 	Name   string `json:"name"`
 	Status string `json:"status"`
-	Step   int    `json:"step"`
+	Step   int    `json:"steps"` // steps done
 }
