@@ -32,6 +32,7 @@ vet:
 	@unformatted=$$("$$($(GO) env GOROOT)/bin/gofmt" -l app ui engine store internal); \
 	if [ -n "$$unformatted" ]; then echo "gofmt: these files need formatting (run gofmt -w):"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet -tags "$(LIBTAGS)" ./...
+	./scripts/layering "$(LIBTAGS)"
 
 unit: setup
 	$(GO) test -tags "$(LIBTAGS)" ./...
