@@ -4,7 +4,7 @@ package nn
 
 // convBackend names the convolution implementation of this build: the im2col + GEMM kernels, on
 // OpenBLAS (`openblas` tag) or gonum's pure-Go GEMM.
-const convBackend = blasName
+func convBackend() string { return blasName }
 
 // runConv runs one convolution computation (see convKind for the order of a and b).
 func runConv(kind convKind, g convGeom, batch int, out, a, b []float32) {

@@ -3,7 +3,7 @@
 package nn
 
 /*
-#cgo LDFLAGS: -ldnnl
+#cgo LDFLAGS: -ldl
 #include <stdlib.h>
 #include "onednn.h"
 */
@@ -17,10 +17,15 @@ import (
 	"unsafe"
 )
 
-// convBackend names the convolution implementation of this build: oneDNN (Debian's libdnnl, the
-// library PyTorch itself calls on CPU), with the im2col + GEMM kernels as the fallback for any shape
-// oneDNN has no jit kernel for.
-const convBackend = "onednn"
+// convBackend names the convolution implementation: oneDNN (Debian's libdnnl, the library PyTorch
+// itself calls on CPU), with the im2col + GEMM kernels as the fallback for any shape oneDNN has no jit
+// kernel for, and for everything where libdnnl.so.2 cannot be opened (then it is the BLAS's name).
+func convBackend() string {
+	if onednn.loadErr() != nil {
+		return blasName
+	}
+	return "onednn"
+}
 
 // maxPrims bounds the primitive cache: inference at many batch sizes would otherwise grow it forever.
 const maxPrims = 256
@@ -45,13 +50,20 @@ type executor struct {
 	start sync.Once
 	calls chan func()
 	prims map[primKey]*prim // touched only on the executor's thread
+	err   error             // libdnnl could not be opened
 	impls sync.Map          // shape → implementation, for ConvImpls
 }
 
 var onednn executor
 
-func (e *executor) do(f func()) {
+// do runs f on the executor's thread; false where libdnnl could not be opened.
+func (e *executor) do(f func()) bool {
 	e.start.Do(func() {
+		var msg [256]C.char
+		if C.sst_load(&msg[0], C.size_t(len(msg))) != 0 {
+			e.err = fmt.Errorf("oneDNN: %s", C.GoString(&msg[0]))
+			return
+		}
 		e.calls = make(chan func())
 		e.prims = map[primKey]*prim{}
 		go func() {
@@ -61,9 +73,19 @@ func (e *executor) do(f func()) {
 			}
 		}()
 	})
+	if e.err != nil {
+		return false
+	}
 	done := make(chan struct{})
 	e.calls <- func() { f(); close(done) }
 	<-done
+	return true
+}
+
+// loadErr opens libdnnl if that has not been tried yet and says why it failed.
+func (e *executor) loadErr() error {
+	e.do(func() {})
+	return e.err
 }
 
 // get returns the primitive for key, creating it on first use (on the executor's thread).
@@ -108,7 +130,7 @@ func (e *executor) get(key primKey) *prim {
 func runConv(kind convKind, g convGeom, batch int, out, a, b []float32) {
 	var p *prim
 	var status C.int
-	onednn.do(func() {
+	ok := onednn.do(func() {
 		if p = onednn.get(primKey{g: g, batch: batch, kind: kind}); p.cv == nil {
 			return
 		}
@@ -119,7 +141,7 @@ func runConv(kind convKind, g convGeom, batch int, out, a, b []float32) {
 		status = C.sst_conv_run(p.cv, (*C.float)(unsafe.Pointer(&x[0])), (*C.float)(unsafe.Pointer(&y[0])),
 			(*C.float)(unsafe.Pointer(&out[0])))
 	})
-	if p.cv == nil {
+	if !ok || p.cv == nil {
 		gemmConv(kind, g, batch, out, a, b)
 		return
 	}

@@ -13,7 +13,86 @@
 #include <dnnl.h>
 #include <dnnl_debug.h>
 
+#include <dlfcn.h>
+
 #include "onednn.h"
+
+// libdnnl is opened at run time rather than linked: its OpenMP runtime (libgomp) reads
+// OMP_WAIT_POLICY once, when it is loaded, and the default (spin after every parallel region) makes
+// the idle OpenMP thread fight the Go goroutines that run between convolutions for the two cores:
+// 3–4× slower steps on a busy machine. So sst_load sets PASSIVE first (unless the user chose), then
+// opens the library. A binary built with the tag also runs, on the GEMM kernels, where libdnnl is
+// missing.
+#define SST_DNNL_FUNCS(X) \
+	X(dnnl_convolution_backward_data_desc_init) \
+	X(dnnl_convolution_backward_weights_desc_init) \
+	X(dnnl_convolution_forward_desc_init) \
+	X(dnnl_engine_create) \
+	X(dnnl_memory_create) \
+	X(dnnl_memory_desc_equal) \
+	X(dnnl_memory_desc_get_size) \
+	X(dnnl_memory_desc_init_by_tag) \
+	X(dnnl_memory_destroy) \
+	X(dnnl_memory_set_data_handle) \
+	X(dnnl_primitive_attr_create) \
+	X(dnnl_primitive_attr_destroy) \
+	X(dnnl_primitive_attr_set_scratchpad_mode) \
+	X(dnnl_primitive_create) \
+	X(dnnl_primitive_desc_create) \
+	X(dnnl_primitive_desc_destroy) \
+	X(dnnl_primitive_desc_query) \
+	X(dnnl_primitive_desc_query_md) \
+	X(dnnl_primitive_destroy) \
+	X(dnnl_primitive_execute) \
+	X(dnnl_reorder_primitive_desc_create) \
+	X(dnnl_status2str) \
+	X(dnnl_stream_create) \
+	X(dnnl_stream_wait)
+#define SST_DECLARE(f) static __typeof__(&f) p_##f;
+SST_DNNL_FUNCS(SST_DECLARE)
+#define dnnl_convolution_backward_data_desc_init p_dnnl_convolution_backward_data_desc_init
+#define dnnl_convolution_backward_weights_desc_init p_dnnl_convolution_backward_weights_desc_init
+#define dnnl_convolution_forward_desc_init p_dnnl_convolution_forward_desc_init
+#define dnnl_engine_create p_dnnl_engine_create
+#define dnnl_memory_create p_dnnl_memory_create
+#define dnnl_memory_desc_equal p_dnnl_memory_desc_equal
+#define dnnl_memory_desc_get_size p_dnnl_memory_desc_get_size
+#define dnnl_memory_desc_init_by_tag p_dnnl_memory_desc_init_by_tag
+#define dnnl_memory_destroy p_dnnl_memory_destroy
+#define dnnl_memory_set_data_handle p_dnnl_memory_set_data_handle
+#define dnnl_primitive_attr_create p_dnnl_primitive_attr_create
+#define dnnl_primitive_attr_destroy p_dnnl_primitive_attr_destroy
+#define dnnl_primitive_attr_set_scratchpad_mode p_dnnl_primitive_attr_set_scratchpad_mode
+#define dnnl_primitive_create p_dnnl_primitive_create
+#define dnnl_primitive_desc_create p_dnnl_primitive_desc_create
+#define dnnl_primitive_desc_destroy p_dnnl_primitive_desc_destroy
+#define dnnl_primitive_desc_query p_dnnl_primitive_desc_query
+#define dnnl_primitive_desc_query_md p_dnnl_primitive_desc_query_md
+#define dnnl_primitive_destroy p_dnnl_primitive_destroy
+#define dnnl_primitive_execute p_dnnl_primitive_execute
+#define dnnl_reorder_primitive_desc_create p_dnnl_reorder_primitive_desc_create
+#define dnnl_status2str p_dnnl_status2str
+#define dnnl_stream_create p_dnnl_stream_create
+#define dnnl_stream_wait p_dnnl_stream_wait
+
+int sst_load(char *err, size_t errlen) {
+	static int loaded;
+	if (loaded) return 0;
+	setenv("OMP_WAIT_POLICY", "PASSIVE", 0);
+	void *lib = dlopen("libdnnl.so.2", RTLD_NOW | RTLD_LOCAL);
+	if (!lib) {
+		snprintf(err, errlen, "%s", dlerror());
+		return -1;
+	}
+#define SST_LOOKUP(f)                                                             \
+	if (!(p_##f = (__typeof__(p_##f))dlsym(lib, #f))) {                            \
+		snprintf(err, errlen, "libdnnl.so.2 has no %s", #f);                      \
+		return -1;                                                                \
+	}
+	SST_DNNL_FUNCS(SST_LOOKUP)
+	loaded = 1;
+	return 0;
+}
 
 static dnnl_engine_t eng;
 static dnnl_stream_t strm;

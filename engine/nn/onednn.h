@@ -11,6 +11,8 @@ enum { SST_FWD = 0, SST_BWD_DATA = 1, SST_BWD_WEIGHTS = 2 };
 // (NCHW activations, OIHW weights) and the layouts the primitive chose. Opaque to Go.
 typedef struct sst_conv sst_conv;
 
+// sst_load opens libdnnl (once); on failure it returns -1 and writes a message into err.
+int sst_load(char *err, size_t errlen);
 // sst_conv_create builds the primitive; on failure it returns NULL and writes a message into err.
 sst_conv *sst_conv_create(int kind, int n, int c, int h, int w, int o, int k, int stride, int pad, int oh,
 		int ow, char *err, size_t errlen);
