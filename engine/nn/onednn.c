@@ -75,6 +75,9 @@ SST_DNNL_FUNCS(SST_DECLARE)
 #define dnnl_stream_create p_dnnl_stream_create
 #define dnnl_stream_wait p_dnnl_stream_wait
 
+static void (*omp_set_num_threads_)(int);
+static int threads = 1;
+
 int sst_load(char *err, size_t errlen) {
 	static int loaded;
 	if (loaded) return 0;
@@ -90,6 +93,10 @@ int sst_load(char *err, size_t errlen) {
 		return -1;                                                                \
 	}
 	SST_DNNL_FUNCS(SST_LOOKUP)
+	// libgomp, loaded with libdnnl: for running small reorders on the calling thread alone.
+	omp_set_num_threads_ = (void (*)(int))dlsym(lib, "omp_set_num_threads");
+	int (*omp_get_max_threads_)(void) = (int (*)(void))dlsym(lib, "omp_get_max_threads");
+	if (omp_get_max_threads_) threads = omp_get_max_threads_();
 	loaded = 1;
 	return 0;
 }
@@ -281,10 +288,19 @@ int sst_conv_reorders(const sst_conv *cv) {
 	return r;
 }
 
+// Reorders below this size run on the calling thread alone: waking the other OpenMP thread costs
+// more than it saves on the weights and the discriminator's small activations (and on a busy
+// machine a sleeping thread can take a scheduler tick to wake).
+enum { SMALL_REORDER = 256 << 10 };
+
 static int reorder(sst_arg *a) {
 	dnnl_exec_arg_t args[2] = {{DNNL_ARG_FROM, a->output ? a->prim : a->user},
 			{DNNL_ARG_TO, a->output ? a->user : a->prim}};
-	return dnnl_primitive_execute(a->reo, strm, 2, args);
+	int alone = omp_set_num_threads_ && threads > 1 && a->bytes < SMALL_REORDER;
+	if (alone) omp_set_num_threads_(1);
+	int st = dnnl_primitive_execute(a->reo, strm, 2, args);
+	if (alone) omp_set_num_threads_(threads);
+	return st;
 }
 
 int sst_conv_run(sst_conv *cv, const float *a, const float *b, float *out) {
