@@ -15,7 +15,7 @@ endif
 LIBTAGS    = $$(./scripts/buildtags)
 E2EBIN    := bin/stylestudio-e2e
 
-.PHONY: run test build setup vet unit smoke bench clean race fuzz crash soak e2e e2e-build package package-test
+.PHONY: run test build setup vet unit unit-purego smoke bench clean race fuzz crash soak e2e e2e-build package package-test
 
 setup:
 	@./scripts/setup
@@ -36,6 +36,11 @@ vet:
 
 unit: setup
 	$(GO) test -tags "$(LIBTAGS)" ./...
+
+# The engine without any C library (no build tags): the pure-Go fallback must pass the same tests,
+# the PyTorch parity test included.
+unit-purego:
+	$(GO) test ./engine/...
 
 # A real window under Xvfb on a temp library: screenshot, check it is a rendered catalog, quit cleanly.
 smoke: build

@@ -245,6 +245,7 @@ type benchTrainJSON struct {
 	PeerSecPerStep  float64 `json:"peer_seconds_per_step,omitempty"`
 	Ratio           float64 `json:"ratio,omitempty"` // Go time / PyTorch time for the same steps
 	BLAS            string  `json:"blas"`
+	Backend         string  `json:"backend"` // convolutions: "onednn", "openblas" or "gonum"
 	Threads         int     `json:"threads"`
 	Size            int     `json:"size"`
 	Batch           int     `json:"batch"`
@@ -277,7 +278,7 @@ func benchTrain(ctx context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	out := benchTrainJSON{ImagesPerS: res.ImagesPerS, GMACPerS: res.GMACPerS, SecondsPerStep: res.SecondsPerStep,
-		BLAS: nn.BLASName(), Threads: runtime.GOMAXPROCS(0), Size: cfg.Size, Batch: cfg.BatchSize, Steps: *steps,
+		BLAS: nn.BLASName(), Backend: nn.ConvBackend(), Threads: runtime.GOMAXPROCS(0), Size: cfg.Size, Batch: cfg.BatchSize, Steps: *steps,
 		MACsPerImageRun: gan.TrainMACsPerImage(cfg, styles) / 1e9}
 	if *peer {
 		c := cfg.WithDefaults()
@@ -304,7 +305,7 @@ func benchTrain(ctx context.Context, env *cliEnv, args []string) error {
 		return json.NewEncoder(env.stdout).Encode(out)
 	}
 	fmt.Fprintf(env.stdout, "Go trainer (%s, %d threads): %.2f s/step, %.1f images/s, %.1f GMAC/s\n",
-		out.BLAS, out.Threads, out.SecondsPerStep, out.ImagesPerS, out.GMACPerS)
+		out.Backend, out.Threads, out.SecondsPerStep, out.ImagesPerS, out.GMACPerS)
 	if *peer {
 		fmt.Fprintf(env.stdout, "PyTorch reference (2 threads): %.2f s/step, %.1f images/s; ratio Go/PyTorch %.2f\n",
 			out.PeerSecPerStep, out.PeerImagesPerS, out.Ratio)

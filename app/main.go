@@ -54,6 +54,7 @@ func commands() map[string]command {
 }
 
 func main() {
+	tuneGC()
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 

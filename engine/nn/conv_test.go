@@ -30,15 +30,18 @@ func naiveConv(g convGeom, x, w []float32) []float32 {
 	return y
 }
 
+// normals returns n draws from N(0, 1).
+func normals(rng *rand.Rand, n int) []float32 {
+	v := make([]float32, n)
+	for i := range v {
+		v[i] = float32(rng.NormFloat64())
+	}
+	return v
+}
+
 func TestConvKernelsMatchDefinition(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 3))
-	rnd := func(n int) []float32 {
-		v := make([]float32, n)
-		for i := range v {
-			v[i] = float32(rng.NormFloat64())
-		}
-		return v
-	}
+	rnd := func(n int) []float32 { return normals(rng, n) }
 	for _, g := range []convGeom{
 		{c: 2, h: 9, w: 7, o: 3, k: 3, stride: 1, pad: 1},
 		{c: 3, h: 8, w: 8, o: 2, k: 4, stride: 2, pad: 1},
@@ -71,5 +74,49 @@ func TestConvKernelsMatchDefinition(t *testing.T) {
 		if d := lhs - rhs; d > 1e-3 || d < -1e-3 {
 			t.Fatalf("%v: col2im is not the adjoint of im2col: %g vs %g", g, lhs, rhs)
 		}
+	}
+}
+
+// TestConvBackendMatchesGEMM checks the build's convolution backend (oneDNN with the `onednn` tag)
+// against the definition (forward) and the im2col + GEMM kernels (both gradients), on a batch, for
+// the shapes the GAN uses: 7×7 stem, stride-2 4×4 down, 3×3 same, 4×4 stride-2 discriminator, and a
+// full-size kernel head.
+func TestConvBackendMatchesGEMM(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 5))
+	rnd := func(n int) []float32 { return normals(rng, n) }
+	const batch = 3
+	for _, g := range []convGeom{
+		{c: 9, h: 16, w: 16, o: 16, k: 7, stride: 1, pad: 3},
+		{c: 16, h: 16, w: 16, o: 32, k: 4, stride: 2, pad: 1},
+		{c: 32, h: 8, w: 8, o: 32, k: 3, stride: 1, pad: 1},
+		{c: 3, h: 16, w: 16, o: 32, k: 4, stride: 2, pad: 1},
+		{c: 64, h: 4, w: 4, o: 6, k: 4, stride: 1, pad: 0},
+		{c: 16, h: 9, w: 9, o: 3, k: 3, stride: 2, pad: 1},
+	} {
+		x, w, dy := rnd(batch*g.inSize()), rnd(g.o*g.rows()), rnd(batch*g.o*g.cols())
+		close := func(what string, got, want []float32) {
+			t.Helper()
+			for i := range want {
+				if d := got[i] - want[i]; d > 1e-3 || d < -1e-3 {
+					t.Fatalf("%s %v (%s): [%d] = %g, want %g", what, g, ConvBackend(), i, got[i], want[i])
+				}
+			}
+		}
+		y := make([]float32, len(dy))
+		runConv(convFwd, g, batch, y, x, w)
+		for i := 0; i < batch; i++ {
+			close("forward", y[i*g.o*g.cols():(i+1)*g.o*g.cols()], naiveConv(g, x[i*g.inSize():(i+1)*g.inSize()], w))
+		}
+		dx, want := make([]float32, len(x)), make([]float32, len(x))
+		runConv(convDInput, g, batch, dx, w, dy)
+		gemmConv(convDInput, g, batch, want, w, dy)
+		close("input gradient", dx, want)
+		dw, wantW := make([]float32, len(w)), make([]float32, len(w))
+		runConv(convDWeight, g, batch, dw, x, dy)
+		gemmConv(convDWeight, g, batch, wantW, x, dy)
+		close("weight gradient", dw, wantW)
+	}
+	for shape, impl := range ConvImpls() {
+		t.Logf("%s: %s", shape, impl)
 	}
 }

@@ -22,6 +22,11 @@ func Gemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int,
 // BLASName names the matrix-multiply implementation this binary uses ("openblas" or "gonum").
 func BLASName() string { return blasName }
 
+// ConvBackend names the convolution implementation this binary uses: "onednn" (built with the
+// `onednn` tag, and libdnnl.so.2 found at run time), else the GEMM under the im2col kernels
+// ("openblas" or "gonum").
+func ConvBackend() string { return convBackend() }
+
 // Workers is how many goroutines the layers split a batch over.
 func Workers() int { return max(1, runtime.GOMAXPROCS(0)) }
 

@@ -47,13 +47,16 @@ func Input(g *gorgonia.ExprGraph, name string, shape ...int) (*gorgonia.Node, []
 	return n, data
 }
 
-// ConvBNReLU is a k×k convolution without bias (padding k/2, the given stride), a batch normalisation
+// ConvBNReLU is a k×k convolution without bias (padding k/2, the given stride; the same convolution op
+// as the GAN's, so oneDNN where built with it), a batch normalisation
 // with a per-channel scale and shift, and a ReLU, in a gorgonia graph (NCHW, float32). Weight has shape
 // (out, in, k, k); Gamma and Beta (1, out, 1, 1).
 type ConvBNReLU struct {
 	Weight, Gamma, Beta *gorgonia.Node
 	BN                  *gorgonia.BatchNormOp
 	Stride              int
+	// Data says the block's input is data (images): no gradient is computed for it.
+	Data bool
 }
 
 // BNEpsilon is the batch-norm epsilon used in training graphs and pure-Go inference alike.
@@ -63,8 +66,7 @@ const BNEpsilon = 1e-5
 func (b *ConvBNReLU) Apply(x *gorgonia.Node) (*gorgonia.Node, error) {
 	ws := b.Weight.Shape()
 	k := ws[2]
-	conv, err := gorgonia.Conv2d(x, b.Weight, tensor.Shape{k, ws[3]}, []int{k / 2, ws[3] / 2},
-		[]int{b.Stride, b.Stride}, []int{1, 1})
+	conv, err := conv2d(x, b.Weight, b.Stride, k/2, b.Data)
 	if err != nil {
 		return nil, fmt.Errorf("conv %s: %w", b.Weight.Name(), err)
 	}

@@ -139,8 +139,8 @@ func (g convGeom) col2im(dx, col []float32) {
 	}
 }
 
-// ConvForward computes y (B, O, OH, OW) = conv(x (B, C, H, W), w (O, C, k, k)) in pure Go with the
-// same kernels the graph op uses; inference calls it directly.
+// convForward computes y (B, O, OH, OW) = conv(x (B, C, H, W), w (O, C, k, k)) with im2col and one
+// GEMM per sample: the OpenBLAS and pure-Go backends, and the oneDNN build's fallback (runConv).
 func convForward(g convGeom, batch int, y, x, w []float32) {
 	cols := make([][]float32, Workers())
 	outSize := g.o * g.cols()
@@ -190,6 +190,18 @@ func convWeightGrad(g convGeom, batch int, dw, x, dy []float32) {
 		for j, v := range p {
 			dw[j] += v
 		}
+	}
+}
+
+// gemmConv runs one of the three computations with the im2col + GEMM kernels above.
+func gemmConv(kind convKind, g convGeom, batch int, out, a, b []float32) {
+	switch kind {
+	case convFwd:
+		convForward(g, batch, out, a, b)
+	case convDInput:
+		convInputGrad(g, batch, out, a, b)
+	default:
+		convWeightGrad(g, batch, out, a, b)
 	}
 }
 
@@ -245,17 +257,17 @@ func (op *conv2dOp) Do(inputs ...gorgonia.Value) (gorgonia.Value, error) {
 	case convFwd:
 		batch := inputs[0].Shape()[0]
 		y := make([]float32, batch*g.o*g.cols())
-		convForward(g, batch, y, a, b)
+		runConv(convFwd, g, batch, y, a, b)
 		return tensor.New(tensor.WithShape(batch, g.o, g.outH(), g.outW()), tensor.WithBacking(y)), nil
 	case convDInput:
 		batch := inputs[1].Shape()[0]
 		dx := make([]float32, batch*g.inSize())
-		convInputGrad(g, batch, dx, a, b)
+		runConv(convDInput, g, batch, dx, a, b)
 		return tensor.New(tensor.WithShape(batch, g.c, g.h, g.w), tensor.WithBacking(dx)), nil
 	default:
 		batch := inputs[0].Shape()[0]
 		dw := make([]float32, g.o*g.rows())
-		convWeightGrad(g, batch, dw, a, b)
+		runConv(convDWeight, g, batch, dw, a, b)
 		return tensor.New(tensor.WithShape(g.o, g.c, g.k, g.k), tensor.WithBacking(dw)), nil
 	}
 }
@@ -335,6 +347,6 @@ func hashOf(op fmt.Stringer) uint32 {
 func ConvForward(x []float32, batch, c, h, w int, weight Tensor, stride, pad int) (y []float32, oh, ow int) {
 	g := convGeom{c: c, h: h, w: w, o: weight.Shape[0], k: weight.Shape[2], stride: stride, pad: pad}
 	y = make([]float32, batch*g.o*g.cols())
-	convForward(g, batch, y, x, weight.Data)
+	runConv(convFwd, g, batch, y, x, weight.Data)
 	return y, g.outH(), g.outW()
 }

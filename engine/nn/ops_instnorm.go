@@ -40,17 +40,56 @@ type instNormOp struct{ kind inKind }
 
 // planeStats returns the mean and 1/sqrt(var+eps) of one plane.
 func planeStats(p []float32) (mean, inv float32) {
-	var s float64
-	for _, v := range p {
-		s += float64(v)
+	m := sum(p) / float64(len(p))
+	var q [4]float64
+	i := 0
+	for ; i+4 <= len(p); i += 4 {
+		d0, d1, d2, d3 := float64(p[i])-m, float64(p[i+1])-m, float64(p[i+2])-m, float64(p[i+3])-m
+		q[0] += d0 * d0
+		q[1] += d1 * d1
+		q[2] += d2 * d2
+		q[3] += d3 * d3
 	}
-	m := s / float64(len(p))
-	var q float64
-	for _, v := range p {
-		d := float64(v) - m
-		q += d * d
+	for ; i < len(p); i++ {
+		d := float64(p[i]) - m
+		q[0] += d * d
 	}
-	return float32(m), float32(1 / math.Sqrt(q/float64(len(p))+INEpsilon))
+	v := (q[0] + q[1]) + (q[2] + q[3])
+	return float32(m), float32(1 / math.Sqrt(v/float64(len(p))+INEpsilon))
+}
+
+// sum adds p in float64 with four running sums: one chain of dependent additions would leave the
+// core waiting on each add's latency.
+func sum(p []float32) float64 {
+	var s [4]float64
+	i := 0
+	for ; i+4 <= len(p); i += 4 {
+		s[0] += float64(p[i])
+		s[1] += float64(p[i+1])
+		s[2] += float64(p[i+2])
+		s[3] += float64(p[i+3])
+	}
+	for ; i < len(p); i++ {
+		s[0] += float64(p[i])
+	}
+	return (s[0] + s[1]) + (s[2] + s[3])
+}
+
+// normDot returns Σ g[i]·(p[i] − m)·inv in float64 (four running sums, as in sum).
+func normDot(p, g []float32, m, inv float32) float64 {
+	var s [4]float64
+	g = g[:len(p)]
+	i := 0
+	for ; i+4 <= len(p); i += 4 {
+		s[0] += float64(g[i]) * float64((p[i]-m)*inv)
+		s[1] += float64(g[i+1]) * float64((p[i+1]-m)*inv)
+		s[2] += float64(g[i+2]) * float64((p[i+2]-m)*inv)
+		s[3] += float64(g[i+3]) * float64((p[i+3]-m)*inv)
+	}
+	for ; i < len(p); i++ {
+		s[0] += float64(g[i]) * float64((p[i]-m)*inv)
+	}
+	return (s[0] + s[1]) + (s[2] + s[3])
 }
 
 // InstanceNormForward is the op's forward pass on raw slices (x and y are B×C×HW).
@@ -136,11 +175,7 @@ func (op *instNormOp) Do(inputs ...gorgonia.Value) (gorgonia.Value, error) {
 				p, g, d := x[off:off+hw], dy[off:off+hw], dx[off:off+hw]
 				m, inv := planeStats(p)
 				// dx = inv/N·(N·dx̂ − Σdx̂ − x̂·Σ(dx̂·x̂)) with dx̂ = dy·gamma.
-				var sd, sdx float64
-				for i, v := range p {
-					sd += float64(g[i])
-					sdx += float64(g[i]) * float64((v-m)*inv)
-				}
+				sd, sdx := sum(g), normDot(p, g, m, inv)
 				n := float32(hw)
 				k1 := float32(sd) / n
 				k2 := float32(sdx) / n
@@ -160,11 +195,7 @@ func (op *instNormOp) Do(inputs ...gorgonia.Value) (gorgonia.Value, error) {
 				off := (b*channels + c) * hw
 				p, g := x[off:off+hw], dy[off:off+hw]
 				m, inv := planeStats(p)
-				var s float64
-				for i, v := range p {
-					s += float64(g[i]) * float64((v-m)*inv)
-				}
-				perSample[b*channels+c] = s
+				perSample[b*channels+c] = normDot(p, g, m, inv)
 			}
 		})
 		sumOverBatch(dg, perSample, batch, channels)
@@ -174,11 +205,7 @@ func (op *instNormOp) Do(inputs ...gorgonia.Value) (gorgonia.Value, error) {
 		db := make([]float32, channels)
 		perSample := make([]float64, batch*channels)
 		for i := range perSample {
-			var s float64
-			for _, v := range dy[i*hw : (i+1)*hw] {
-				s += float64(v)
-			}
-			perSample[i] = s
+			perSample[i] = sum(dy[i*hw : (i+1)*hw])
 		}
 		sumOverBatch(db, perSample, batch, channels)
 		return tensor.New(tensor.WithShape(channels), tensor.WithBacking(db)), nil

@@ -232,6 +232,7 @@ func newGraph(n *net, batch, size int) (*graph, error) {
 			Gamma:  nn.Param(g, fmt.Sprintf("block%d.bn.weight", i), nn.Tensor{Shape: []int{1, c, 1, 1}, Data: b.gamma.Data}),
 			Beta:   nn.Param(g, fmt.Sprintf("block%d.bn.bias", i), nn.Tensor{Shape: []int{1, c, 1, 1}, Data: b.beta.Data}),
 			Stride: b.spec.stride,
+			Data:   i == 0, // the images: no input gradient
 		}
 		var err error
 		if cur, err = blk.Apply(cur); err != nil {

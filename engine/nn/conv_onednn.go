@@ -1,0 +1,164 @@
+//go:build onednn
+
+package nn
+
+/*
+#cgo LDFLAGS: -ldl
+#include <stdlib.h>
+#include "onednn.h"
+*/
+import "C"
+
+import (
+	"fmt"
+	"runtime"
+	"strings"
+	"sync"
+	"unsafe"
+)
+
+// convBackend names the convolution implementation: oneDNN (Debian's libdnnl, the library PyTorch
+// itself calls on CPU), with the im2col + GEMM kernels as the fallback for any shape oneDNN has no jit
+// kernel for, and for everything where libdnnl.so.2 cannot be opened (then it is the BLAS's name).
+func convBackend() string {
+	if onednn.loadErr() != nil {
+		return blasName
+	}
+	return "onednn"
+}
+
+// maxPrims bounds the primitive cache: inference at many batch sizes would otherwise grow it forever.
+const maxPrims = 256
+
+type primKey struct {
+	g     convGeom
+	batch int
+	kind  convKind
+}
+
+// prim is one cached oneDNN primitive; cv is nil where oneDNN offered only a reference kernel (or
+// none), and the GEMM kernels run instead.
+type prim struct {
+	cv   *C.sst_conv
+	impl string
+}
+
+// executor owns oneDNN's state for the process: the primitives, cached per shape, and the shared
+// scratch buffers in onednn.c. Every call runs on one locked OS thread, one at a time: OpenMP keeps a
+// thread pool per calling thread, and the scratch buffers are shared by all primitives.
+type executor struct {
+	start sync.Once
+	calls chan func()
+	prims map[primKey]*prim // touched only on the executor's thread
+	err   error             // libdnnl could not be opened
+	impls sync.Map          // shape → implementation, for ConvImpls
+}
+
+var onednn executor
+
+// do runs f on the executor's thread; false where libdnnl could not be opened.
+func (e *executor) do(f func()) bool {
+	e.start.Do(func() {
+		var msg [256]C.char
+		if C.sst_load(&msg[0], C.size_t(len(msg))) != 0 {
+			e.err = fmt.Errorf("oneDNN: %s", C.GoString(&msg[0]))
+			return
+		}
+		e.calls = make(chan func())
+		e.prims = map[primKey]*prim{}
+		go func() {
+			runtime.LockOSThread() // never unlocked: this goroutine is oneDNN's thread for good
+			for f := range e.calls {
+				f()
+			}
+		}()
+	})
+	if e.err != nil {
+		return false
+	}
+	done := make(chan struct{})
+	e.calls <- func() { f(); close(done) }
+	<-done
+	return true
+}
+
+// loadErr opens libdnnl if that has not been tried yet and says why it failed.
+func (e *executor) loadErr() error {
+	e.do(func() {})
+	return e.err
+}
+
+// get returns the primitive for key, creating it on first use (on the executor's thread).
+func (e *executor) get(key primKey) *prim {
+	if p, ok := e.prims[key]; ok {
+		return p
+	}
+	if len(e.prims) >= maxPrims {
+		for k, p := range e.prims {
+			if p.cv != nil {
+				C.sst_conv_destroy(p.cv)
+			}
+			delete(e.prims, k)
+		}
+	}
+	g := key.g
+	var msg [256]C.char
+	p := &prim{}
+	cv := C.sst_conv_create(C.int(key.kind), C.int(key.batch), C.int(g.c), C.int(g.h), C.int(g.w), C.int(g.o),
+		C.int(g.k), C.int(g.stride), C.int(g.pad), C.int(g.outH()), C.int(g.outW()), &msg[0], C.size_t(len(msg)))
+	if cv == nil {
+		p.impl = "gemm (oneDNN: " + C.GoString(&msg[0]) + ")"
+	} else {
+		p.impl = C.GoString(C.sst_conv_impl(cv))
+		// A reference kernel is hundreds of times slower than the GEMM path: never run one.
+		if strings.HasPrefix(p.impl, "ref") {
+			C.sst_conv_destroy(cv)
+			p.impl = "gemm (oneDNN offered only " + p.impl + ")"
+		} else {
+			p.cv = cv
+			if n := int(C.sst_conv_reorders(cv)); n > 0 {
+				p.impl += fmt.Sprintf(" (%d reorders)", n)
+			}
+		}
+	}
+	e.prims[key] = p
+	e.impls.Store(fmt.Sprintf("%s %v b%d", [...]string{"fwd", "bwd-data", "bwd-weights"}[key.kind], key.g, key.batch), p.impl)
+	return p
+}
+
+// runConv runs one convolution computation (see convKind for the order of a and b).
+func runConv(kind convKind, g convGeom, batch int, out, a, b []float32) {
+	var p *prim
+	var status C.int
+	ok := onednn.do(func() {
+		if p = onednn.get(primKey{g: g, batch: batch, kind: kind}); p.cv == nil {
+			return
+		}
+		x, y := a, b
+		if kind == convDInput { // the graph op takes (w, dy); oneDNN's backward-data (dy, w)
+			x, y = b, a
+		}
+		status = C.sst_conv_run(p.cv, (*C.float)(unsafe.Pointer(&x[0])), (*C.float)(unsafe.Pointer(&y[0])),
+			(*C.float)(unsafe.Pointer(&out[0])))
+	})
+	if !ok || p.cv == nil {
+		gemmConv(kind, g, batch, out, a, b)
+		return
+	}
+	if status != 0 {
+		// Execution fails only on exhausted memory; the graph op has no error path, and a panic
+		// here would be a stack trace for the user, so compute the same result the slow way.
+		gemmConv(kind, g, batch, out, a, b)
+	}
+}
+
+// ConvImpls lists the kernel oneDNN chose for each convolution shape run so far ("jit:avx512_core",
+// "gemm:jit", or "gemm (…)" where the GEMM kernels ran instead), for tests and diagnostics.
+func ConvImpls() map[string]string {
+	out := map[string]string{}
+	onednn.impls.Range(func(k, v any) bool {
+		out[k.(string)] = v.(string)
+		return true
+	})
+	return out
+}
