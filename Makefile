@@ -12,8 +12,13 @@ endif
 # OpenBLAS makes the GAN's convolutions about 2.5x faster than gonum's pure-Go GEMM; build with it
 # when its library is installed (scripts/setup installs libopenblas-dev), without it otherwise.
 OPENBLAS  := $(shell test -e /usr/include/x86_64-linux-gnu/cblas.h -o -e /usr/include/cblas.h && echo openblas)
-TAGS      := migrated_fynedo $(OPENBLAS)
-GOTAGS    := $(if $(OPENBLAS),-tags $(OPENBLAS))
+# libvips decodes pictures at the size they are shown (a 100-MP photo's thumbnail without the 400 MB
+# of pixels), reads TIFF, HEIC, AVIF, CMYK and 16-bit files and converts ICC profiles to sRGB; build
+# with it when installed (scripts/setup installs libvips-dev), with Go's decoders otherwise.
+VIPS      := $(shell pkg-config --exists vips 2>/dev/null && echo vips)
+TAGS      := migrated_fynedo $(OPENBLAS) $(VIPS)
+LIBTAGS   := $(strip $(OPENBLAS) $(VIPS))
+GOTAGS    := $(if $(LIBTAGS),-tags "$(LIBTAGS)")
 
 .PHONY: run test build setup vet unit smoke bench clean race fuzz crash soak
 
