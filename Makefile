@@ -69,7 +69,7 @@ fuzz: setup
 	./scripts/fuzz
 
 bench: build
-	$(GO) test -run xxx -bench . -benchtime 1x ./...
+	$(GO) test $(GOTAGS) -run xxx -bench . -benchtime 1x ./...
 
 clean:
 	rm -rf bin
