@@ -5,6 +5,12 @@
 // reads the dimensions from the header and refuses images over a pixel budget before allocating
 // anything for the pixels. Every error it returns wraps one of the sentinel errors below (test with
 // errors.Is) and reads as a sentence a merchandiser can act on.
+//
+// Two decoders sit behind the same API, chosen at build time: libvips (the vips build tag, set by
+// the Makefile when pkg-config finds libvips) decodes at reduced size where asked (DecodeFit), reads
+// TIFF, HEIC and AVIF, CMYK and 16-bit pictures and converts ICC profiles to sRGB, up to 250
+// megapixels; without it Go's decoders read PNG, JPEG, GIF and WebP up to 40 megapixels. Both
+// apply EXIF orientation, so every picture comes out the right way up.
 package imaging
 
 import (
@@ -135,7 +141,7 @@ func needsVips(format string) error {
 }
 
 func unsupported(what, fix string) error {
-	return &Error{Kind: ErrUnsupported, Msg: fmt.Sprintf("the file is %s image, which Style Studio cannot read (it reads PNG, JPEG, GIF, WebP, TIFF, HEIC and AVIF) — %s", what, fix)}
+	return &Error{Kind: ErrUnsupported, Msg: fmt.Sprintf("the file is %s image, which Style Studio cannot read (it reads PNG, JPEG, GIF and WebP, and with libvips TIFF, HEIC and AVIF) — %s", what, fix)}
 }
 
 // otherImageFormat names well-known image formats we recognise but do not decode.
