@@ -101,7 +101,7 @@ package-test: package
 	./scripts/package-test $(PACKAGE)
 
 bench: build
-	$(GO) test -run xxx -bench . -benchtime 1x ./...
+	$(GO) test -tags "$(LIBTAGS)" -run xxx -bench . -benchtime 1x ./...
 
 clean:
 	rm -rf bin

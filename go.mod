@@ -5,6 +5,7 @@ go 1.26.8
 require (
 	fyne.io/fyne/v2 v2.7.1
 	github.com/chewxy/hm v1.0.0
+	github.com/davidbyttow/govips/v2 v2.16.0
 	github.com/disintegration/gift v1.2.1
 	github.com/mattn/go-sqlite3 v1.14.53
 	golang.org/x/image v0.48.0

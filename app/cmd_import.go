@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"stylestudio/engine/imaging"
 	"stylestudio/engine/ingest"
 )
 
@@ -50,7 +51,8 @@ func failuresError(env *cliEnv, s ingest.Summary) error {
 
 func runImport(ctx context.Context, env *cliEnv, args []string) error {
 	fs := newFlags(env, "import", "--library DIR [--labels-from-folders] [--csv FILE] [--json] PATH...",
-		"Import product images: files and folders (recursively; PNG, JPEG, GIF, WebP) or a CSV manifest with\n"+
+		"Import product images: files and folders (recursively; PNG, JPEG, GIF, WebP, and with libvips TIFF,\n"+
+			"HEIC, AVIF; "+imaging.Backend()+" decoder in this build) or a CSV manifest with\n"+
 			"columns sku,title,category,price,image[,style]. Re-importing the same bytes is a no-op. Files that fail\n"+
 			"are listed with the reason; the rest still import (exit status 1 when any failed).")
 	lib := libraryFlag(fs)

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"image/png"
 	"os"
 	"path/filepath"
 	"strings"
@@ -133,15 +132,7 @@ func TestScreenshotRendersCatalog(t *testing.T) {
 	if code, _, stderr := runCLI(t, "screenshot", "--library", lib, "--screen", "catalog", "--out", out, "--size", "1024x700"); code != 0 {
 		t.Fatalf("screenshot exited %d: %s", code, stderr)
 	}
-	f, err := os.Open(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	img, err := png.Decode(f)
-	if err != nil {
-		t.Fatal(err)
-	}
+	img := readPNG(t, out)
 	if b := img.Bounds(); b.Dx() != 1024 || b.Dy() != 700 {
 		t.Fatalf("screenshot is %v, want 1024x700", b)
 	}

@@ -133,13 +133,18 @@ func (d *detailPane) show(id int64) {
 	}()
 }
 
-// loadFullImage decodes the stored original, flattened on white as the catalog shows it.
+// shownEdge is the longest side a whole picture is decoded at for showing (detail and label
+// screens): more than a 4K screen shows, far less than a 100-megapixel original holds.
+const shownEdge = 2048
+
+// loadFullImage decodes the whole stored original for showing, the right way up, flattened on white
+// as the catalog shows it; where libvips is built in, at most shownEdge pixels on its longer side.
 func loadFullImage(ctx context.Context, db *store.DB, hash string) (image.Image, error) {
 	data, err := db.ReadObject(hash)
 	if err != nil {
 		return nil, err
 	}
-	img, _, err := imaging.Decode(data, imaging.DefaultMaxPixels)
+	img, _, err := imaging.DecodeFit(data, imaging.DefaultMaxPixels, shownEdge)
 	if err != nil {
 		return nil, err
 	}

@@ -24,6 +24,8 @@ import (
 	"strings"
 	"syscall"
 	"unicode"
+
+	"stylestudio/engine/imaging"
 )
 
 // Export formats.
@@ -115,7 +117,8 @@ type ExportSummary struct {
 	// MissingClasses lists, per split, the classes with no image in that split; ImageFolder over such a
 	// split finds fewer classes (with other indices) than over train, so use Classes to map them.
 	MissingClasses map[string][]string
-	// Transcoded counts GIF images re-encoded as PNG (ImageFolder does not read .gif files).
+	// Transcoded counts images re-encoded as PNG: GIF (ImageFolder does not read .gif files) and
+	// TIFF, HEIC and AVIF (always: few training tools read them).
 	Transcoded int
 	// Unsplit lists the SKUs whose Split is empty or unknown: the export was refused, nothing written.
 	Unsplit []ExportProblem
@@ -370,12 +373,31 @@ func (w *writer) writeImage(it ExportItem, dir, base string, noGIF bool) (string
 	if ext == "" {
 		ext = formatExt(it.Format)
 	}
-	if ext == "" {
-		return "", false, fmt.Errorf("not a PNG, JPEG, GIF or WebP image (format %q)", it.Format)
+	camera := false // TIFF, HEIC, AVIF: few training tools read them; they are written as PNG
+	if f, err := imaging.Sniff(head); ext == "" && err == nil {
+		camera = f == imaging.FormatTIFF || f == imaging.FormatHEIC || f == imaging.FormatAVIF
+	}
+	if ext == "" && !camera {
+		return "", false, fmt.Errorf("not a PNG, JPEG, GIF, WebP, TIFF, HEIC or AVIF image (format %q)", it.Format)
 	}
 	var body io.Reader = br
-	transcode := noGIF && ext == ".gif"
-	if transcode {
+	transcode := noGIF && ext == ".gif" || camera
+	switch {
+	case camera:
+		data, err := io.ReadAll(br)
+		if err != nil {
+			return "", false, err
+		}
+		img, _, err := imaging.Decode(data, 0) // the right way up
+		if err != nil {
+			return "", false, err
+		}
+		var buf bytes.Buffer
+		if err := png.Encode(&buf, img); err != nil {
+			return "", false, fmt.Errorf("re-encode as PNG: %w", err)
+		}
+		body, ext = &buf, ".png"
+	case transcode:
 		img, err := gif.Decode(br)
 		if err != nil {
 			return "", false, fmt.Errorf("decode GIF: %w", err)

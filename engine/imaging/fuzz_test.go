@@ -75,7 +75,7 @@ func FuzzDecode(f *testing.F) {
 		format, serr := Sniff(data)
 		if serr != nil {
 			checkKind(t, "Sniff", serr, ErrNotImage, ErrUnsupported)
-		} else if format != FormatPNG && format != FormatJPEG && format != FormatGIF && format != FormatWebP {
+		} else if !goFormat(format) && format != FormatTIFF && format != FormatHEIC && format != FormatAVIF {
 			t.Fatalf("Sniff = %q, not a known format", format)
 		}
 

@@ -158,10 +158,14 @@ func square(img image.Image, size int, parallel bool) *image.NRGBA {
 		halving = n.Rect.Dx() >= 2*fw && n.Rect.Dy() >= 2*fh
 	}
 
-	g := gift.New(gift.Resize(fw, fh, gift.LinearResampling))
-	g.SetParallelization(parallel)
 	fitted := image.NewNRGBA(image.Rect(0, 0, fw, fh))
-	g.Draw(fitted, src)
+	if sb := src.Bounds(); sb.Dx() == fw && sb.Dy() == fh {
+		copyInto(fitted, fitted.Rect, src, sb.Min) // already fitted (decoded at reduced size by libvips)
+	} else {
+		g := gift.New(gift.Resize(fw, fh, gift.LinearResampling))
+		g.SetParallelization(parallel)
+		g.Draw(fitted, src)
+	}
 	if fw == size && fh == size {
 		return fitted
 	}

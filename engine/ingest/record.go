@@ -8,8 +8,8 @@ import "context"
 type Image struct {
 	Hash   string // lowercase hex SHA-256 of Bytes
 	Bytes  []byte // the original file bytes, stored unchanged
-	Format string // "png", "jpeg", "gif", "webp"
-	Width  int
+	Format string // "png", "jpeg", "gif", "webp"; with libvips also "tiff", "heic", "avif"
+	Width  int    // full size, the right way up (EXIF orientation applied)
 	Height int
 	Source string // path it came from ("demo:<sku>" for generated items)
 }

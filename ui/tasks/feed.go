@@ -213,7 +213,7 @@ func FeedItemsWith(ctx context.Context, db *store.DB, opts FeedOptions) ([]sim.I
 			if err != nil {
 				return
 			}
-			img, _, err := imaging.Decode(data, 0)
+			img, _, err := imaging.DecodeFit(data, 0, ingest.ThumbSize)
 			if err != nil {
 				return
 			}
