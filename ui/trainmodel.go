@@ -421,7 +421,7 @@ func runConfig(r store.Run) gan.Config {
 
 // runInterrupted is how the history shows a run the catalog still marks running but that no process
 // is training (its run lock is free: the app or the CLI was killed). It can be resumed at once.
-const runInterrupted store.RunStatus = "interrupted"
+const runInterrupted = store.RunInterrupted
 
 // markInterrupted gives every run marked running whose run lock is free (tasks.RunBusy, which the OS
 // releases when a process dies) the status runInterrupted. It touches files: not on the UI goroutine.
