@@ -182,11 +182,13 @@ func ExportTorch(dir, run string, cfg Config, data Data) error {
 
 // TorchCommand is the command line that trains exportDir's data into outDir with workers processes
 // under torchrun (python -m torch.distributed.run, so the interpreter that has torch runs it).
-// Debian's torchrun on Python 3.11 fails at start unless told to redirect and tee the workers' output.
+// Debian's torchrun on Python 3.11 fails at start unless told to redirect and tee the workers' output;
+// its agent looks at the workers every --monitor_interval seconds (5 by default, so a run would end
+// up to 5 s after its trainer).
 func TorchCommand(python, exportDir, outDir string, o TorchOptions, steps int) []string {
 	workers := max(o.Workers, 1)
 	args := []string{python, "-m", "torch.distributed.run", "--standalone", "--nnodes", "1",
-		"--nproc_per_node", strconv.Itoa(workers), "--redirects", "1", "--tee", "1",
+		"--nproc_per_node", strconv.Itoa(workers), "--redirects", "1", "--tee", "1", "--monitor_interval", "1",
 		filepath.Join(exportDir, torchtrain.FileName), "train", "--data", exportDir, "--out", outDir,
 		"--device", o.Device, "--steps", strconv.Itoa(steps)}
 	if o.Threads > 0 {
