@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -35,17 +36,12 @@ type trainLine struct {
 	Status     string      `json:"status,omitempty"`
 }
 
-func runTrain(ctx context.Context, env *cliEnv, args []string) error {
-	fs := newFlags(env, "train", "--library DIR --run NAME [--size 64] [--batch 12] [--steps N] [--styles a,b,…] [--resume] [--backend builtin|torch] [--device cpu|cuda] [--workers N] [--json]",
-		"Train the style-transfer GAN on the labeled products' train split (styles with at least 8 training\n"+
-			"labels). Checkpoints, sample grids and metrics are kept under the library's runs/ folder and in the\n"+
-			"catalog. Ctrl+C stops after the current step and writes a checkpoint; --resume continues exactly.")
-	lib := libraryFlag(fs)
+// ganConfigFlags registers the model and training flags train and bundle share.
+func ganConfigFlags(fs *flag.FlagSet, stepsHelp string) (*gan.Config, *string) {
 	cfg := gan.DefaultConfig()
-	name := fs.String("run", "", "run name (required)")
 	fs.IntVar(&cfg.Size, "size", cfg.Size, "image size: 64 or 128")
 	fs.IntVar(&cfg.BatchSize, "batch", cfg.BatchSize, "images per step")
-	fs.IntVar(&cfg.Steps, "steps", cfg.Steps, "total training steps (with --resume: the new total)")
+	fs.IntVar(&cfg.Steps, "steps", cfg.Steps, stepsHelp)
 	fs.Float64Var(&cfg.LR, "lr", cfg.LR, "Adam learning rate")
 	fs.Uint64Var(&cfg.Seed, "seed", cfg.Seed, "seed for weights, batches and augmentation")
 	fs.IntVar(&cfg.GenWidth, "gen-width", cfg.GenWidth, "generator width (channels of its first layer)")
@@ -54,6 +50,17 @@ func runTrain(ctx context.Context, env *cliEnv, args []string) error {
 	fs.IntVar(&cfg.SampleEvery, "sample-every", cfg.SampleEvery, "steps between sample grids")
 	fs.IntVar(&cfg.CheckpointEvery, "checkpoint-every", cfg.CheckpointEvery, "steps between checkpoints")
 	styles := fs.String("styles", "", "comma-separated styles to train (default: every style with enough labels; a resumed run keeps its own)")
+	return &cfg, styles
+}
+
+func runTrain(ctx context.Context, env *cliEnv, args []string) error {
+	fs := newFlags(env, "train", "--library DIR --run NAME [--size 64] [--batch 12] [--steps N] [--styles a,b,…] [--resume] [--backend builtin|torch] [--device cpu|cuda] [--workers N] [--json]",
+		"Train the style-transfer GAN on the labeled products' train split (styles with at least 8 training\n"+
+			"labels). Checkpoints, sample grids and metrics are kept under the library's runs/ folder and in the\n"+
+			"catalog. Ctrl+C stops after the current step and writes a checkpoint; --resume continues exactly.")
+	lib := libraryFlag(fs)
+	name := fs.String("run", "", "run name (required)")
+	cfgp, styles := ganConfigFlags(fs, "total training steps (with --resume: the new total)")
 	resume := fs.Bool("resume", false, "continue the named run from its latest complete checkpoint")
 	device := fs.String("device", "cpu", "cpu, or with --backend torch: cuda (gpu is the same)")
 	backend := fs.String("backend", "builtin", "builtin (this program's engine) or torch (the PyTorch trainer under torchrun; needs python3 with torch)")
@@ -62,6 +69,7 @@ func runTrain(ctx context.Context, env *cliEnv, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	cfg := *cfgp
 	var torch *gan.TorchOptions
 	switch *backend {
 	case "builtin":

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"image"
 	"io"
 	"math/rand/v2"
 	"os"
@@ -467,4 +468,37 @@ func (t *tailBuffer) String() string {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return string(t.b)
+}
+
+// CopyCheckpoint copies a verified checkpoint into dir (weights, then sidecar, each through a temp
+// file renamed into place) and returns the copy's sidecar, verified again.
+func CopyCheckpoint(side Sidecar, dir string) (Sidecar, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return side, fmt.Errorf("copy checkpoint: %w", err)
+	}
+	for _, name := range []string{side.Weights, filepath.Base(side.Path)} {
+		if err := copyFileAtomic(filepath.Join(filepath.Dir(side.Path), name), filepath.Join(dir, name)); err != nil {
+			return side, fmt.Errorf("copy checkpoint at step %d: %w (%s)", side.Step, err, saveHint(err))
+		}
+	}
+	return readSidecar(filepath.Join(dir, filepath.Base(side.Path)))
+}
+
+func copyFileAtomic(src, dst string) error {
+	data, err := os.ReadFile(src)
+	if err != nil {
+		return err
+	}
+	return writeFileAtomic(dst, data)
+}
+
+// CheckpointGrid draws a sample grid (rows = imgs, columns = source then every style) with a
+// checkpoint's generator.
+func CheckpointGrid(side Sidecar, imgs []image.Image) (*image.NRGBA, error) {
+	p, _, err := readCheckpointTensors(side)
+	if err != nil {
+		return nil, err
+	}
+	cfg := side.Config.WithDefaults()
+	return sampleGrid(cfg, len(side.Styles), p, prepareSamples(imgs, cfg.Size)), nil
 }

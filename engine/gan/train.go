@@ -244,15 +244,20 @@ func resumePoint(dir string, cfg Config, styles []string, report func(Event)) (S
 	if err != nil {
 		return side, fmt.Errorf("gan: resume: %w", err)
 	}
+	return side, CheckContinue(side, cfg, styles)
+}
+
+// CheckContinue reports whether a run of cfg's model on styles can continue from side.
+func CheckContinue(side Sidecar, cfg Config, styles []string) error {
 	if !side.Config.sameModel(cfg) {
-		return side, fmt.Errorf("%w: %s was trained with a different model (%s); start a new run instead",
+		return fmt.Errorf("%w: %s was trained with a different model (%s); start a new run instead",
 			ErrCheckpoint, side.Path, describe(side.Config))
 	}
 	if strings.Join(side.Styles, "\x00") != strings.Join(styles, "\x00") {
-		return side, fmt.Errorf("%w: %s was trained on styles %v, the catalog now has %v; start a new run for the new styles",
+		return fmt.Errorf("%w: %s was trained on styles %v, the catalog now has %v; start a new run for the new styles",
 			ErrCheckpoint, side.Path, side.Styles, styles)
 	}
-	return side, nil
+	return nil
 }
 
 // resumedConfig is the config a resumed run trains with: the model and its training settings come

@@ -264,9 +264,7 @@ func TrainGAN(ctx context.Context, db *store.DB, req TrainRequest) (store.Run, g
 	report := func(e gan.Event) {
 		switch e.Kind {
 		case "step":
-			l := e.Losses
-			pending = append(pending, store.MetricRow{Step: e.Step, GAdv: l.GAdv, GCls: l.GCls, GRec: l.GRec,
-				DAdv: l.DReal + l.DFake, DCls: l.DCls, ImagesPerS: e.ImagesPerS})
+			pending = append(pending, metricRow(e))
 			if len(pending) >= 5 {
 				flush()
 			}
@@ -356,6 +354,12 @@ func TrainGAN(ctx context.Context, db *store.DB, req TrainRequest) (store.Run, g
 		run = updated
 	}
 	return run, sum, err
+}
+
+// metricRow is the metrics row of a "step" event.
+func metricRow(e gan.Event) store.MetricRow {
+	l := e.Losses
+	return store.MetricRow{Step: e.Step, GAdv: l.GAdv, GCls: l.GCls, GRec: l.GRec, DAdv: l.DReal + l.DFake, DCls: l.DCls, ImagesPerS: e.ImagesPerS}
 }
 
 // syncCheckpoints makes the catalog's checkpoint rows match the files the engine kept (it prunes old

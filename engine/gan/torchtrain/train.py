@@ -700,7 +700,7 @@ def cmd_train(a):
 
     def save(step):
         weights = save_checkpoint(a.out, step, config, styles, state_tensors(model, opt_g, opt_d), rng, adam_t, losses, score, score_n)
-        emit("checkpoint", step=step, steps=steps, checkpoint=weights)
+        emit("checkpoint", step=step, steps=steps, checkpoint=os.path.abspath(weights))
         prune_checkpoints(a.out, config["keep_last"])
 
     begin = time.perf_counter()
