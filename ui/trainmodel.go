@@ -22,9 +22,6 @@ import (
 // gan.Config, the loss series behind the curves, the time estimate, run summaries and the throttle
 // that keeps UI updates from a training goroutine under ~10 a second.
 
-// gpuUnavailable is why the GPU device is greyed out: this binary has no GPU backend.
-const gpuUnavailable = "this build has no GPU support (gorgonia's CUDA backend is not compiled in)"
-
 // trainPreset is a named starting configuration.
 type trainPreset struct {
 	Name  string
@@ -287,12 +284,6 @@ func seriesFromRows(rows []store.MetricRow) lossSeries {
 		s.add(r)
 	}
 	return s
-}
-
-// metricRowOf is the row TrainGAN stores for a step event.
-func metricRowOf(e gan.Event) store.MetricRow {
-	l := e.Losses
-	return store.MetricRow{Step: e.Step, GAdv: l.GAdv, GCls: l.GCls, GRec: l.GRec, DAdv: l.DReal + l.DFake, DCls: l.DCls, ImagesPerS: e.ImagesPerS}
 }
 
 // smooth is an exponential moving average with TensorBoard's debiasing, so the start is not pulled

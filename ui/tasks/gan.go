@@ -264,7 +264,7 @@ func TrainGAN(ctx context.Context, db *store.DB, req TrainRequest) (store.Run, g
 	report := func(e gan.Event) {
 		switch e.Kind {
 		case "step":
-			pending = append(pending, metricRow(e))
+			pending = append(pending, MetricRowOf(e))
 			if len(pending) >= 5 {
 				flush()
 			}
@@ -356,8 +356,8 @@ func TrainGAN(ctx context.Context, db *store.DB, req TrainRequest) (store.Run, g
 	return run, sum, err
 }
 
-// metricRow is the metrics row of a "step" event.
-func metricRow(e gan.Event) store.MetricRow {
+// MetricRowOf is the metrics row of a "step" event.
+func MetricRowOf(e gan.Event) store.MetricRow {
 	l := e.Losses
 	return store.MetricRow{Step: e.Step, GAdv: l.GAdv, GCls: l.GCls, GRec: l.GRec, DAdv: l.DReal + l.DFake, DCls: l.DCls, ImagesPerS: e.ImagesPerS}
 }

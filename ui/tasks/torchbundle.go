@@ -283,7 +283,7 @@ func readProgress(path string, from int) ([]store.MetricRow, float64) {
 		}
 		switch {
 		case l.Event == "step" && l.Losses != nil && l.Step > from:
-			byStep[l.Step] = metricRow(gan.Event{Step: l.Step, Losses: *l.Losses, ImagesPerS: l.ImagesPerS})
+			byStep[l.Step] = MetricRowOf(gan.Event{Step: l.Step, Losses: *l.Losses, ImagesPerS: l.ImagesPerS})
 		case l.Event == "done" && l.Step > from:
 			seconds += l.Seconds
 		}
