@@ -1,12 +1,18 @@
 package ui
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strings"
 	"testing"
+	"time"
+
+	"fyne.io/fyne/v2/test"
 
 	"stylestudio/engine/gan"
+	"stylestudio/internal/torchtest"
+	"stylestudio/store"
 )
 
 // The Device picker lists PyTorch choices only where PyTorch (and CUDA) were found, and otherwise
@@ -40,6 +46,47 @@ func TestDevicePickerListsWhatWasFound(t *testing.T) {
 		s.device.SetSelected(deviceBuiltin)
 		if s.torchChoice() != nil {
 			t.Error("the built-in engine chosen, yet a PyTorch backend is used")
+		}
+	})
+}
+
+// A run on "PyTorch CPU" shows live like a built-in one and pauses (the trainer stops with a
+// checkpoint) and resumes (it starts again from there) to the end.
+func TestTrainScreenPyTorchRunPausesAndFinishes(t *testing.T) {
+	py := torchtest.Python(t)
+	info, err := gan.DetectTorch(context.Background(), py)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := newDemoLibrary(t, 160)
+	h := newTrainHarness(t, db)
+	s := h.s
+	h.do(func() {
+		s.applyTorch(info, nil)
+		s.device.SetSelected(devicePyTorchCPU)
+		fillTiny(s, "torch-ui", "12")
+		s.styles.SetSelected(s.styles.Options[:2])
+		test.Tap(s.startBtn)
+	})
+	h.waitStep(t, 1)
+	h.do(func() { test.Tap(s.pauseBtn) })
+	h.do(func() { test.Tap(s.resumeBtn) })
+	// Each pause restarts torchrun (a few seconds alone, minutes on a crowded 2-core machine).
+	select {
+	case err := <-h.finished:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(8 * time.Minute):
+		t.Fatal("timed out waiting for the PyTorch run")
+	}
+	run, err := db.RunByName(context.Background(), "torch-ui")
+	if err != nil || run.Status != store.RunFinished || run.StepsDone != 12 {
+		t.Fatalf("after the PyTorch run: %+v %v", run, err)
+	}
+	h.do(func() {
+		if len(s.view.series.Steps) == 0 {
+			t.Error("no loss curve points from the PyTorch run")
 		}
 	})
 }

@@ -44,6 +44,8 @@ type TorchOptions struct {
 	Workers int       // processes (one per GPU on CUDA); default 1
 	Threads int       // CPU threads per process (0: cores / workers)
 	Stderr  io.Writer // optional: the trainer's stderr as it comes
+
+	checked bool // CheckTorch has approved these options (so TrainTorch need not start python again)
 }
 
 // ErrTorchMissing means no Python with PyTorch was found.
@@ -209,6 +211,12 @@ func CheckTorch(ctx context.Context, o TorchOptions, batch int) (TorchOptions, e
 		o.Python = PythonPath()
 	}
 	o.Workers = max(o.Workers, 1)
+	if batch%o.Workers != 0 {
+		return o, fmt.Errorf("%w: batch %d does not split over %d processes; pick a worker count that divides it", ErrConfig, batch, o.Workers)
+	}
+	if o.checked {
+		return o, nil
+	}
 	info, err := DetectTorch(ctx, o.Python)
 	if err != nil {
 		return o, err
@@ -219,9 +227,7 @@ func CheckTorch(ctx context.Context, o TorchOptions, batch int) (TorchOptions, e
 	if o.Device == "cuda" && o.Workers > len(info.GPUs) {
 		return o, fmt.Errorf("%w: %d processes asked for, but PyTorch sees %d GPU(s); use --workers %d", ErrConfig, o.Workers, len(info.GPUs), len(info.GPUs))
 	}
-	if batch%o.Workers != 0 {
-		return o, fmt.Errorf("%w: batch %d does not split over %d processes; pick a worker count that divides it", ErrConfig, batch, o.Workers)
-	}
+	o.checked = true
 	return o, nil
 }
 
@@ -251,9 +257,6 @@ func TrainTorch(ctx context.Context, cfg Config, data Data, opts Options, to Tor
 	if err != nil {
 		return Summary{}, err
 	}
-	if to, err = CheckTorch(ctx, to, cfg.BatchSize); err != nil {
-		return Summary{}, err
-	}
 	var last Sidecar
 	start := 0
 	if opts.Resume {
@@ -263,6 +266,9 @@ func TrainTorch(ctx context.Context, cfg Config, data Data, opts Options, to Tor
 		}
 		cfg = resumedConfig(side, cfg)
 		last, start = side, side.Step
+	}
+	if to, err = CheckTorch(ctx, to, cfg.BatchSize); err != nil {
+		return Summary{}, err
 	}
 	work := filepath.Join(opts.Dir, "torch")
 	defer os.RemoveAll(work)

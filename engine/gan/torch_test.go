@@ -336,3 +336,30 @@ func TestTorchMissingOrNoCUDA(t *testing.T) {
 		t.Fatalf("3 workers for batch 4: %v", err)
 	}
 }
+
+// Pausing a PyTorch run stops the trainer with a checkpoint; resuming starts it again from there, and
+// the run reaches its end.
+func TestTorchPauseStopsThenResumes(t *testing.T) {
+	py := torchPython(t)
+	data := demoData(t, 60)
+	dir := t.TempDir()
+	cfg := tinyConfig(12)
+	cfg.CheckpointEvery = 1000
+	p := &Pauser{}
+	var stops []int
+	sum, err := TrainTorch(context.Background(), cfg, data, Options{Dir: dir, Pause: p}, TorchOptions{Python: py, Threads: 1}, func(e Event) {
+		switch {
+		case e.Kind == "step" && e.Step == 1:
+			p.Pause()
+		case e.Kind == "checkpoint" && p.Paused():
+			stops = append(stops, e.Step)
+			p.Resume()
+		}
+	})
+	if err != nil || sum.Steps != 12 {
+		t.Fatalf("paused and resumed run: %d steps, %v", sum.Steps, err)
+	}
+	if len(stops) != 1 || stops[0] < 1 || stops[0] >= 12 {
+		t.Fatalf("checkpoints written on pause: %v", stops)
+	}
+}
