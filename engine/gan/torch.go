@@ -82,13 +82,16 @@ func PythonPath() string {
 	return "python3"
 }
 
+const probeTimeout = 2 * time.Minute
+
 // DetectTorch asks python (PythonPath when empty) what PyTorch it has. It runs a short probe with a
 // timeout, so call it off any UI goroutine.
 func DetectTorch(ctx context.Context, python string) (TorchInfo, error) {
 	if python == "" {
 		python = PythonPath()
 	}
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	// Importing torch takes a second or two; on a crowded 2-core machine it has taken over 30.
+	ctx, cancel := context.WithTimeout(ctx, probeTimeout)
 	defer cancel()
 	probe := `import json, torch
 info = {"torch": torch.__version__, "cuda": torch.cuda.is_available(), "cuda_version": torch.version.cuda or "",
@@ -102,6 +105,9 @@ print(json.dumps(info))`
 		var ee *exec.ExitError
 		if errors.As(err, &ee) && len(ee.Stderr) > 0 {
 			why = lastLine(string(ee.Stderr))
+		}
+		if ctx.Err() == context.DeadlineExceeded {
+			return TorchInfo{Python: python}, fmt.Errorf("%s did not finish importing torch within %s; try again when the machine is less busy", python, probeTimeout)
 		}
 		return TorchInfo{Python: python}, fmt.Errorf("%w (%s: %s); %s", ErrTorchMissing, python, why, InstallHint)
 	}
