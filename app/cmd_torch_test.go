@@ -49,6 +49,7 @@ func listedRuns(t *testing.T, lib string) map[string]runListed {
 // its checkpoint stylizes in Go. Then a bundle of a new run is trained with the command its README
 // gives (on CPU here) and comes back with `runs import`.
 func TestTorchBackendTrainBundleImport(t *testing.T) {
+	torchtest.SkipShort(t)
 	py := torchInterpreter(t)
 	lib := t.TempDir()
 	if code, _, stderr := runCLI(t, "demo", "--library", lib, "--products", "160"); code != 0 {

@@ -53,6 +53,7 @@ func TestDevicePickerListsWhatWasFound(t *testing.T) {
 // A run on "PyTorch CPU" shows live like a built-in one and pauses (the trainer stops with a
 // checkpoint) and resumes (it starts again from there) to the end.
 func TestTrainScreenPyTorchRunPausesAndFinishes(t *testing.T) {
+	torchtest.SkipShort(t)
 	py := torchtest.Python(t)
 	info, err := gan.DetectTorch(context.Background(), py)
 	if err != nil {

@@ -15,6 +15,7 @@ import (
 
 	"stylestudio/engine/gan/torchtrain"
 	"stylestudio/engine/nn"
+	"stylestudio/internal/torchtest"
 )
 
 // These tests run the PyTorch trainer (torchtrain/train.py) on CPU with tiny models. They skip where
@@ -91,6 +92,7 @@ func TestTorchDrawsTheEnginesBatches(t *testing.T) {
 // weights within 1e-5. A weight whose gradient is float noise (|g| < 1e-5) moves by ±lr·sign(g) in
 // Adam's first step, and that sign depends on summation order, so those may differ by 2·lr.
 func TestTorchDDPStepEqualsJoinedBatch(t *testing.T) {
+	torchtest.SkipShort(t)
 	py := torchPython(t)
 	cfg, data := tinyConfig(1), demoData(t, 60)
 	dir := exportTiny(t, cfg, data)
@@ -235,6 +237,7 @@ func compareRuns(t *testing.T, what, dirA, dirB string) {
 // A built-in checkpoint resumes in PyTorch, and a PyTorch one in the built-in engine, ending close to
 // an uninterrupted built-in run (crossTolerance).
 func TestResumeAcrossBackends(t *testing.T) {
+	torchtest.SkipShort(t)
 	py := torchPython(t)
 	data := demoData(t, 60)
 	ctx := context.Background()
@@ -263,6 +266,7 @@ func TestResumeAcrossBackends(t *testing.T) {
 
 // Cancelling a PyTorch run stops the trainer with a checkpoint at the step it reached.
 func TestTorchCancelWritesCheckpoint(t *testing.T) {
+	torchtest.SkipShort(t)
 	py := torchPython(t)
 	data := demoData(t, 60)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -286,6 +290,7 @@ func TestTorchCancelWritesCheckpoint(t *testing.T) {
 // A trainer that dies mid-run (here killed with its whole process group once a checkpoint exists)
 // gives ErrTrainerStopped with what to do; the run resumes from its last checkpoint.
 func TestTorchTrainerDiesThenResumes(t *testing.T) {
+	torchtest.SkipShort(t)
 	py := torchPython(t)
 	data := demoData(t, 60)
 	dir := t.TempDir()
@@ -340,6 +345,7 @@ func TestTorchMissingOrNoCUDA(t *testing.T) {
 // Pausing a PyTorch run stops the trainer with a checkpoint; resuming starts it again from there, and
 // the run reaches its end.
 func TestTorchPauseStopsThenResumes(t *testing.T) {
+	torchtest.SkipShort(t)
 	py := torchPython(t)
 	data := demoData(t, 60)
 	dir := t.TempDir()

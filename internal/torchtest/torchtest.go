@@ -21,3 +21,12 @@ func Python(t testing.TB) string {
 	}
 	return py
 }
+
+// SkipShort skips a test that starts torchrun several times when -short is given (the race run); the
+// full run still executes it.
+func SkipShort(t testing.TB) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("starts the PyTorch trainer several times; runs without -short")
+	}
+}
