@@ -663,7 +663,7 @@ def cmd_train(a):
     start, adam_t = side["step"], side.get("adam_steps", 0)
     score, score_n = side.get("score", 0.0), side.get("score_n", 0)
     losses = side.get("losses") or {}
-    last_saved = side["step"] if side["path"].startswith(os.path.abspath(a.out)) or good else -1
+    last_saved = side["step"] if good else -1  # the step-0 checkpoint in DATA/init is not in OUT
 
     stop = {"flag": False}
 
