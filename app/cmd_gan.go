@@ -140,10 +140,12 @@ func runStylize(ctx context.Context, env *cliEnv, args []string) error {
 }
 
 func runRuns(ctx context.Context, env *cliEnv, args []string) error {
-	fs := newFlags(env, "runs", "--library DIR [--json] [list | rename OLD NEW | note NAME TEXT | delete NAME | use NAME]",
+	fs := newFlags(env, "runs", "--library DIR [--json] [list | rename OLD NEW | note NAME TEXT | delete NAME | use NAME | import DIR [--name NAME]]",
 		"List the training runs with their status, steps and evaluation (the default), rename one, set its note,\n"+
-			"delete it with its checkpoints and grids, or mark it as the run Preview and the Feed use.")
+			"delete it with its checkpoints and grids, mark it as the run Preview and the Feed use, or import a\n"+
+			"bundle's results (see `stylestudio bundle`) as a run.")
 	lib := libraryFlag(fs)
+	importName := fs.String("name", "", "import: the run's name (default: the bundle's)")
 	asJSON := fs.Bool("json", false, "print JSON (list: an array; other verbs: {\"ok\": true})")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -158,18 +160,21 @@ func runRuns(ctx context.Context, env *cliEnv, args []string) error {
 		}
 		rest = fs.Args()
 	}
-	want := map[string]int{"list": 0, "rename": 2, "note": 2, "delete": 1, "use": 1}
+	want := map[string]int{"list": 0, "rename": 2, "note": 2, "delete": 1, "use": 1, "import": 1}
 	n, ok := want[verb]
 	if !ok || len(rest) != n {
-		return fmt.Errorf("%w: runs takes list, rename OLD NEW, note NAME TEXT, delete NAME or use NAME", errUsage)
+		return fmt.Errorf("%w: runs takes list, rename OLD NEW, note NAME TEXT, delete NAME, use NAME or import DIR", errUsage)
 	}
 	db, err := openLibrary(ctx, *lib)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	if verb == "list" {
+	switch verb {
+	case "list":
 		return listRuns(ctx, env, db, *asJSON)
+	case "import":
+		return importRun(ctx, env, db, rest[0], *importName, *asJSON)
 	}
 	run, err := db.RunByName(ctx, rest[0])
 	if err != nil {

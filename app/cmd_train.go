@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -16,7 +17,7 @@ import (
 )
 
 // errNoGPU is what --device gpu says: this binary has no GPU backend, and we do not pretend otherwise.
-var errNoGPU = errors.New("this build has no GPU support (gorgonia's CUDA backend is not compiled in); train with --device cpu")
+var errNoGPU = errors.New("the built-in engine has no GPU support (gorgonia's CUDA backend is not compiled in); train with --device cpu, or on a GPU with --backend torch --device cuda (needs PyTorch with CUDA)")
 
 // trainLine is one `train --json` line. Event is "step", "sample", "checkpoint", "warning" or, last,
 // "done".
@@ -35,17 +36,12 @@ type trainLine struct {
 	Status     string      `json:"status,omitempty"`
 }
 
-func runTrain(ctx context.Context, env *cliEnv, args []string) error {
-	fs := newFlags(env, "train", "--library DIR --run NAME [--size 64] [--batch 12] [--steps N] [--styles a,b,…] [--resume] [--device cpu] [--json]",
-		"Train the style-transfer GAN on the labeled products' train split (styles with at least 8 training\n"+
-			"labels). Checkpoints, sample grids and metrics are kept under the library's runs/ folder and in the\n"+
-			"catalog. Ctrl+C stops after the current step and writes a checkpoint; --resume continues exactly.")
-	lib := libraryFlag(fs)
+// ganConfigFlags registers the model and training flags train and bundle share.
+func ganConfigFlags(fs *flag.FlagSet, stepsHelp string) (*gan.Config, *string) {
 	cfg := gan.DefaultConfig()
-	name := fs.String("run", "", "run name (required)")
 	fs.IntVar(&cfg.Size, "size", cfg.Size, "image size: 64 or 128")
 	fs.IntVar(&cfg.BatchSize, "batch", cfg.BatchSize, "images per step")
-	fs.IntVar(&cfg.Steps, "steps", cfg.Steps, "total training steps (with --resume: the new total)")
+	fs.IntVar(&cfg.Steps, "steps", cfg.Steps, stepsHelp)
 	fs.Float64Var(&cfg.LR, "lr", cfg.LR, "Adam learning rate")
 	fs.Uint64Var(&cfg.Seed, "seed", cfg.Seed, "seed for weights, batches and augmentation")
 	fs.IntVar(&cfg.GenWidth, "gen-width", cfg.GenWidth, "generator width (channels of its first layer)")
@@ -54,18 +50,56 @@ func runTrain(ctx context.Context, env *cliEnv, args []string) error {
 	fs.IntVar(&cfg.SampleEvery, "sample-every", cfg.SampleEvery, "steps between sample grids")
 	fs.IntVar(&cfg.CheckpointEvery, "checkpoint-every", cfg.CheckpointEvery, "steps between checkpoints")
 	styles := fs.String("styles", "", "comma-separated styles to train (default: every style with enough labels; a resumed run keeps its own)")
+	return &cfg, styles
+}
+
+func runTrain(ctx context.Context, env *cliEnv, args []string) error {
+	fs := newFlags(env, "train", "--library DIR --run NAME [--size 64] [--batch 12] [--steps N] [--styles a,b,…] [--resume] [--backend builtin|torch] [--device cpu|cuda] [--workers N] [--json]",
+		"Train the style-transfer GAN on the labeled products' train split (styles with at least 8 training\n"+
+			"labels). Checkpoints, sample grids and metrics are kept under the library's runs/ folder and in the\n"+
+			"catalog. Ctrl+C stops after the current step and writes a checkpoint; --resume continues exactly.")
+	lib := libraryFlag(fs)
+	name := fs.String("run", "", "run name (required)")
+	cfgp, styles := ganConfigFlags(fs, "total training steps (with --resume: the new total)")
 	resume := fs.Bool("resume", false, "continue the named run from its latest complete checkpoint")
-	device := fs.String("device", "cpu", "cpu or gpu")
+	device := fs.String("device", "cpu", "cpu, or with --backend torch: cuda (gpu is the same)")
+	backend := fs.String("backend", "builtin", "builtin (this program's engine) or torch (the PyTorch trainer under torchrun; needs python3 with torch)")
+	workers := fs.Int("workers", 1, "with --backend torch: processes (one per GPU on cuda); must divide --batch")
 	asJSON := fs.Bool("json", false, "print one JSON object per line (events, then a final \"done\" line)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	switch *device {
-	case "cpu":
-	case "gpu":
-		return errNoGPU
+	cfg := *cfgp
+	var torch *gan.TorchOptions
+	switch *backend {
+	case "builtin":
+		switch *device {
+		case "cpu":
+		case "gpu", "cuda":
+			return errNoGPU
+		default:
+			return fmt.Errorf("%w: --device must be cpu or gpu, got %q", errUsage, *device)
+		}
+		if *workers != 1 {
+			return fmt.Errorf("%w: --workers needs --backend torch (the built-in engine uses every core in one process)", errUsage)
+		}
+	case "torch":
+		dev := *device
+		if dev == "gpu" {
+			dev = "cuda"
+		}
+		if dev != "cpu" && dev != "cuda" {
+			return fmt.Errorf("%w: --device must be cpu or cuda, got %q", errUsage, *device)
+		}
+		if *workers < 1 {
+			return fmt.Errorf("%w: --workers must be at least 1", errUsage)
+		}
+		torch = &gan.TorchOptions{Device: dev, Workers: *workers}
+		if !*asJSON {
+			torch.Stderr = env.stderr
+		}
 	default:
-		return fmt.Errorf("%w: --device must be cpu or gpu, got %q", errUsage, *device)
+		return fmt.Errorf("%w: --backend must be builtin or torch, got %q", errUsage, *backend)
 	}
 	if strings.TrimSpace(*name) == "" {
 		return fmt.Errorf("%w: --run NAME is required", errUsage)
@@ -80,7 +114,7 @@ func runTrain(ctx context.Context, env *cliEnv, args []string) error {
 	defer db.Close()
 	enc := json.NewEncoder(env.stdout)
 	bar := newProgressBar(env.stderr, "training")
-	req := tasks.TrainRequest{Name: *name, Config: cfg, Resume: *resume, Styles: splitList(*styles)}
+	req := tasks.TrainRequest{Name: *name, Config: cfg, Resume: *resume, Styles: splitList(*styles), Torch: torch}
 	req.Report = func(run store.Run, e gan.Event) {
 		line := trainLine{Event: e.Kind, Run: run.Name, Step: e.Step, Steps: e.Steps, Message: e.Message}
 		switch e.Kind {
@@ -105,6 +139,9 @@ func runTrain(ctx context.Context, env *cliEnv, args []string) error {
 	start := time.Now()
 	run, sum, err := tasks.TrainGAN(ctx, db, req)
 	bar.finish()
+	if errors.Is(err, gan.ErrTrainerStopped) {
+		return fmt.Errorf("%w\nContinue with: stylestudio train --library %s --run %q --resume --backend %s --device %s", err, db.Dir(), *name, *backend, *device)
+	}
 	if errors.Is(err, context.Canceled) {
 		fmt.Fprintf(env.stderr, "Stopped at step %d; checkpoint kept. Continue with: stylestudio train --library %s --run %q --resume\n",
 			sum.Steps, db.Dir(), *name)

@@ -26,12 +26,14 @@ const (
 	RunFinished  RunStatus = "finished"  // reached its planned steps
 	RunCancelled RunStatus = "cancelled" // stopped by the person for good
 	RunFailed    RunStatus = "failed"    // stopped by an error
+	// RunInterrupted: its trainer died (or was killed) mid-run; it resumes from its last checkpoint.
+	RunInterrupted RunStatus = "interrupted"
 )
 
 // Valid reports whether s is one of the RunStatus constants.
 func (s RunStatus) Valid() bool {
 	switch s {
-	case RunPending, RunRunning, RunPaused, RunFinished, RunCancelled, RunFailed:
+	case RunPending, RunRunning, RunPaused, RunFinished, RunCancelled, RunFailed, RunInterrupted:
 		return true
 	}
 	return false

@@ -63,7 +63,7 @@ type TrainScreen struct {
 	sampleEach *widget.Entry
 	ckptEach   *widget.Entry
 	device     *widget.RadioGroup
-	gpu        *widget.Check
+	deviceNote *widget.Label
 	estimate   *widget.Label
 	formErr    *widget.Label
 	startBtn   *widget.Button
@@ -100,8 +100,11 @@ type TrainScreen struct {
 	tabs        *container.AppTabs
 	historyPane *fyne.Container // laid out again when the run's description changes height
 
-	timer         stepTimer // measures a step for the estimates (tests substitute a fake)
-	noAutoMeasure bool      // headless renders measure synchronously instead
+	timer         stepTimer                                    // measures a step for the estimates (tests substitute a fake)
+	detectTorch   func(context.Context) (gan.TorchInfo, error) // finds PyTorch (tests substitute a fake)
+	torchProbed   bool                                         // detectTorch has been started
+	torchDevices  map[string]gan.TorchOptions                  // Device choices that train with PyTorch
+	noAutoMeasure bool                                         // headless renders measure synchronously instead
 
 	// UI goroutine only.
 	data           gan.Data
@@ -186,7 +189,8 @@ type liveState struct {
 
 // NewTrainScreen builds the screen; Start loads it.
 func NewTrainScreen(deps Deps) *TrainScreen {
-	s := &TrainScreen{deps: deps, timer: measureStep, estimates: map[string]time.Duration{}}
+	s := &TrainScreen{deps: deps, timer: measureStep, estimates: map[string]time.Duration{},
+		detectTorch: func(ctx context.Context) (gan.TorchInfo, error) { return gan.DetectTorch(ctx, "") }}
 	s.buildForm()
 	s.buildStrip()
 	s.buildViewer()
@@ -228,6 +232,7 @@ func (s *TrainScreen) Shown() {
 	if s.state == trainIdle {
 		s.loadData(s.measureEstimates)
 	}
+	s.probeTorch()
 }
 
 // Busy reports whether a training job is running (or stopping). UI goroutine only.
@@ -261,14 +266,12 @@ func (s *TrainScreen) buildForm() {
 	s.genWidth, s.discWidth, s.resBlocks = entry("16"), entry("32"), entry("3")
 	s.sampleEach, s.ckptEach = entry("100"), entry("250")
 	s.name.OnChanged = func(string) { s.edited() }
-	s.device = widget.NewRadioGroup([]string{"CPU"}, nil)
+	s.device = widget.NewRadioGroup([]string{deviceBuiltin}, nil)
 	s.device.Horizontal = true
 	s.device.Required = true
-	s.device.SetSelected("CPU")
-	s.gpu = widget.NewCheck("GPU", nil)
-	s.gpu.Disable()
-	gpuWhy := widget.NewLabelWithStyle(gpuUnavailable, fyne.TextAlignLeading, fyne.TextStyle{Italic: true})
-	gpuWhy.Wrapping = fyne.TextWrapWord
+	s.device.SetSelected(deviceBuiltin)
+	s.deviceNote = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Italic: true})
+	s.deviceNote.Wrapping = fyne.TextWrapWord
 	s.estimate = widget.NewLabel("")
 	s.estimate.Wrapping = fyne.TextWrapWord
 	s.formErr = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Italic: true})
@@ -283,7 +286,7 @@ func (s *TrainScreen) buildForm() {
 		widget.NewFormItem("Steps", s.steps),
 		widget.NewFormItem("Learning rate", s.lr),
 		widget.NewFormItem("Seed", s.seed),
-		widget.NewFormItem("Device", container.NewHBox(s.device, s.gpu)),
+		widget.NewFormItem("Device", s.device),
 	)
 	advanced := widget.NewForm(
 		widget.NewFormItem("Generator width", s.genWidth),
@@ -303,7 +306,7 @@ func (s *TrainScreen) buildForm() {
 		bold("Styles to train"),
 		s.styles, s.stylesNote,
 		widget.NewSeparator(),
-		form, gpuWhy,
+		form, s.deviceNote,
 		widget.NewAccordion(widget.NewAccordionItem("Advanced", advanced)),
 		s.estimate, s.formErr,
 	)
@@ -835,7 +838,7 @@ func (s *TrainScreen) StartTraining() {
 		s.formErr.SetText(err.Error())
 		return
 	}
-	s.start(tasks.TrainRequest{Name: strings.TrimSpace(s.name.Text), Config: cfg, Styles: s.selectedStyles()})
+	s.start(tasks.TrainRequest{Name: strings.TrimSpace(s.name.Text), Config: cfg, Styles: s.selectedStyles(), Torch: s.torchChoice()})
 }
 
 // start runs a training job for req.
@@ -895,7 +898,7 @@ func (j *trainJob) report(run store.Run, e gan.Event) {
 	switch e.Kind {
 	case "step":
 		l.step, l.imagesPerS, l.eta, l.elapsed = e.Step, e.ImagesPerS, e.ETA, e.Elapsed
-		l.rows = append(l.rows, metricRowOf(e))
+		l.rows = append(l.rows, tasks.MetricRowOf(e))
 	case "sample":
 		l.latest = e.Grid
 		l.grids = append(l.grids, gridPath(j.lib, run.ID, e.Step))

@@ -126,8 +126,8 @@ func TestTrainPresetsFillTheFormWithMeasuredEstimates(t *testing.T) {
 		if s.name.Text != "quick-preview" {
 			t.Errorf("suggested name %q", s.name.Text)
 		}
-		if s.gpu.Checked || !s.gpu.Disabled() {
-			t.Error("GPU must be greyed out in this build")
+		if len(s.device.Options) != 1 || s.device.Selected != deviceBuiltin || s.torchChoice() != nil {
+			t.Errorf("before PyTorch is looked for, Device offers %v (selected %q)", s.device.Options, s.device.Selected)
 		}
 		if h.buttonStates() != [4]bool{true, false, false, false} {
 			t.Errorf("idle buttons %v, want only Start", h.buttonStates())

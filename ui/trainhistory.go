@@ -538,7 +538,7 @@ func (s *TrainScreen) resumeSelected() {
 		s.note("Cannot resume " + r.Name + ": " + why + ".")
 		return
 	}
-	s.start(tasks.TrainRequest{Name: r.Name, Config: runConfig(r), Resume: true})
+	s.start(tasks.TrainRequest{Name: r.Name, Config: runConfig(r), Resume: true, Torch: s.torchChoice()})
 }
 
 func (s *TrainScreen) renameSelected() {

@@ -22,9 +22,6 @@ import (
 // gan.Config, the loss series behind the curves, the time estimate, run summaries and the throttle
 // that keeps UI updates from a training goroutine under ~10 a second.
 
-// gpuUnavailable is why the GPU device is greyed out: this binary has no GPU backend.
-const gpuUnavailable = "this build has no GPU support (gorgonia's CUDA backend is not compiled in)"
-
 // trainPreset is a named starting configuration.
 type trainPreset struct {
 	Name  string
@@ -289,12 +286,6 @@ func seriesFromRows(rows []store.MetricRow) lossSeries {
 	return s
 }
 
-// metricRowOf is the row TrainGAN stores for a step event.
-func metricRowOf(e gan.Event) store.MetricRow {
-	l := e.Losses
-	return store.MetricRow{Step: e.Step, GAdv: l.GAdv, GCls: l.GCls, GRec: l.GRec, DAdv: l.DReal + l.DFake, DCls: l.DCls, ImagesPerS: e.ImagesPerS}
-}
-
 // smooth is an exponential moving average with TensorBoard's debiasing, so the start is not pulled
 // toward zero. weight 0 returns the input.
 func smooth(v []float64, weight float64) []float64 {
@@ -421,7 +412,7 @@ func runConfig(r store.Run) gan.Config {
 
 // runInterrupted is how the history shows a run the catalog still marks running but that no process
 // is training (its run lock is free: the app or the CLI was killed). It can be resumed at once.
-const runInterrupted store.RunStatus = "interrupted"
+const runInterrupted = store.RunInterrupted
 
 // markInterrupted gives every run marked running whose run lock is free (tasks.RunBusy, which the OS
 // releases when a process dies) the status runInterrupted. It touches files: not on the UI goroutine.

@@ -12,22 +12,11 @@ import (
 	"gorgonia.org/gorgonia"
 
 	"stylestudio/engine/nn"
+	"stylestudio/internal/torchtest"
 )
 
-// torchPython returns the interpreter that runs the PyTorch reference, or skips the test when it is
-// missing. STYLESTUDIO_REQUIRE_TORCH=1 (set by CI) turns the skip into a failure, so parity is never
-// silently untested there.
-func torchPython(t *testing.T) string {
-	t.Helper()
-	py := "/usr/bin/python3"
-	if err := exec.Command(py, "-c", "import torch, numpy").Run(); err != nil {
-		if os.Getenv("STYLESTUDIO_REQUIRE_TORCH") == "1" {
-			t.Fatalf("PyTorch reference needed but %s cannot import torch and numpy: %v (apt-get install python3-torch)", py, err)
-		}
-		t.Skipf("PyTorch reference not available (%v); install python3-torch to run the parity test", err)
-	}
-	return py
-}
+// torchPython returns the interpreter that runs the PyTorch reference (see torchtest.Python).
+func torchPython(t *testing.T) string { return torchtest.Python(t) }
 
 // maxDiff returns the largest absolute difference and the largest reference magnitude.
 func maxDiff(got, want []float32) (diff, scale float64) {

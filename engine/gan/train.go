@@ -78,17 +78,10 @@ func Train(ctx context.Context, cfg Config, data Data, opts Options, report func
 	if report == nil {
 		report = func(Event) {}
 	}
-	cfg = cfg.WithDefaults()
-	if err := cfg.Validate(); err != nil {
+	cfg, err := checkRun(cfg, data, opts)
+	if err != nil {
 		return Summary{}, err
 	}
-	if err := checkData(data); err != nil {
-		return Summary{}, err
-	}
-	if opts.Dir == "" {
-		return Summary{}, fmt.Errorf("gan: no checkpoint folder given")
-	}
-	removeStaleTemps(opts.Dir)
 	numStyles := len(data.Styles)
 	pcg := rand.NewPCG(cfg.Seed, 0x9a11)
 	rng := rand.New(pcg)
@@ -102,20 +95,9 @@ func Train(ctx context.Context, cfg Config, data Data, opts Options, report func
 		last      Sidecar
 	)
 	if opts.Resume {
-		side, damaged, err := LatestCheckpoint(opts.Dir)
-		for _, d := range damaged {
-			report(Event{Kind: "warning", Message: "passed over a damaged checkpoint: " + d})
-		}
+		side, err := resumePoint(opts.Dir, cfg, data.Styles, report)
 		if err != nil {
-			return Summary{}, fmt.Errorf("gan: resume: %w", err)
-		}
-		if !side.Config.sameModel(cfg) {
-			return Summary{}, fmt.Errorf("%w: %s was trained with a different model (%s); start a new run instead",
-				ErrCheckpoint, side.Path, describe(side.Config))
-		}
-		if strings.Join(side.Styles, "\x00") != strings.Join(data.Styles, "\x00") {
-			return Summary{}, fmt.Errorf("%w: %s was trained on styles %v, the catalog now has %v; start a new run for the new styles",
-				ErrCheckpoint, side.Path, side.Styles, data.Styles)
+			return Summary{}, err
 		}
 		if p, opt, err = readCheckpointTensors(side); err != nil {
 			return Summary{}, err
@@ -127,10 +109,7 @@ func Train(ctx context.Context, cfg Config, data Data, opts Options, report func
 		if err != nil {
 			return Summary{}, fmt.Errorf("%w: %s: random state: %v", ErrCheckpoint, side.Path, err)
 		}
-		// The model and its training settings come from the checkpoint; only the length may change.
-		steps := cfg.Steps
-		cfg = side.Config.WithDefaults()
-		cfg.Steps = max(steps, side.Step)
+		cfg = resumedConfig(side, cfg)
 		start, adamSteps, score, scoreN, last = side.Step, side.AdamT, side.Score, side.ScoreN, side
 		// A kill between a save and its prune leaves extra checkpoints; when that save was the run's
 		// last, no later save would prune them.
@@ -236,6 +215,57 @@ func Train(ctx context.Context, cfg Config, data Data, opts Options, report func
 		}
 	}
 	return summary(cfg.Steps), nil
+}
+
+// checkRun validates a run's config (with defaults filled in), data and folder, and sweeps the folder
+// of temp files a killed save left.
+func checkRun(cfg Config, data Data, opts Options) (Config, error) {
+	cfg = cfg.WithDefaults()
+	if err := cfg.Validate(); err != nil {
+		return cfg, err
+	}
+	if err := checkData(data); err != nil {
+		return cfg, err
+	}
+	if opts.Dir == "" {
+		return cfg, fmt.Errorf("gan: no checkpoint folder given")
+	}
+	removeStaleTemps(opts.Dir)
+	return cfg, nil
+}
+
+// resumePoint returns the latest complete checkpoint in dir, reporting damaged newer ones, if a run
+// of cfg on styles can continue from it.
+func resumePoint(dir string, cfg Config, styles []string, report func(Event)) (Sidecar, error) {
+	side, damaged, err := LatestCheckpoint(dir)
+	for _, d := range damaged {
+		report(Event{Kind: "warning", Message: "passed over a damaged checkpoint: " + d})
+	}
+	if err != nil {
+		return side, fmt.Errorf("gan: resume: %w", err)
+	}
+	return side, CheckContinue(side, cfg, styles)
+}
+
+// CheckContinue reports whether a run of cfg's model on styles can continue from side.
+func CheckContinue(side Sidecar, cfg Config, styles []string) error {
+	if !side.Config.sameModel(cfg) {
+		return fmt.Errorf("%w: %s was trained with a different model (%s); start a new run instead",
+			ErrCheckpoint, side.Path, describe(side.Config))
+	}
+	if strings.Join(side.Styles, "\x00") != strings.Join(styles, "\x00") {
+		return fmt.Errorf("%w: %s was trained on styles %v, the catalog now has %v; start a new run for the new styles",
+			ErrCheckpoint, side.Path, side.Styles, styles)
+	}
+	return nil
+}
+
+// resumedConfig is the config a resumed run trains with: the model and its training settings come
+// from the checkpoint; only the length (cfg.Steps) may change.
+func resumedConfig(side Sidecar, cfg Config) Config {
+	c := side.Config.WithDefaults()
+	c.Steps = max(cfg.Steps, side.Step)
+	return c
 }
 
 func describe(c Config) string {

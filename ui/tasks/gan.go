@@ -142,6 +142,8 @@ type TrainRequest struct {
 	// Styles limits a new run to these styles (each must be one GANData can train); empty means every
 	// style with enough labels. A resumed run trains on the styles of its latest checkpoint.
 	Styles []string
+	// Torch, when set, trains with the PyTorch backend (gan.TrainTorch) instead of the built-in engine.
+	Torch *gan.TorchOptions
 }
 
 // ErrRunMissing: --resume named a run that does not exist.
@@ -176,6 +178,14 @@ func TrainGAN(ctx context.Context, db *store.DB, req TrainRequest) (store.Run, g
 	cfg := req.Config.WithDefaults()
 	if err := cfg.Validate(); err != nil {
 		return store.Run{}, gan.Summary{}, err
+	}
+	if req.Torch != nil {
+		// Before the run is created: a missing PyTorch or GPU leaves nothing behind.
+		to, err := gan.CheckTorch(ctx, *req.Torch, cfg.BatchSize)
+		if err != nil {
+			return store.Run{}, gan.Summary{}, err
+		}
+		req.Torch = &to
 	}
 	data, _, err := GANData(ctx, db)
 	if err != nil {
@@ -254,9 +264,7 @@ func TrainGAN(ctx context.Context, db *store.DB, req TrainRequest) (store.Run, g
 	report := func(e gan.Event) {
 		switch e.Kind {
 		case "step":
-			l := e.Losses
-			pending = append(pending, store.MetricRow{Step: e.Step, GAdv: l.GAdv, GCls: l.GCls, GRec: l.GRec,
-				DAdv: l.DReal + l.DFake, DCls: l.DCls, ImagesPerS: e.ImagesPerS})
+			pending = append(pending, MetricRowOf(e))
 			if len(pending) >= 5 {
 				flush()
 			}
@@ -307,7 +315,13 @@ func TrainGAN(ctx context.Context, db *store.DB, req TrainRequest) (store.Run, g
 			return run, gan.Summary{}, err
 		}
 	}
-	sum, err := gan.Train(ctx, cfg, data, gan.Options{Dir: dir, Resume: req.Resume && !fresh, Pause: req.Pause}, report)
+	gopts := gan.Options{Dir: dir, Resume: req.Resume && !fresh, Pause: req.Pause}
+	var sum gan.Summary
+	if req.Torch != nil {
+		sum, err = gan.TrainTorch(ctx, cfg, data, gopts, *req.Torch, report)
+	} else {
+		sum, err = gan.Train(ctx, cfg, data, gopts, report)
+	}
 	flush()
 	// The engine prunes old checkpoints after reporting each one: drop the rows of the last pruned files.
 	if serr := syncCheckpoints(bg, db, run.ID, dir); serr != nil && bookErr == nil {
@@ -317,13 +331,15 @@ func TrainGAN(ctx context.Context, db *store.DB, req TrainRequest) (store.Run, g
 	switch {
 	case errors.Is(err, context.Canceled):
 		status = store.RunPaused
+	case errors.Is(err, gan.ErrTrainerStopped):
+		status = store.RunInterrupted
 	case err != nil:
 		status = store.RunFailed
 	}
 	if perr := db.SetRunProgress(bg, run.ID, sum.Steps, prior+time.Since(began)); perr != nil && err == nil {
 		err = perr
 	}
-	if status == store.RunPaused {
+	if !status.Terminal() {
 		if serr := db.SetRunStatus(bg, run.ID, status); serr != nil && err == nil {
 			err = serr
 		}
@@ -338,6 +354,12 @@ func TrainGAN(ctx context.Context, db *store.DB, req TrainRequest) (store.Run, g
 		run = updated
 	}
 	return run, sum, err
+}
+
+// MetricRowOf is the metrics row of a "step" event.
+func MetricRowOf(e gan.Event) store.MetricRow {
+	l := e.Losses
+	return store.MetricRow{Step: e.Step, GAdv: l.GAdv, GCls: l.GCls, GRec: l.GRec, DAdv: l.DReal + l.DFake, DCls: l.DCls, ImagesPerS: e.ImagesPerS}
 }
 
 // syncCheckpoints makes the catalog's checkpoint rows match the files the engine kept (it prunes old

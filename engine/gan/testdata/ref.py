@@ -17,15 +17,17 @@ Modes:
 
 import argparse
 import json
-import math
-import struct
+import os
 import sys
 import time
 
 import numpy as np
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
+
+# The model, its training step and the safetensors I/O are the studio's trainer's own (one copy).
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "torchtrain"))
+from train import StarGAN, make_optimizers, read_safetensors, train_step, write_safetensors  # noqa: E402
 
 # Metadata keys that make up the model/training config, with their parsers.
 CONFIG_KEYS = {
@@ -47,69 +49,6 @@ DEFAULT_LAMBDA_REC = 10.0
 DEFAULT_LR = 1e-4
 DEFAULT_BETA1 = 0.5
 DEFAULT_BETA2 = 0.999
-ADAM_EPS = 1e-8
-IN_EPS = 1e-5
-LEAKY_SLOPE = 0.01
-
-LOSS_NAMES = ["g_adv", "g_cls", "g_rec", "g", "d_real", "d_fake", "d_cls", "d"]
-
-
-# ---------------------------------------------------------------------------------------------
-# safetensors I/O
-
-
-_DTYPES = {"F32": np.dtype("<f4"), "F64": np.dtype("<f8"), "I64": np.dtype("<i8"), "I32": np.dtype("<i4")}
-
-
-def read_safetensors(path):
-    """Return (dict name -> numpy array, metadata dict)."""
-    with open(path, "rb") as f:
-        raw = f.read()
-    if len(raw) < 8:
-        raise ValueError(f"{path}: too short to be a safetensors file")
-    (hlen,) = struct.unpack("<Q", raw[:8])
-    if 8 + hlen > len(raw):
-        raise ValueError(f"{path}: header length {hlen} exceeds file size {len(raw)}")
-    header = json.loads(raw[8 : 8 + hlen].decode("utf-8"))
-    data = raw[8 + hlen :]
-    meta = header.pop("__metadata__", None) or {}
-    tensors = {}
-    for name, info in header.items():
-        dt = _DTYPES.get(info["dtype"])
-        if dt is None:
-            raise ValueError(f"{path}: tensor {name!r} has unsupported dtype {info['dtype']}")
-        begin, end = info["data_offsets"]
-        shape = tuple(info["shape"])
-        want = int(np.prod(shape, dtype=np.int64)) * dt.itemsize
-        if end - begin != want or end > len(data):
-            raise ValueError(f"{path}: tensor {name!r} has bad data_offsets {begin},{end} for shape {shape}")
-        tensors[name] = np.frombuffer(data, dtype=dt, count=want // dt.itemsize, offset=begin).reshape(shape).copy()
-    return tensors, meta
-
-
-def write_safetensors(path, tensors, meta=None):
-    """Write float32 tensors (name -> numpy array or torch tensor) in sorted name order."""
-    header = {}
-    blobs = []
-    offset = 0
-    for name in sorted(tensors):
-        t = tensors[name]
-        if isinstance(t, torch.Tensor):
-            t = t.detach().cpu().numpy()
-        arr = np.ascontiguousarray(t, dtype="<f4")
-        blob = arr.tobytes()
-        header[name] = {"dtype": "F32", "shape": list(arr.shape), "data_offsets": [offset, offset + len(blob)]}
-        blobs.append(blob)
-        offset += len(blob)
-    if meta:
-        header["__metadata__"] = {str(k): str(v) for k, v in meta.items()}
-    hbytes = json.dumps(header, separators=(",", ":")).encode("utf-8")
-    hbytes += b" " * (-len(hbytes) % 8)  # pad so the data starts 8-byte aligned
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(hbytes)))
-        f.write(hbytes)
-        for blob in blobs:
-            f.write(blob)
 
 
 def parse_config(meta, path):
@@ -125,180 +64,6 @@ def parse_config(meta, path):
     if size < 8 or size & (size - 1):
         raise ValueError(f"{path}: size {size} must be a power of two >= 8")
     return cfg
-
-
-# ---------------------------------------------------------------------------------------------
-# Model (parameter names match doc.go's checkpoint tensor names via StarGAN.named_parameters())
-
-
-def conv(cin, cout, k, stride=1, pad=0):
-    return nn.Conv2d(cin, cout, k, stride=stride, padding=pad, bias=False)
-
-
-def inorm(c):
-    return nn.InstanceNorm2d(c, eps=IN_EPS, affine=True, track_running_stats=False)
-
-
-class ConvINReLU(nn.Module):
-    """[optional nearest ×2 upsample], conv, IN, ReLU: g.enc{i} and g.dec{i}."""
-
-    def __init__(self, cin, cout, k, stride, pad, upsample=False):
-        super().__init__()
-        self.up = nn.Upsample(scale_factor=2, mode="nearest") if upsample else None
-        self.conv = conv(cin, cout, k, stride, pad)
-        self.__setattr__("in", inorm(cout))  # "in" is a Python keyword, so set it by name
-
-    def forward(self, x):
-        if self.up is not None:
-            x = self.up(x)
-        return F.relu(getattr(self, "in")(self.conv(x)))
-
-
-class ResBlock(nn.Module):
-    """x + IN(conv3×3(ReLU(IN(conv3×3(x)))))."""
-
-    def __init__(self, c):
-        super().__init__()
-        self.conv1 = conv(c, c, 3, 1, 1)
-        self.in1 = inorm(c)
-        self.conv2 = conv(c, c, 3, 1, 1)
-        self.in2 = inorm(c)
-
-    def forward(self, x):
-        return x + self.in2(self.conv2(F.relu(self.in1(self.conv1(x)))))
-
-
-class OutConv(nn.Module):
-    """g.out: conv 7×7 → 3 channels, tanh (wrapped so the name is g.out.conv.weight)."""
-
-    def __init__(self, cin):
-        super().__init__()
-        self.conv = conv(cin, 3, 7, 1, 3)
-
-    def forward(self, x):
-        return torch.tanh(self.conv(x))
-
-
-class Generator(nn.Module):
-    def __init__(self, styles, width, res_blocks):
-        super().__init__()
-        w = width
-        self.enc0 = ConvINReLU(3 + styles, w, 7, 1, 3)
-        self.enc1 = ConvINReLU(w, 2 * w, 4, 2, 1)
-        self.enc2 = ConvINReLU(2 * w, 4 * w, 4, 2, 1)
-        self.res_blocks = res_blocks
-        for i in range(res_blocks):
-            self.add_module(f"res{i}", ResBlock(4 * w))
-        self.dec0 = ConvINReLU(4 * w, 2 * w, 3, 1, 1, upsample=True)
-        self.dec1 = ConvINReLU(2 * w, w, 3, 1, 1, upsample=True)
-        self.out = OutConv(w)
-
-    def forward(self, x, c):
-        b, s = c.shape
-        planes = c.view(b, s, 1, 1).expand(b, s, x.shape[2], x.shape[3])
-        h = self.enc2(self.enc1(self.enc0(torch.cat([x, planes], dim=1))))
-        for i in range(self.res_blocks):
-            h = getattr(self, f"res{i}")(h)
-        return self.out(self.dec1(self.dec0(h)))
-
-
-class ConvLeaky(nn.Module):
-    """d.layer{i}: conv 4×4 s2 p1, LeakyReLU(0.01)."""
-
-    def __init__(self, cin, cout):
-        super().__init__()
-        self.conv = conv(cin, cout, 4, 2, 1)
-
-    def forward(self, x):
-        return F.leaky_relu(self.conv(x), LEAKY_SLOPE)
-
-
-class Discriminator(nn.Module):
-    def __init__(self, size, styles, width):
-        super().__init__()
-        self.layers = int(round(math.log2(size))) - 2  # last map is 4×4
-        cin = 3
-        for i in range(self.layers):
-            cout = width * 2**i
-            self.add_module(f"layer{i}", ConvLeaky(cin, cout))
-            cin = cout
-        self.src = conv(cin, 1, 3, 1, 1)
-        self.cls = conv(cin, styles, 4, 1, 0)
-
-    def forward(self, x):
-        h = x
-        for i in range(self.layers):
-            h = getattr(self, f"layer{i}")(h)
-        return self.src(h), self.cls(h).flatten(1)  # (B,1,4,4), (B,S)
-
-
-class StarGAN(nn.Module):
-    """Holds g and d so named_parameters() yields exactly "g.*" and "d.*" checkpoint names."""
-
-    def __init__(self, cfg):
-        super().__init__()
-        self.g = Generator(cfg["styles"], cfg["gen_width"], cfg["res_blocks"])
-        self.d = Discriminator(cfg["size"], cfg["styles"], cfg["disc_width"])
-
-
-# ---------------------------------------------------------------------------------------------
-# Training step
-
-
-def make_optimizers(model, cfg):
-    betas = (cfg["beta1"], cfg["beta2"])
-    opt_g = torch.optim.Adam(model.g.parameters(), lr=cfg["lr"], betas=betas, eps=ADAM_EPS)
-    opt_d = torch.optim.Adam(model.d.parameters(), lr=cfg["lr"], betas=betas, eps=ADAM_EPS)
-    return opt_g, opt_d
-
-
-def train_step(model, opt_g, opt_d, cfg, x, c_org, c_trg):
-    """One step in doc.go's order; returns a dict of activations, losses and grads (pre-update)."""
-    g, d = model.g, model.d
-    g_params = list(g.parameters())
-    d_params = list(d.parameters())
-    lbl_org = c_org.argmax(1)
-    lbl_trg = c_trg.argmax(1)
-
-    # G half: fakes computed once and reused (detached) by the D half.
-    fake = g(x, c_trg)
-    rec = g(fake, c_org)
-    src_fake, cls_fake = d(fake)
-    g_adv = ((src_fake - 1) ** 2).mean()
-    g_cls = F.cross_entropy(cls_fake, lbl_trg)
-    g_rec = (x - rec).abs().mean()
-    loss_g = g_adv + cfg["lambda_cls"] * g_cls + cfg["lambda_rec"] * g_rec
-    # autograd.grad so the G loss flows through D but only G params receive gradients.
-    g_grads = torch.autograd.grad(loss_g, g_params)
-
-    # D half: D still at its initial weights; fresh gradients.
-    src_real, cls_real = d(x)
-    src_fake_d, _ = d(fake.detach())
-    d_real = ((src_real - 1) ** 2).mean()
-    d_fake = (src_fake_d**2).mean()
-    d_cls = F.cross_entropy(cls_real, lbl_org)
-    loss_d = d_real + d_fake + cfg["lambda_cls"] * d_cls
-    d_grads = torch.autograd.grad(loss_d, d_params)
-
-    # Adam updates come after both halves so neither sees the other's new weights.
-    for p, gr in zip(g_params, g_grads):
-        p.grad = gr
-    for p, gr in zip(d_params, d_grads):
-        p.grad = gr
-    opt_g.step()
-    opt_d.step()
-
-    return {
-        "fake": fake,
-        "rec": rec,
-        "d_src_real": src_real,
-        "d_cls_real": cls_real,
-        "d_src_fake": src_fake,
-        "d_cls_fake": cls_fake,
-        "losses": dict(zip(LOSS_NAMES, [g_adv, g_cls, g_rec, loss_g, d_real, d_fake, d_cls, loss_d])),
-        "g_grads": g_grads,
-        "d_grads": d_grads,
-    }
 
 
 # ---------------------------------------------------------------------------------------------

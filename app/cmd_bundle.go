@@ -1,0 +1,76 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"stylestudio/store"
+	"stylestudio/ui/tasks"
+)
+
+// bundleJSON is `bundle --json`.
+type bundleJSON struct {
+	Dir      string   `json:"dir"`
+	Run      string   `json:"run"`
+	Step     int      `json:"step"`
+	Steps    int      `json:"steps"`
+	Batch    int      `json:"batch"`
+	Styles   []string `json:"styles"`
+	Existing bool     `json:"existing"`
+	Command  string   `json:"command"`
+}
+
+func runBundle(ctx context.Context, env *cliEnv, args []string) error {
+	fs := newFlags(env, "bundle", "--library DIR --run NAME --out DIR [--steps N] [--batch 12] [--size 64] [...] [--json]",
+		"Write a folder that trains a run with PyTorch on another machine (a GPU server or a Slurm cluster): the\n"+
+			"run's train split, its config, the trainer (train.py) and a README with the torchrun commands. An existing\n"+
+			"run continues from its latest checkpoint; a new name starts a run with the given settings. Bring the\n"+
+			"results back with `stylestudio runs import DIR`.")
+	lib := libraryFlag(fs)
+	name := fs.String("run", "", "run name (required)")
+	out := fs.String("out", "", "bundle folder to create (required; must be empty or missing)")
+	cfg, styles := ganConfigFlags(fs, "total training steps (an existing run: the new total)")
+	asJSON := fs.Bool("json", false, "print one JSON object")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if strings.TrimSpace(*name) == "" || strings.TrimSpace(*out) == "" {
+		return fmt.Errorf("%w: --run and --out are required", errUsage)
+	}
+	db, err := openLibrary(ctx, *lib)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	dir, err := filepath.Abs(*out)
+	if err != nil {
+		return err
+	}
+	b, err := tasks.WriteBundle(ctx, db, tasks.BundleRequest{Name: *name, Config: *cfg, Styles: splitList(*styles), Out: dir})
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return json.NewEncoder(env.stdout).Encode(bundleJSON{Dir: b.Dir, Run: b.Run, Step: b.Step, Steps: b.Steps, Batch: b.Batch,
+			Styles: b.Styles, Existing: b.Existing, Command: tasks.BundleCommand(1)})
+	}
+	fmt.Fprintf(env.stdout, "Bundle for run %q written to %s (steps %d to %d, batch %d).\nOn the GPU machine, in that folder:\n  %s\nThen: stylestudio runs import --library %s %s\n",
+		b.Run, b.Dir, b.Step, b.Steps, b.Batch, tasks.BundleCommand(1), db.Dir(), b.Dir)
+	return nil
+}
+
+// importRun is `runs import DIR [--name NAME]`.
+func importRun(ctx context.Context, env *cliEnv, db *store.DB, dir, name string, asJSON bool) error {
+	run, err := tasks.ImportRun(ctx, db, dir, name)
+	if err != nil {
+		return err
+	}
+	if asJSON {
+		return json.NewEncoder(env.stdout).Encode(map[string]any{"ok": true, "run": run.Name, "steps": run.StepsDone, "status": string(run.Status)})
+	}
+	fmt.Fprintf(env.stdout, "Imported run %q: %d steps, %s\n", run.Name, run.StepsDone, run.Status)
+	return nil
+}
