@@ -44,18 +44,22 @@ func runEval(ctx context.Context, env *cliEnv, args []string) error {
 	if *asJSON {
 		return json.NewEncoder(env.stdout).Encode(rep)
 	}
-	fmt.Fprintf(env.stdout, "Run %q at step %d: %d held-out products, %d translations\n", *name, rep.Step, rep.Products, rep.Translations)
-	fmt.Fprintf(env.stdout, "  target-style accuracy  %.1f%%\n  content SSIM           %.3f (L1 %.3f)\n  silhouette IoU         %.3f\n",
-		100*rep.StyleAccuracy, rep.ContentSSIM, rep.ContentL1, rep.SilhouetteIoU)
-	if rep.Pairs > 0 {
-		fmt.Fprintf(env.stdout, "  paired SSIM            %.3f (identity baseline %.3f; L1 %.3f vs %.3f)\n",
-			rep.PairedSSIM, rep.IdentityPairedSSIM, rep.PairedL1, rep.IdentityPairedL1)
+	fmt.Fprintf(env.stdout, "Run %q at step %d: %d held-out products (seen by neither the run nor the judge), %d translations\n",
+		*name, rep.Step, rep.HeldOutProducts, rep.Translations)
+	if !rep.TrainRecorded {
+		fmt.Fprintln(env.stdout, "  (this run did not record the products it trained on; only its train split is left out)")
 	}
+	fmt.Fprintf(env.stdout, "  target-style accuracy  %.1f%%\n  content SSIM           %.3f (L1 %.3f)\n  silhouette IoU         %.3f (generator; %.3f after the backdrop step)\n",
+		100*rep.StyleAccuracy, rep.ContentSSIM, rep.ContentL1, rep.GeneratorSilhouetteIoU, rep.SilhouetteIoU)
+	m := func(v *float64) string { return gan.FormatMetric("%.3f", v) }
+	fmt.Fprintf(env.stdout, "  paired SSIM            %s (identity baseline %s; L1 %s vs %s; %d pairs)\n",
+		m(rep.PairedSSIM), m(rep.IdentityPairedSSIM), m(rep.PairedL1), m(rep.IdentityPairedL1), rep.Pairs)
 	tw := tabwriter.NewWriter(env.stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "  style\taccuracy\tcontent SSIM\tIoU\tFréchet (real floor)")
+	fmt.Fprintln(tw, "  style\taccuracy\tcontent SSIM\tIoU (generator)\tFréchet (real floor, n each)")
 	for _, name := range rep.StyleNames() {
 		s := rep.PerStyle[name]
-		fmt.Fprintf(tw, "  %s\t%.1f%%\t%.3f\t%.3f\t%.1f (%.1f)\n", name, 100*s.Accuracy, s.ContentSSIM, s.SilhouetteIoU, s.Frechet, rep.RealFrechet[name])
+		fmt.Fprintf(tw, "  %s\t%.1f%%\t%.3f\t%.3f\t%s (%s, %d)\n", name, 100*s.Accuracy, s.ContentSSIM, s.GeneratorSilhouetteIoU,
+			gan.FormatMetric("%.1f", s.Frechet), gan.FormatMetric("%.1f", s.RealFrechet), s.FrechetN)
 	}
 	return tw.Flush()
 }

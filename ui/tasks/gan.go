@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -89,6 +90,22 @@ func GANData(ctx context.Context, db *store.DB) (data gan.Data, skipped []string
 		}
 	}
 	return data, skipped, nil
+}
+
+// trainProductIDs are the products GANData takes as training examples of these styles: labeled, with
+// an image, in the (frozen) train split.
+func trainProductIDs(ctx context.Context, db *store.DB, styles []string) ([]int64, error) {
+	labeled, err := db.LabeledProducts(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var ids []int64
+	for _, p := range labeled {
+		if p.Split == dataset.Train && p.ImageHash != "" && slices.Contains(styles, p.Style) {
+			ids = append(ids, p.ID)
+		}
+	}
+	return ids, nil
 }
 
 // FilterGANStyles keeps the named styles of data, in the order given: training examples of other styles
@@ -225,6 +242,14 @@ func TrainGAN(ctx context.Context, db *store.DB, req TrainRequest) (store.Run, g
 			}
 			return store.Run{}, gan.Summary{}, err
 		}
+	}
+	// What this session trains on, recorded before it starts, so eval can leave these products out.
+	trained, err := trainProductIDs(ctx, db, data.Styles)
+	if err != nil {
+		return run, gan.Summary{}, err
+	}
+	if err := db.AddRunTrainProducts(ctx, run.ID, trained); err != nil {
+		return run, gan.Summary{}, err
 	}
 	dir := RunDir(db.Dir(), run.ID)
 	if err := os.MkdirAll(GridDir(db.Dir(), run.ID), 0o755); err != nil {
