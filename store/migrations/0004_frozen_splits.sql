@@ -17,9 +17,9 @@ INSERT INTO product_splits (product_id, split, seed, assigned_at)
 SELECT sp.product_id, sp.split, sp.seed, ss.assigned_at
 FROM splits sp JOIN split_settings ss ON ss.id = 1 AND sp.seed = ss.seed;
 
--- The products a GAN run trained on (its train split when it started; a resumed run adds none, since
--- it keeps its styles and the splits are frozen). Runs of older catalogs have no rows: their training
--- set is unknown, and eval then leaves out every product of the train split.
+-- The products a GAN run trained on: each training session (a resume too) adds the train-split products
+-- of its styles. Runs of older catalogs have no rows: their training set is unknown, and eval then
+-- leaves out the frozen train split only (and says so: train_products_recorded false).
 CREATE TABLE run_train_products (
     run_id     INTEGER NOT NULL REFERENCES training_runs (id) ON DELETE CASCADE,
     product_id INTEGER NOT NULL,
