@@ -205,6 +205,13 @@ func runRuns(ctx context.Context, env *cliEnv, args []string) error {
 	return nil
 }
 
+// checkpointJSON is one checkpoint in `runs --json`.
+type checkpointJSON struct {
+	Step int             `json:"step"`
+	Best bool            `json:"best"`
+	Val  *gan.Validation `json:"val"` // null when it was not validated
+}
+
 func listRuns(ctx context.Context, env *cliEnv, db *store.DB, asJSON bool) error {
 	runs, err := db.Runs(ctx)
 	if err != nil {
@@ -219,13 +226,29 @@ func listRuns(ctx context.Context, env *cliEnv, db *store.DB, asJSON bool) error
 		Notes   string          `json:"notes"`
 		Folder  string          `json:"folder"`
 		Metrics json.RawMessage `json:"metrics,omitempty"`
+		// BestStep is the best checkpoint's step (0: none); Checkpoints are those kept on disk, each with
+		// its validation measurement when it had one (val: style_accuracy, content_ssim, score, products).
+		BestStep    int              `json:"best_step"`
+		Checkpoints []checkpointJSON `json:"checkpoints"`
 	}
 	list := []runJSON{}
 	for _, r := range runs {
 		j := runJSON{Name: r.Name, Status: string(r.Status), Steps: r.StepsDone, Seconds: r.Duration.Seconds(), Active: r.Active,
-			Notes: r.Notes, Folder: tasks.RunDir(db.Dir(), r.ID)}
+			Notes: r.Notes, Folder: tasks.RunDir(db.Dir(), r.ID), Checkpoints: []checkpointJSON{}}
 		if r.MetricsJSON != "" {
 			j.Metrics = json.RawMessage(r.MetricsJSON)
+		}
+		cks, err := db.Checkpoints(ctx, r.ID)
+		if err != nil {
+			return err
+		}
+		for _, c := range cks {
+			var m tasks.CheckpointMetrics
+			_ = json.Unmarshal([]byte(c.MetricsJSON), &m) // older rows: losses only, or nothing
+			j.Checkpoints = append(j.Checkpoints, checkpointJSON{Step: c.Step, Best: c.IsBest, Val: m.Val})
+			if c.IsBest {
+				j.BestStep = c.Step
+			}
 		}
 		list = append(list, j)
 	}

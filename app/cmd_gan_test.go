@@ -122,9 +122,33 @@ func TestTrainStylizeEvalOnDemoLibrary(t *testing.T) {
 	if n, _ := raw["heldout_products"].(float64); n <= 0 || n != raw["products"] || raw["train_products_recorded"] != true {
 		t.Errorf("heldout_products %v of products %v, recorded %v", raw["heldout_products"], raw["products"], raw["train_products_recorded"])
 	}
+	// With a classifier, the checkpoints of a resumed session are validated, and runs --json shows it.
+	if code, _, stderr := runCLI(t, append([]string{"train", "--library", lib, "--run", "tiny", "--steps", "8", "--resume"}, tinyTrain...)...); code != 0 {
+		t.Fatalf("resume with a classifier: %s", stderr)
+	}
 	code, stdout, _ = runCLI(t, "runs", "--library", lib, "--json")
 	if code != 0 || !strings.Contains(stdout, `"style_accuracy"`) {
 		t.Fatalf("runs --json does not show the stored evaluation: %s", stdout)
+	}
+	var listed []struct {
+		BestStep    int `json:"best_step"`
+		Checkpoints []struct {
+			Step int             `json:"step"`
+			Best bool            `json:"best"`
+			Val  *gan.Validation `json:"val"`
+		} `json:"checkpoints"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &listed); err != nil || len(listed) != 1 || listed[0].BestStep == 0 {
+		t.Fatalf("runs --json checkpoints: %v %s", err, stdout)
+	}
+	validated := false
+	for _, c := range listed[0].Checkpoints {
+		if c.Step == 8 {
+			validated = c.Val != nil && c.Val.Products > 0
+		}
+	}
+	if !validated {
+		t.Errorf("checkpoint 8 has no validation in runs --json: %s", stdout)
 	}
 	for _, verb := range [][]string{{"rename", "tiny", "small"}, {"note", "small", "first try"}, {"use", "small"}} {
 		if code, _, stderr := runCLI(t, append([]string{"runs", "--library", lib}, verb...)...); code != 0 {

@@ -409,7 +409,15 @@ func runDetailsText(r store.Run, cks []store.Checkpoint, ckErr error) string {
 		fmt.Fprintf(&b, "\n\nCheckpoints kept on disk (%d):", len(sorted))
 		for _, ck := range sorted {
 			fmt.Fprintf(&b, "\n  step %s · %s · %s", thousands(ck.Step), ck.CreatedAt.Local().Format("2 Jan 15:04"), filepath.Base(ck.Path))
-			if ck.IsBest {
+			var m tasks.CheckpointMetrics
+			_ = json.Unmarshal([]byte(ck.MetricsJSON), &m)
+			if m.Val != nil {
+				fmt.Fprintf(&b, " · validation: style accuracy %.0f%%, content SSIM %.2f (%d products)", 100*m.Val.StyleAccuracy, m.Val.ContentSSIM, m.Val.Products)
+			}
+			switch {
+			case ck.IsBest && m.Val != nil:
+				b.WriteString(" · best (highest validation score)")
+			case ck.IsBest:
 				b.WriteString(" · best (lowest smoothed style + cycle loss)")
 			}
 		}

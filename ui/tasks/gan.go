@@ -297,8 +297,7 @@ func TrainGAN(ctx context.Context, db *store.DB, req TrainRequest) (store.Run, g
 		case "checkpoint":
 			flush()
 			best, berr := gan.BestCheckpoint(dir)
-			metrics, _ := json.Marshal(e.Checkpoint.Losses)
-			if _, err := db.AddCheckpoint(bg, run.ID, e.Step, e.Checkpoint.WeightsPath(), string(metrics),
+			if _, err := db.AddCheckpoint(bg, run.ID, e.Step, e.Checkpoint.WeightsPath(), checkpointMetrics(e.Checkpoint),
 				berr == nil && best.Step == e.Step); err != nil && bookErr == nil {
 				bookErr = err
 			}
@@ -332,7 +331,14 @@ func TrainGAN(ctx context.Context, db *store.DB, req TrainRequest) (store.Run, g
 			return run, gan.Summary{}, err
 		}
 	}
-	sum, err := gan.Train(ctx, cfg, data, gan.Options{Dir: dir, Resume: req.Resume && !fresh, Pause: req.Pause}, report)
+	validate, why, err := checkpointValidator(ctx, db, data.Styles)
+	if err != nil {
+		return run, gan.Summary{}, err
+	}
+	if validate == nil {
+		report(gan.Event{Kind: "warning", Message: "the best checkpoint is chosen by the training loss: " + why})
+	}
+	sum, err := gan.Train(ctx, cfg, data, gan.Options{Dir: dir, Resume: req.Resume && !fresh, Pause: req.Pause, Validate: validate}, report)
 	flush()
 	// The engine prunes old checkpoints after reporting each one: drop the rows of the last pruned files.
 	if serr := syncCheckpoints(bg, db, run.ID, dir); serr != nil && bookErr == nil {
@@ -363,6 +369,75 @@ func TrainGAN(ctx context.Context, db *store.DB, req TrainRequest) (store.Run, g
 		run = updated
 	}
 	return run, sum, err
+}
+
+// CheckpointMetrics is what the catalog records of a checkpoint (store.Checkpoint.MetricsJSON): the
+// losses at its step and, when it was validated, its measurement on the validation split ("val").
+type CheckpointMetrics struct {
+	gan.Losses
+	Val *gan.Validation `json:"val,omitempty"`
+}
+
+func checkpointMetrics(s gan.Sidecar) string {
+	js, _ := json.Marshal(CheckpointMetrics{Losses: s.Losses, Val: s.Val})
+	return string(js)
+}
+
+// valPerStyle is how many validation products of each style a checkpoint is measured on: enough to
+// rank checkpoints, cheap enough to run at every one.
+const valPerStyle = 4
+
+// checkpointValidator measures checkpoints on up to valPerStyle products per style of the frozen val
+// split (never the test split, never a product the judge trained on), with the library's classifier
+// as the judge: style accuracy and content SSIM, as eval measures them. It returns nil and why when
+// there is no judge that knows every style, or no validation product.
+func checkpointValidator(ctx context.Context, db *store.DB, styles []string) (func(*gan.Model) (*gan.Validation, error), string, error) {
+	judge, info, err := LoadClassifier(db.Dir())
+	if errors.Is(err, ErrNoClassifier) {
+		return nil, "no style classifier to validate checkpoints with (train one with `stylestudio classify`)", nil
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	for _, s := range styles {
+		if !slices.Contains(judge.Styles(), s) {
+			return nil, fmt.Sprintf("the style classifier does not know style %q", s), nil
+		}
+	}
+	labeled, err := db.LabeledProducts(ctx)
+	if err != nil {
+		return nil, "", err
+	}
+	judgeSaw := map[int64]bool{}
+	for _, id := range info.TrainProducts {
+		judgeSaw[id] = true
+	}
+	var items []gan.EvalItem
+	per := map[string]int{}
+	for _, p := range labeled {
+		k := slices.Index(styles, p.Style)
+		if p.Split != dataset.Val || k < 0 || p.ImageHash == "" || judgeSaw[p.ID] || per[p.Style] >= valPerStyle {
+			continue
+		}
+		img, err := thumbImage(ctx, db, p.ImageHash)
+		if err != nil {
+			return nil, "", fmt.Errorf("read the image of %s: %w", p.SKU, err)
+		}
+		items = append(items, gan.EvalItem{Image: img, Style: k})
+		per[p.Style]++
+	}
+	if len(items) == 0 {
+		return nil, "no labeled product in the validation split", nil
+	}
+	return func(m *gan.Model) (*gan.Validation, error) {
+		// Also the checkpoint written when the run is paused (ctx cancelled) is measured.
+		rep, err := gan.Evaluate(context.WithoutCancel(ctx), m, items, nil, classifierJudge{judge})
+		if err != nil {
+			return nil, err
+		}
+		return &gan.Validation{StyleAccuracy: rep.StyleAccuracy, ContentSSIM: rep.ContentSSIM,
+			Score: (rep.StyleAccuracy + rep.ContentSSIM) / 2, Products: rep.Products}, nil
+	}, "", nil
 }
 
 // syncCheckpoints makes the catalog's checkpoint rows match the files the engine kept (it prunes old
@@ -399,8 +474,7 @@ func syncCheckpoints(ctx context.Context, db *store.DB, runID int64, dir string)
 		if ok && r.IsBest == isBest {
 			continue
 		}
-		metrics, _ := json.Marshal(s.Losses)
-		if _, err := db.AddCheckpoint(ctx, runID, s.Step, s.WeightsPath(), string(metrics), isBest); err != nil {
+		if _, err := db.AddCheckpoint(ctx, runID, s.Step, s.WeightsPath(), checkpointMetrics(s), isBest); err != nil {
 			return err
 		}
 	}

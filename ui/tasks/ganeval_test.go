@@ -2,11 +2,14 @@ package tasks
 
 import (
 	"context"
+	"encoding/json"
 	"slices"
 	"testing"
 
 	"stylestudio/engine/dataset"
 	"stylestudio/engine/gan"
+	"stylestudio/engine/style"
+	"stylestudio/store"
 )
 
 // Evaluation scores only products that neither the run (as it recorded) nor its judge trained on.
@@ -79,5 +82,47 @@ func TestTrainGANRecordsItsTrainingProducts(t *testing.T) {
 	}
 	if want == 0 || len(got) != want {
 		t.Errorf("recorded %d products, want %d", len(got), want)
+	}
+}
+
+// With a style classifier in the library, every checkpoint is measured on the validation split, the
+// measurement is recorded with it, and the best checkpoint is the best-measured one.
+func TestTrainGANValidatesCheckpoints(t *testing.T) {
+	ctx := context.Background()
+	db := demoLibrary(t, 150)
+	if _, _, err := TrainClassifier(ctx, db, style.Config{Size: 16, Epochs: 2, Width: 4, BatchSize: 8}, nil); err != nil {
+		t.Fatal(err)
+	}
+	cfg := gan.Config{Size: 32, GenWidth: 4, DiscWidth: 4, ResBlocks: 1, BatchSize: 4, Steps: 3, SampleEvery: 3, CheckpointEvery: 1, KeepLast: 1}
+	var warnings []string
+	run, _, err := TrainGAN(ctx, db, TrainRequest{Name: "val", Config: cfg, Styles: []string{"neon", "minimal"},
+		Report: func(_ store.Run, e gan.Event) {
+			if e.Kind == "warning" {
+				warnings = append(warnings, e.Message)
+			}
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(warnings) > 0 {
+		t.Errorf("warnings %v", warnings)
+	}
+	cks, err := db.Checkpoints(ctx, run.ID)
+	if err != nil || len(cks) == 0 {
+		t.Fatalf("checkpoints %v, %v", cks, err)
+	}
+	bestScore, bestStep := -1.0, 0
+	for _, c := range cks {
+		var m CheckpointMetrics
+		if err := json.Unmarshal([]byte(c.MetricsJSON), &m); err != nil || m.Val == nil || m.Val.Products == 0 || m.Val.Products > 2*valPerStyle {
+			t.Fatalf("checkpoint %d metrics %s: want its validation on at most %d products per style", c.Step, c.MetricsJSON, valPerStyle)
+		}
+		if m.Val.Score >= bestScore {
+			bestScore, bestStep = m.Val.Score, c.Step
+		}
+	}
+	best, err := db.BestCheckpoint(ctx, run.ID)
+	if err != nil || best.Step != bestStep {
+		t.Errorf("best checkpoint %d, %v; the best-validated kept one is %d", best.Step, err, bestStep)
 	}
 }
