@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"io"
@@ -268,5 +269,47 @@ func TestLabeledProductsAndExport(t *testing.T) {
 	}
 	if _, err := db.OpenObject(fmt.Sprintf("%064x", 0)); !errors.Is(err, ErrNotFound) {
 		t.Errorf("OpenObject(missing): %v", err)
+	}
+}
+
+// A catalog from before splits were frozen keeps its active assignment (the seed in split_settings),
+// not the rows of other seeds, and its runs have no recorded training products.
+func TestMigrationFreezesTheActiveSplits(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	raw, err := sql.Open("sqlite3", filepath.Join(dir, DBFile)+"?_foreign_keys=on")
+	if err != nil {
+		t.Fatal(err)
+	}
+	migs, err := loadMigrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	qs := []string{`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`}
+	for _, m := range migs[:3] {
+		qs = append(qs, m.sql, fmt.Sprintf(`INSERT INTO schema_migrations VALUES (%d, '%s', 'x')`, m.version, m.name))
+	}
+	qs = append(qs,
+		`INSERT INTO products (id, sku, created_at) VALUES (1, 'A', 'x'), (2, 'B', 'x'), (3, 'C', 'x')`,
+		`INSERT INTO split_settings VALUES (1, 7, 80, 10, 10, '2024-01-01T00:00:00.000000Z')`,
+		`INSERT INTO splits (product_id, seed, split) VALUES (1, 7, 'train'), (2, 7, 'test'), (1, 1, 'val'), (3, 1, 'train')`,
+		`INSERT INTO training_runs (id, name, created_at) VALUES (1, 'old', 'x')`)
+	for _, q := range qs {
+		if _, err := raw.Exec(q); err != nil {
+			t.Fatalf("%.60s: %v", q, err)
+		}
+	}
+	raw.Close()
+	db, err := Open(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	got, err := db.Splits(ctx)
+	if err != nil || !maps.Equal(got, map[int64]string{1: "train", 2: "test"}) {
+		t.Errorf("frozen splits after migration %v, %v; want seed 7's", got, err)
+	}
+	if ids, err := db.RunTrainProducts(ctx, 1); err != nil || len(ids) != 0 {
+		t.Errorf("old run's training products %v, %v", ids, err)
 	}
 }
