@@ -272,34 +272,41 @@ func TestLabeledProductsAndExport(t *testing.T) {
 	}
 }
 
-// A catalog from before splits were frozen keeps its active assignment (the seed in split_settings),
-// not the rows of other seeds, and its runs have no recorded training products.
-func TestMigrationFreezesTheActiveSplits(t *testing.T) {
-	ctx := context.Background()
+// oldCatalog writes a catalog at schema version upTo (its migrations applied and recorded) holding
+// rows, into a new folder, and returns the folder.
+func oldCatalog(t *testing.T, upTo int, rows ...string) string {
+	t.Helper()
 	dir := t.TempDir()
 	raw, err := sql.Open("sqlite3", filepath.Join(dir, DBFile)+"?_foreign_keys=on")
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer raw.Close()
 	migs, err := loadMigrations()
 	if err != nil {
 		t.Fatal(err)
 	}
 	qs := []string{`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`}
-	for _, m := range migs[:3] {
+	for _, m := range migs[:upTo] {
 		qs = append(qs, m.sql, fmt.Sprintf(`INSERT INTO schema_migrations VALUES (%d, '%s', 'x')`, m.version, m.name))
 	}
-	qs = append(qs,
-		`INSERT INTO products (id, sku, created_at) VALUES (1, 'A', 'x'), (2, 'B', 'x'), (3, 'C', 'x')`,
-		`INSERT INTO split_settings VALUES (1, 7, 80, 10, 10, '2024-01-01T00:00:00.000000Z')`,
-		`INSERT INTO splits (product_id, seed, split) VALUES (1, 7, 'train'), (2, 7, 'test'), (1, 1, 'val'), (3, 1, 'train')`,
-		`INSERT INTO training_runs (id, name, created_at) VALUES (1, 'old', 'x')`)
-	for _, q := range qs {
+	for _, q := range append(qs, rows...) {
 		if _, err := raw.Exec(q); err != nil {
 			t.Fatalf("%.60s: %v", q, err)
 		}
 	}
-	raw.Close()
+	return dir
+}
+
+// A catalog from before splits were frozen keeps its active assignment (the seed in split_settings),
+// not the rows of other seeds, and its runs have no recorded training products.
+func TestMigrationFreezesTheActiveSplits(t *testing.T) {
+	ctx := context.Background()
+	dir := oldCatalog(t, 3,
+		`INSERT INTO products (id, sku, created_at) VALUES (1, 'A', 'x'), (2, 'B', 'x'), (3, 'C', 'x')`,
+		`INSERT INTO split_settings VALUES (1, 7, 80, 10, 10, '2024-01-01T00:00:00.000000Z')`,
+		`INSERT INTO splits (product_id, seed, split) VALUES (1, 7, 'train'), (2, 7, 'test'), (1, 1, 'val'), (3, 1, 'train')`,
+		`INSERT INTO training_runs (id, name, created_at) VALUES (1, 'old', 'x')`)
 	db, err := Open(ctx, dir)
 	if err != nil {
 		t.Fatal(err)
