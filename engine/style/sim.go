@@ -29,9 +29,9 @@ type SimConfig struct {
 	// FromScratch retrains each round from fresh weights (the replay's initial ones) for Train.Epochs
 	// epochs over the labels so far, as the app's classifier is retrained (tasks.TrainClassifier),
 	// instead of warm-starting StepsPerRound steps.
-	FromScratch bool
-	Target      float64 // held-out accuracy that LabelsTo90 looks for (default 0.9)
-	StopAtTarget  bool    // stop a strategy as soon as it reaches Target
+	FromScratch  bool
+	Target       float64 // held-out accuracy that LabelsTo90 looks for (default 0.9)
+	StopAtTarget bool    // stop a strategy as soon as it reaches Target
 	// Repeats is the number of independent replays (each with its own starting set, random order
 	// and initial weights) whose held-out accuracies are averaged into every point (default 1). A
 	// single replay's "labels to 90%" moves by a round or two with the seed; averaging steadies it.
