@@ -331,12 +331,9 @@ func TrainGAN(ctx context.Context, db *store.DB, req TrainRequest) (store.Run, g
 			return run, gan.Summary{}, err
 		}
 	}
-	validate, why, err := checkpointValidator(ctx, db, data.Styles)
+	validate, err := checkpointValidator(ctx, db, data.Styles)
 	if err != nil {
 		return run, gan.Summary{}, err
-	}
-	if validate == nil {
-		report(gan.Event{Kind: "warning", Message: "the best checkpoint is chosen by the training loss: " + why})
 	}
 	sum, err := gan.Train(ctx, cfg, data, gan.Options{Dir: dir, Resume: req.Resume && !fresh, Pause: req.Pause, Validate: validate}, report)
 	flush()
@@ -389,24 +386,25 @@ const valPerStyle = 4
 
 // checkpointValidator measures checkpoints on up to valPerStyle products per style of the frozen val
 // split (never the test split, never a product the judge trained on), with the library's classifier
-// as the judge: style accuracy and content SSIM, as eval measures them. It returns nil and why when
-// there is no judge that knows every style, or no validation product.
-func checkpointValidator(ctx context.Context, db *store.DB, styles []string) (func(*gan.Model) (*gan.Validation, error), string, error) {
+// as the judge: style accuracy and content SSIM, as eval measures them. It returns nil when there is
+// no judge that knows every style, or no validation product: the engine then picks the best checkpoint
+// by its training-loss proxy, and the run's details say which way it was chosen.
+func checkpointValidator(ctx context.Context, db *store.DB, styles []string) (func(*gan.Model) (*gan.Validation, error), error) {
 	judge, info, err := LoadClassifier(db.Dir())
 	if errors.Is(err, ErrNoClassifier) {
-		return nil, "no style classifier to validate checkpoints with (train one with `stylestudio classify`)", nil
+		return nil, nil
 	}
 	if err != nil {
-		return nil, "", err
+		return nil, err
 	}
 	for _, s := range styles {
 		if !slices.Contains(judge.Styles(), s) {
-			return nil, fmt.Sprintf("the style classifier does not know style %q", s), nil
+			return nil, nil
 		}
 	}
 	labeled, err := db.LabeledProducts(ctx)
 	if err != nil {
-		return nil, "", err
+		return nil, err
 	}
 	judgeSaw := map[int64]bool{}
 	for _, id := range info.TrainProducts {
@@ -421,13 +419,13 @@ func checkpointValidator(ctx context.Context, db *store.DB, styles []string) (fu
 		}
 		img, err := thumbImage(ctx, db, p.ImageHash)
 		if err != nil {
-			return nil, "", fmt.Errorf("read the image of %s: %w", p.SKU, err)
+			return nil, fmt.Errorf("read the image of %s: %w", p.SKU, err)
 		}
 		items = append(items, gan.EvalItem{Image: img, Style: k})
 		per[p.Style]++
 	}
 	if len(items) == 0 {
-		return nil, "no labeled product in the validation split", nil
+		return nil, nil
 	}
 	return func(m *gan.Model) (*gan.Validation, error) {
 		// Also the checkpoint written when the run is paused (ctx cancelled) is measured.
@@ -437,7 +435,7 @@ func checkpointValidator(ctx context.Context, db *store.DB, styles []string) (fu
 		}
 		return &gan.Validation{StyleAccuracy: rep.StyleAccuracy, ContentSSIM: rep.ContentSSIM,
 			Score: (rep.StyleAccuracy + rep.ContentSSIM) / 2, Products: rep.Products}, nil
-	}, "", nil
+	}, nil
 }
 
 // syncCheckpoints makes the catalog's checkpoint rows match the files the engine kept (it prunes old
