@@ -5,11 +5,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"image"
+	"math"
 	"time"
 
 	"stylestudio/engine/dataset"
 	"stylestudio/engine/demo"
 	"stylestudio/engine/style"
+	"stylestudio/ui/tasks"
 )
 
 // benchmarks are the `bench` subcommands; each prints one JSON object with --json.
@@ -45,6 +47,22 @@ type labelAssistJSON struct {
 	Pool        int            `json:"pool"`
 	HeldOut     int            `json:"held_out"`
 	Seconds     float64        `json:"seconds"`
+	// Config is "bench" (the quick setting the benchmark always measured: width 8, warm-started rounds
+	// of 6 labels, diversity 0.5) or "app" (the app's classifier, retrained from scratch every
+	// RetrainEvery labels, queue diversity 0.3). With several seeds, labels_to_90 and ratio are the
+	// means over the seeds (-1 when a seed never got there), the curves are the first seed's, and
+	// ratio_sd and per_seed give the spread.
+	Config  string          `json:"config"`
+	Batch   int             `json:"batch"`
+	Width   int             `json:"width"`
+	RatioSD *float64        `json:"ratio_sd"` // null with one seed
+	PerSeed []seedRatioJSON `json:"per_seed"`
+}
+
+type seedRatioJSON struct {
+	Seed       uint64         `json:"seed"`
+	LabelsTo90 map[string]int `json:"labels_to_90"`
+	Ratio      float64        `json:"ratio"` // -1 when either strategy never reached 90%
 }
 
 type curvePoint struct {
@@ -53,12 +71,15 @@ type curvePoint struct {
 }
 
 func benchLabelAssist(ctx context.Context, env *cliEnv, args []string) error {
-	fs := newFlags(env, "bench label-assist", "[--products N] [--seed S] [--json]",
+	fs := newFlags(env, "bench label-assist", "[--products N] [--seed S] [--app] [--seeds N] [--json]",
 		"Simulate a labeler on the demo catalog (answers from the demo's ground truth): starting from 2 labels\n"+
 			"per style, add labels in batches in the classifier's queue order (uncertainty + diversity) or in\n"+
 			"random order, retrain after each batch, and record held-out accuracy; report labels needed for 90%.")
 	n := fs.Int("products", 400, "demo products (80% labeling pool, 20% held out)")
-	seed := fs.Uint64("seed", 1, "seed for the catalog, the split and the simulation")
+	seed := fs.Uint64("seed", 1, "seed for the catalog, the split and the simulation (the first seed with --seeds)")
+	app := fs.Bool("app", false, fmt.Sprintf("replay the app's labeling: its classifier retrained from scratch every %d labels, queue diversity %g", tasks.RetrainEvery, tasks.QueueDiversity))
+	seeds := fs.Int("seeds", 1, "run with this many consecutive seeds (catalog, split and simulation) and report the mean and spread")
+	epochs := fs.Int("epochs", 0, "with --app: classifier epochs per retraining (default the app's)")
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -66,8 +87,92 @@ func benchLabelAssist(ctx context.Context, env *cliEnv, args []string) error {
 	if *n < 60 {
 		return fmt.Errorf("--products must be at least 60 for a meaningful held-out set, got %d", *n)
 	}
+	if *seeds < 1 {
+		return fmt.Errorf("--seeds must be at least 1, got %d", *seeds)
+	}
 	start := time.Now()
-	items := demo.Catalog(*n, *seed)
+	out := labelAssistJSON{Config: "bench", LabelsTo90: map[string]int{}, PerSeed: []seedRatioJSON{}}
+	var ratios []float64
+	sums := map[string]float64{}
+	reached := map[string]int{}
+	for k := 0; k < *seeds; k++ {
+		s := *seed + uint64(k)
+		cfg := style.DefaultSimConfig()
+		cfg.Seed = s
+		if *app {
+			cfg = style.AppSimConfig(tasks.RetrainEvery, tasks.QueueDiversity, s)
+			if *epochs > 0 {
+				cfg.Train.Epochs = *epochs
+			}
+			out.Config = "app"
+		}
+		out.Batch, out.Width = cfg.Batch, cfg.Train.Width
+		res, pool, held, err := labelAssistOnce(ctx, env, *n, cfg, *asJSON)
+		if err != nil {
+			return err
+		}
+		sr := seedRatioJSON{Seed: s, LabelsTo90: res.LabelsTo90, Ratio: -1}
+		if u, r := res.LabelsTo90[style.StrategyUncertainty], res.LabelsTo90[style.StrategyRandom]; u > 0 && r > 0 {
+			sr.Ratio = float64(u) / float64(r)
+			ratios = append(ratios, sr.Ratio)
+		}
+		for name, v := range res.LabelsTo90 {
+			if v > 0 {
+				sums[name] += float64(v)
+				reached[name]++
+			}
+		}
+		out.PerSeed = append(out.PerSeed, sr)
+		if k == 0 {
+			out.Uncertainty, out.Random, out.Pool, out.HeldOut = curve(res.Uncertainty), curve(res.Random), pool, held
+		}
+	}
+	for _, name := range []string{style.StrategyUncertainty, style.StrategyRandom} {
+		out.LabelsTo90[name] = -1
+		if reached[name] == *seeds {
+			out.LabelsTo90[name] = int(math.Round(sums[name] / float64(*seeds)))
+		}
+	}
+	out.Ratio = -1
+	if len(ratios) == *seeds {
+		mean, sd := meanSD(ratios)
+		out.Ratio = mean
+		if *seeds > 1 {
+			out.RatioSD = &sd
+		}
+	}
+	out.Seconds = time.Since(start).Seconds()
+	if *asJSON {
+		return json.NewEncoder(env.stdout).Encode(out)
+	}
+	fmt.Fprintf(env.stdout, "Labels to reach 90%% held-out accuracy (%s configuration, %d seed(s)): uncertainty %d, random %d (ratio %.2f",
+		out.Config, *seeds, out.LabelsTo90[style.StrategyUncertainty], out.LabelsTo90[style.StrategyRandom], out.Ratio)
+	if out.RatioSD != nil {
+		fmt.Fprintf(env.stdout, " ± %.2f sd", *out.RatioSD)
+	}
+	fmt.Fprintln(env.stdout, "; -1 = never)")
+	return nil
+}
+
+// meanSD is the mean and sample standard deviation of xs (sd 0 for one value).
+func meanSD(xs []float64) (mean, sd float64) {
+	for _, x := range xs {
+		mean += x
+	}
+	mean /= float64(len(xs))
+	if len(xs) < 2 {
+		return mean, 0
+	}
+	for _, x := range xs {
+		sd += (x - mean) * (x - mean)
+	}
+	return mean, math.Sqrt(sd / float64(len(xs)-1))
+}
+
+// labelAssistOnce simulates labeling n demo products (catalog, split and simulation seeded with
+// cfg.Seed): 80% labeling pool, 20% held out.
+func labelAssistOnce(ctx context.Context, env *cliEnv, n int, cfg style.SimConfig, quiet bool) (style.SimResult, int, int, error) {
+	items := demo.Catalog(n, cfg.Seed)
 	names := []string{}
 	index := map[string]int{}
 	for _, s := range demo.Styles() {
@@ -78,13 +183,11 @@ func benchLabelAssist(ctx context.Context, env *cliEnv, args []string) error {
 	for i, it := range items {
 		split[i] = dataset.SplitItem{Key: it.SKU, Class: it.Style}
 	}
-	cfg := style.DefaultSimConfig()
-	cfg.Seed = *seed
 	var pool, held []style.Example
-	for i, part := range dataset.StratifiedSplit(split, *seed, [3]int{80, 0, 20}) {
+	for i, part := range dataset.StratifiedSplit(split, cfg.Seed, [3]int{80, 0, 20}) {
 		img, err := demo.Render(items[i].Params, items[i].Style, cfg.Train.Size)
 		if err != nil {
-			return err
+			return style.SimResult{}, 0, 0, err
 		}
 		ex := style.Example{Image: image.Image(img), Style: index[items[i].Style]}
 		if part == dataset.Train {
@@ -94,25 +197,12 @@ func benchLabelAssist(ctx context.Context, env *cliEnv, args []string) error {
 		}
 	}
 	report := func(p style.SimPoint) {
-		if !*asJSON {
-			fmt.Fprintf(env.stderr, "%-11s %4d labels  held-out accuracy %.1f%%\n", p.Strategy, p.Labels, 100*p.Accuracy)
+		if !quiet {
+			fmt.Fprintf(env.stderr, "seed %d %-11s %4d labels  held-out accuracy %.1f%%\n", cfg.Seed, p.Strategy, p.Labels, 100*p.Accuracy)
 		}
 	}
 	res, err := style.SimulateLabeling(ctx, cfg, pool, held, report)
-	if err != nil {
-		return err
-	}
-	out := labelAssistJSON{LabelsTo90: res.LabelsTo90, Pool: len(pool), HeldOut: len(held), Seconds: time.Since(start).Seconds(),
-		Uncertainty: curve(res.Uncertainty), Random: curve(res.Random), Ratio: -1}
-	if u, r := res.LabelsTo90[style.StrategyUncertainty], res.LabelsTo90[style.StrategyRandom]; u > 0 && r > 0 {
-		out.Ratio = float64(u) / float64(r)
-	}
-	if *asJSON {
-		return json.NewEncoder(env.stdout).Encode(out)
-	}
-	fmt.Fprintf(env.stdout, "Labels to reach 90%% held-out accuracy: uncertainty %d, random %d (ratio %.2f; -1 = never)\n",
-		out.LabelsTo90[style.StrategyUncertainty], out.LabelsTo90[style.StrategyRandom], out.Ratio)
-	return nil
+	return res, len(pool), len(held), err
 }
 
 func curve(points []style.SimPoint) []curvePoint {

@@ -5,6 +5,9 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"stylestudio/engine/style"
+	"stylestudio/ui/tasks"
 )
 
 func TestClassifySuggestOnDemoLibrary(t *testing.T) {
@@ -85,5 +88,34 @@ func TestBenchLabelAssistJSON(t *testing.T) {
 		if p.Accuracy < 0 || p.Accuracy > 1 || p.Labels <= 0 {
 			t.Fatalf("bad point %+v", p)
 		}
+	}
+}
+
+// --app replays the app's labeling (its classifier from scratch every tasks.RetrainEvery labels, its
+// queue diversity), and --seeds reports the mean and spread over seeds.
+func TestBenchLabelAssistAppConfigOverSeeds(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains a classifier per round")
+	}
+	code, stdout, stderr := runCLI(t, "bench", "label-assist", "--products", "60", "--app", "--epochs", "1", "--seeds", "2", "--json")
+	if code != 0 {
+		t.Fatalf("bench label-assist --app exited %d: %s", code, stderr)
+	}
+	var got labelAssistJSON
+	if err := json.Unmarshal([]byte(stdout), &got); err != nil {
+		t.Fatalf("bench --json: %v\n%s", err, stdout)
+	}
+	if got.Config != "app" || got.Batch != tasks.RetrainEvery || got.Width != style.DefaultConfig().Width || len(got.PerSeed) != 2 ||
+		got.PerSeed[0].Seed != 1 || got.PerSeed[1].Seed != 2 {
+		t.Fatalf("not the app's configuration over 2 seeds: %s", stdout)
+	}
+	// 12 starting labels, then rounds of RetrainEvery.
+	for i, p := range got.Uncertainty {
+		if p.Labels != min(12+i*tasks.RetrainEvery, got.Pool) {
+			t.Errorf("point %d at %d labels, want rounds of %d", i, p.Labels, tasks.RetrainEvery)
+		}
+	}
+	if (got.Ratio < 0) != (got.RatioSD == nil) {
+		t.Errorf("ratio %v with sd %v: a mean over 2 seeds has a spread", got.Ratio, got.RatioSD)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -13,6 +14,7 @@ import (
 
 	"stylestudio/engine/dataset"
 	"stylestudio/engine/ingest"
+	"stylestudio/ui/tasks"
 )
 
 // exportJSON is the stable `export --json` contract (seed, split and leftover are extras).
@@ -26,6 +28,9 @@ type exportJSON struct {
 	Seed     uint64              `json:"seed"`
 	Split    [3]int              `json:"split"`
 	Leftover int                 `json:"leftover"`
+	// SplitSource is "library" when the export uses the library's frozen splits (the default) and
+	// "export" when --seed or --split asked for others, which were computed for this export only.
+	SplitSource string `json:"split_source"`
 }
 
 type perSplitJSON struct {
@@ -67,8 +72,9 @@ func (p *splitPercentages) Set(v string) error {
 
 func runExport(ctx context.Context, env *cliEnv, args []string) error {
 	fs := newFlags(env, "export", "--library DIR --format imagefolder|csv --out DIR [--split 80,10,10] [--seed S] [--force] [--json]",
-		"Export the labeled products as a training dataset. Splits are assigned first (stratified by style,\n"+
-			"deterministic in the seed; this replaces the library's active split assignment), then:\n"+
+		"Export the labeled products as a training dataset, in the library's frozen splits (each product keeps the\n"+
+			"split it was given the first time one was needed). --seed or --split other than the library's compute\n"+
+			"another split (stratified by style, deterministic in the seed) for this export only; the library's stay. Then:\n"+
 			"  imagefolder  OUT/{train,val,test}/<style>/<sku>.<ext> (torchvision's ImageFolder layout)\n"+
 			"  csv          OUT/manifest.csv (split,sku,title,category,price,style,file) and OUT/images/\n"+
 			"OUT must be missing or empty unless --force. Exit status 1 when any product could not be exported.")
@@ -77,7 +83,7 @@ func runExport(ctx context.Context, env *cliEnv, args []string) error {
 	out := fs.String("out", "", "output folder (created when missing; must be empty unless --force)")
 	split := splitPercentages{80, 10, 10}
 	fs.Var(&split, "split", "`TRAIN,VAL,TEST` percentages, whole numbers summing to 100")
-	seed := fs.Uint64("seed", 1, "split seed (same seed and labels, same splits)")
+	seed := fs.Uint64("seed", tasks.DefaultSplitSeed, "split seed for an export-only split (default: the library's frozen splits)")
 	force := fs.Bool("force", false, "write into a non-empty output folder, replacing files of the same names")
 	asJSON := fs.Bool("json", false, "print the summary as one JSON object")
 	if err := parseFlags(fs, args); err != nil {
@@ -97,7 +103,7 @@ func runExport(ctx context.Context, env *cliEnv, args []string) error {
 	if strings.TrimSpace(*out) == "" {
 		return cliUsageError(env, fs, "no output folder given: pass --out DIR")
 	}
-	// Refuse a used output folder before touching the library's split assignment.
+	// Refuse a used output folder before touching the library.
 	if err := checkExportOut(*out, *force); err != nil {
 		return err
 	}
@@ -114,12 +120,40 @@ func runExport(ctx context.Context, env *cliEnv, args []string) error {
 	if st.Products-st.Unlabeled == 0 {
 		return fmt.Errorf("nothing to export: no product in %s is labeled; label some with `stylestudio label --csv FILE` or in the app", db.Dir())
 	}
-	if _, err := db.AssignSplits(ctx, *seed, split[0], split[1], split[2]); err != nil {
+	// The library's splits are frozen: products without one get theirs, none moves. Another seed or
+	// other percentages give an export-only split, never written to the library.
+	if _, err := db.EnsureSplits(ctx, tasks.DefaultSplit()); err != nil {
 		return err
+	}
+	active, err := db.ActiveSplit(ctx)
+	if err != nil {
+		return err
+	}
+	asked := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { asked[f.Name] = true })
+	library := splitPercentages{active.Train, active.Val, active.Test}
+	if !asked["seed"] {
+		*seed = active.Seed
+	}
+	if !asked["split"] {
+		split = library
+	}
+	source := "library"
+	if *seed != active.Seed || split != library {
+		source = "export"
 	}
 	items, err := db.ExportItems(ctx)
 	if err != nil {
 		return err
+	}
+	if source == "export" {
+		keys := make([]dataset.SplitItem, len(items))
+		for i, it := range items {
+			keys[i] = dataset.SplitItem{Key: it.SKU, Class: it.Style}
+		}
+		for i, sp := range dataset.StratifiedSplit(keys, *seed, [3]int(split)) {
+			items[i].Split = sp
+		}
 	}
 	bar := newProgressBar(env.stderr, "Exporting")
 	sum, err := dataset.Export(ctx, items, dataset.ExportOptions{Format: *format, Out: *out, Force: *force},
@@ -133,7 +167,7 @@ func runExport(ctx context.Context, env *cliEnv, args []string) error {
 	}
 
 	res := exportJSON{Out: sum.Out, Format: sum.Format, Written: sum.Written, Classes: sum.Classes,
-		Failed: []exportFailureJSON{}, Seed: *seed, Split: split, Leftover: sum.Leftover,
+		Failed: []exportFailureJSON{}, Seed: *seed, Split: split, Leftover: sum.Leftover, SplitSource: source,
 		PerSplit: perSplitJSON{Train: sum.PerSplit[dataset.Train], Val: sum.PerSplit[dataset.Val], Test: sum.PerSplit[dataset.Test]}}
 	if res.Classes == nil { // csv: the manifest's style column holds the style names
 		res.Classes = []string{}
@@ -153,8 +187,12 @@ func runExport(ctx context.Context, env *cliEnv, args []string) error {
 		}
 	} else {
 		w := env.stdout
-		fmt.Fprintf(w, "Exported %s to %s (%s; split %d/%d/%d, seed %d)\n", countNoun(res.Written, "image", "images"),
-			res.Out, res.Format, split[0], split[1], split[2], *seed)
+		which := "the library's frozen split"
+		if source == "export" {
+			which = "an export-only split"
+		}
+		fmt.Fprintf(w, "Exported %s to %s (%s; %s %d/%d/%d, seed %d)\n", countNoun(res.Written, "image", "images"),
+			res.Out, res.Format, which, split[0], split[1], split[2], *seed)
 		fmt.Fprintf(w, "  train  %d\n  val    %d\n  test   %d\n", res.PerSplit.Train, res.PerSplit.Val, res.PerSplit.Test)
 		what := "Classes"
 		if res.Format == dataset.FormatImageFolder {

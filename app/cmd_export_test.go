@@ -1,12 +1,16 @@
 package main
 
 import (
+	"context"
 	"encoding/csv"
 	"encoding/json"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"stylestudio/store"
 )
 
 type exportResult struct {
@@ -148,5 +152,51 @@ func TestExportErrors(t *testing.T) {
 	os.WriteFile(file, []byte("x"), 0o644)
 	if code, _, stderr := runCLI(t, "export", "--library", lib, "--format", "csv", "--out", file); code != 1 || !strings.Contains(stderr, "not a folder") {
 		t.Errorf("file as out: code %d, stderr %q", code, stderr)
+	}
+}
+
+// librarySplits reads the library's frozen splits.
+func librarySplits(t *testing.T, lib string) map[int64]string {
+	t.Helper()
+	ctx := context.Background()
+	db, err := store.Open(ctx, lib)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	m, err := db.Splits(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// An export with another seed or other percentages writes its split into the export only: the
+// library's splits, which its models trained and are evaluated on, never move.
+func TestExportSeedLeavesTheLibrarySplits(t *testing.T) {
+	lib := demoLib(t)
+	out := filepath.Join(t.TempDir(), "a")
+	if code, _, stderr := runCLI(t, "export", "--library", lib, "--format", "csv", "--out", out, "--json"); code != 0 {
+		t.Fatalf("export: %s", stderr)
+	}
+	before := librarySplits(t, lib)
+	if len(before) != labeledCount(t, lib) {
+		t.Fatalf("%d of %d labeled products have a split after export", len(before), labeledCount(t, lib))
+	}
+	other := filepath.Join(t.TempDir(), "b")
+	code, stdout, stderr := runCLI(t, "export", "--library", lib, "--format", "csv", "--out", other, "--seed", "7", "--split", "50,25,25", "--json")
+	if code != 0 {
+		t.Fatalf("export --seed 7: %s", stderr)
+	}
+	var res struct {
+		PerSplit struct{ Train, Val, Test int } `json:"per_split"`
+		Source   string                         `json:"split_source"`
+		Seed     uint64                         `json:"seed"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &res); err != nil || res.Source != "export" || res.Seed != 7 || res.PerSplit.Val < res.PerSplit.Train/3 {
+		t.Fatalf("export --seed 7 --split 50,25,25: %v %s", err, stdout)
+	}
+	if after := librarySplits(t, lib); !maps.Equal(after, before) {
+		t.Error("export --seed 7 moved the library's splits")
 	}
 }

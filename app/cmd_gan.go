@@ -44,18 +44,22 @@ func runEval(ctx context.Context, env *cliEnv, args []string) error {
 	if *asJSON {
 		return json.NewEncoder(env.stdout).Encode(rep)
 	}
-	fmt.Fprintf(env.stdout, "Run %q at step %d: %d held-out products, %d translations\n", *name, rep.Step, rep.Products, rep.Translations)
-	fmt.Fprintf(env.stdout, "  target-style accuracy  %.1f%%\n  content SSIM           %.3f (L1 %.3f)\n  silhouette IoU         %.3f\n",
-		100*rep.StyleAccuracy, rep.ContentSSIM, rep.ContentL1, rep.SilhouetteIoU)
-	if rep.Pairs > 0 {
-		fmt.Fprintf(env.stdout, "  paired SSIM            %.3f (identity baseline %.3f; L1 %.3f vs %.3f)\n",
-			rep.PairedSSIM, rep.IdentityPairedSSIM, rep.PairedL1, rep.IdentityPairedL1)
+	fmt.Fprintf(env.stdout, "Run %q at step %d: %d held-out products (seen by neither the run nor the judge), %d translations\n",
+		*name, rep.Step, rep.HeldOutProducts, rep.Translations)
+	if !rep.TrainRecorded {
+		fmt.Fprintln(env.stdout, "  (this run did not record the products it trained on; only its train split is left out)")
 	}
+	fmt.Fprintf(env.stdout, "  target-style accuracy  %.1f%%\n  content SSIM           %.3f (L1 %.3f)\n  silhouette IoU         %.3f (generator; %.3f after the backdrop step)\n",
+		100*rep.StyleAccuracy, rep.ContentSSIM, rep.ContentL1, rep.GeneratorSilhouetteIoU, rep.SilhouetteIoU)
+	m := func(v *float64) string { return gan.FormatMetric("%.3f", v) }
+	fmt.Fprintf(env.stdout, "  paired SSIM            %s (identity baseline %s; L1 %s vs %s; %d pairs)\n",
+		m(rep.PairedSSIM), m(rep.IdentityPairedSSIM), m(rep.PairedL1), m(rep.IdentityPairedL1), rep.Pairs)
 	tw := tabwriter.NewWriter(env.stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "  style\taccuracy\tcontent SSIM\tIoU\tFréchet (real floor)")
+	fmt.Fprintln(tw, "  style\taccuracy\tcontent SSIM\tIoU (generator)\tFréchet (real floor, n each)")
 	for _, name := range rep.StyleNames() {
 		s := rep.PerStyle[name]
-		fmt.Fprintf(tw, "  %s\t%.1f%%\t%.3f\t%.3f\t%.1f (%.1f)\n", name, 100*s.Accuracy, s.ContentSSIM, s.SilhouetteIoU, s.Frechet, rep.RealFrechet[name])
+		fmt.Fprintf(tw, "  %s\t%.1f%%\t%.3f\t%.3f\t%s (%s, %d)\n", name, 100*s.Accuracy, s.ContentSSIM, s.GeneratorSilhouetteIoU,
+			gan.FormatMetric("%.1f", s.Frechet), gan.FormatMetric("%.1f", s.RealFrechet), s.FrechetN)
 	}
 	return tw.Flush()
 }
@@ -206,6 +210,13 @@ func runRuns(ctx context.Context, env *cliEnv, args []string) error {
 	return nil
 }
 
+// checkpointJSON is one checkpoint in `runs --json`.
+type checkpointJSON struct {
+	Step int             `json:"step"`
+	Best bool            `json:"best"`
+	Val  *gan.Validation `json:"val"` // null when it was not validated
+}
+
 func listRuns(ctx context.Context, env *cliEnv, db *store.DB, asJSON bool) error {
 	runs, err := db.Runs(ctx)
 	if err != nil {
@@ -220,13 +231,29 @@ func listRuns(ctx context.Context, env *cliEnv, db *store.DB, asJSON bool) error
 		Notes   string          `json:"notes"`
 		Folder  string          `json:"folder"`
 		Metrics json.RawMessage `json:"metrics,omitempty"`
+		// BestStep is the best checkpoint's step (0: none); Checkpoints are those kept on disk, each with
+		// its validation measurement when it had one (val: style_accuracy, content_ssim, score, products).
+		BestStep    int              `json:"best_step"`
+		Checkpoints []checkpointJSON `json:"checkpoints"`
 	}
 	list := []runJSON{}
 	for _, r := range runs {
 		j := runJSON{Name: r.Name, Status: string(r.Status), Steps: r.StepsDone, Seconds: r.Duration.Seconds(), Active: r.Active,
-			Notes: r.Notes, Folder: tasks.RunDir(db.Dir(), r.ID)}
+			Notes: r.Notes, Folder: tasks.RunDir(db.Dir(), r.ID), Checkpoints: []checkpointJSON{}}
 		if r.MetricsJSON != "" {
 			j.Metrics = json.RawMessage(r.MetricsJSON)
+		}
+		cks, err := db.Checkpoints(ctx, r.ID)
+		if err != nil {
+			return err
+		}
+		for _, c := range cks {
+			var m tasks.CheckpointMetrics
+			_ = json.Unmarshal([]byte(c.MetricsJSON), &m) // older rows: losses only, or nothing
+			j.Checkpoints = append(j.Checkpoints, checkpointJSON{Step: c.Step, Best: c.IsBest, Val: m.Val})
+			if c.IsBest {
+				j.BestStep = c.Step
+			}
 		}
 		list = append(list, j)
 	}

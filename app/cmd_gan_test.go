@@ -107,7 +107,7 @@ func TestTrainStylizeEvalOnDemoLibrary(t *testing.T) {
 	if err := json.Unmarshal([]byte(stdout), &raw); err != nil {
 		t.Fatalf("eval --json: %v", err)
 	}
-	for _, k := range []string{"style_accuracy", "content_ssim", "silhouette_iou", "paired_ssim", "identity_paired_ssim", "frechet", "per_style"} {
+	for _, k := range []string{"style_accuracy", "content_ssim", "silhouette_iou", "generator_silhouette_iou", "paired_ssim", "identity_paired_ssim", "frechet", "real_frechet", "per_style", "heldout_products"} {
 		if _, ok := raw[k]; !ok {
 			t.Errorf("eval --json lacks %q", k)
 		}
@@ -115,12 +115,40 @@ func TestTrainStylizeEvalOnDemoLibrary(t *testing.T) {
 	if acc := raw["style_accuracy"].(float64); acc < 0 || acc > 1 {
 		t.Errorf("style_accuracy %v", acc)
 	}
-	if ps := raw["identity_paired_ssim"].(float64); ps <= 0 || ps > 1 {
-		t.Errorf("identity_paired_ssim %v: the demo catalog has paired truth", ps)
+	if ps, _ := raw["identity_paired_ssim"].(float64); ps <= 0 || ps > 1 {
+		t.Errorf("identity_paired_ssim %v: the demo catalog has paired truth", raw["identity_paired_ssim"])
+	}
+	// Only products neither the run nor the judge trained on are scored, and the run recorded its own.
+	if n, _ := raw["heldout_products"].(float64); n <= 0 || n != raw["products"] || raw["train_products_recorded"] != true {
+		t.Errorf("heldout_products %v of products %v, recorded %v", raw["heldout_products"], raw["products"], raw["train_products_recorded"])
+	}
+	// With a classifier, the checkpoints of a resumed session are validated, and runs --json shows it.
+	if code, _, stderr := runCLI(t, append([]string{"train", "--library", lib, "--run", "tiny", "--steps", "8", "--resume"}, tinyTrain...)...); code != 0 {
+		t.Fatalf("resume with a classifier: %s", stderr)
 	}
 	code, stdout, _ = runCLI(t, "runs", "--library", lib, "--json")
 	if code != 0 || !strings.Contains(stdout, `"style_accuracy"`) {
 		t.Fatalf("runs --json does not show the stored evaluation: %s", stdout)
+	}
+	var listed []struct {
+		BestStep    int `json:"best_step"`
+		Checkpoints []struct {
+			Step int             `json:"step"`
+			Best bool            `json:"best"`
+			Val  *gan.Validation `json:"val"`
+		} `json:"checkpoints"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &listed); err != nil || len(listed) != 1 || listed[0].BestStep == 0 {
+		t.Fatalf("runs --json checkpoints: %v %s", err, stdout)
+	}
+	validated := false
+	for _, c := range listed[0].Checkpoints {
+		if c.Step == 8 {
+			validated = c.Val != nil && c.Val.Products > 0
+		}
+	}
+	if !validated {
+		t.Errorf("checkpoint 8 has no validation in runs --json: %s", stdout)
 	}
 	for _, verb := range [][]string{{"rename", "tiny", "small"}, {"note", "small", "first try"}, {"use", "small"}} {
 		if code, _, stderr := runCLI(t, append([]string{"runs", "--library", lib}, verb...)...); code != 0 {

@@ -142,17 +142,22 @@ func (db *DB) AddInteractions(ctx context.Context, rows []Interaction) error {
 	return nil
 }
 
-// InteractionCounts summarises the stored interactions.
+// OraclePolicy names the simulation's oracle, which ranks with the shoppers' hidden tastes. Its
+// impressions are never training or evaluation data for a ranker: CountInteractions and Interactions
+// leave out any that older catalogs stored (the simulation no longer logs them).
+const OraclePolicy = "oracle"
+
+// InteractionCounts summarises the stored interactions a ranker may learn from (not the oracle's).
 type InteractionCounts struct {
 	Impressions, Clicks int64
 	Users               int64 // distinct simulated shoppers with at least one interaction
 }
 
-// CountInteractions counts the stored interactions.
+// CountInteractions counts the stored interactions, leaving out the oracle's (OraclePolicy).
 func (db *DB) CountInteractions(ctx context.Context) (InteractionCounts, error) {
 	var c InteractionCounts
-	err := db.sql.QueryRowContext(ctx, `SELECT count(*), COALESCE(sum(clicked), 0), count(DISTINCT user_id) FROM interactions`).
-		Scan(&c.Impressions, &c.Clicks, &c.Users)
+	err := db.sql.QueryRowContext(ctx, `SELECT count(*), COALESCE(sum(clicked), 0), count(DISTINCT user_id) FROM interactions
+		WHERE policy <> ?`, OraclePolicy).Scan(&c.Impressions, &c.Clicks, &c.Users)
 	if err != nil {
 		return InteractionCounts{}, fmt.Errorf("count interactions: %w", err)
 	}
@@ -163,17 +168,18 @@ func (db *DB) CountInteractions(ctx context.Context) (InteractionCounts, error) 
 // step and position (the order a session happened in), so a caller can replay sessions while holding
 // one at a time. With limit > 0 it takes the shoppers with the highest ids whose interactions number at
 // least limit together (whole sessions, so somewhat more than limit rows); limit 0 takes all. An error
-// from fn stops the scan and is returned.
+// from fn stops the scan and is returned. The oracle's interactions (OraclePolicy) are left out.
 func (db *DB) Interactions(ctx context.Context, limit int, fn func(Interaction) error) error {
 	var minUser int64
 	if limit > 0 {
-		err := db.sql.QueryRowContext(ctx, `SELECT user_id FROM interactions ORDER BY user_id DESC LIMIT 1 OFFSET ?`, limit-1).Scan(&minUser)
+		err := db.sql.QueryRowContext(ctx, `SELECT user_id FROM interactions WHERE policy <> ? ORDER BY user_id DESC LIMIT 1 OFFSET ?`,
+			OraclePolicy, limit-1).Scan(&minUser)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("read interactions: %w", err)
 		}
 	}
 	rows, err := db.sql.QueryContext(ctx, `SELECT user_id, product_id, COALESCE(variant_id, 0), step, position, clicked, policy
-		FROM interactions WHERE user_id >= ? ORDER BY user_id, policy, step, position, id`, minUser)
+		FROM interactions WHERE user_id >= ? AND policy <> ? ORDER BY user_id, policy, step, position, id`, minUser, OraclePolicy)
 	if err != nil {
 		return fmt.Errorf("read interactions: %w", err)
 	}

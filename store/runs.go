@@ -758,3 +758,50 @@ func (db *DB) VariantsForProduct(ctx context.Context, productID int64) ([]Varian
 	return db.variants(ctx, fmt.Sprintf("variants of product %d", productID),
 		` WHERE v.product_id = ? ORDER BY v.run_id DESC, s.position, s.id`, productID)
 }
+
+// AddRunTrainProducts records that the run trained on these products (added to those recorded before:
+// a resumed run adds its session's). Evaluation leaves them out (RunTrainProducts).
+func (db *DB) AddRunTrainProducts(ctx context.Context, runID int64, productIDs []int64) error {
+	err := db.write(ctx, func(tx *sql.Tx) error {
+		if err := runExists(ctx, tx, runID); err != nil {
+			return err
+		}
+		stmt, err := tx.PrepareContext(ctx, `INSERT OR IGNORE INTO run_train_products (run_id, product_id) VALUES (?, ?)`)
+		if err != nil {
+			return err
+		}
+		defer stmt.Close()
+		for _, id := range productIDs {
+			if _, err := stmt.ExecContext(ctx, runID, id); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("record the training products of run %d: %w", runID, err)
+	}
+	return nil
+}
+
+// RunTrainProducts is the set of products the run trained on (AddRunTrainProducts); empty for a run
+// that recorded none (trained before runs recorded them, or not yet started).
+func (db *DB) RunTrainProducts(ctx context.Context, runID int64) (map[int64]bool, error) {
+	rows, err := db.sql.QueryContext(ctx, `SELECT product_id FROM run_train_products WHERE run_id = ?`, runID)
+	if err != nil {
+		return nil, fmt.Errorf("training products of run %d: %w", runID, err)
+	}
+	defer rows.Close()
+	out := map[int64]bool{}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("training products of run %d: %w", runID, err)
+		}
+		out[id] = true
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("training products of run %d: %w", runID, err)
+	}
+	return out, nil
+}

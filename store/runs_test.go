@@ -2,11 +2,9 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"math"
-	"path/filepath"
 	"slices"
 	"testing"
 	"time"
@@ -595,35 +593,19 @@ func TestDeleteRunCascades(t *testing.T) {
 
 func TestMigrationFromVersion2KeepsRuns(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	raw, err := sql.Open("sqlite3", filepath.Join(dir, DBFile)+"?_foreign_keys=on")
-	if err != nil {
-		t.Fatal(err)
-	}
 	migs, err := loadMigrations()
 	if err != nil {
 		t.Fatal(err)
 	}
 	h := fmt.Sprintf("%064x", 1)
-	for _, q := range []string{
-		`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`,
-		migs[0].sql,
-		`INSERT INTO schema_migrations VALUES (1, '0001_init', 'x')`,
-		migs[1].sql,
-		`INSERT INTO schema_migrations VALUES (2, '0002_label_batches', 'x')`,
+	dir := oldCatalog(t, 2,
 		`INSERT INTO products (id, sku, created_at) VALUES (1, 'OLD-1', '2024-01-01T00:00:00.000000Z')`,
 		`INSERT INTO styles (id, name, created_at) VALUES (1, 'Neon', '2024-01-01T00:00:00.000000Z')`,
 		`INSERT INTO training_runs (id, name, config_json, status, created_at, notes, metrics_json)
 			VALUES (1, 'old', '{"a":1}', 'finished', '2024-02-03T04:05:06.000000Z', 'n', '{"fid":3}')`,
 		`INSERT INTO checkpoints (run_id, step, path, created_at, is_best) VALUES
 			(1, 100, 'p100', 'x', 1), (1, 300, 'p300', 'x', 1), (1, 200, 'p200', 'x', 0)`,
-		`INSERT INTO variants (product_id, style_id, run_id, image_hash, created_at) VALUES (1, 1, 1, '` + h + `', 'x')`,
-	} {
-		if _, err := raw.Exec(q); err != nil {
-			t.Fatalf("%.60s: %v", q, err)
-		}
-	}
-	raw.Close()
+		`INSERT INTO variants (product_id, style_id, run_id, image_hash, created_at) VALUES (1, 1, 1, '`+h+`', 'x')`)
 
 	db, err := Open(ctx, dir)
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"slices"
 	"strconv"
 	"time"
 
@@ -28,88 +29,107 @@ type SplitSettings struct {
 	AssignedAt       time.Time
 }
 
-// AssignSplits assigns every labelled product to train, val or test, stratified by its style, with
-// dataset.StratifiedSplit (deterministic in the seed, the percentages and the labels; a class of three
-// or more products gets at least one val and one test product when those percentages are above 0).
-// The percentages must sum to 100. The result replaces any previous assignment: there is one active
-// assignment, stored with its seed and percentages. Re-running with the same seed and labels gives the
-// same splits; products added later shift at most a couple of others per style.
-func (db *DB) AssignSplits(ctx context.Context, seed uint64, train, val, test int) (SplitCounts, error) {
-	pct := [3]int{train, val, test}
-	if err := dataset.ValidatePercentages(pct); err != nil {
-		return SplitCounts{}, fmt.Errorf("assign splits: %w", err)
-	}
+// EnsureSplits gives every labelled product that has no split yet its split, and never moves one that
+// has: a product's split is assigned the first time it is needed and frozen from then on (new labels,
+// relabelling or another seed never move it; an export that wants another split writes it into the
+// export only). The newcomers are split with dataset.FillSplits, stratified by their style against the
+// products of that style that already have one, deterministic in the seed and the SKUs. The seed and
+// percentages are the library's (ActiveSplit) when it has them; def sets them the first time and is
+// recorded. It returns the frozen splits of the labelled products, counted by their current style.
+func (db *DB) EnsureSplits(ctx context.Context, def SplitSettings) (SplitCounts, error) {
 	var counts SplitCounts
 	err := db.write(ctx, func(tx *sql.Tx) error {
 		counts = SplitCounts{PerStyle: map[string][3]int{}}
-		rows, err := tx.QueryContext(ctx, `SELECT p.id, p.sku, s.id, s.name
+		settings, err := activeSplit(ctx, tx)
+		if errors.Is(err, ErrNotFound) {
+			settings = def
+			if err := dataset.ValidatePercentages([3]int{def.Train, def.Val, def.Test}); err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO split_settings (id, seed, train_pct, val_pct, test_pct, assigned_at)
+				VALUES (1, ?, ?, ?, ?, ?)`, int64(def.Seed), def.Train, def.Val, def.Test, db.stamp()); err != nil {
+				return err
+			}
+		} else if err != nil {
+			return err
+		}
+		pct := [3]int{settings.Train, settings.Val, settings.Test}
+		if dataset.ValidatePercentages(pct) != nil {
+			pct = [3]int{def.Train, def.Val, def.Test}
+		}
+		rows, err := tx.QueryContext(ctx, `SELECT p.id, p.sku, s.id, s.name, COALESCE(ps.split, '')
 			FROM labels l JOIN products p ON p.id = l.product_id JOIN styles s ON s.id = l.style_id
+			LEFT JOIN product_splits ps ON ps.product_id = p.id
 			ORDER BY p.id`)
 		if err != nil {
 			return err
 		}
-		var ids []int64
-		var names []string
+		type newcomer struct {
+			id   int64
+			name string
+		}
+		var fresh []newcomer
 		var items []dataset.SplitItem
+		have := map[string][3]int{}
+		add := func(name, class, split string) {
+			k := slices.Index(dataset.Splits[:], split)
+			c := counts.PerStyle[name]
+			c[k]++
+			counts.PerStyle[name] = c
+			h := have[class]
+			h[k]++
+			have[class] = h
+		}
 		for rows.Next() {
 			var id, styleID int64
-			var sku, name string
-			if err := rows.Scan(&id, &sku, &styleID, &name); err != nil {
+			var sku, name, split string
+			if err := rows.Scan(&id, &sku, &styleID, &name, &split); err != nil {
 				rows.Close()
 				return err
 			}
-			ids = append(ids, id)
-			names = append(names, name)
-			items = append(items, dataset.SplitItem{Key: sku, Class: strconv.FormatInt(styleID, 10)})
+			class := strconv.FormatInt(styleID, 10)
+			if split != "" {
+				add(name, class, split)
+				continue
+			}
+			fresh = append(fresh, newcomer{id, name})
+			items = append(items, dataset.SplitItem{Key: sku, Class: class})
 		}
 		if err := errors.Join(rows.Err(), rows.Close()); err != nil {
 			return err
 		}
-		assigned := dataset.StratifiedSplit(items, seed, pct)
-
-		if _, err := tx.ExecContext(ctx, `DELETE FROM splits`); err != nil {
-			return err
+		assigned := dataset.FillSplits(items, have, settings.Seed, pct)
+		if len(assigned) > 0 {
+			stmt, err := tx.PrepareContext(ctx, `INSERT INTO product_splits (product_id, split, seed, assigned_at) VALUES (?, ?, ?, ?)`)
+			if err != nil {
+				return err
+			}
+			defer stmt.Close()
+			now := db.stamp()
+			for i, sp := range assigned {
+				if _, err := stmt.ExecContext(ctx, fresh[i].id, sp, int64(settings.Seed), now); err != nil {
+					return fmt.Errorf("product %d: %w", fresh[i].id, err)
+				}
+			}
 		}
-		stmt, err := tx.PrepareContext(ctx, `INSERT INTO splits (product_id, seed, split) VALUES (?, ?, ?)`)
-		if err != nil {
-			return err
-		}
-		defer stmt.Close()
 		for i, sp := range assigned {
-			if _, err := stmt.ExecContext(ctx, ids[i], int64(seed), sp); err != nil {
-				return fmt.Errorf("product %d: %w", ids[i], err)
-			}
-			c := counts.PerStyle[names[i]]
-			switch sp {
-			case dataset.Train:
-				counts.Train++
-				c[0]++
-			case dataset.Val:
-				counts.Val++
-				c[1]++
-			case dataset.Test:
-				counts.Test++
-				c[2]++
-			}
-			counts.PerStyle[names[i]] = c
+			add(fresh[i].name, items[i].Class, sp)
 		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO split_settings (id, seed, train_pct, val_pct, test_pct, assigned_at)
-			VALUES (1, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET seed = excluded.seed, train_pct = excluded.train_pct,
-			val_pct = excluded.val_pct, test_pct = excluded.test_pct, assigned_at = excluded.assigned_at`,
-			int64(seed), train, val, test, db.stamp())
-		return err
+		return nil
 	})
 	if err != nil {
-		return SplitCounts{}, fmt.Errorf("assign splits (seed %d, %d/%d/%d): %w", seed, train, val, test, err)
+		return SplitCounts{}, fmt.Errorf("assign splits: %w", err)
+	}
+	for _, c := range counts.PerStyle {
+		counts.Train, counts.Val, counts.Test = counts.Train+c[0], counts.Val+c[1], counts.Test+c[2]
 	}
 	return counts, nil
 }
 
-// Splits maps product id to "train", "val" or "test" for the active assignment (empty when splits
-// were never assigned). Products labelled after the assignment have none.
+// Splits maps product id to its frozen split, "train", "val" or "test" (EnsureSplits); products
+// that never needed one have none.
 func (db *DB) Splits(ctx context.Context) (map[int64]string, error) {
-	rows, err := db.sql.QueryContext(ctx, `SELECT sp.product_id, sp.split
-		FROM splits sp JOIN split_settings ss ON ss.id = 1 AND sp.seed = ss.seed`)
+	rows, err := db.sql.QueryContext(ctx, `SELECT product_id, split FROM product_splits`)
 	if err != nil {
 		return nil, fmt.Errorf("list splits: %w", err)
 	}
@@ -129,19 +149,27 @@ func (db *DB) Splits(ctx context.Context) (map[int64]string, error) {
 	return out, nil
 }
 
-// ActiveSplit returns the active assignment's seed and percentages; ErrNotFound when splits were never
-// assigned.
+// ActiveSplit returns the seed and percentages the library assigns splits with (EnsureSplits);
+// ErrNotFound when splits were never assigned.
 func (db *DB) ActiveSplit(ctx context.Context) (SplitSettings, error) {
+	s, err := activeSplit(ctx, db.sql)
+	if err != nil {
+		return SplitSettings{}, fmt.Errorf("active split: %w", err)
+	}
+	return s, nil
+}
+
+func activeSplit(ctx context.Context, q querier) (SplitSettings, error) {
 	var s SplitSettings
 	var seed int64
 	var at string
-	err := db.sql.QueryRowContext(ctx, `SELECT seed, train_pct, val_pct, test_pct, assigned_at FROM split_settings WHERE id = 1`).
+	err := q.QueryRowContext(ctx, `SELECT seed, train_pct, val_pct, test_pct, assigned_at FROM split_settings WHERE id = 1`).
 		Scan(&seed, &s.Train, &s.Val, &s.Test, &at)
 	if errors.Is(err, sql.ErrNoRows) {
-		return SplitSettings{}, fmt.Errorf("active split: none assigned: %w", ErrNotFound)
+		return SplitSettings{}, fmt.Errorf("none assigned: %w", ErrNotFound)
 	}
 	if err != nil {
-		return SplitSettings{}, fmt.Errorf("active split: %w", err)
+		return SplitSettings{}, err
 	}
 	s.Seed = uint64(seed)
 	s.AssignedAt = parseTime(at)
@@ -160,11 +188,10 @@ type LabeledProduct struct {
 	ImageHash  string // "" when the product has no image
 	Format     string // the image's format ("png", "jpeg", …)
 	SourcePath string // where the image was ingested from
-	Split      string // "train", "val", "test", or "" when not assigned
+	Split      string // its frozen split: "train", "val", "test", or "" when not assigned yet
 }
 
-// LabeledProducts lists every labelled product, in id order, with its image facts and split in the
-// active assignment.
+// LabeledProducts lists every labelled product, in id order, with its image facts and frozen split.
 func (db *DB) LabeledProducts(ctx context.Context) ([]LabeledProduct, error) {
 	rows, err := db.sql.QueryContext(ctx, `SELECT p.id, p.sku, p.title, p.category, p.price_cents, s.id, s.name,
 		COALESCE(i.hash, ''), COALESCE(i.format, ''), COALESCE(i.source_path, ''), COALESCE(sp.split, '')
@@ -172,8 +199,7 @@ func (db *DB) LabeledProducts(ctx context.Context) ([]LabeledProduct, error) {
 		JOIN products p ON p.id = l.product_id
 		JOIN styles s ON s.id = l.style_id
 		LEFT JOIN images i ON i.id = p.image_id
-		LEFT JOIN split_settings ss ON ss.id = 1
-		LEFT JOIN splits sp ON sp.product_id = p.id AND sp.seed = ss.seed
+		LEFT JOIN product_splits sp ON sp.product_id = p.id
 		ORDER BY p.id`)
 	if err != nil {
 		return nil, fmt.Errorf("list labeled products: %w", err)

@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"io"
@@ -15,7 +16,7 @@ import (
 	"stylestudio/engine/dataset"
 )
 
-func TestAssignSplits(t *testing.T) {
+func TestEnsureSplitsFrozen(t *testing.T) {
 	ctx := context.Background()
 	db := openTest(t)
 	neon, boho, tiny := mustStyle(t, db, "Neon"), mustStyle(t, db, "Boho"), mustStyle(t, db, "Tiny")
@@ -39,7 +40,7 @@ func TestAssignSplits(t *testing.T) {
 	}
 
 	const seed = uint64(1<<63 + 12345) // does not fit an int64: stored bit for bit
-	counts, err := db.AssignSplits(ctx, seed, 80, 10, 10)
+	counts, err := db.EnsureSplits(ctx, SplitSettings{Seed: seed, Train: 80, Val: 10, Test: 10})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,14 +67,7 @@ func TestAssignSplits(t *testing.T) {
 	if err != nil || as.Seed != seed || as.Train != 80 || as.Val != 10 || as.Test != 10 || as.AssignedAt.IsZero() {
 		t.Errorf("ActiveSplit = %+v, %v", as, err)
 	}
-
-	// Same seed and labels: same splits. The store agrees with the pure algorithm.
-	if _, err := db.AssignSplits(ctx, seed, 80, 10, 10); err != nil {
-		t.Fatal(err)
-	}
-	if again, _ := db.Splits(ctx); !maps.Equal(again, first) {
-		t.Error("re-assigning with the same seed changed the splits")
-	}
+	// A catalog split at once is split as the pure algorithm splits it.
 	rows, _ := db.LabeledProducts(ctx)
 	items := make([]dataset.SplitItem, len(rows))
 	for i, r := range rows {
@@ -85,62 +79,116 @@ func TestAssignSplits(t *testing.T) {
 		}
 	}
 
-	// Another seed: another assignment with the same per-style counts; it replaces the first.
-	other, err := db.AssignSplits(ctx, 7, 80, 10, 10)
-	if err != nil {
+	// Another seed or other percentages later change nothing: the library keeps its settings and its splits.
+	if _, err := db.EnsureSplits(ctx, SplitSettings{Seed: 7, Train: 50, Val: 25, Test: 25}); err != nil {
 		t.Fatal(err)
 	}
-	if !maps.Equal(other.PerStyle, want.PerStyle) {
-		t.Errorf("seed 7 counts %v", other.PerStyle)
+	if again, _ := db.Splits(ctx); !maps.Equal(again, first) {
+		t.Error("EnsureSplits with another seed moved splits")
 	}
-	second, _ := db.Splits(ctx)
-	if maps.Equal(second, first) {
-		t.Error("seed 7 gave the same splits")
-	}
-	if n := count(t, db, `SELECT count(*) FROM splits`); n != 63 {
-		t.Errorf("%d split rows: the old assignment was not replaced", n)
+	if as, _ := db.ActiveSplit(ctx); as.Seed != seed || as.Train != 80 {
+		t.Errorf("settings replaced: %+v", as)
 	}
 
-	// Bad percentages change nothing.
-	for _, bad := range [][3]int{{80, 10, 5}, {-10, 60, 50}, {0, 0, 0}} {
-		if _, err := db.AssignSplits(ctx, 1, bad[0], bad[1], bad[2]); err == nil {
-			t.Errorf("percentages %v accepted", bad)
-		}
-	}
-	if now, _ := db.Splits(ctx); !maps.Equal(now, second) {
-		t.Error("a refused AssignSplits changed the splits")
-	}
-
-	// Stability: label one more product per style and re-assign with seed 7; each style moves at most two
-	// of its old products (the ones at the boundaries).
+	// Labels arrive and change: new products get a split, none moves, not even a relabelled one.
 	extra := addProducts(t, db, "X", 3)
 	for i, s := range []int64{neon.ID, boho.ID, tiny.ID} {
 		if err := db.SetLabel(ctx, extra[i], s, "x"); err != nil {
 			t.Fatal(err)
 		}
 	}
-	// Before re-assigning, new products have no split.
+	if err := db.SetLabel(ctx, pn[0], boho.ID, "x"); err != nil {
+		t.Fatal(err)
+	}
 	rows, _ = db.LabeledProducts(ctx)
 	for _, r := range rows {
 		if slices.Contains(extra, r.ID) && r.Split != "" {
-			t.Errorf("%s has split %q before re-assigning", r.SKU, r.Split)
+			t.Errorf("%s has split %q before it was needed", r.SKU, r.Split)
 		}
 	}
-	if _, err := db.AssignSplits(ctx, 7, 80, 10, 10); err != nil {
+	if _, err := db.EnsureSplits(ctx, SplitSettings{Seed: 7, Train: 80, Val: 10, Test: 10}); err != nil {
 		t.Fatal(err)
 	}
 	third, _ := db.Splits(ctx)
-	moved := 0
-	for id, sp := range second {
+	for id, sp := range first {
 		if third[id] != sp {
-			moved++
+			t.Errorf("product %d moved from %s to %s when labels arrived", id, sp, third[id])
 		}
-	}
-	if moved > 6 {
-		t.Errorf("%d of 63 products changed split after adding 3", moved)
 	}
 	if len(third) != 66 {
 		t.Errorf("%d splits after adding 3", len(third))
+	}
+}
+
+func TestEnsureSplitsGrowingOneLabelAtATime(t *testing.T) {
+	ctx := context.Background()
+	db := openTest(t)
+	neon := mustStyle(t, db, "Neon")
+	ids := addProducts(t, db, "N", 60)
+	got := map[int64]string{}
+	for _, id := range ids {
+		if err := db.SetLabel(ctx, id, neon.ID, "x"); err != nil {
+			t.Fatal(err)
+		}
+		c, err := db.EnsureSplits(ctx, SplitSettings{Seed: 3, Train: 80, Val: 10, Test: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		now, _ := db.Splits(ctx)
+		for pid, sp := range got {
+			if now[pid] != sp {
+				t.Fatalf("product %d moved from %s to %s", pid, sp, now[pid])
+			}
+		}
+		got = now
+		if n := len(got); n >= 10 && (c.Val < n/10-1 || c.Val > n/10+1 || c.Test < n/10-1 || c.Test > n/10+1) {
+			t.Errorf("after %d labels one at a time: %+v, want about a tenth each in val and test", n, c)
+		}
+	}
+}
+
+func TestEnsureSplitsRefusesBadPercentages(t *testing.T) {
+	ctx := context.Background()
+	db := openTest(t)
+	for _, bad := range [][3]int{{80, 10, 5}, {-10, 60, 50}, {0, 0, 0}} {
+		if _, err := db.EnsureSplits(ctx, SplitSettings{Seed: 1, Train: bad[0], Val: bad[1], Test: bad[2]}); err == nil {
+			t.Errorf("percentages %v accepted", bad)
+		}
+	}
+	if _, err := db.ActiveSplit(ctx); !errors.Is(err, ErrNotFound) {
+		t.Errorf("a refused EnsureSplits recorded settings: %v", err)
+	}
+}
+
+func TestRunTrainProducts(t *testing.T) {
+	ctx := context.Background()
+	db := openTest(t)
+	run, err := db.CreateRun(ctx, "r", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := db.RunTrainProducts(ctx, run.ID); err != nil || len(got) != 0 {
+		t.Fatalf("before recording: %v, %v", got, err)
+	}
+	ids := addProducts(t, db, "P", 4)
+	if err := db.AddRunTrainProducts(ctx, run.ID, ids[:2]); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.AddRunTrainProducts(ctx, run.ID, ids[1:3]); err != nil { // a resumed session adds
+		t.Fatal(err)
+	}
+	got, err := db.RunTrainProducts(ctx, run.ID)
+	if err != nil || len(got) != 3 || !got[ids[0]] || !got[ids[2]] || got[ids[3]] {
+		t.Errorf("RunTrainProducts = %v, %v", got, err)
+	}
+	if err := db.AddRunTrainProducts(ctx, run.ID+99, ids); !errors.Is(err, ErrNotFound) {
+		t.Errorf("unknown run: %v", err)
+	}
+	if _, err := db.DeleteRun(ctx, run.ID); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(t, db, `SELECT count(*) FROM run_train_products`); n != 0 {
+		t.Errorf("%d rows left after deleting the run", n)
 	}
 }
 
@@ -174,7 +222,7 @@ func TestLabeledProductsAndExport(t *testing.T) {
 	if _, err := dataset.Export(ctx, items, dataset.ExportOptions{Format: dataset.FormatCSV, Out: out}, nil); !errors.Is(err, dataset.ErrMissingSplit) {
 		t.Fatalf("export before splits: %v", err)
 	}
-	if _, err := db.AssignSplits(ctx, 42, 50, 25, 25); err != nil {
+	if _, err := db.EnsureSplits(ctx, SplitSettings{Seed: 42, Train: 50, Val: 25, Test: 25}); err != nil {
 		t.Fatal(err)
 	}
 	items, err = db.ExportItems(ctx)
@@ -221,5 +269,54 @@ func TestLabeledProductsAndExport(t *testing.T) {
 	}
 	if _, err := db.OpenObject(fmt.Sprintf("%064x", 0)); !errors.Is(err, ErrNotFound) {
 		t.Errorf("OpenObject(missing): %v", err)
+	}
+}
+
+// oldCatalog writes a catalog at schema version upTo (its migrations applied and recorded) holding
+// rows, into a new folder, and returns the folder.
+func oldCatalog(t *testing.T, upTo int, rows ...string) string {
+	t.Helper()
+	dir := t.TempDir()
+	raw, err := sql.Open("sqlite3", filepath.Join(dir, DBFile)+"?_foreign_keys=on")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	migs, err := loadMigrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	qs := []string{`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`}
+	for _, m := range migs[:upTo] {
+		qs = append(qs, m.sql, fmt.Sprintf(`INSERT INTO schema_migrations VALUES (%d, '%s', 'x')`, m.version, m.name))
+	}
+	for _, q := range append(qs, rows...) {
+		if _, err := raw.Exec(q); err != nil {
+			t.Fatalf("%.60s: %v", q, err)
+		}
+	}
+	return dir
+}
+
+// A catalog from before splits were frozen keeps its active assignment (the seed in split_settings),
+// not the rows of other seeds, and its runs have no recorded training products.
+func TestMigrationFreezesTheActiveSplits(t *testing.T) {
+	ctx := context.Background()
+	dir := oldCatalog(t, 3,
+		`INSERT INTO products (id, sku, created_at) VALUES (1, 'A', 'x'), (2, 'B', 'x'), (3, 'C', 'x')`,
+		`INSERT INTO split_settings VALUES (1, 7, 80, 10, 10, '2024-01-01T00:00:00.000000Z')`,
+		`INSERT INTO splits (product_id, seed, split) VALUES (1, 7, 'train'), (2, 7, 'test'), (1, 1, 'val'), (3, 1, 'train')`,
+		`INSERT INTO training_runs (id, name, created_at) VALUES (1, 'old', 'x')`)
+	db, err := Open(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	got, err := db.Splits(ctx)
+	if err != nil || !maps.Equal(got, map[int64]string{1: "train", 2: "test"}) {
+		t.Errorf("frozen splits after migration %v, %v; want seed 7's", got, err)
+	}
+	if ids, err := db.RunTrainProducts(ctx, 1); err != nil || len(ids) != 0 {
+		t.Errorf("old run's training products %v, %v", ids, err)
 	}
 }

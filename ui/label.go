@@ -19,7 +19,7 @@ import (
 )
 
 // retrainEvery is how many new labels trigger a background retrain of the classifier.
-const retrainEvery = 20
+const retrainEvery = tasks.RetrainEvery
 
 // LabelScreen labels products fast: a large image with the classifier's suggestion, a queue ordered by
 // what the classifier most needs to learn, a key per style, undo/redo, multi-select and filters.

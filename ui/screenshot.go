@@ -7,9 +7,11 @@ import (
 	"image"
 	"image/color"
 	"slices"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/theme"
 
@@ -23,6 +25,9 @@ func ScreenNames() []string { return []string{"catalog", "label", "train", "prev
 // renderOptions change what a headless render measures (tests make it deterministic).
 type renderOptions struct {
 	timer stepTimer // the Train screen's warm-up (measureStep when nil)
+	// text, when set, receives the text of every visible widget at the moment of the capture, in the
+	// widget tree's order (screenText): golden tests compare it exactly.
+	text *string
 }
 
 // RenderScreen draws a screen with Fyne's software renderer (no display needed) once its data has loaded:
@@ -103,7 +108,7 @@ func renderScreen(ctx context.Context, db *store.DB, screen string, size fyne.Si
 		locked(sh, func() {
 			sh.ShowScreen("train")
 			sh.Train().applySnapshot(sn)
-			img = capture(w)
+			img = capture(w, opts)
 		})
 		return img, nil
 	}
@@ -123,7 +128,7 @@ func renderScreen(ctx context.Context, db *store.DB, screen string, size fyne.Si
 			}
 		}
 		var img image.Image
-		locked(sh, func() { img = capture(w) })
+		locked(sh, func() { img = capture(w, opts) })
 		return img, nil
 	}
 	if screen == "feed" {
@@ -144,7 +149,7 @@ func renderScreen(ctx context.Context, db *store.DB, screen string, size fyne.Si
 			f := sh.Feed()
 			f.deps.thumbs.preload(ctx, f.currentHashes())
 			f.setCards(f.current)
-			img = capture(w)
+			img = capture(w, opts)
 		})
 		return img, nil
 	}
@@ -159,7 +164,7 @@ func renderScreen(ctx context.Context, db *store.DB, screen string, size fyne.Si
 		var img image.Image
 		locked(sh, func() {
 			sh.Label().preloadVisible(ctx, 40)
-			img = capture(w)
+			img = capture(w, opts)
 		})
 		return img, nil
 	}
@@ -179,15 +184,52 @@ func renderScreen(ctx context.Context, db *store.DB, screen string, size fyne.Si
 		}
 	}
 	var img image.Image
-	locked(sh, func() { img = capture(w) })
+	locked(sh, func() { img = capture(w, opts) })
 	return img, nil
 }
 
 // capture renders the window. Fyne drops cached widget renderers that were not painted for a minute,
 // and nothing paints while a headless screen waits for training, so the content is set again first.
-func capture(w fyne.Window) image.Image {
+func capture(w fyne.Window, opts renderOptions) image.Image {
 	w.SetContent(w.Content())
-	return w.Canvas().Capture()
+	img := w.Canvas().Capture()
+	if opts.text != nil {
+		*opts.text = screenText(w.Canvas().Content())
+	}
+	return img
+}
+
+// screenText is the text a person can read on the screen: every visible canvas.Text under o (widgets
+// through their renderers), one per line in the widget tree's order, with its size and boldness, so a
+// wrong number or word in any label changes it.
+func screenText(o fyne.CanvasObject) string {
+	var b strings.Builder
+	var walk func(o fyne.CanvasObject)
+	walk = func(o fyne.CanvasObject) {
+		if o == nil || !o.Visible() {
+			return
+		}
+		switch c := o.(type) {
+		case *canvas.Text:
+			if strings.TrimSpace(c.Text) != "" {
+				bold := ""
+				if c.TextStyle.Bold {
+					bold = " bold"
+				}
+				fmt.Fprintf(&b, "%s\t%.0f%s\n", c.Text, c.TextSize, bold)
+			}
+		case fyne.Widget:
+			for _, child := range test.WidgetRenderer(c).Objects() {
+				walk(child)
+			}
+		case *fyne.Container:
+			for _, child := range c.Objects {
+				walk(child)
+			}
+		}
+	}
+	walk(o)
+	return b.String()
 }
 
 // locked runs widget work on the shell's UI loop, after every update already queued there (as a real

@@ -8,6 +8,7 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"fyne.io/fyne/v2"
@@ -15,11 +16,13 @@ import (
 
 var updateGolden = flag.Bool("update-golden", false, "rewrite ui/testdata/*.png from the current rendering")
 
-// goldenTolerance: at most this share of pixels may differ by more than goldenLevels in some channel
-// (font hinting, float rounding in the tiny model's output and the like move a few pixels).
+// The text on a screen must match its golden exactly (screen-<name>.txt, the widget tree's text): a
+// wrong number in a label fails however few pixels it changes. The pixels must match within a tight
+// bound: at most goldenTolerance of them may differ by more than goldenLevels in some channel
+// (anti-aliasing and float rounding in the tiny model's output move a few by a few levels).
 const (
-	goldenTolerance = 0.01
-	goldenLevels    = 48
+	goldenTolerance = 0.001
+	goldenLevels    = 8
 )
 
 func TestScreenshotsOfTrainAndPreviewMatchGolden(t *testing.T) {
@@ -29,11 +32,13 @@ func TestScreenshotsOfTrainAndPreviewMatchGolden(t *testing.T) {
 	db := trainedLibrary(t)
 	for _, screen := range []string{"train", "preview"} {
 		t.Run(screen, func(t *testing.T) {
-			img, err := renderScreen(context.Background(), db, screen, fyne.NewSize(1280, 800), false, renderOptions{timer: fakeStepTimer})
+			var text string
+			img, err := renderScreen(context.Background(), db, screen, fyne.NewSize(1280, 800), false, renderOptions{timer: fakeStepTimer, text: &text})
 			if err != nil {
 				t.Fatal(err)
 			}
 			golden := filepath.Join("testdata", "screen-"+screen+".png")
+			goldenText := filepath.Join("testdata", "screen-"+screen+".txt")
 			if *updateGolden {
 				var buf bytes.Buffer
 				if err := png.Encode(&buf, img); err != nil {
@@ -42,7 +47,17 @@ func TestScreenshotsOfTrainAndPreviewMatchGolden(t *testing.T) {
 				if err := os.WriteFile(golden, buf.Bytes(), 0o644); err != nil {
 					t.Fatal(err)
 				}
+				if err := os.WriteFile(goldenText, []byte(text), 0o644); err != nil {
+					t.Fatal(err)
+				}
 				return
+			}
+			wantText, err := os.ReadFile(goldenText)
+			if err != nil {
+				t.Fatalf("%v (run with -update-golden to create it)", err)
+			}
+			if text != string(wantText) {
+				t.Errorf("%s: the text differs from %s:\n%s", screen, goldenText, lineDiff(string(wantText), text))
 			}
 			data, err := os.ReadFile(golden)
 			if err != nil {
@@ -63,6 +78,34 @@ func TestScreenshotsOfTrainAndPreviewMatchGolden(t *testing.T) {
 			}
 		})
 	}
+}
+
+// lineDiff lists the lines only one of two texts has ("-" the golden's, "+" the rendering's).
+func lineDiff(want, got string) string {
+	count := map[string]int{}
+	for _, l := range strings.Split(want, "\n") {
+		count[l]++
+	}
+	for _, l := range strings.Split(got, "\n") {
+		count[l]--
+	}
+	var b strings.Builder
+	for _, l := range strings.Split(want, "\n") {
+		if count[l] > 0 {
+			b.WriteString("-" + l + "\n")
+			count[l]--
+		}
+	}
+	for _, l := range strings.Split(got, "\n") {
+		if count[l] < 0 {
+			b.WriteString("+" + l + "\n")
+			count[l]++
+		}
+	}
+	if b.Len() == 0 {
+		return "(same lines in another order)"
+	}
+	return b.String()
 }
 
 // differingShare is the share of pixels whose colour differs by more than levels in some channel.

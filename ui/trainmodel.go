@@ -320,6 +320,7 @@ type evalMetrics struct {
 	StyleAccuracy   *float64 `json:"style_accuracy"`
 	ContentSSIM     *float64 `json:"content_ssim"`
 	SilhouetteIoU   *float64 `json:"silhouette_iou"`
+	GeneratorIoU    *float64 `json:"generator_silhouette_iou"`
 	PairedSSIM      *float64 `json:"paired_ssim"`
 	IdentityPairedS *float64 `json:"identity_paired_ssim"`
 }
@@ -337,7 +338,11 @@ func evalSummary(metricsJSON string) string {
 	if m.ContentSSIM != nil {
 		parts = append(parts, fmt.Sprintf("content SSIM %.2f", *m.ContentSSIM))
 	}
-	if m.SilhouetteIoU != nil {
+	switch {
+	case m.GeneratorIoU != nil && m.SilhouetteIoU != nil:
+		// The generator's own is the honest one: the backdrop step copies the source's backdrop.
+		parts = append(parts, fmt.Sprintf("silhouette IoU %.2f (after the backdrop step %.2f)", *m.GeneratorIoU, *m.SilhouetteIoU))
+	case m.SilhouetteIoU != nil:
 		parts = append(parts, fmt.Sprintf("silhouette IoU %.2f", *m.SilhouetteIoU))
 	}
 	if m.PairedSSIM != nil {
@@ -379,8 +384,8 @@ func runDetailsText(r store.Run, cks []store.Checkpoint, ckErr error) string {
 			thousands(rep.Step), rep.Products, rep.Translations, evalSummary(r.MetricsJSON))
 		for _, n := range rep.StyleNames() {
 			e := rep.PerStyle[n]
-			fmt.Fprintf(&b, "\n  %s: style accuracy %.0f%%, content SSIM %.2f, silhouette IoU %.2f, Fréchet %.1f (real images: %.1f)",
-				n, 100*e.Accuracy, e.ContentSSIM, e.SilhouetteIoU, e.Frechet, rep.RealFrechet[n])
+			fmt.Fprintf(&b, "\n  %s: style accuracy %.0f%%, content SSIM %.2f, silhouette IoU %.2f, Fréchet %s (real images: %s)",
+				n, 100*e.Accuracy, e.ContentSSIM, e.GeneratorSilhouetteIoU, gan.FormatMetric("%.1f", e.Frechet), gan.FormatMetric("%.1f", e.RealFrechet))
 		}
 	}
 
@@ -395,7 +400,15 @@ func runDetailsText(r store.Run, cks []store.Checkpoint, ckErr error) string {
 		fmt.Fprintf(&b, "\n\nCheckpoints kept on disk (%d):", len(sorted))
 		for _, ck := range sorted {
 			fmt.Fprintf(&b, "\n  step %s · %s · %s", thousands(ck.Step), ck.CreatedAt.Local().Format("2 Jan 15:04"), filepath.Base(ck.Path))
-			if ck.IsBest {
+			var m tasks.CheckpointMetrics
+			_ = json.Unmarshal([]byte(ck.MetricsJSON), &m)
+			if m.Val != nil {
+				fmt.Fprintf(&b, " · validation: style accuracy %.0f%%, content SSIM %.2f (%d products)", 100*m.Val.StyleAccuracy, m.Val.ContentSSIM, m.Val.Products)
+			}
+			switch {
+			case ck.IsBest && m.Val != nil:
+				b.WriteString(" · best (highest validation score)")
+			case ck.IsBest:
 				b.WriteString(" · best (lowest smoothed style + cycle loss)")
 			}
 		}

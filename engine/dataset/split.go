@@ -115,10 +115,20 @@ func classCounts(n int, pct [3]int) [3]int {
 // when those percentages are above 0 (and keeps a train item when train's is).
 //
 // The result depends only on the seed, the percentages and the set of (Key, Class) pairs, not on the
-// order of items. Adding an item to a class moves at most two of its other items to another split
-// (those at the boundaries), so splits stay stable as the catalog grows. Keys should be unique; equal
-// keys within a class are ordered by their position in items.
+// order of items. Keys should be unique; equal keys within a class are ordered by their position in
+// items. It is FillSplits of a catalog that has no split yet.
 func StratifiedSplit(items []SplitItem, seed uint64, pct [3]int) []string {
+	return FillSplits(items, nil, seed, pct)
+}
+
+// FillSplits assigns splits to newcomers (items) of classes whose other members already have frozen
+// splits: have[class] counts those ([train, val, test]). It never moves a member that has one. Per
+// class, the target is what StratifiedSplit would give the whole class (members and newcomers); the
+// newcomers, in the order of a hash of (seed, Key), fill what test lacks of its target, then val, and
+// the rest go to train. So a class assigned at once is split exactly as StratifiedSplit splits it, and
+// one that grows a label at a time stays close to the percentages without anything ever moving. The
+// result is parallel to items and does not depend on their order.
+func FillSplits(items []SplitItem, have map[string][3]int, seed uint64, pct [3]int) []string {
 	out := make([]string, len(items))
 	type ranked struct {
 		idx  int
@@ -144,12 +154,16 @@ func StratifiedSplit(items []SplitItem, seed uint64, pct [3]int) []string {
 			}
 			return ma.idx < mb.idx
 		})
-		counts := classCounts(len(members), pct)
+		h := have[c]
+		target := classCounts(h[0]+h[1]+h[2]+len(members), pct)
+		lack := func(k, left int) int { return max(0, min(target[k]-h[k], left)) }
+		test := lack(2, len(members))
+		val := lack(1, len(members)-test)
 		for r, m := range members {
 			switch {
-			case r < counts[2]:
+			case r < test:
 				out[m.idx] = Test
-			case r < counts[2]+counts[1]:
+			case r < test+val:
 				out[m.idx] = Val
 			default:
 				out[m.idx] = Train

@@ -183,3 +183,22 @@ func mapsEqualCounts(a, b map[string][3]int) bool {
 	}
 	return true
 }
+
+func TestFillSplitsTopsUpWithoutMovingAnyone(t *testing.T) {
+	pct := [3]int{80, 10, 10}
+	// A class whose frozen members already fill test: newcomers go to val first, then train.
+	items := []SplitItem{{"a", "x"}, {"b", "x"}, {"c", "x"}}
+	got := FillSplits(items, map[string][3]int{"x": {6, 0, 3}}, 1, pct)
+	counts := map[string]int{}
+	for _, sp := range got {
+		counts[sp]++
+	}
+	if counts[Test] != 0 || counts[Val] != 1 || counts[Train] != 2 {
+		t.Errorf("newcomers %v, want 1 val and 2 train (test is already over its share)", got)
+	}
+	// Another class is split as StratifiedSplit splits it.
+	items = catalog(30, 7)
+	if a, b := FillSplits(items, nil, 5, pct), StratifiedSplit(items, 5, pct); !slices.Equal(a, b) {
+		t.Errorf("FillSplits of a fresh catalog %v, StratifiedSplit %v", a, b)
+	}
+}

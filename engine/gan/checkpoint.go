@@ -42,20 +42,23 @@ var ErrNoCheckpoint = errors.New("no complete checkpoint")
 
 // Sidecar is a checkpoint's JSON description.
 type Sidecar struct {
-	Format  string    `json:"format"`
-	Step    int       `json:"step"`
-	Config  Config    `json:"config"`
-	Styles  []string  `json:"styles"`
-	Weights string    `json:"weights"`
-	Bytes   int64     `json:"bytes"`
-	SHA256  string    `json:"sha256"`
-	RNG     string    `json:"rng"` // hex of the PCG state
-	AdamT   int       `json:"adam_steps"`
-	Losses  Losses    `json:"losses"`
-	Score   float64   `json:"score"`   // smoothed G cls + rec loss; the lowest is the best checkpoint
-	ScoreN  int       `json:"score_n"` // steps folded into Score
-	Created time.Time `json:"created"`
-	Path    string    `json:"-"` // the sidecar's own path
+	Format  string   `json:"format"`
+	Step    int      `json:"step"`
+	Config  Config   `json:"config"`
+	Styles  []string `json:"styles"`
+	Weights string   `json:"weights"`
+	Bytes   int64    `json:"bytes"`
+	SHA256  string   `json:"sha256"`
+	RNG     string   `json:"rng"` // hex of the PCG state
+	AdamT   int      `json:"adam_steps"`
+	Losses  Losses   `json:"losses"`
+	Score   float64  `json:"score"`   // smoothed G cls + rec loss; the best checkpoint's when none is validated
+	ScoreN  int      `json:"score_n"` // steps folded into Score
+	// Val is the checkpoint's measurement on the validation split (Options.Validate); nil when it was
+	// not measured.
+	Val     *Validation `json:"val,omitempty"`
+	Created time.Time   `json:"created"`
+	Path    string      `json:"-"` // the sidecar's own path
 }
 
 // WeightsPath is the weights file of a sidecar.
@@ -203,7 +206,9 @@ func LatestCheckpoint(dir string) (Sidecar, []string, error) {
 	return good[len(good)-1], damaged, nil
 }
 
-// BestCheckpoint returns the complete checkpoint with the lowest score (the latest on ties).
+// BestCheckpoint returns the best complete checkpoint: of those measured on the validation split
+// (Sidecar.Val), the one with the highest validation score; when none was, the one with the lowest
+// training-loss score. The latest wins ties.
 func BestCheckpoint(dir string) (Sidecar, error) {
 	good, _, err := listCheckpoints(dir)
 	if err != nil {
@@ -212,13 +217,22 @@ func BestCheckpoint(dir string) (Sidecar, error) {
 	if len(good) == 0 {
 		return Sidecar{}, fmt.Errorf("%w in %s", ErrNoCheckpoint, dir)
 	}
-	best := good[0]
-	for _, s := range good[1:] {
-		if s.Score <= best.Score {
+	var best *Sidecar
+	for i := range good {
+		if s := &good[i]; s.Val != nil && (best == nil || s.Val.Score >= best.Val.Score) {
 			best = s
 		}
 	}
-	return best, nil
+	if best != nil {
+		return *best, nil
+	}
+	best = &good[0]
+	for i := range good[1:] {
+		if s := &good[i+1]; s.Score <= best.Score {
+			best = s
+		}
+	}
+	return *best, nil
 }
 
 // pruneCheckpoints deletes complete checkpoints other than the last keep and the best one, and the

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"image"
 	"maps"
-	"math"
 	"slices"
 
 	"stylestudio/engine/imaging"
@@ -28,39 +27,68 @@ type EvalItem struct {
 	Truth map[int]image.Image
 }
 
-// StyleEval is the per-target-style part of an evaluation.
+// StyleEval is the per-target-style part of an evaluation. A value that could not be measured is nil
+// (null in JSON), never 0.
 type StyleEval struct {
-	Accuracy      float64 `json:"style_accuracy"`
-	ContentSSIM   float64 `json:"content_ssim"`
-	SilhouetteIoU float64 `json:"silhouette_iou"`
-	// GeneratorSilhouetteIoU is the generator's own output's, before the backdrop is settled.
-	GeneratorSilhouetteIoU float64 `json:"generator_silhouette_iou"`
-	PairedSSIM             float64 `json:"paired_ssim,omitempty"`
-	Frechet                float64 `json:"frechet"`
-	N                      int     `json:"n"`
+	Accuracy    float64 `json:"style_accuracy"`
+	ContentSSIM float64 `json:"content_ssim"`
+	// SilhouetteIoU is of the stylizer's output, after the backdrop step, which copies the source's
+	// backdrop region: it is flattered by construction. GeneratorSilhouetteIoU (the raw generator's) is
+	// the one to compare models by.
+	SilhouetteIoU          float64  `json:"silhouette_iou"`
+	GeneratorSilhouetteIoU float64  `json:"generator_silhouette_iou"`
+	PairedSSIM             *float64 `json:"paired_ssim"`
+	// Frechet is measured against half of the style's held-out real images, on as many stylized
+	// images as that half has (FrechetN each); RealFrechet is the other half against the same half:
+	// the noise floor at that sample size.
+	Frechet     *float64 `json:"frechet"`
+	RealFrechet *float64 `json:"real_frechet"`
+	FrechetN    int      `json:"frechet_n"`
+	N           int      `json:"n"`
 }
 
-// EvalReport is `stylestudio eval --json` (the keys are a contract).
+// EvalReport is `stylestudio eval --json` (the keys are a contract). A value that could not be
+// measured is nil (null in JSON), never 0: the paired scores without ground truth (Pairs 0), the
+// Fréchet distances of a style with too few held-out real images.
 type EvalReport struct {
 	StyleAccuracy float64 `json:"style_accuracy"`
 	ContentSSIM   float64 `json:"content_ssim"`
 	ContentL1     float64 `json:"content_l1"`
-	SilhouetteIoU float64 `json:"silhouette_iou"`
-	// GeneratorSilhouetteIoU is silhouette_iou of the generator's own output, before the stylizer
-	// settles the backdrop (imaging.SettleBackdrop); every other number is of the stylizer's output.
+	// SilhouetteIoU is of the stylizer's output (what Preview, export and the Feed show), after the
+	// backdrop step (imaging.SettleBackdrop), which evens the output's backdrop region out towards the
+	// source's: it is flattered by construction and cannot tell a model that changes nothing from a
+	// good one. GeneratorSilhouetteIoU, the raw generator's, is the headline; every other number is of
+	// the stylizer's output.
+	SilhouetteIoU          float64              `json:"silhouette_iou"`
 	GeneratorSilhouetteIoU float64              `json:"generator_silhouette_iou"`
-	PairedSSIM             float64              `json:"paired_ssim"`
-	PairedL1               float64              `json:"paired_l1"`
-	IdentityPairedSSIM     float64              `json:"identity_paired_ssim"`
-	IdentityPairedL1       float64              `json:"identity_paired_l1"`
-	Frechet                map[string]float64   `json:"frechet"`
-	RealFrechet            map[string]float64   `json:"real_frechet"` // held-out real images against the other real images of the style: the noise floor
+	PairedSSIM             *float64             `json:"paired_ssim"`
+	PairedL1               *float64             `json:"paired_l1"`
+	IdentityPairedSSIM     *float64             `json:"identity_paired_ssim"`
+	IdentityPairedL1       *float64             `json:"identity_paired_l1"`
+	Frechet                map[string]*float64  `json:"frechet"`      // per style, see StyleEval.Frechet
+	RealFrechet            map[string]*float64  `json:"real_frechet"` // per style: the noise floor, same sizes
 	PerStyle               map[string]StyleEval `json:"per_style"`
 	Products               int                  `json:"products"`
-	Translations           int                  `json:"translations"`
-	Pairs                  int                  `json:"pairs"`
-	Step                   int                  `json:"step"`
+	// HeldOutProducts is how many of the products were held out from both the GAN (as it recorded)
+	// and its judge: all of them, since Evaluate is given only those (see tasks.EvaluateRun).
+	HeldOutProducts int `json:"heldout_products"`
+	// TrainRecorded: the run recorded the products it trained on; false for runs trained before runs
+	// recorded them, whose whole train split is then left out.
+	TrainRecorded bool `json:"train_products_recorded"`
+	Translations  int  `json:"translations"`
+	Pairs         int  `json:"pairs"`
+	Step          int  `json:"step"`
 }
+
+// FormatMetric prints an optional metric with format, or "—" when it was not measured.
+func FormatMetric(format string, v *float64) string {
+	if v == nil {
+		return "—"
+	}
+	return fmt.Sprintf(format, *v)
+}
+
+func ptr(v float64) *float64 { return &v }
 
 // StyleNames is the styles of PerStyle in name order.
 func (r EvalReport) StyleNames() []string {
@@ -78,9 +106,15 @@ const foregroundTol = 24
 // target-style accuracy by judge; content preservation (SSIM and L1 of luminance, source vs output)
 // and silhouette IoU (each picture's product against its own background); on items with ground truth, SSIM/L1 of the output against the true rendering
 // and, as the baseline, of the unchanged source against it; and per style the Fréchet distance
-// between judge features of real images of the style (real[style]) and of the images stylized into it.
+// between judge features of real images of the style and of the images stylized into it.
+//
+// real[style] must be held-out real images of the style, unseen by the GAN and the judge. They are
+// halved: the Fréchet distance of the stylized images is measured against the first half on as many
+// stylized images (spread evenly over those made), and the noise floor (real_frechet) is the second
+// half against the first, so both compare equal-size sets and can be read side by side. A style with
+// fewer than 4 such images gets null for both.
 func Evaluate(ctx context.Context, m *Model, items []EvalItem, real map[int][]image.Image, judge Judge) (EvalReport, error) {
-	rep := EvalReport{Frechet: map[string]float64{}, RealFrechet: map[string]float64{}, PerStyle: map[string]StyleEval{},
+	rep := EvalReport{Frechet: map[string]*float64{}, RealFrechet: map[string]*float64{}, PerStyle: map[string]StyleEval{},
 		Products: len(items), Step: m.step}
 	if len(items) == 0 {
 		return rep, fmt.Errorf("eval: no held-out products to evaluate; label more products (a fifth of the labels are held out)")
@@ -181,29 +215,30 @@ func Evaluate(ctx context.Context, m *Model, items []EvalItem, real map[int][]im
 			continue
 		}
 		se := StyleEval{Accuracy: float64(a.hits) / float64(a.count), ContentSSIM: a.ssim / float64(a.count),
-			SilhouetteIoU: a.iou / float64(a.count), GeneratorSilhouetteIoU: a.rawIoU / float64(a.count), N: a.count, Frechet: math.NaN()}
+			SilhouetteIoU: a.iou / float64(a.count), GeneratorSilhouetteIoU: a.rawIoU / float64(a.count), N: a.count}
 		if a.pairs > 0 {
-			se.PairedSSIM = a.paired / float64(a.pairs)
+			se.PairedSSIM = ptr(a.paired / float64(a.pairs))
 		}
-		if imgs := real[k]; len(imgs) >= 2 && len(a.features) >= 2 {
+		if imgs := real[k]; len(imgs) >= 4 && len(a.features) >= len(imgs)/2 {
 			_, rf, err := judge.Classify(imgs)
 			if err != nil {
 				return rep, fmt.Errorf("eval: classify real %s images: %w", name, err)
 			}
-			if fd, err := quality.Frechet(rf, a.features); err == nil {
-				se.Frechet = fd
-				rep.Frechet[name] = fd
+			h := len(rf) / 2
+			ref, other := rf[:h], rf[h:2*h]
+			fake := make([][]float64, h)
+			for i := range fake {
+				fake[i] = a.features[i*len(a.features)/h]
 			}
-			// The noise floor: one half of the real images against the other.
-			if len(rf) >= 4 {
-				if fd, err := quality.Frechet(rf[:len(rf)/2], rf[len(rf)/2:]); err == nil {
-					rep.RealFrechet[name] = fd
-				}
+			se.FrechetN = h
+			if fd, err := quality.Frechet(ref, fake); err == nil {
+				se.Frechet = ptr(fd)
+			}
+			if fd, err := quality.Frechet(ref, other); err == nil {
+				se.RealFrechet = ptr(fd)
 			}
 		}
-		if math.IsNaN(se.Frechet) {
-			se.Frechet = 0
-		}
+		rep.Frechet[name], rep.RealFrechet[name] = se.Frechet, se.RealFrechet
 		rep.PerStyle[name] = se
 	}
 	t := float64(rep.Translations)
@@ -212,7 +247,7 @@ func Evaluate(ctx context.Context, m *Model, items []EvalItem, real map[int][]im
 	rep.GeneratorSilhouetteIoU = sumRawIoU / t
 	if rep.Pairs > 0 {
 		p := float64(rep.Pairs)
-		rep.PairedSSIM, rep.PairedL1, rep.IdentityPairedSSIM, rep.IdentityPairedL1 = sumPS/p, sumPL1/p, sumIS/p, sumIL1/p
+		rep.PairedSSIM, rep.PairedL1, rep.IdentityPairedSSIM, rep.IdentityPairedL1 = ptr(sumPS/p), ptr(sumPL1/p), ptr(sumIS/p), ptr(sumIL1/p)
 	}
 	return rep, nil
 }

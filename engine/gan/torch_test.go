@@ -369,3 +369,12 @@ func TestTorchPauseStopsThenResumes(t *testing.T) {
 		t.Fatalf("checkpoints written on pause: %v", stops)
 	}
 }
+
+// maxDiff is the largest absolute difference between got and want, and the largest |want|.
+func maxDiff(got, want []float32) (diff, scale float64) {
+	for i := range want {
+		diff = math.Max(diff, math.Abs(float64(got[i])-float64(want[i])))
+		scale = math.Max(scale, math.Abs(float64(want[i])))
+	}
+	return diff, scale
+}

@@ -62,6 +62,21 @@ type Options struct {
 	Dir    string  // the run's checkpoint folder
 	Resume bool    // continue from the latest complete checkpoint in Dir
 	Pause  *Pauser // optional: lets the caller pause between steps
+	// Validate, when set, measures the model at every checkpoint on a validation set (a cheap
+	// evaluation: style accuracy by an independent judge and content preservation). Its result is
+	// recorded in the sidecar (Sidecar.Val), and checkpoints so measured are ranked by it for the best
+	// one (BestCheckpoint). The model it gets is valid only during the call. An error is reported as a
+	// warning and leaves that checkpoint unmeasured. It draws nothing from the training's random state,
+	// so a resumed run still continues bit for bit.
+	Validate func(*Model) (*Validation, error)
+}
+
+// Validation is a checkpoint's measurement on the validation split (Options.Validate).
+type Validation struct {
+	StyleAccuracy float64 `json:"style_accuracy"` // target style as the judge sees it
+	ContentSSIM   float64 `json:"content_ssim"`   // source vs output
+	Score         float64 `json:"score"`          // (StyleAccuracy + ContentSSIM) / 2; the highest is the best checkpoint
+	Products      int     `json:"products"`
 }
 
 // ErrNotEnoughData means the labels cannot train a model.
@@ -138,13 +153,22 @@ func Train(ctx context.Context, cfg Config, data Data, opts Options, report func
 	begin := time.Now()
 	var losses Losses
 	save := func(step int) error {
+		var val *Validation
+		if opts.Validate != nil {
+			v, err := opts.Validate(&Model{cfg: cfg, styles: data.Styles, p: p, step: step})
+			if err != nil {
+				report(Event{Kind: "warning", Step: step, Message: fmt.Sprintf("checkpoint %d was not validated: %v", step, err)})
+			} else {
+				val = v
+			}
+		}
 		state, _ := pcg.MarshalBinary()
 		tensors, t := st.optimiserState()
 		for name, v := range p {
 			tensors[name] = v
 		}
 		side, err := saveCheckpoint(opts.Dir, Sidecar{Step: step, Config: cfg, Styles: data.Styles,
-			RNG: hex.EncodeToString(state), AdamT: t, Losses: losses, Score: score, ScoreN: scoreN}, tensors)
+			RNG: hex.EncodeToString(state), AdamT: t, Losses: losses, Score: score, ScoreN: scoreN, Val: val}, tensors)
 		if err != nil {
 			return err
 		}

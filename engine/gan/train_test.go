@@ -399,3 +399,52 @@ func TestResumePrunesLeftoverCheckpoints(t *testing.T) {
 		t.Fatalf("after resuming the finished run: %d checkpoints, want %d", len(got), len(want))
 	}
 }
+
+// With a validation measurement, the best checkpoint is the best-measured one (not the training-loss
+// proxy), its measurement is in its sidecar, and pruning keeps it.
+func TestBestCheckpointIsChosenByValidation(t *testing.T) {
+	data := demoData(t, 60)
+	dir := t.TempDir()
+	cfg := tinyConfig(9) // checkpoints at 3, 6, 9
+	cfg.KeepLast = 1
+	var seen []int
+	validate := func(m *Model) (*Validation, error) {
+		seen = append(seen, m.Step())
+		if len(m.Styles()) != len(data.Styles) {
+			t.Errorf("validated model has styles %v", m.Styles())
+		}
+		// Step 3 measures best; a loss proxy would hardly ever pick the earliest checkpoint.
+		acc := 1 - float64(m.Step()-3)*float64(m.Step()-3)/100
+		return &Validation{StyleAccuracy: acc, ContentSSIM: 0.5, Score: (acc + 0.5) / 2, Products: 4}, nil
+	}
+	if _, err := Train(context.Background(), cfg, data, Options{Dir: dir, Validate: validate}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(seen) != "[3 6 9]" {
+		t.Errorf("validated at steps %v, want every checkpoint", seen)
+	}
+	best, err := BestCheckpoint(dir)
+	if err != nil || best.Step != 3 || best.Val == nil || best.Val.Products != 4 {
+		t.Fatalf("best %+v (val %+v), %v; want step 3 with its validation", best, best.Val, err)
+	}
+	good, _, _ := Checkpoints(dir)
+	steps := []int{}
+	for _, s := range good {
+		steps = append(steps, s.Step)
+	}
+	if fmt.Sprint(steps) != "[3 9]" {
+		t.Errorf("kept checkpoints %v, want the best (3) and the last (9)", steps)
+	}
+	// A failed validation is a warning, and the checkpoint is ranked without it.
+	dir2 := t.TempDir()
+	var warned bool
+	_, err = Train(context.Background(), tinyConfig(3), data, Options{Dir: dir2, Validate: func(*Model) (*Validation, error) {
+		return nil, errors.New("no judge")
+	}}, func(e Event) { warned = warned || (e.Kind == "warning" && strings.Contains(e.Message, "no judge")) })
+	if err != nil || !warned {
+		t.Fatalf("failed validation: %v, warned %v", err, warned)
+	}
+	if b, err := BestCheckpoint(dir2); err != nil || b.Val != nil || b.Step != 3 {
+		t.Errorf("best without validation %+v, %v", b, err)
+	}
+}

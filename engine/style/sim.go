@@ -26,8 +26,12 @@ type SimConfig struct {
 	// Rounds warm-start from the previous round's weights, so the total training a strategy gets
 	// is the same for both strategies at every label count.
 	StepsPerRound int
-	Target        float64 // held-out accuracy that LabelsTo90 looks for (default 0.9)
-	StopAtTarget  bool    // stop a strategy as soon as it reaches Target
+	// FromScratch retrains each round from fresh weights (the replay's initial ones) for Train.Epochs
+	// epochs over the labels so far, as the app's classifier is retrained (tasks.TrainClassifier),
+	// instead of warm-starting StepsPerRound steps.
+	FromScratch  bool
+	Target       float64 // held-out accuracy that LabelsTo90 looks for (default 0.9)
+	StopAtTarget bool    // stop a strategy as soon as it reaches Target
 	// Repeats is the number of independent replays (each with its own starting set, random order
 	// and initial weights) whose held-out accuracies are averaged into every point (default 1). A
 	// single replay's "labels to 90%" moves by a round or two with the seed; averaging steadies it.
@@ -64,6 +68,14 @@ func (c SimConfig) withDefaults() SimConfig {
 		c.Repeats = 1
 	}
 	return c
+}
+
+// AppSimConfig is the labeling the app does (see AppSimConfig's callers for the cadence and
+// diversity, which live with the app): the classifier the app trains (DefaultConfig: Width 16, its
+// epochs), retrained from scratch after every batch of labels, one replay per seed.
+func AppSimConfig(batch int, diversity float64, seed uint64) SimConfig {
+	return SimConfig{Train: DefaultConfig(), SeedPerStyle: 2, Batch: batch, Diversity: diversity, FromScratch: true,
+		Target: 0.9, StopAtTarget: true, Repeats: 1, Seed: seed}
 }
 
 // SimPoint is the held-out accuracy of one strategy after training on Labels labels (averaged over
@@ -167,7 +179,13 @@ func SimulateLabeling(ctx context.Context, cfg SimConfig, pool []Example, heldOu
 				for k, i := range rr.order {
 					train[k] = pool[i]
 				}
-				if err := fit(ctx, cfg.Train, rr.net, train, cfg.StepsPerRound, rr.rng, nil); err != nil {
+				steps := cfg.StepsPerRound
+				if cfg.FromScratch {
+					init := rand.New(rand.NewPCG(replays[r].initSeed, 0x7))
+					rr.net = newNet(cfg.Train.Size, cfg.Train.Width, numStyles, init)
+					steps = cfg.Train.Epochs * stepsPerEpoch(len(train), cfg.Train.BatchSize)
+				}
+				if err := fit(ctx, cfg.Train, rr.net, train, steps, rr.rng, nil); err != nil {
 					return res, err
 				}
 				models[r] = &Model{cfg: cfg.Train, styles: styles, net: rr.net}

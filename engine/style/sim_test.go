@@ -110,3 +110,31 @@ func TestSimulateLabelingStopsAtTarget(t *testing.T) {
 		t.Errorf("random curve %+v, want it to end at MaxLabels 20 after 3 rounds", res.Random)
 	}
 }
+
+// FromScratch retrains every round from the replay's initial weights for Train.Epochs epochs, as the app
+// retrains its classifier: its first round is a warm-start round of as many steps, its later rounds are not.
+func TestSimulateLabelingFromScratch(t *testing.T) {
+	pool := demoExamples(t, 96, 11)
+	heldOut := demoExamples(t, 48, 12)
+	scratch := tinySim()
+	scratch.FromScratch, scratch.Repeats, scratch.Rounds = true, 1, 2
+	scratch.Train.Epochs = 2
+	a, err := SimulateLabeling(context.Background(), scratch, pool, heldOut, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	warm := tinySim()
+	warm.Repeats, warm.Rounds = 1, 1
+	warm.StepsPerRound = 2 * stepsPerEpoch(12, warm.Train.withDefaults().BatchSize)
+	b, err := SimulateLabeling(context.Background(), warm, pool, heldOut, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(a.Random) != 2 || a.Random[0].Accuracy != b.Random[0].Accuracy {
+		t.Errorf("first round from scratch %+v, warm start of as many steps %+v", a.Random, b.Random)
+	}
+	app := AppSimConfig(20, 0.3, 4)
+	if !app.FromScratch || app.Batch != 20 || app.Diversity != 0.3 || app.Train != DefaultConfig() || app.Seed != 4 || app.Repeats != 1 {
+		t.Errorf("AppSimConfig = %+v", app)
+	}
+}

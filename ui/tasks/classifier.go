@@ -42,6 +42,9 @@ type ClassifierInfo struct {
 	Seconds       float64            `json:"seconds"`
 	TrainedAt     time.Time          `json:"trained_at"`
 	Labels        int                `json:"labels"` // labeled products when it was trained
+	// TrainProducts are the ids of the products it trained on, so an evaluation it judges can leave
+	// them out; empty for classifiers trained before it was recorded.
+	TrainProducts []int64 `json:"train_products,omitempty"`
 }
 
 // ClassifierPath is where a library keeps its style classifier.
@@ -56,8 +59,8 @@ func infoPath(libraryDir string) string {
 // ErrNoClassifier: the library has no trained classifier yet.
 var ErrNoClassifier = errors.New("no style classifier has been trained for this library yet")
 
-// TrainClassifier trains the style classifier on the catalog's train split (assigning splits first so new
-// labels get one), measures it on the held-out split, and saves it into the library. Styles with fewer
+// TrainClassifier trains the style classifier on the catalog's train split (new labels get their frozen
+// split first), measures it on the held-out split, and saves it into the library. Styles with fewer
 // than style.MinPerStyle training images are left out and listed in Skipped.
 func TrainClassifier(ctx context.Context, db *store.DB, cfg style.Config, report func(style.Event)) (*style.Model, ClassifierInfo, error) {
 	start := time.Now()
@@ -107,6 +110,7 @@ func TrainClassifier(ctx context.Context, db *store.DB, cfg style.Config, report
 		ex := style.Example{Image: img, Style: si}
 		if p.Split == dataset.Train {
 			train = append(train, ex)
+			info.TrainProducts = append(info.TrainProducts, p.ID)
 		} else {
 			held = append(held, ex)
 		}
@@ -136,17 +140,16 @@ func TrainClassifier(ctx context.Context, db *store.DB, cfg style.Config, report
 	return m, info, nil
 }
 
-// labeledWithSplits assigns a split to every labeled product that has none (with the library's split
-// settings, or the defaults) and returns the labeled products.
+// DefaultSplit is the split seed and percentages a library gets the first time it needs splits.
+func DefaultSplit() store.SplitSettings {
+	return store.SplitSettings{Seed: DefaultSplitSeed, Train: defaultTrainPct, Val: defaultValPct, Test: defaultTestPct}
+}
+
+// labeledWithSplits gives every labeled product that has no split yet its frozen split (with the
+// library's split settings, or the defaults the first time) and returns the labeled products. No
+// product that has a split ever moves (store.DB.EnsureSplits).
 func labeledWithSplits(ctx context.Context, db *store.DB) ([]store.LabeledProduct, error) {
-	settings, err := db.ActiveSplit(ctx)
-	seed, pct := uint64(DefaultSplitSeed), [3]int{defaultTrainPct, defaultValPct, defaultTestPct}
-	if err == nil && settings.Train+settings.Val+settings.Test == 100 {
-		seed, pct = settings.Seed, [3]int{settings.Train, settings.Val, settings.Test}
-	} else if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return nil, err
-	}
-	if _, err := db.AssignSplits(ctx, seed, pct[0], pct[1], pct[2]); err != nil {
+	if _, err := db.EnsureSplits(ctx, DefaultSplit()); err != nil {
 		return nil, err
 	}
 	return db.LabeledProducts(ctx)
@@ -240,6 +243,10 @@ func Suggest(ctx context.Context, db *store.DB, m *style.Model, seed uint64) (ma
 
 // QueueDiversity is the share of the labeling queue chosen for diversity rather than uncertainty.
 const QueueDiversity = 0.3
+
+// RetrainEvery is how many new labels make the Label screen retrain the classifier (from scratch, with
+// style.DefaultConfig) and rebuild the queue; `bench label-assist --app` replays that cadence.
+const RetrainEvery = 20
 
 func topTwo(p []float64) (best, second int) {
 	idx := make([]int, len(p))

@@ -923,6 +923,7 @@ type SimulateConfig struct {
 	Policies []string // from PolicyNames(), each at most once, compared on the same shoppers
 	Seed     uint64
 	// Log stores every impression in the catalog (interactions, with the shoppers in sim_users),
+	// except the oracle's (store.OraclePolicy), which knows the shoppers' hidden tastes,
 	// written in batches of LogBatch as the run goes. It first removes the impressions an earlier
 	// run with the same seed logged under the same policies (store.DB.DeleteSimLogs): the same seed
 	// replays the same shoppers, so a repeated or interrupted-and-repeated run is not stored twice.
@@ -1101,8 +1102,12 @@ func SimulateFeed(ctx context.Context, db *store.DB, cfg SimulateConfig, report 
 			buf = buf[:0]
 			return nil
 		}
+		if slices.Contains(cfg.Policies, store.OraclePolicy) {
+			res.Notes = append(res.Notes, "the oracle's impressions are not logged: it ranks with the shoppers' hidden tastes, so they are no training data")
+		}
 		runCfg.Logger = func(imp sim.Impression) {
-			if logErr != nil {
+			// The oracle sees what no ranker may: its slates would leak the hidden tastes into training.
+			if logErr != nil || imp.Policy == store.OraclePolicy {
 				return
 			}
 			buf = append(buf, store.Interaction{UserID: first + int64(imp.User), ProductID: imp.ItemID, VariantID: imp.VariantID,

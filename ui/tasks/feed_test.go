@@ -490,3 +490,38 @@ func TestSimulateLogAgainReplacesTheSameSeed(t *testing.T) {
 		t.Fatalf("another seed must add its shoppers: %+v", c2)
 	}
 }
+
+// simulate --log never stores the oracle's impressions: it ranks with the shoppers' hidden tastes, and
+// rank train/eval read the stored logs.
+func TestSimulateLogNeverStoresTheOracle(t *testing.T) {
+	ctx := context.Background()
+	db := demoLibrary(t, 30)
+	res, err := SimulateFeed(ctx, db, SimulateConfig{Users: 40, Steps: 5, Policies: []string{"random", "oracle"}, Seed: 3, Log: true}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var random, oracle int64
+	for _, p := range res.Policies {
+		switch p.Name {
+		case "random":
+			random = p.Impressions
+		case "oracle":
+			oracle = p.Impressions
+		}
+	}
+	if random == 0 || oracle == 0 {
+		t.Fatalf("random %d, oracle %d impressions", random, oracle)
+	}
+	if res.Logged != random {
+		t.Errorf("logged %d impressions; random showed %d and the oracle %d: only random's may be stored", res.Logged, random, oracle)
+	}
+	err = db.Interactions(ctx, 0, func(r store.Interaction) error {
+		if r.Policy == "oracle" {
+			return errors.New("an oracle impression is stored")
+		}
+		return nil
+	})
+	if err != nil {
+		t.Error(err)
+	}
+}

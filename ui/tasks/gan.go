@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -89,6 +90,22 @@ func GANData(ctx context.Context, db *store.DB) (data gan.Data, skipped []string
 		}
 	}
 	return data, skipped, nil
+}
+
+// trainProductIDs are the products GANData takes as training examples of these styles: labeled, with
+// an image, in the (frozen) train split.
+func trainProductIDs(ctx context.Context, db *store.DB, styles []string) ([]int64, error) {
+	labeled, err := db.LabeledProducts(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var ids []int64
+	for _, p := range labeled {
+		if p.Split == dataset.Train && p.ImageHash != "" && slices.Contains(styles, p.Style) {
+			ids = append(ids, p.ID)
+		}
+	}
+	return ids, nil
 }
 
 // FilterGANStyles keeps the named styles of data, in the order given: training examples of other styles
@@ -236,6 +253,14 @@ func TrainGAN(ctx context.Context, db *store.DB, req TrainRequest) (store.Run, g
 			return store.Run{}, gan.Summary{}, err
 		}
 	}
+	// What this session trains on, recorded before it starts, so eval can leave these products out.
+	trained, err := trainProductIDs(ctx, db, data.Styles)
+	if err != nil {
+		return run, gan.Summary{}, err
+	}
+	if err := db.AddRunTrainProducts(ctx, run.ID, trained); err != nil {
+		return run, gan.Summary{}, err
+	}
 	dir := RunDir(db.Dir(), run.ID)
 	if err := os.MkdirAll(GridDir(db.Dir(), run.ID), 0o755); err != nil {
 		return run, gan.Summary{}, fmt.Errorf("create the run folder: %w", err)
@@ -280,8 +305,7 @@ func TrainGAN(ctx context.Context, db *store.DB, req TrainRequest) (store.Run, g
 		case "checkpoint":
 			flush()
 			best, berr := gan.BestCheckpoint(dir)
-			metrics, _ := json.Marshal(e.Checkpoint.Losses)
-			if _, err := db.AddCheckpoint(bg, run.ID, e.Step, e.Checkpoint.WeightsPath(), string(metrics),
+			if _, err := db.AddCheckpoint(bg, run.ID, e.Step, e.Checkpoint.WeightsPath(), checkpointMetrics(e.Checkpoint),
 				berr == nil && best.Step == e.Step); err != nil && bookErr == nil {
 				bookErr = err
 			}
@@ -315,7 +339,11 @@ func TrainGAN(ctx context.Context, db *store.DB, req TrainRequest) (store.Run, g
 			return run, gan.Summary{}, err
 		}
 	}
-	gopts := gan.Options{Dir: dir, Resume: req.Resume && !fresh, Pause: req.Pause}
+	validate, err := checkpointValidator(ctx, db, data.Styles)
+	if err != nil {
+		return run, gan.Summary{}, err
+	}
+	gopts := gan.Options{Dir: dir, Resume: req.Resume && !fresh, Pause: req.Pause, Validate: validate}
 	var sum gan.Summary
 	if req.Torch != nil {
 		sum, err = gan.TrainTorch(ctx, cfg, data, gopts, *req.Torch, report)
@@ -362,6 +390,76 @@ func MetricRowOf(e gan.Event) store.MetricRow {
 	return store.MetricRow{Step: e.Step, GAdv: l.GAdv, GCls: l.GCls, GRec: l.GRec, DAdv: l.DReal + l.DFake, DCls: l.DCls, ImagesPerS: e.ImagesPerS}
 }
 
+// CheckpointMetrics is what the catalog records of a checkpoint (store.Checkpoint.MetricsJSON): the
+// losses at its step and, when it was validated, its measurement on the validation split ("val").
+type CheckpointMetrics struct {
+	gan.Losses
+	Val *gan.Validation `json:"val,omitempty"`
+}
+
+func checkpointMetrics(s gan.Sidecar) string {
+	js, _ := json.Marshal(CheckpointMetrics{Losses: s.Losses, Val: s.Val})
+	return string(js)
+}
+
+// valPerStyle is how many validation products of each style a checkpoint is measured on: enough to
+// rank checkpoints, cheap enough to run at every one.
+const valPerStyle = 4
+
+// checkpointValidator measures checkpoints on up to valPerStyle products per style of the frozen val
+// split (never the test split, never a product the judge trained on), with the library's classifier
+// as the judge: style accuracy and content SSIM, as eval measures them. It returns nil when there is
+// no judge that knows every style, or no validation product: the engine then picks the best checkpoint
+// by its training-loss proxy, and the run's details say which way it was chosen.
+func checkpointValidator(ctx context.Context, db *store.DB, styles []string) (func(*gan.Model) (*gan.Validation, error), error) {
+	judge, info, err := LoadClassifier(db.Dir())
+	if errors.Is(err, ErrNoClassifier) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range styles {
+		if !slices.Contains(judge.Styles(), s) {
+			return nil, nil
+		}
+	}
+	labeled, err := db.LabeledProducts(ctx)
+	if err != nil {
+		return nil, err
+	}
+	judgeSaw := map[int64]bool{}
+	for _, id := range info.TrainProducts {
+		judgeSaw[id] = true
+	}
+	var items []gan.EvalItem
+	per := map[string]int{}
+	for _, p := range labeled {
+		k := slices.Index(styles, p.Style)
+		if p.Split != dataset.Val || k < 0 || p.ImageHash == "" || judgeSaw[p.ID] || per[p.Style] >= valPerStyle {
+			continue
+		}
+		img, err := thumbImage(ctx, db, p.ImageHash)
+		if err != nil {
+			return nil, fmt.Errorf("read the image of %s: %w", p.SKU, err)
+		}
+		items = append(items, gan.EvalItem{Image: img, Style: k})
+		per[p.Style]++
+	}
+	if len(items) == 0 {
+		return nil, nil
+	}
+	return func(m *gan.Model) (*gan.Validation, error) {
+		// Also the checkpoint written when the run is paused (ctx cancelled) is measured.
+		rep, err := gan.Evaluate(context.WithoutCancel(ctx), m, items, nil, classifierJudge{judge})
+		if err != nil {
+			return nil, err
+		}
+		return &gan.Validation{StyleAccuracy: rep.StyleAccuracy, ContentSSIM: rep.ContentSSIM,
+			Score: (rep.StyleAccuracy + rep.ContentSSIM) / 2, Products: rep.Products}, nil
+	}, nil
+}
+
 // syncCheckpoints makes the catalog's checkpoint rows match the files the engine kept (it prunes old
 // ones) and marks the best.
 func syncCheckpoints(ctx context.Context, db *store.DB, runID int64, dir string) error {
@@ -396,8 +494,7 @@ func syncCheckpoints(ctx context.Context, db *store.DB, runID int64, dir string)
 		if ok && r.IsBest == isBest {
 			continue
 		}
-		metrics, _ := json.Marshal(s.Losses)
-		if _, err := db.AddCheckpoint(ctx, runID, s.Step, s.WeightsPath(), string(metrics), isBest); err != nil {
+		if _, err := db.AddCheckpoint(ctx, runID, s.Step, s.WeightsPath(), checkpointMetrics(s), isBest); err != nil {
 			return err
 		}
 	}

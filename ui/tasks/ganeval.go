@@ -55,18 +55,21 @@ func LoadRunModel(ctx context.Context, db *store.DB, name string) (store.Run, *g
 	return run, m, nil
 }
 
-// EvaluateRun measures a run's latest checkpoint on the held-out (val+test) labeled products with the
-// library's style classifier as the judge (training one first when the library has none), stores the
-// report as the run's metrics and returns it. Demo products carry their true rendering in every style,
-// which gives the paired scores.
+// EvaluateRun measures a run's latest checkpoint on the held-out labeled products with the library's
+// style classifier as the judge, stores the report as the run's metrics and returns it. Only products
+// that neither the GAN (as the run recorded) nor the judge (as its info recorded) trained on are
+// scored (HeldOutFor); a judge that did not record its training products, or none at all, is trained
+// first, on the frozen train split. Demo products carry their true rendering in every style, which
+// gives the paired scores.
 func EvaluateRun(ctx context.Context, db *store.DB, name string) (gan.EvalReport, error) {
 	run, m, err := LoadRunModel(ctx, db, name)
 	if err != nil {
 		return gan.EvalReport{}, err
 	}
-	judgeModel, _, err := LoadClassifier(db.Dir())
-	if errors.Is(err, ErrNoClassifier) {
-		judgeModel, _, err = TrainClassifier(ctx, db, style.DefaultConfig(), nil)
+	judgeModel, judgeInfo, err := LoadClassifier(db.Dir())
+	if errors.Is(err, ErrNoClassifier) || (err == nil && len(judgeInfo.TrainProducts) == 0) {
+		// A judge that does not say what it trained on may have seen any product.
+		judgeModel, judgeInfo, err = TrainClassifier(ctx, db, style.DefaultConfig(), nil)
 	}
 	if err != nil {
 		return gan.EvalReport{}, fmt.Errorf("the style classifier that judges the results: %w", err)
@@ -80,7 +83,7 @@ func EvaluateRun(ctx context.Context, db *store.DB, name string) (gan.EvalReport
 			return gan.EvalReport{}, fmt.Errorf("the style classifier does not know style %q; retrain it with `stylestudio classify`", s)
 		}
 	}
-	labeled, err := labeledWithSplits(ctx, db)
+	held, recorded, err := HeldOutFor(ctx, db, run.ID, judgeInfo)
 	if err != nil {
 		return gan.EvalReport{}, err
 	}
@@ -90,7 +93,7 @@ func EvaluateRun(ctx context.Context, db *store.DB, name string) (gan.EvalReport
 	}
 	var items []gan.EvalItem
 	real := map[int][]image.Image{}
-	for _, p := range labeled {
+	for _, p := range held {
 		k, ok := index[p.Style]
 		if !ok || p.ImageHash == "" {
 			continue
@@ -100,9 +103,6 @@ func EvaluateRun(ctx context.Context, db *store.DB, name string) (gan.EvalReport
 			return gan.EvalReport{}, fmt.Errorf("read the image of %s: %w", p.SKU, err)
 		}
 		real[k] = append(real[k], img)
-		if p.Split == dataset.Train {
-			continue
-		}
 		item := gan.EvalItem{Image: img, Style: k}
 		if params, truthStyle, err := db.DemoTruth(ctx, p.ID); err == nil && truthStyle == p.Style {
 			var dp demo.Params
@@ -126,9 +126,35 @@ func EvaluateRun(ctx context.Context, db *store.DB, name string) (gan.EvalReport
 	if err != nil {
 		return rep, err
 	}
+	rep.HeldOutProducts, rep.TrainRecorded = len(items), recorded
 	js, _ := json.Marshal(rep)
 	if err := db.SetRunMetrics(ctx, run.ID, string(js)); err != nil {
 		return rep, err
 	}
 	return rep, nil
+}
+
+// HeldOutFor lists the labeled products an evaluation of the run may score: those of the held-out
+// (val and test) splits that neither the run (its recorded training products) nor the judge
+// (judge.TrainProducts) trained on. recorded says whether the run recorded its training products;
+// runs from before it did are only kept off their own frozen train split.
+func HeldOutFor(ctx context.Context, db *store.DB, runID int64, judge ClassifierInfo) (held []store.LabeledProduct, recorded bool, err error) {
+	labeled, err := labeledWithSplits(ctx, db)
+	if err != nil {
+		return nil, false, err
+	}
+	seen, err := db.RunTrainProducts(ctx, runID)
+	if err != nil {
+		return nil, false, err
+	}
+	recorded = len(seen) > 0
+	for _, id := range judge.TrainProducts {
+		seen[id] = true
+	}
+	for _, p := range labeled {
+		if p.Split != dataset.Train && !seen[p.ID] {
+			held = append(held, p)
+		}
+	}
+	return held, recorded, nil
 }

@@ -1,0 +1,78 @@
+package gan
+
+import (
+	"context"
+	"encoding/json"
+	"image"
+	"math/rand/v2"
+	"strings"
+	"testing"
+
+	"stylestudio/engine/demo"
+)
+
+// meanColorJudge calls every image the first style and uses its mean colour as the feature vector.
+type meanColorJudge struct{ style string }
+
+func (j meanColorJudge) Classify(imgs []image.Image) ([]string, [][]float64, error) {
+	names := make([]string, len(imgs))
+	feats := make([][]float64, len(imgs))
+	for i, img := range imgs {
+		names[i] = j.style
+		var f [3]float64
+		b := img.Bounds()
+		for y := b.Min.Y; y < b.Max.Y; y++ {
+			for x := b.Min.X; x < b.Max.X; x++ {
+				r, g, bl, _ := img.At(x, y).RGBA()
+				f[0], f[1], f[2] = f[0]+float64(r), f[1]+float64(g), f[2]+float64(bl)
+			}
+		}
+		n := float64(b.Dx() * b.Dy() * 65535)
+		feats[i] = []float64{f[0] / n, f[1] / n, f[2] / n}
+	}
+	return names, feats, nil
+}
+
+// An untrained tiny model is enough to check what the report says about values it cannot measure.
+func TestEvaluateReportsMissingValuesAsNull(t *testing.T) {
+	cfg := tinyConfig(1)
+	styles := []string{"minimal", "neon"}
+	m := &Model{cfg: cfg, styles: styles, p: newParams(cfg, len(styles), rand.New(rand.NewPCG(1, 2)))}
+	var items []EvalItem
+	real := map[int][]image.Image{}
+	for i, it := range demo.Catalog(12, 3) {
+		k := i % 2
+		img, err := demo.Render(it.Params, styles[k], 48)
+		if err != nil {
+			t.Fatal(err)
+		}
+		items = append(items, EvalItem{Image: img, Style: k})
+		if k == 1 || len(real[0]) < 3 { // neon: 6 real images; minimal: 3, too few for two halves of 2
+			real[k] = append(real[k], img)
+		}
+	}
+	rep, err := Evaluate(context.Background(), m, items, real, meanColorJudge{"minimal"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Pairs != 0 || rep.PairedSSIM != nil || rep.IdentityPairedSSIM != nil || rep.PairedL1 != nil || rep.IdentityPairedL1 != nil {
+		t.Errorf("no ground truth, yet paired scores %v %v %v %v", rep.PairedSSIM, rep.IdentityPairedSSIM, rep.PairedL1, rep.IdentityPairedL1)
+	}
+	if se := rep.PerStyle["minimal"]; se.Frechet != nil || se.RealFrechet != nil || se.PairedSSIM != nil || rep.Frechet["minimal"] != nil {
+		t.Errorf("minimal has 3 real images, too few for two halves, yet %+v", se)
+	}
+	neon := rep.PerStyle["neon"]
+	if neon.Frechet == nil || neon.RealFrechet == nil || neon.FrechetN != 3 || rep.RealFrechet["neon"] == nil {
+		t.Errorf("neon: 6 held-out real images give two halves of 3: %+v", neon)
+	}
+	js, err := json.Marshal(rep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"paired_ssim":null`, `"identity_paired_ssim":null`, `"paired_l1":null`, `"identity_paired_l1":null`,
+		`"frechet":{"minimal":null`, `"real_frechet":{"minimal":null`} {
+		if !strings.Contains(string(js), want) {
+			t.Errorf("eval JSON lacks %s: %s", want, js)
+		}
+	}
+}
