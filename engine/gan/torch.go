@@ -84,12 +84,30 @@ func PythonPath() string {
 
 const probeTimeout = 2 * time.Minute
 
-// DetectTorch asks python (PythonPath when empty) what PyTorch it has. It runs a short probe with a
-// timeout, so call it off any UI goroutine.
+// DetectTorch asks python what PyTorch it has. When python is empty it asks PythonPath and, where that
+// is the python3 on PATH (a pyenv or virtualenv one, often without torch), also the system's
+// /usr/bin/python3 (Debian's python3-torch); the answer's Python is the interpreter that has it. It runs
+// a short probe with a timeout, so call it off any UI goroutine.
 func DetectTorch(ctx context.Context, python string) (TorchInfo, error) {
-	if python == "" {
-		python = PythonPath()
+	if python != "" {
+		return probeTorch(ctx, python)
 	}
+	info, err := probeTorch(ctx, PythonPath())
+	if err == nil || !errors.Is(err, ErrTorchMissing) || os.Getenv("STYLESTUDIO_PYTHON") != "" {
+		return info, err
+	}
+	if _, serr := os.Stat(systemPython); serr == nil {
+		if sys, serr := probeTorch(ctx, systemPython); serr == nil {
+			return sys, nil
+		}
+	}
+	return info, err
+}
+
+// systemPython is the distribution's interpreter, tried when the python3 on PATH has no torch.
+const systemPython = "/usr/bin/python3"
+
+func probeTorch(ctx context.Context, python string) (TorchInfo, error) {
 	// Importing torch takes a second or two; on a crowded 2-core machine it has taken over 30.
 	ctx, cancel := context.WithTimeout(ctx, probeTimeout)
 	defer cancel()
@@ -213,9 +231,6 @@ func CheckTorch(ctx context.Context, o TorchOptions, batch int) (TorchOptions, e
 	if o.Device == "" {
 		o.Device = "cpu"
 	}
-	if o.Python == "" {
-		o.Python = PythonPath()
-	}
 	o.Workers = max(o.Workers, 1)
 	if batch%o.Workers != 0 {
 		return o, fmt.Errorf("%w: batch %d does not split over %d processes; pick a worker count that divides it", ErrConfig, batch, o.Workers)
@@ -227,6 +242,7 @@ func CheckTorch(ctx context.Context, o TorchOptions, batch int) (TorchOptions, e
 	if err != nil {
 		return o, err
 	}
+	o.Python = info.Python
 	if o.Device == "cuda" && !info.CUDA {
 		return o, fmt.Errorf("%w: PyTorch %s (%s) sees no CUDA GPU; train with --device cpu, or: %s", ErrNoCUDA, info.Version, o.Python, CUDAHint)
 	}

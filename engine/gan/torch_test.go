@@ -378,3 +378,22 @@ func maxDiff(got, want []float32) (diff, scale float64) {
 	}
 	return diff, scale
 }
+
+// The python3 first on PATH (pyenv's, a virtualenv's) often lacks torch where the system's has it:
+// DetectTorch then finds the system's, and says which it found.
+func TestDetectTorchFallsBackToTheSystemPython(t *testing.T) {
+	if torchPython(t) != systemPython {
+		t.Skip("the system python3 has no torch here")
+	}
+	bin := t.TempDir()
+	fake := "#!/bin/sh\necho \"ModuleNotFoundError: No module named 'torch'\" >&2\nexit 1\n"
+	if err := os.WriteFile(filepath.Join(bin, "python3"), []byte(fake), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+	t.Setenv("STYLESTUDIO_PYTHON", "")
+	info, err := DetectTorch(context.Background(), "")
+	if err != nil || info.Python != systemPython {
+		t.Fatalf("DetectTorch with a torch-less python3 first on PATH: %+v, %v", info, err)
+	}
+}
