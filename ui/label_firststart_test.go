@@ -35,6 +35,9 @@ func startShell(t *testing.T, db *store.DB) (*Shell, chan error) {
 // later: suggestions must still come, without a click on Retrain. (The real window once showed
 // "Classifier: training…" for good here.)
 func TestLabelScreenFirstStartSuggestsWithoutAClick(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains the default classifier (minutes under -race); make unit and the e2e suite run it")
+	}
 	db, err := store.Open(context.Background(), t.TempDir())
 	if err != nil {
 		t.Fatal(err)
