@@ -67,7 +67,10 @@ func vipsOrientation(ref *vips.ImageRef, format string) int {
 // up, converted to 8-bit sRGB (embedded ICC profiles and CMYK through their profile; 16-bit
 // scaled down).
 func backendDecode(data []byte, cfg Config, maxEdge int) (image.Image, error) {
-	if cfg.Format == FormatPNG && cfg.Width*cfg.Height <= smallPNGPixels && !pngHasICC(data) {
+	smallPNG := cfg.Format == FormatPNG && cfg.Width*cfg.Height <= smallPNGPixels && !pngHasICC(data)
+	// GIF: libvips sizes the picture by its largest frame, not by the screen the header declares (and
+	// the pixel limit checked), so a tiny GIF could claim a huge frame; Go's decoder refuses that.
+	if smallPNG || cfg.Format == FormatGIF {
 		return goDecode(data, cfg)
 	}
 	startVips()

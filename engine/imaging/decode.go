@@ -239,7 +239,7 @@ func Decode(data []byte, maxPixels int) (img image.Image, format string, err err
 // DecodeFit is Decode for pictures that are shown or processed smaller than they are: with libvips
 // the picture is decoded at reduced size (shrink-on-load: a 100-megapixel JPEG is read at 1/8 scale
 // for a thumbnail), its longer side at most maxEdge; the Go decoders cannot do that and return the
-// full size (as for small PNGs in both builds, where a reduced decode gains nothing), so callers
+// full size (as for GIFs and small PNGs in both builds), so callers
 // still fit the result themselves. maxEdge <= 0 means full size. The Config
 // is the header's, with the full-size dimensions the right way up.
 func DecodeFit(data []byte, maxPixels, maxEdge int) (image.Image, Config, error) {
