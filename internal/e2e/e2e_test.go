@@ -303,7 +303,7 @@ func TestTrainQuickPauseResumeCancelResumeFromHistory(t *testing.T) {
 	lib := library(t, suite.seeded)
 	a := suite.launch(t, lib)
 	a.nav("Train")
-	a.click("text", "Quick preview · 300 steps · measuring…")
+	a.click("text", a.waitText(`^Quick preview · 300 steps · `, 30*time.Second).Text) // "measuring…", then an estimate
 	a.setEntry("run name", "journey")
 	a.click("button", "Start training")
 	a.waitFor("training to start", 3*time.Minute, func(r report) bool { return trainStep(r) >= 2 })
@@ -396,7 +396,7 @@ func TestCloseWhileTrainingBothChoices(t *testing.T) {
 			lib := library(t, suite.seeded)
 			a := suite.launch(t, lib)
 			a.nav("Train")
-			a.click("text", "Quick preview · 300 steps · measuring…")
+			a.click("text", a.waitText(`^Quick preview · 300 steps · `, 30*time.Second).Text) // "measuring…", then an estimate
 			a.setEntry("run name", "closing")
 			a.setEntry("16", "4")   // batch
 			a.setEntry("2000", "8") // steps
