@@ -74,13 +74,19 @@ func newUILoop() *uiLoop { return &uiLoop{wake: make(chan struct{}, 1)} }
 // post queues f. After the loop has stopped, f runs at once under serial (late updates after a headless
 // shell's context ended must not be lost silently where a test waits for them).
 func (l *uiLoop) post(f func()) {
-	l.mu.Lock()
-	if l.stopped {
-		l.mu.Unlock()
+	if !l.enqueue(f) {
 		l.serial.Lock()
 		defer l.serial.Unlock()
 		f()
-		return
+	}
+}
+
+// enqueue queues f unless the loop has stopped.
+func (l *uiLoop) enqueue(f func()) bool {
+	l.mu.Lock()
+	if l.stopped {
+		l.mu.Unlock()
+		return false
 	}
 	l.queue = append(l.queue, f)
 	l.mu.Unlock()
@@ -89,6 +95,7 @@ func (l *uiLoop) post(f func()) {
 	case l.wake <- struct{}{}:
 	default:
 	}
+	return true
 }
 
 // run drains the queue until ctx ends; what is queued then runs before it returns.
@@ -118,14 +125,23 @@ func (l *uiLoop) run(ctx context.Context) {
 	}
 }
 
-// wait queues f and returns once it has run, after everything queued before it (fyne.DoAndWait).
+// wait runs f after everything queued before it and before anything queued later, as fyne.DoAndWait
+// would, and returns when f has. f runs on the caller's goroutine while the loop waits for it, so a
+// test's t.Fatal inside f ends the test, not the loop.
 func (l *uiLoop) wait(f func()) {
-	done := make(chan struct{})
-	l.post(func() {
-		defer close(done)
+	reached, release := make(chan struct{}), make(chan struct{})
+	if !l.enqueue(func() {
+		close(reached)
+		<-release
+	}) {
+		l.serial.Lock()
+		defer l.serial.Unlock()
 		f()
-	})
-	<-done
+		return
+	}
+	<-reached
+	defer close(release)
+	f()
 }
 
 // parseHexColor turns "#rrggbb" into a colour; anything else gives a neutral grey.
