@@ -35,7 +35,7 @@ vet:
 	./scripts/layering "$(LIBTAGS)"
 
 unit: setup
-	$(GO) test -tags "$(LIBTAGS)" ./...
+	$(GO) test -tags "$(LIBTAGS)" -timeout 30m ./...
 
 # The engine without any C library (no build tags): the pure-Go fallback must pass the same tests,
 # the PyTorch parity test included (libvips is not asked for: this build has Go's decoders by design).
@@ -50,7 +50,7 @@ test: setup vet unit smoke
 
 # The race detector over the packages that run goroutines of their own; -short shrinks the slow tests.
 race: setup
-	$(GO) test -tags "$(LIBTAGS)" -race -short ./store/... ./engine/... ./ui/...
+	$(GO) test -tags "$(LIBTAGS)" -timeout 30m -race -short ./store/... ./engine/... ./ui/...
 
 # Crash safety (internal/crashtest): the real binary SIGKILLed at CRASHKILLS seeded moments (default 60)
 # during import, labeling and undo, training, export, stylize and simulation logging; every kill is
