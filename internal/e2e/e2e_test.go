@@ -437,10 +437,11 @@ func TestCloseWhileTrainingBothChoices(t *testing.T) {
 // label the screen called saved in its last report before the kill; every kill asked for lands.
 func TestKillDuringFastLabelingKeepsWhatTheScreenCalledSaved(t *testing.T) {
 	const kills = 4
-	lib := library(t, suite.seeded)
 	rng := rand.New(rand.NewPCG(uint64(kills), 7))
 	landed := 0
 	for i := 0; i < kills; i++ {
+		// A fresh copy each time: on a fast machine one burst labels every product the queue has left.
+		lib := library(t, suite.seeded)
 		a := suite.launch(t, lib)
 		a.nav("Label")
 		r := a.waitFor("the label queue", time.Minute, func(r report) bool { _, ok := labeledOnScreen(r); return ok })
