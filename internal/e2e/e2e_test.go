@@ -456,7 +456,7 @@ func TestKillDuringFastLabelingKeepsWhatTheScreenCalledSaved(t *testing.T) {
 			t.Fatal(err)
 		}
 		time.Sleep(time.Duration(500+rng.IntN(2000)) * time.Millisecond)
-		saved, _ := labeledOnScreen(a.read())
+		saved, _ := labeledOnScreen(a.fresh()) // a report written after this moment, then the kill
 		_ = a.cmd.Process.Signal(syscall.SIGKILL)
 		<-a.done
 		_ = typing.Process.Kill()
