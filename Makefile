@@ -73,7 +73,7 @@ fuzz: setup
 # migration) and reports what its window shows; the suite drives it under Xvfb with xdotool: first start,
 # labeling with undo/redo and a restart, a kill during fast labeling, Train's Quick preset with pause,
 # resume, cancel and resume from history, Preview's export of ticked products, Feed's Play for 60 s, and
-# closing the window while training. About 10 minutes. Screenshots of failed journeys go to E2E_OUT.
+# closing the window while training. About 3 minutes on an idle machine. Screenshots of failed journeys go to E2E_OUT.
 E2E_OUT ?= $(CURDIR)/out/e2e
 e2e-build: setup
 	$(GO) build -tags "e2e $(LIBTAGS)" -o $(E2EBIN) ./app
