@@ -77,15 +77,7 @@ func TestFeedScreenSimulatesAndLetsAPersonShop(t *testing.T) {
 // closures without bound (memory grew by 80 MB a second) because the loop read a delay that a queued
 // closure had not set yet. Pause stops it.
 func TestFeedPlayFollowsTheSpeedAndPauses(t *testing.T) {
-	db := newDemoLibrary(t, 60)
-	test.NewTempApp(t)
-	w := test.NewTempWindow(t, nil)
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	sh := NewShell(Deps{Ctx: ctx, DB: db, Window: w, Headless: true})
-	stopShellAtCleanup(t, sh)
-	w.SetContent(sh.Object())
-	w.Resize(fyne.NewSize(1280, 800))
+	sh := headlessShell(t, newDemoLibrary(t, 60))
 	f := sh.Feed()
 	stepped := make(chan struct{}, 1)
 	f.onStep = func() { sendLatest(stepped, struct{}{}) }
@@ -126,13 +118,7 @@ func TestFeedPlayFollowsTheSpeedAndPauses(t *testing.T) {
 // round ends, not dropped.
 func TestFeedReloadDuringARoundIsNotDropped(t *testing.T) {
 	db := newDemoLibrary(t, 40)
-	test.NewTempApp(t)
-	w := test.NewTempWindow(t, nil)
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	sh := NewShell(Deps{Ctx: ctx, DB: db, Window: w, Headless: true})
-	stopShellAtCleanup(t, sh)
-	w.SetContent(sh.Object())
+	sh := headlessShell(t, db)
 	f := sh.Feed()
 	stepped := make(chan struct{}, 1)
 	f.onStep = func() { sendLatest(stepped, struct{}{}) }

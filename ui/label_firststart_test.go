@@ -13,8 +13,9 @@ import (
 	"stylestudio/ui/tasks"
 )
 
-// startShell runs a headless shell on db, on the label screen, reporting each classifier training.
-func startShell(t *testing.T, db *store.DB) (*Shell, chan error) {
+// headlessShell makes a headless shell on db in a 1280×800 test window; it closes when the test ends.
+// Call Start on it.
+func headlessShell(t *testing.T, db *store.DB) *Shell {
 	t.Helper()
 	test.NewTempApp(t)
 	w := test.NewTempWindow(t, nil)
@@ -24,6 +25,13 @@ func startShell(t *testing.T, db *store.DB) (*Shell, chan error) {
 	stopShellAtCleanup(t, sh)
 	w.SetContent(sh.Object())
 	w.Resize(fyne.NewSize(1280, 800))
+	return sh
+}
+
+// startShell runs a headless shell on db, on the label screen, reporting each classifier training.
+func startShell(t *testing.T, db *store.DB) (*Shell, chan error) {
+	t.Helper()
+	sh := headlessShell(t, db)
 	trained := make(chan error, 8)
 	sh.Label().OnTrained(func(_ tasks.ClassifierInfo, err error) { sendLatest(trained, err) })
 	sh.Start()
