@@ -257,30 +257,36 @@ func trainStep(r report) int {
 	return 0
 }
 
-// setEntry replaces the text of the form entry whose placeholder is hint.
+// setEntry replaces the text of the form entry whose placeholder is hint. The form can shift while it
+// is clicked (a preset's estimate arriving changes its width), so a click that missed the entry, and
+// the keys typed after it, are tried again.
 func (a *app) setEntry(hint, text string) {
 	a.t.Helper()
-	var e object
-	a.waitFor("the entry for "+hint, 30*time.Second, func(r report) bool {
+	find := func(r report) (object, bool) {
 		for _, o := range r.Objects {
 			if o.Kind == "entry" && o.Hint == hint && o.Y >= 0 && o.Y < 800 {
-				e = o
-				return true
+				return o, true
 			}
 		}
-		return false
-	})
-	a.clickAt(e.center())
-	a.key("ctrl+a", "BackSpace")
-	a.typeText(text)
-	a.waitFor("the entry to read "+text, 10*time.Second, func(r report) bool {
-		for _, o := range r.Objects {
-			if o.Kind == "entry" && o.Hint == hint && o.Text == text {
-				return true
+		return object{}, false
+	}
+	for try := 0; try < 4; try++ {
+		var e object
+		a.waitFor("the entry for "+hint, 30*time.Second, func(r report) bool { var ok bool; e, ok = find(r); return ok })
+		a.clickAt(e.center())
+		a.key("ctrl+a", "BackSpace")
+		a.typeText(text)
+		deadline := time.Now().Add(3 * time.Second)
+		for time.Now().Before(deadline) {
+			if o, ok := find(a.read()); ok && o.Text == text {
+				return
 			}
+			time.Sleep(100 * time.Millisecond)
 		}
-		return false
-	})
+	}
+	r := a.read()
+	e, _ := find(r)
+	a.t.Fatalf("the entry for %s reads %q after 4 tries to type %q", hint, e.Text, text)
 }
 
 // runNamed is the library's run of that name from `runs list --json`.
