@@ -66,7 +66,10 @@ func runGUI(ctx context.Context, env *cliEnv, args []string) error {
 	go func() {
 		select {
 		case <-ctx.Done():
-			fyne.Do(a.Quit)
+			fyne.Do(func() {
+				shell.Quitting()
+				a.Quit()
+			})
 		case <-appCtx.Done():
 		}
 	}()

@@ -133,11 +133,22 @@ func NewShell(deps Deps) *Shell {
 // whether to stop it (with a checkpoint) or keep it training in the background.
 func (s *Shell) closeRequested() {
 	if s.train.Busy() {
-		s.train.askClose(s.deps.Window.Close)
+		s.train.askClose(s.closeWindow)
 		return
 	}
+	s.closeWindow()
+}
+
+// closeWindow closes the window (the app then quits) after stopping UI updates.
+func (s *Shell) closeWindow() {
+	s.Quitting()
 	s.deps.Window.Close()
 }
+
+// Quitting stops UI updates from background work before the app quits: once Fyne has drained its
+// queue at quit it runs fyne.Do on the caller's goroutine, off the UI thread (the e2e build's thread
+// checks caught a classifier's progress update doing so). Call it just before the app quits.
+func (s *Shell) Quitting() { s.deps.closed.Store(true) }
 
 // Start begins loading every screen's data in the background (thumbnail loaders only with a real
 // window: headless renders preload what they paint).

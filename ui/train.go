@@ -1045,6 +1045,9 @@ func (s *TrainScreen) finished(job *trainJob, run store.Run, sum gan.Summary, er
 		if s.quit != nil {
 			s.quit()
 		} else if a := fyne.CurrentApp(); a != nil {
+			if s.deps.closed != nil {
+				s.deps.closed.Store(true) // no UI updates once the app quits (see Shell.Quitting)
+			}
 			a.Quit()
 		}
 	}

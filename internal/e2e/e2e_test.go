@@ -179,6 +179,10 @@ func TestLabelKeysUndoRedoRestart(t *testing.T) {
 	waitLabeled(before.Labeled+1, "Ctrl+Shift+Z")
 	a.key(key)
 	waitLabeled(before.Labeled+2, "a second "+key)
+	// Quit while the classifier trains: its progress updates must stop before Fyne shuts down (once it
+	// has, fyne.Do runs on the caller's goroutine and the thread check fires; CI caught that once).
+	a.click("button", "Retrain now")
+	a.waitText(`^Classifier: training`, 30*time.Second)
 	a.quit()
 
 	var after catalogCounts
