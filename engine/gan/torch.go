@@ -370,15 +370,13 @@ func runTorch(ctx context.Context, work string, opts Options, to TorchOptions, c
 	var mu sync.Mutex
 	done := make(chan struct{})
 	go func() {
-		tick := time.NewTicker(200 * time.Millisecond)
-		defer tick.Stop()
 		for {
 			select {
 			case <-done:
 				return
 			case <-ctx.Done():
-			case <-tick.C:
-				if !opts.Pause.Paused() {
+			case <-opts.Pause.pausing():
+				if !opts.Pause.Paused() { // resumed before this goroutine saw it
 					continue
 				}
 			}

@@ -349,8 +349,11 @@ func TestTorchPauseStopsThenResumes(t *testing.T) {
 	py := torchPython(t)
 	data := demoData(t, 60)
 	dir := t.TempDir()
-	cfg := tinyConfig(12)
+	// Enough steps that the trainer cannot finish between its first step and the stop file: the
+	// pause reaches it within one step, and a tiny step takes milliseconds.
+	cfg := tinyConfig(400)
 	cfg.CheckpointEvery = 1000
+	cfg.LogEvery = 50
 	p := &Pauser{}
 	var stops []int
 	sum, err := TrainTorch(context.Background(), cfg, data, Options{Dir: dir, Pause: p}, TorchOptions{Python: py, Threads: 1}, func(e Event) {
@@ -362,10 +365,10 @@ func TestTorchPauseStopsThenResumes(t *testing.T) {
 			p.Resume()
 		}
 	})
-	if err != nil || sum.Steps != 12 {
+	if err != nil || sum.Steps != 400 {
 		t.Fatalf("paused and resumed run: %d steps, %v", sum.Steps, err)
 	}
-	if len(stops) != 1 || stops[0] < 1 || stops[0] >= 12 {
+	if len(stops) != 1 || stops[0] < 1 || stops[0] >= 400 {
 		t.Fatalf("checkpoints written on pause: %v", stops)
 	}
 }

@@ -417,6 +417,7 @@ type Pauser struct {
 	mu     sync.Mutex
 	paused bool
 	wake   chan struct{}
+	signal chan struct{} // closed at the next Pause; made on demand by pausing
 }
 
 // Pause makes the run stop before its next step until Resume (or cancellation).
@@ -426,7 +427,30 @@ func (p *Pauser) Pause() {
 	if !p.paused {
 		p.paused = true
 		p.wake = make(chan struct{})
+		if p.signal != nil {
+			close(p.signal)
+			p.signal = nil
+		}
 	}
+}
+
+// pausing returns a channel that is closed when the run is paused (at once if it already is), so a
+// watcher need not poll. A nil Pauser's channel never closes.
+func (p *Pauser) pausing() <-chan struct{} {
+	if p == nil {
+		return nil
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.paused {
+		c := make(chan struct{})
+		close(c)
+		return c
+	}
+	if p.signal == nil {
+		p.signal = make(chan struct{})
+	}
+	return p.signal
 }
 
 // Resume lets a paused run continue.
