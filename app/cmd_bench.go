@@ -8,10 +8,10 @@ import (
 	"math"
 	"time"
 
+	"stylestudio/app/studio"
 	"stylestudio/engine/dataset"
 	"stylestudio/engine/demo"
 	"stylestudio/engine/style"
-	"stylestudio/ui/tasks"
 )
 
 // benchmarks are the `bench` subcommands; each prints one JSON object with --json.
@@ -77,7 +77,7 @@ func benchLabelAssist(ctx context.Context, env *cliEnv, args []string) error {
 			"random order, retrain after each batch, and record held-out accuracy; report labels needed for 90%.")
 	n := fs.Int("products", 400, "demo products (80% labeling pool, 20% held out)")
 	seed := fs.Uint64("seed", 1, "seed for the catalog, the split and the simulation (the first seed with --seeds)")
-	app := fs.Bool("app", false, fmt.Sprintf("replay the app's labeling: its classifier retrained from scratch every %d labels, queue diversity %g", tasks.RetrainEvery, tasks.QueueDiversity))
+	app := fs.Bool("app", false, fmt.Sprintf("replay the app's labeling: its classifier retrained from scratch every %d labels, queue diversity %g", studio.RetrainEvery, studio.QueueDiversity))
 	seeds := fs.Int("seeds", 1, "run with this many consecutive seeds (catalog, split and simulation) and report the mean and spread")
 	epochs := fs.Int("epochs", 0, "with --app: classifier epochs per retraining (default the app's)")
 	asJSON := fs.Bool("json", false, "print one JSON object")
@@ -100,7 +100,7 @@ func benchLabelAssist(ctx context.Context, env *cliEnv, args []string) error {
 		cfg := style.DefaultSimConfig()
 		cfg.Seed = s
 		if *app {
-			cfg = style.AppSimConfig(tasks.RetrainEvery, tasks.QueueDiversity, s)
+			cfg = style.AppSimConfig(studio.RetrainEvery, studio.QueueDiversity, s)
 			if *epochs > 0 {
 				cfg.Train.Epochs = *epochs
 			}

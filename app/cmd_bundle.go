@@ -7,8 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 
+	"stylestudio/app/studio"
 	"stylestudio/store"
-	"stylestudio/ui/tasks"
 )
 
 // bundleJSON is `bundle --json`.
@@ -49,22 +49,22 @@ func runBundle(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	b, err := tasks.WriteBundle(ctx, db, tasks.BundleRequest{Name: *name, Config: *cfg, Styles: splitList(*styles), Out: dir})
+	b, err := studio.WriteBundle(ctx, db, studio.BundleRequest{Name: *name, Config: *cfg, Styles: splitList(*styles), Out: dir})
 	if err != nil {
 		return err
 	}
 	if *asJSON {
 		return json.NewEncoder(env.stdout).Encode(bundleJSON{Dir: b.Dir, Run: b.Run, Step: b.Step, Steps: b.Steps, Batch: b.Batch,
-			Styles: b.Styles, Existing: b.Existing, Command: tasks.BundleCommand(1)})
+			Styles: b.Styles, Existing: b.Existing, Command: studio.BundleCommand(1)})
 	}
 	fmt.Fprintf(env.stdout, "Bundle for run %q written to %s (steps %d to %d, batch %d).\nOn the GPU machine, in that folder:\n  %s\nThen: stylestudio runs import --library %s %s\n",
-		b.Run, b.Dir, b.Step, b.Steps, b.Batch, tasks.BundleCommand(1), db.Dir(), b.Dir)
+		b.Run, b.Dir, b.Step, b.Steps, b.Batch, studio.BundleCommand(1), db.Dir(), b.Dir)
 	return nil
 }
 
 // importRun is `runs import DIR [--name NAME]`.
 func importRun(ctx context.Context, env *cliEnv, db *store.DB, dir, name string, asJSON bool) error {
-	run, err := tasks.ImportRun(ctx, db, dir, name)
+	run, err := studio.ImportRun(ctx, db, dir, name)
 	if err != nil {
 		return err
 	}

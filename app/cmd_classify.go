@@ -7,8 +7,8 @@ import (
 	"fmt"
 	"text/tabwriter"
 
+	"stylestudio/app/studio"
 	"stylestudio/engine/style"
-	"stylestudio/ui/tasks"
 )
 
 // classifyJSON is the stable `classify --json` contract: accuracy is on the held-out split, 0–1.
@@ -45,7 +45,7 @@ func runClassify(ctx context.Context, env *cliEnv, args []string) error {
 			fmt.Fprintf(env.stderr, "\repoch %d/%d  loss %.3f  train accuracy %.0f%%   ", ev.Epoch, ev.Epochs, ev.Loss, 100*ev.TrainAcc)
 		}
 	}
-	_, info, err := tasks.TrainClassifier(ctx, db, cfg, progress)
+	_, info, err := studio.TrainClassifier(ctx, db, cfg, progress)
 	if !*asJSON {
 		fmt.Fprintln(env.stderr)
 	}
@@ -53,7 +53,7 @@ func runClassify(ctx context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	out := classifyJSON{Accuracy: info.Accuracy, PerStyle: info.PerStyle, Styles: info.Styles, Skipped: nonNil(info.Skipped),
-		TrainImages: info.TrainImages, HeldOutImages: info.HeldOutImages, Seconds: info.Seconds, Model: tasks.ClassifierPath(db.Dir())}
+		TrainImages: info.TrainImages, HeldOutImages: info.HeldOutImages, Seconds: info.Seconds, Model: studio.ClassifierPath(db.Dir())}
 	if *asJSON {
 		return json.NewEncoder(env.stdout).Encode(out)
 	}
@@ -73,7 +73,7 @@ func runClassify(ctx context.Context, env *cliEnv, args []string) error {
 
 // suggestJSON is the `suggest --json` output: the next products to label, most useful first.
 type suggestJSON struct {
-	Items []tasks.Suggestion `json:"items"`
+	Items []studio.Suggestion `json:"items"`
 }
 
 func runSuggest(ctx context.Context, env *cliEnv, args []string) error {
@@ -94,19 +94,19 @@ func runSuggest(ctx context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	defer db.Close()
-	m, _, err := tasks.LoadClassifier(db.Dir())
-	if errors.Is(err, tasks.ErrNoClassifier) {
+	m, _, err := studio.LoadClassifier(db.Dir())
+	if errors.Is(err, studio.ErrNoClassifier) {
 		fmt.Fprintln(env.stderr, "No classifier yet: training one first…")
-		m, _, err = tasks.TrainClassifier(ctx, db, style.DefaultConfig(), nil)
+		m, _, err = studio.TrainClassifier(ctx, db, style.DefaultConfig(), nil)
 	}
 	if err != nil {
 		return err
 	}
-	sugg, queue, err := tasks.Suggest(ctx, db, m, 1)
+	sugg, queue, err := studio.Suggest(ctx, db, m, 1)
 	if err != nil {
 		return err
 	}
-	out := suggestJSON{Items: []tasks.Suggestion{}}
+	out := suggestJSON{Items: []studio.Suggestion{}}
 	for _, id := range queue {
 		if len(out.Items) == *n {
 			break

@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"stylestudio/app/studio"
 	"stylestudio/engine/style"
-	"stylestudio/ui/tasks"
 )
 
 func TestClassifySuggestOnDemoLibrary(t *testing.T) {
@@ -91,7 +91,7 @@ func TestBenchLabelAssistJSON(t *testing.T) {
 	}
 }
 
-// --app replays the app's labeling (its classifier from scratch every tasks.RetrainEvery labels, its
+// --app replays the app's labeling (its classifier from scratch every studio.RetrainEvery labels, its
 // queue diversity), and --seeds reports the mean and spread over seeds.
 func TestBenchLabelAssistAppConfigOverSeeds(t *testing.T) {
 	if testing.Short() {
@@ -105,14 +105,14 @@ func TestBenchLabelAssistAppConfigOverSeeds(t *testing.T) {
 	if err := json.Unmarshal([]byte(stdout), &got); err != nil {
 		t.Fatalf("bench --json: %v\n%s", err, stdout)
 	}
-	if got.Config != "app" || got.Batch != tasks.RetrainEvery || got.Width != style.DefaultConfig().Width || len(got.PerSeed) != 2 ||
+	if got.Config != "app" || got.Batch != studio.RetrainEvery || got.Width != style.DefaultConfig().Width || len(got.PerSeed) != 2 ||
 		got.PerSeed[0].Seed != 1 || got.PerSeed[1].Seed != 2 {
 		t.Fatalf("not the app's configuration over 2 seeds: %s", stdout)
 	}
 	// 12 starting labels, then rounds of RetrainEvery.
 	for i, p := range got.Uncertainty {
-		if p.Labels != min(12+i*tasks.RetrainEvery, got.Pool) {
-			t.Errorf("point %d at %d labels, want rounds of %d", i, p.Labels, tasks.RetrainEvery)
+		if p.Labels != min(12+i*studio.RetrainEvery, got.Pool) {
+			t.Errorf("point %d at %d labels, want rounds of %d", i, p.Labels, studio.RetrainEvery)
 		}
 	}
 	if (got.Ratio < 0) != (got.RatioSD == nil) {

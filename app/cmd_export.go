@@ -12,9 +12,10 @@ import (
 	"strconv"
 	"strings"
 
+	"stylestudio/app/studio"
 	"stylestudio/engine/dataset"
 	"stylestudio/engine/ingest"
-	"stylestudio/ui/tasks"
+	"stylestudio/internal/clutter"
 )
 
 // exportJSON is the stable `export --json` contract (seed, split and leftover are extras).
@@ -83,7 +84,7 @@ func runExport(ctx context.Context, env *cliEnv, args []string) error {
 	out := fs.String("out", "", "output folder (created when missing; must be empty unless --force)")
 	split := splitPercentages{80, 10, 10}
 	fs.Var(&split, "split", "`TRAIN,VAL,TEST` percentages, whole numbers summing to 100")
-	seed := fs.Uint64("seed", tasks.DefaultSplitSeed, "split seed for an export-only split (default: the library's frozen splits)")
+	seed := fs.Uint64("seed", studio.DefaultSplitSeed, "split seed for an export-only split (default: the library's frozen splits)")
 	force := fs.Bool("force", false, "write into a non-empty output folder, replacing files of the same names")
 	asJSON := fs.Bool("json", false, "print the summary as one JSON object")
 	if err := parseFlags(fs, args); err != nil {
@@ -122,7 +123,7 @@ func runExport(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	// The library's splits are frozen: products without one get theirs, none moves. Another seed or
 	// other percentages give an export-only split, never written to the library.
-	if _, err := db.EnsureSplits(ctx, tasks.DefaultSplit()); err != nil {
+	if _, err := db.EnsureSplits(ctx, studio.DefaultSplit()); err != nil {
 		return err
 	}
 	active, err := db.ActiveSplit(ctx)
@@ -220,9 +221,6 @@ func runExport(ctx context.Context, env *cliEnv, args []string) error {
 		len(sum.Failed), sum.Total, sum.Written, dataset.ErrIncomplete)
 }
 
-// exportIgnorable are files desktops drop into folders on their own (dataset.Export ignores them too).
-var exportIgnorable = map[string]bool{".DS_Store": true, "Thumbs.db": true, "desktop.ini": true}
-
 // checkExportOut refuses an output path that is a file, or a folder with files in it unless force.
 // Other problems (permissions, …) are left to dataset.Export, which reports them precisely.
 func checkExportOut(out string, force bool) error {
@@ -249,7 +247,7 @@ func checkExportOut(out string, force bool) error {
 	}
 	var used []string
 	for _, e := range entries {
-		if !exportIgnorable[e.Name()] {
+		if !clutter.Is(e.Name()) {
 			used = append(used, e.Name())
 		}
 	}

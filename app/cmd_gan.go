@@ -11,10 +11,10 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"stylestudio/app/studio"
 	"stylestudio/engine/gan"
 	"stylestudio/engine/nn"
 	"stylestudio/store"
-	"stylestudio/ui/tasks"
 )
 
 func runEval(ctx context.Context, env *cliEnv, args []string) error {
@@ -37,7 +37,7 @@ func runEval(ctx context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	defer db.Close()
-	rep, err := tasks.EvaluateRun(ctx, db, *name)
+	rep, err := studio.EvaluateRun(ctx, db, *name)
 	if err != nil {
 		return err
 	}
@@ -102,7 +102,7 @@ func runStylize(ctx context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	defer db.Close()
-	run, m, err := tasks.LoadRunModel(ctx, db, *name)
+	run, m, err := studio.LoadRunModel(ctx, db, *name)
 	if err != nil {
 		return err
 	}
@@ -114,7 +114,7 @@ func runStylize(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	start := time.Now()
 	out := stylizeJSON{Run: run.Name, Style: *styleName, FullRes: *fullRes, Written: []string{}, Failed: []stylizeError{}}
-	res, err := tasks.StylizeProducts(ctx, db, tasks.StylizeRequest{Run: run, Model: m, Style: *styleName, SKUs: fs.Args(),
+	res, err := studio.StylizeProducts(ctx, db, studio.StylizeRequest{Run: run, Model: m, Style: *styleName, SKUs: fs.Args(),
 		FullRes: *fullRes, OutDir: *outDir, Workers: runtime.GOMAXPROCS(0)})
 	for _, r := range res {
 		if r.Err != nil {
@@ -192,13 +192,7 @@ func runRuns(ctx context.Context, env *cliEnv, args []string) error {
 	case "use":
 		err = db.SetActiveRun(ctx, run.ID)
 	case "delete":
-		// "running" left behind by a crash or a kill does not block the delete; a live run does.
-		if tasks.RunBusy(db.Dir(), run) {
-			return fmt.Errorf("run %q is training; stop it first", run.Name)
-		}
-		if _, err = db.DeleteRun(ctx, run.ID); err == nil {
-			err = os.RemoveAll(tasks.RunDir(db.Dir(), run.ID))
-		}
+		err = studio.DeleteRun(ctx, db, run)
 	}
 	if err != nil {
 		return err
@@ -239,7 +233,7 @@ func listRuns(ctx context.Context, env *cliEnv, db *store.DB, asJSON bool) error
 	list := []runJSON{}
 	for _, r := range runs {
 		j := runJSON{Name: r.Name, Status: string(r.Status), Steps: r.StepsDone, Seconds: r.Duration.Seconds(), Active: r.Active,
-			Notes: r.Notes, Folder: tasks.RunDir(db.Dir(), r.ID), Checkpoints: []checkpointJSON{}}
+			Notes: r.Notes, Folder: studio.RunDir(db.Dir(), r.ID), Checkpoints: []checkpointJSON{}}
 		if r.MetricsJSON != "" {
 			j.Metrics = json.RawMessage(r.MetricsJSON)
 		}
@@ -248,7 +242,7 @@ func listRuns(ctx context.Context, env *cliEnv, db *store.DB, asJSON bool) error
 			return err
 		}
 		for _, c := range cks {
-			var m tasks.CheckpointMetrics
+			var m studio.CheckpointMetrics
 			_ = json.Unmarshal([]byte(c.MetricsJSON), &m) // older rows: losses only, or nothing
 			j.Checkpoints = append(j.Checkpoints, checkpointJSON{Step: c.Step, Best: c.IsBest, Val: m.Val})
 			if c.IsBest {

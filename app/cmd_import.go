@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"stylestudio/app/studio"
 	"stylestudio/engine/imaging"
 	"stylestudio/engine/ingest"
 )
@@ -67,7 +68,7 @@ func runImport(ctx context.Context, env *cliEnv, args []string) error {
 		return fmt.Errorf("nothing to import: give one or more files or folders, or --csv FILE")
 	}
 	opts := ingest.Options{LabelsFromFolders: *fromFolders, CSVPath: *csvPath}
-	jobs, planFailures, err := ingest.Plan(ctx, fs.Args(), opts)
+	plan, err := studio.PlanImport(ctx, fs.Args(), opts)
 	if err != nil {
 		return err
 	}
@@ -77,10 +78,8 @@ func runImport(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	defer db.Close()
 	bar := newProgressBar(env.stderr, "Importing")
-	sum, err := ingest.Run(ctx, db, jobs, opts, bar.update)
+	sum, err := plan.Run(ctx, db, bar.update)
 	bar.finish()
-	sum.Failures = append(planFailures, sum.Failures...)
-	sum.Total += len(planFailures)
 	if err != nil {
 		return err
 	}

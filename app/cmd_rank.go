@@ -8,10 +8,10 @@ import (
 	"path/filepath"
 	"time"
 
+	"stylestudio/app/studio"
 	"stylestudio/engine/demo"
 	"stylestudio/engine/rank"
 	"stylestudio/engine/sim"
-	"stylestudio/ui/tasks"
 )
 
 // offlineJSON is one scorer's held-out metrics in the `rank train|eval --json` contract (null: undefined,
@@ -72,7 +72,7 @@ func runRank(ctx context.Context, env *cliEnv, args []string) error {
 func runRankTrain(ctx context.Context, env *cliEnv, args []string) error {
 	fs := newFlags(env, "rank train", "--library DIR [--seed S] [--simulated] [--default] [--out FILE] [--json]",
 		"Train the storefront feed's ranking model for the library: on the stored interactions (simulate --log) when\n"+
-			fmt.Sprintf("at least %d impressions with %d clicks are stored, else on freshly simulated logs (%d shoppers\n", tasks.MinStoredImpressions, tasks.MinStoredClicks, rank.DefaultLogUsers)+
+			fmt.Sprintf("at least %d impressions with %d clicks are stored, else on freshly simulated logs (%d shoppers\n", studio.MinStoredImpressions, studio.MinStoredClicks, rank.DefaultLogUsers)+
 			"under the random and popular policies). Prints held-out metrics and saves the model into the library.\n"+
 			"--default makes the built-in weights: simulated logs and the no-classifier features of a fresh library\n"+
 			"(run it on a `stylestudio demo` library; scripts/gen-ranker does it all).")
@@ -91,7 +91,7 @@ func runRankTrain(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	defer db.Close()
 	start := time.Now()
-	items, styles, src, err := tasks.FeedItemsWith(ctx, db, tasks.FeedOptions{IgnoreClassifier: *builtIn})
+	items, styles, src, err := studio.FeedItemsWith(ctx, db, studio.FeedOptions{IgnoreClassifier: *builtIn})
 	if err != nil {
 		return err
 	}
@@ -103,14 +103,14 @@ func runRankTrain(ctx context.Context, env *cliEnv, args []string) error {
 			fmt.Fprintf(env.stderr, "\repoch %d/%d  loss %.4f   ", ev.Epoch, ev.Epochs, ev.Loss)
 		}
 	}
-	m, rep, err := tasks.TrainRankerFor(ctx, db, items, styles, *seed, *simulated || *builtIn, report)
+	m, rep, err := studio.TrainRankerFor(ctx, db, items, styles, *seed, *simulated || *builtIn, report)
 	if err != nil {
 		return err
 	}
 	path := *out
 	if path == "" {
-		err = tasks.SaveRanker(db, m)
-		path = tasks.RankerPath(db.Dir())
+		err = studio.SaveRanker(db, m)
+		path = studio.RankerPath(db.Dir())
 	} else {
 		if path, err = filepath.Abs(path); err == nil {
 			err = m.Save(path)
@@ -119,7 +119,7 @@ func runRankTrain(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	res := rankResult(rep, src, path, tasks.RankerTrained, start)
+	res := rankResult(rep, src, path, studio.RankerTrained, start)
 	return printRank(env, res, *asJSON, "Trained and saved to "+path)
 }
 
@@ -146,7 +146,7 @@ func runRankEval(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	defer db.Close()
 	start := time.Now()
-	items, styles, src, err := tasks.FeedItems(ctx, db)
+	items, styles, src, err := studio.FeedItems(ctx, db)
 	if err != nil {
 		return err
 	}
@@ -155,16 +155,16 @@ func runRankEval(ctx context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	var m *rank.Model
-	info := tasks.RankerInfo{Source: tasks.RankerBuiltIn}
+	info := studio.RankerInfo{Source: studio.RankerBuiltIn}
 	if *builtIn {
-		m, err = tasks.DefaultRanker(spec)
+		m, err = studio.DefaultRanker(spec)
 	} else {
-		m, info, err = tasks.LoadRanker(db, spec)
+		m, info, err = studio.LoadRanker(db, spec)
 	}
 	if err != nil {
 		return err
 	}
-	rep, err := tasks.EvalRanker(ctx, db, m, items, styles, *seed, *simulated, *users)
+	rep, err := studio.EvalRanker(ctx, db, m, items, styles, *seed, *simulated, *users)
 	if err != nil {
 		return err
 	}
@@ -176,7 +176,7 @@ func runRankEval(ctx context.Context, env *cliEnv, args []string) error {
 	return printRank(env, res, *asJSON, "Model: "+model)
 }
 
-func rankResult(rep tasks.RankerReport, src tasks.FeatureSource, model, source string, start time.Time) rankJSON {
+func rankResult(rep studio.RankerReport, src studio.FeatureSource, model, source string, start time.Time) rankJSON {
 	met := rep.Metrics
 	perceived := "fallback"
 	if src.Classifier {
@@ -247,7 +247,7 @@ func benchRank(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	m, err := tasks.DefaultRanker(spec)
+	m, err := studio.DefaultRanker(spec)
 	if err != nil {
 		return err
 	}
@@ -294,7 +294,7 @@ func benchRank(ctx context.Context, env *cliEnv, args []string) error {
 
 // demoShapedCatalog is a synthetic catalog (sim.Synthetic, half of the products with two stylized
 // variants) with the default demo catalog's styles and categories and colour-histogram-like features
-// (tasks.FeatureDim non-negative numbers summing to 1), so the built-in ranker can score it. It holds at
+// (studio.FeatureDim non-negative numbers summing to 1), so the built-in ranker can score it. It holds at
 // least n candidate images.
 func demoShapedCatalog(n int, seed uint64) ([]sim.Item, []string) {
 	var styles []string
@@ -307,7 +307,7 @@ func demoShapedCatalog(n int, seed uint64) ([]sim.Item, []string) {
 	}
 	cats := sim.Categories(demoItems)
 	cfg := sim.DefaultSyntheticConfig()
-	cfg.Items, cfg.Styles, cfg.Categories, cfg.FeatureDim, cfg.Seed = max(n, 1), len(styles), len(cats), tasks.FeatureDim, seed
+	cfg.Items, cfg.Styles, cfg.Categories, cfg.FeatureDim, cfg.Seed = max(n, 1), len(styles), len(cats), studio.FeatureDim, seed
 	items, synthStyles := sim.Synthetic(cfg)
 	rename := map[string]string{}
 	for i, s := range synthStyles {

@@ -11,9 +11,9 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"stylestudio/app/studio"
 	"stylestudio/engine/ingest"
 	"stylestudio/engine/sim"
-	"stylestudio/ui/tasks"
 )
 
 // simulatePolicyJSON is one policy's part of the stable `simulate --json` contract.
@@ -65,13 +65,13 @@ func runSimulate(ctx context.Context, env *cliEnv, args []string) error {
 	fs := newFlags(env, "simulate", "--library DIR --users N --steps T --policy P[,P...] [--seed S] [--log] [--json]",
 		"Simulate shoppers browsing the catalog's storefront feed under one or more policies and print click-through\n"+
 			"rates. Several policies (a comma list) meet the same shoppers; the oracle (which knows each shopper's\n"+
-			"hidden tastes) always runs alongside to give ctr_vs_oracle. Policies: "+strings.Join(tasks.PolicyNames(), ", ")+".")
+			"hidden tastes) always runs alongside to give ctr_vs_oracle. Policies: "+strings.Join(studio.PolicyNames(), ", ")+".")
 	lib := libraryFlag(fs)
 	users := fs.Int("users", 1000, fmt.Sprintf("simulated shoppers, one session each (at most %d; more are capped)", sim.MaxUsers))
 	steps := fs.Int("steps", sim.DefaultSteps, fmt.Sprintf("the most slates (feed pages of %d images) per session, 1 to %d", sim.DefaultSlateSize, sim.MaxSteps))
-	policy := fs.String("policy", "ranker", "policy or comma-separated policies to compare: "+strings.Join(tasks.PolicyNames(), ", "))
+	policy := fs.String("policy", "ranker", "policy or comma-separated policies to compare: "+strings.Join(studio.PolicyNames(), ", "))
 	seed := fs.Uint64("seed", 1, "seed of the shoppers (same seed, same shoppers and results)")
-	logFlag := fs.Bool("log", false, fmt.Sprintf("store every impression in the catalog (interactions), for rank train/eval; at most %d shoppers; logging a seed again replaces its earlier impressions under the same policies", tasks.MaxLogUsers))
+	logFlag := fs.Bool("log", false, fmt.Sprintf("store every impression in the catalog (interactions), for rank train/eval; at most %d shoppers; logging a seed again replaces its earlier impressions under the same policies", studio.MaxLogUsers))
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -85,8 +85,8 @@ func runSimulate(ctx context.Context, env *cliEnv, args []string) error {
 	var asked []string
 	for _, p := range splitList(*policy) {
 		p = strings.ToLower(p)
-		if !slices.Contains(tasks.PolicyNames(), p) {
-			return fmt.Errorf("unknown policy %q in --policy; pick from %s", p, strings.Join(tasks.PolicyNames(), ", "))
+		if !slices.Contains(studio.PolicyNames(), p) {
+			return fmt.Errorf("unknown policy %q in --policy; pick from %s", p, strings.Join(studio.PolicyNames(), ", "))
 		}
 		if slices.Contains(asked, p) {
 			return fmt.Errorf("policy %q is listed twice in --policy", p)
@@ -94,7 +94,7 @@ func runSimulate(ctx context.Context, env *cliEnv, args []string) error {
 		asked = append(asked, p)
 	}
 	if len(asked) == 0 {
-		return fmt.Errorf("--policy is empty; pick from %s", strings.Join(tasks.PolicyNames(), ", "))
+		return fmt.Errorf("--policy is empty; pick from %s", strings.Join(studio.PolicyNames(), ", "))
 	}
 	run := asked
 	if !slices.Contains(run, "oracle") {
@@ -114,7 +114,7 @@ func runSimulate(ctx context.Context, env *cliEnv, args []string) error {
 	if !*asJSON {
 		progress = func(p sim.Progress) { bar.update(ingest.Progress{Done: p.UsersDone, Total: p.Users}) }
 	}
-	res, err := tasks.SimulateFeed(ctx, db, tasks.SimulateConfig{Users: *users, Steps: *steps, Policies: run, Seed: *seed, Log: *logFlag}, progress)
+	res, err := studio.SimulateFeed(ctx, db, studio.SimulateConfig{Users: *users, Steps: *steps, Policies: run, Seed: *seed, Log: *logFlag}, progress)
 	bar.finish()
 	if err != nil {
 		return err

@@ -6,14 +6,14 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"time"
 
+	"stylestudio/app/studio"
 	"stylestudio/engine/gan"
 	"stylestudio/engine/ingest"
 	"stylestudio/store"
-	"stylestudio/ui/tasks"
+	"stylestudio/store/library"
 )
 
 // errNoGPU is what --device gpu says: this binary has no GPU backend, and we do not pretend otherwise.
@@ -114,7 +114,7 @@ func runTrain(ctx context.Context, env *cliEnv, args []string) error {
 	defer db.Close()
 	enc := json.NewEncoder(env.stdout)
 	bar := newProgressBar(env.stderr, "training")
-	req := tasks.TrainRequest{Name: *name, Config: cfg, Resume: *resume, Styles: splitList(*styles), Torch: torch}
+	req := studio.TrainRequest{Name: *name, Config: cfg, Resume: *resume, Styles: splitList(*styles), Torch: torch}
 	req.Report = func(run store.Run, e gan.Event) {
 		line := trainLine{Event: e.Kind, Run: run.Name, Step: e.Step, Steps: e.Steps, Message: e.Message}
 		switch e.Kind {
@@ -124,7 +124,7 @@ func runTrain(ctx context.Context, env *cliEnv, args []string) error {
 			bar.label = fmt.Sprintf("training  G %.3f  D %.3f  %.1f img/s", l.G, l.D, e.ImagesPerS)
 			bar.update(ingest.Progress{Done: e.Step, Total: e.Steps})
 		case "sample":
-			line.Grid = filepath.Join(tasks.GridDir(db.Dir(), run.ID), fmt.Sprintf("grid-%07d.png", e.Step))
+			line.Grid = library.GridPath(db.Dir(), run.ID, e.Step)
 		case "checkpoint":
 			line.Checkpoint = e.Checkpoint.WeightsPath()
 		case "warning":
@@ -137,7 +137,7 @@ func runTrain(ctx context.Context, env *cliEnv, args []string) error {
 		}
 	}
 	start := time.Now()
-	run, sum, err := tasks.TrainGAN(ctx, db, req)
+	run, sum, err := studio.TrainGAN(ctx, db, req)
 	bar.finish()
 	if errors.Is(err, gan.ErrTrainerStopped) {
 		return fmt.Errorf("%w\nContinue with: stylestudio train --library %s --run %q --resume --backend %s --device %s", err, db.Dir(), *name, *backend, *device)
@@ -157,7 +157,7 @@ func runTrain(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	fmt.Fprintf(env.stdout, "Run %q: %d steps in %s (%.1f images/s). Latest checkpoint: %s\n",
 		run.Name, sum.Steps, time.Since(start).Round(time.Second), sum.ImagesPerS, done.Checkpoint)
-	grids, _ := tasks.RunGrids(db.Dir(), run.ID)
+	grids, _ := studio.RunGrids(db.Dir(), run.ID)
 	if len(grids) > 0 {
 		fmt.Fprintf(env.stdout, "Latest sample grid: %s\n", grids[len(grids)-1])
 	}

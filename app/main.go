@@ -102,6 +102,9 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 			return 130
 		}
 		fmt.Fprintf(stderr, "stylestudio %s: %v\n", name, err)
+		if h := cliHint(err); h != "" && !strings.Contains(err.Error(), "stylestudio ") {
+			fmt.Fprintf(stderr, "  %s\n", h)
+		}
 		return 1
 	}
 	return 0

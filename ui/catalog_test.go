@@ -9,24 +9,12 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 
-	"stylestudio/engine/demo"
+	"stylestudio/internal/testkit/testlib"
 	"stylestudio/store"
 )
 
 // newDemoLibrary makes a temp library holding n demo products.
-func newDemoLibrary(t testing.TB, n int) *store.DB {
-	t.Helper()
-	ctx := context.Background()
-	db, err := store.Open(ctx, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if _, err := demo.Seed(ctx, db, demo.Catalog(n, 7), nil); err != nil {
-		t.Fatal(err)
-	}
-	return db
-}
+func newDemoLibrary(t testing.TB, n int) *store.DB { return testlib.DemoLibrary(t, n, 7) }
 
 // catalogHarness runs the shell in Fyne's test app and lets a test wait for each query result.
 type catalogHarness struct {

@@ -17,9 +17,9 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"stylestudio/app/studio"
 	"stylestudio/engine/sim"
 	"stylestudio/store"
-	"stylestudio/ui/tasks"
 )
 
 const (
@@ -63,7 +63,7 @@ type FeedScreen struct {
 
 	// UI goroutine only.
 	ready     bool
-	feed      tasks.Feed
+	feed      studio.Feed
 	products  map[int64]store.ProductRow
 	policies  []string
 	round     int
@@ -93,7 +93,7 @@ type FeedScreen struct {
 
 // NewFeedScreen builds the screen; Start loads the feed.
 func NewFeedScreen(deps Deps) *FeedScreen {
-	s := &FeedScreen{deps: deps, policies: tasks.PolicyNames(), totals: map[string]*sim.Counter{}, series: map[string][]float64{},
+	s := &FeedScreen{deps: deps, policies: studio.PolicyNames(), totals: map[string]*sim.Counter{}, series: map[string][]float64{},
 		styleCnt: map[string]*sim.Counter{}}
 	s.status = widget.NewLabel("Loading the feed…")
 	s.status.Truncation = fyne.TextTruncateEllipsis
@@ -148,7 +148,7 @@ func (s *FeedScreen) Reload() {
 	s.reloadDue = false
 	db, ctx := s.deps.DB, s.deps.Ctx
 	go func() {
-		feed, notes, err := tasks.PrepareFeed(ctx, db, true, 1)
+		feed, notes, err := studio.PrepareFeed(ctx, db, true, 1)
 		var rows []store.ProductRow
 		if err == nil {
 			rows, err = db.Products(ctx, store.ProductFilter{})

@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/widget"
 
+	"stylestudio/app/studio"
 	"stylestudio/engine/demo"
 	"stylestudio/engine/ingest"
 )
@@ -75,14 +76,7 @@ func (im *importer) showDialog() {
 func (im *importer) importPaths(paths []string, opts ingest.Options) {
 	db := im.deps.DB
 	job := func(ctx context.Context, progress func(ingest.Progress)) (ingest.Summary, error) {
-		jobs, planFailures, err := ingest.Plan(ctx, paths, opts)
-		if err != nil {
-			return ingest.Summary{Failures: planFailures}, err
-		}
-		sum, err := ingest.Run(ctx, db, jobs, opts, progress)
-		sum.Failures = append(planFailures, sum.Failures...)
-		sum.Total += len(planFailures)
-		return sum, err
+		return studio.Import(ctx, db, paths, opts, progress)
 	}
 	im.run("Importing", true, job)
 }

@@ -13,13 +13,13 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"stylestudio/app/studio"
 	"stylestudio/engine/style"
 	"stylestudio/store"
-	"stylestudio/ui/tasks"
 )
 
 // retrainEvery is how many new labels trigger a background retrain of the classifier.
-const retrainEvery = tasks.RetrainEvery
+const retrainEvery = studio.RetrainEvery
 
 // LabelScreen labels products fast: a large image with the classifier's suggestion, a queue ordered by
 // what the classifier most needs to learn, a key per style, undo/redo, multi-select and filters.
@@ -57,7 +57,7 @@ type LabelScreen struct {
 	trainedOn     int  // labeled products the shown classifier learned from; -1 while there is none
 	triedOn       int  // labeled products on screen when the last training started
 	cancelTrain   context.CancelFunc
-	onTrained     []func(tasks.ClassifierInfo, error)
+	onTrained     []func(studio.ClassifierInfo, error)
 	onLoaded      []func(n int)
 	// Labels shown in memory whose store write has not been applied yet; a reload that read the catalog
 	// before the write landed keeps showing them instead of dropping what the user just pressed.
@@ -125,7 +125,7 @@ func NewLabelScreen(deps Deps) *LabelScreen {
 func (s *LabelScreen) Object() fyne.CanvasObject { return s.root }
 
 // OnTrained registers f to run on the UI goroutine after each classifier training (tests, screenshots).
-func (s *LabelScreen) OnTrained(f func(tasks.ClassifierInfo, error)) {
+func (s *LabelScreen) OnTrained(f func(studio.ClassifierInfo, error)) {
 	s.onTrained = append(s.onTrained, f)
 }
 
@@ -536,8 +536,8 @@ func (s *LabelScreen) SelectAll() {
 func (s *LabelScreen) loadClassifier() {
 	dir, db, ctx := s.deps.DB.Dir(), s.deps.DB, s.deps.Ctx
 	go func() {
-		m, info, err := tasks.LoadClassifier(dir)
-		if errors.Is(err, tasks.ErrNoClassifier) {
+		m, info, err := studio.LoadClassifier(dir)
+		if errors.Is(err, studio.ErrNoClassifier) {
 			// Train once there are labels: now if the catalog on screen has some, else when a reload
 			// (the demo catalog's seeding, an import) brings them.
 			s.deps.do(s.retrainIfBehind)
@@ -578,7 +578,7 @@ func (s *LabelScreen) Retrain() {
 	db := s.deps.DB
 	go func() {
 		var last time.Time
-		m, info, err := tasks.TrainClassifier(ctx, db, style.DefaultConfig(), func(ev style.Event) {
+		m, info, err := studio.TrainClassifier(ctx, db, style.DefaultConfig(), func(ev style.Event) {
 			if time.Since(last) < 100*time.Millisecond {
 				return
 			}
@@ -599,7 +599,7 @@ func (s *LabelScreen) Retrain() {
 
 // trainingEnded shows how a classifier training ended, in words, and starts a retrain asked for
 // meanwhile. UI goroutine only.
-func (s *LabelScreen) trainingEnded(info tasks.ClassifierInfo, err error, cancelled bool) {
+func (s *LabelScreen) trainingEnded(info studio.ClassifierInfo, err error, cancelled bool) {
 	s.training = false
 	s.retrainBtn.Enable()
 	switch {
@@ -621,8 +621,8 @@ func (s *LabelScreen) trainingEnded(info tasks.ClassifierInfo, err error, cancel
 }
 
 // applySuggestions computes suggestions and the queue off the UI goroutine and installs them.
-func (s *LabelScreen) applySuggestions(ctx context.Context, db *store.DB, m *style.Model, info tasks.ClassifierInfo) {
-	sugg, queue, err := tasks.Suggest(ctx, db, m, 1)
+func (s *LabelScreen) applySuggestions(ctx context.Context, db *store.DB, m *style.Model, info studio.ClassifierInfo) {
+	sugg, queue, err := studio.Suggest(ctx, db, m, 1)
 	if err != nil {
 		if ctx.Err() == nil {
 			s.showError("suggest styles", err)
@@ -643,7 +643,7 @@ func (s *LabelScreen) applySuggestions(ctx context.Context, db *store.DB, m *sty
 	})
 }
 
-func classifierStatus(info tasks.ClassifierInfo) string {
+func classifierStatus(info studio.ClassifierInfo) string {
 	if info.TrainedAt.IsZero() {
 		return "Classifier: loaded"
 	}

@@ -9,8 +9,8 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 
+	"stylestudio/app/studio"
 	"stylestudio/store"
-	"stylestudio/ui/tasks"
 )
 
 // headlessShell makes a headless shell on db in a 1280×800 test window; it closes when the test ends.
@@ -33,7 +33,7 @@ func startShell(t *testing.T, db *store.DB) (*Shell, chan error) {
 	t.Helper()
 	sh := headlessShell(t, db)
 	trained := make(chan error, 8)
-	sh.Label().OnTrained(func(_ tasks.ClassifierInfo, err error) { sendLatest(trained, err) })
+	sh.Label().OnTrained(func(_ studio.ClassifierInfo, err error) { sendLatest(trained, err) })
 	sh.Start()
 	locked(sh, func() { sh.ShowScreen("label") })
 	return sh, trained

@@ -8,8 +8,8 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 
+	"stylestudio/app/studio"
 	"stylestudio/store"
-	"stylestudio/ui/tasks"
 )
 
 // labelHarness runs the shell headless on the label screen.
@@ -29,7 +29,7 @@ func newLabelHarness(t testing.TB, db *store.DB) *labelHarness {
 	stopShellAtCleanup(t, h.shell)
 	w.SetContent(h.shell.Object())
 	w.Resize(fyne.NewSize(1280, 800))
-	h.shell.Label().OnTrained(func(_ tasks.ClassifierInfo, err error) { sendLatest(h.trained, err) })
+	h.shell.Label().OnTrained(func(_ studio.ClassifierInfo, err error) { sendLatest(h.trained, err) })
 	h.shell.Label().OnLoaded(func(n int) { sendLatest(h.loaded, n) })
 	h.shell.Start()
 	locked(h.shell, func() { h.shell.ShowScreen("label") })

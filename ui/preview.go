@@ -19,12 +19,12 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"stylestudio/app/studio"
 	"stylestudio/engine/dataset"
 	"stylestudio/engine/gan"
 	"stylestudio/engine/imaging"
 	"stylestudio/engine/ingest"
 	"stylestudio/store"
-	"stylestudio/ui/tasks"
 )
 
 const (
@@ -476,11 +476,11 @@ func (s *PreviewScreen) runChosen(opt string) {
 // loadModel loads a run's latest checkpoint in the background.
 func (s *PreviewScreen) loadModel(r store.Run) {
 	s.modelGen++
-	gen, dir := s.modelGen, tasks.RunDir(s.deps.DB.Dir(), r.ID)
+	gen, lib := s.modelGen, s.deps.DB.Dir()
 	s.runID = r.ID
 	s.modelInfo.SetText("Loading " + r.Name + "…")
 	go func() {
-		m, err := gan.LoadModel(dir)
+		m, err := studio.RunModel(lib, r)
 		s.deps.do(func() {
 			if gen != s.modelGen {
 				return

@@ -16,12 +16,12 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
+	"stylestudio/app/studio"
 	"stylestudio/engine/demo"
 	"stylestudio/engine/gan"
 	"stylestudio/engine/imaging"
 	"stylestudio/internal/treecopy"
 	"stylestudio/store"
-	"stylestudio/ui/tasks"
 )
 
 // tinyGANConfig is a model small enough to train in a test in a second or two.
@@ -61,7 +61,7 @@ func buildTinyTemplate() (string, error) {
 	if _, err := demo.Seed(ctx, db, demo.Catalog(tinyTemplateProducts, 7), nil); err != nil {
 		return dir, err
 	}
-	if _, _, err := tasks.TrainGAN(ctx, db, tasks.TrainRequest{Name: "tiny", Config: tinyGANConfig(20)}); err != nil {
+	if _, _, err := studio.TrainGAN(ctx, db, studio.TrainRequest{Name: "tiny", Config: tinyGANConfig(20)}); err != nil {
 		return dir, err
 	}
 	return dir, nil

@@ -9,11 +9,11 @@ import (
 	"fyne.io/fyne/v2"
 	"github.com/disintegration/gift"
 
+	"stylestudio/app/studio"
 	"stylestudio/engine/gan"
 	"stylestudio/engine/imaging"
 	"stylestudio/engine/ingest"
 	"stylestudio/store"
-	"stylestudio/ui/tasks"
 )
 
 // This file holds the Preview screen's work that needs no widgets: adjustments after stylization and
@@ -143,7 +143,7 @@ type exportOptions struct {
 	RunID        int64
 }
 
-// runExport stylizes rows at full resolution into opt.Dir with tasks.StylizeProducts (what the CLI's
+// runExport stylizes rows at full resolution into opt.Dir with studio.StylizeProducts (what the CLI's
 // stylize runs: names kept, stale temp files swept, a full or read-only disk stops the batch once),
 // one product at a time so a core stays free for the screen, and sums the outcome up for the job panel.
 // A product that fails is listed with its reason and the export goes on; cancelling ctx stops before
@@ -158,12 +158,12 @@ func runExport(ctx context.Context, db *store.DB, m *gan.Model, rows []store.Pro
 		ids[i], titles[r.ID] = r.ID, r.Title
 	}
 	adjust := opt.Adjust
-	_, err := tasks.StylizeProducts(ctx, db, tasks.StylizeRequest{
+	_, err := studio.StylizeProducts(ctx, db, studio.StylizeRequest{
 		Run: store.Run{ID: opt.RunID}, Model: m, Style: opt.Style, ProductIDs: ids, FullRes: true,
 		OutDir: opt.Dir, Format: opt.Format, Quality: opt.Quality, SideBySide: opt.SideBySide,
 		SkipVariants: !opt.SaveVariants, Workers: 1,
 		Adjust: func(orig, styled image.Image) image.Image { return applyAdjustments(orig, styled, adjust) },
-		Progress: func(done, total int, r tasks.StylizeResult) {
+		Progress: func(done, total int, r studio.StylizeResult) {
 			if r.Err == nil {
 				sum.Imported++
 			} else {

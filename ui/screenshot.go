@@ -15,8 +15,8 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/theme"
 
+	"stylestudio/app/studio"
 	"stylestudio/store"
-	"stylestudio/ui/tasks"
 )
 
 // Screens that RenderScreen can draw.
@@ -74,7 +74,7 @@ func renderScreen(ctx context.Context, db *store.DB, screen string, size fyne.Si
 		}
 	}
 	trained := make(chan struct{}, 1)
-	sh.Label().OnTrained(func(tasks.ClassifierInfo, error) {
+	sh.Label().OnTrained(func(studio.ClassifierInfo, error) {
 		select {
 		case trained <- struct{}{}:
 		default:

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"image"
 	"image/color"
-	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -21,9 +20,10 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"stylestudio/app/studio"
 	"stylestudio/engine/gan"
 	"stylestudio/store"
-	"stylestudio/ui/tasks"
+	"stylestudio/store/library"
 )
 
 // trainState is where the screen's training job stands.
@@ -686,7 +686,7 @@ func (s *TrainScreen) loadData(after func()) {
 	s.loadingData = true
 	db, ctx := s.deps.DB, s.deps.Ctx
 	go func() {
-		data, skipped, err := tasks.GANData(ctx, db)
+		data, skipped, err := studio.GANData(ctx, db)
 		if ctx.Err() != nil {
 			return
 		}
@@ -838,11 +838,11 @@ func (s *TrainScreen) StartTraining() {
 		s.formErr.SetText(err.Error())
 		return
 	}
-	s.start(tasks.TrainRequest{Name: strings.TrimSpace(s.name.Text), Config: cfg, Styles: s.selectedStyles(), Torch: s.torchChoice()})
+	s.start(studio.TrainRequest{Name: strings.TrimSpace(s.name.Text), Config: cfg, Styles: s.selectedStyles(), Torch: s.torchChoice()})
 }
 
 // start runs a training job for req.
-func (s *TrainScreen) start(req tasks.TrainRequest) {
+func (s *TrainScreen) start(req studio.TrainRequest) {
 	if s.stopMeasure != nil {
 		s.stopMeasure() // the warm-up would compete with the run for the cores
 	}
@@ -871,7 +871,7 @@ func (s *TrainScreen) start(req tasks.TrainRequest) {
 	go func() {
 		defer close(job.done)
 		defer s.running.CompareAndSwap(job, nil)
-		run, sum, err := tasks.TrainGAN(ctx, db, req)
+		run, sum, err := studio.TrainGAN(ctx, db, req)
 		// The Cancel button ends the run as cancelled (it can still be resumed); quitting the app
 		// leaves it paused.
 		if errors.Is(err, context.Canceled) && job.cancelled.Load() && run.ID != 0 {
@@ -898,7 +898,7 @@ func (j *trainJob) report(run store.Run, e gan.Event) {
 	switch e.Kind {
 	case "step":
 		l.step, l.imagesPerS, l.eta, l.elapsed = e.Step, e.ImagesPerS, e.ETA, e.Elapsed
-		l.rows = append(l.rows, tasks.MetricRowOf(e))
+		l.rows = append(l.rows, studio.MetricRowOf(e))
 	case "sample":
 		l.latest = e.Grid
 		l.grids = append(l.grids, gridPath(j.lib, run.ID, e.Step))
@@ -913,7 +913,7 @@ func (j *trainJob) report(run store.Run, e gan.Event) {
 
 // gridPath is where TrainGAN saves the grid of a step.
 func gridPath(lib string, runID int64, step int) string {
-	return filepath.Join(tasks.GridDir(lib, runID), fmt.Sprintf("grid-%07d.png", step))
+	return library.GridPath(lib, runID, step)
 }
 
 // applyLive shows what the job reported since the last update. UI goroutine; at most every uiEvery.

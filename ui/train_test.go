@@ -16,10 +16,10 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
+	"stylestudio/app/studio"
 	"stylestudio/engine/gan"
 	"stylestudio/engine/style"
 	"stylestudio/store"
-	"stylestudio/ui/tasks"
 )
 
 // fakeStepTimer stands in for the warm-up: 10 ms per image at 64 px, in proportion to the pixels.
@@ -235,7 +235,7 @@ func TestTrainStartPauseResumeCancelThenResumeFromHistory(t *testing.T) {
 	if err != nil || run.Status != store.RunCancelled || run.StepsDone < 12 {
 		t.Fatalf("after cancel: %+v %v", run, err)
 	}
-	side, _, err := gan.LatestCheckpoint(tasks.RunDir(db.Dir(), run.ID))
+	side, _, err := gan.LatestCheckpoint(studio.RunDir(db.Dir(), run.ID))
 	if err != nil || side.Step != run.StepsDone || strings.Join(side.Styles, ",") != strings.Join(want, ",") {
 		t.Fatalf("checkpoint %d %v (styles %v, want %v)", side.Step, err, side.Styles, want)
 	}
@@ -253,7 +253,7 @@ func TestTrainStartPauseResumeCancelThenResumeFromHistory(t *testing.T) {
 	cfg := runConfig(run)
 	cfg.Steps = run.StepsDone + 10
 	h.do(func() {
-		s.start(tasks.TrainRequest{Name: run.Name, Config: cfg, Resume: true})
+		s.start(studio.TrainRequest{Name: run.Name, Config: cfg, Resume: true})
 	})
 	if err := waitChan(t, h.finished, "the resumed run"); err != nil {
 		t.Fatal(err)
@@ -262,7 +262,7 @@ func TestTrainStartPauseResumeCancelThenResumeFromHistory(t *testing.T) {
 	if run.Status != store.RunFinished || run.StepsDone != cfg.Steps {
 		t.Fatalf("after resume: status %s, %d steps (want %d)", run.Status, run.StepsDone, cfg.Steps)
 	}
-	grids, _ := tasks.RunGrids(db.Dir(), run.ID)
+	grids, _ := studio.RunGrids(db.Dir(), run.ID)
 	h.do(func() {
 		if s.view.runID != run.ID || len(s.view.grids) != len(grids) || len(grids) < 4 {
 			t.Fatalf("view run %d with %d grids, disk %d", s.view.runID, len(s.view.grids), len(grids))
@@ -429,13 +429,13 @@ func TestTrainHistoryRenameActivateDelete(t *testing.T) {
 		if !strings.Contains(s.runInfo.Text, "style accuracy 80% · content SSIM 0.91 · silhouette IoU 0.95") {
 			t.Errorf("eval not shown: %q", s.runInfo.Text)
 		}
-		s.deleteRun(run.ID)
+		s.deleteRun(run)
 	})
 	h.waitLoaded(t, "history after delete", func() bool { return len(s.runs) == 0 })
 	if _, err := db.Run(ctx, run.ID); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("run still there: %v", err)
 	}
-	if _, err := os.Stat(tasks.RunDir(db.Dir(), run.ID)); !os.IsNotExist(err) {
+	if _, err := os.Stat(studio.RunDir(db.Dir(), run.ID)); !os.IsNotExist(err) {
 		t.Fatalf("run folder still there: %v", err)
 	}
 	h.do(func() {
@@ -458,7 +458,7 @@ func TestTrainQuitStopsTheRunWithACheckpoint(t *testing.T) {
 	if err != nil || run.Status != store.RunPaused || run.StepsDone < 2 {
 		t.Fatalf("after quitting: %+v %v", run, err)
 	}
-	if side, _, err := gan.LatestCheckpoint(tasks.RunDir(db.Dir(), run.ID)); err != nil || side.Step != run.StepsDone {
+	if side, _, err := gan.LatestCheckpoint(studio.RunDir(db.Dir(), run.ID)); err != nil || side.Step != run.StepsDone {
 		t.Fatalf("no resumable checkpoint: %d %v", side.Step, err)
 	}
 	if ok, why := runCanResume(run); !ok {
@@ -528,7 +528,7 @@ func TestFilterGANStylesKeepsChosenStyles(t *testing.T) {
 	for i := 0; i < 9; i++ {
 		d.Train = append(d.Train, gan.Example{Image: img, Style: i % 3})
 	}
-	f, err := tasks.FilterGANStyles(d, []string{"c", "a"})
+	f, err := studio.FilterGANStyles(d, []string{"c", "a"})
 	if err != nil || strings.Join(f.Styles, ",") != "c,a" || len(f.Train) != 6 {
 		t.Fatalf("filtered %v with %d examples: %v", f.Styles, len(f.Train), err)
 	}
@@ -537,10 +537,10 @@ func TestFilterGANStylesKeepsChosenStyles(t *testing.T) {
 			t.Fatalf("style index %d", e.Style)
 		}
 	}
-	if _, err := tasks.FilterGANStyles(d, []string{"a"}); !errors.Is(err, gan.ErrNotEnoughData) {
+	if _, err := studio.FilterGANStyles(d, []string{"a"}); !errors.Is(err, gan.ErrNotEnoughData) {
 		t.Errorf("one style: %v", err)
 	}
-	if _, err := tasks.FilterGANStyles(d, []string{"a", "zzz"}); err == nil {
+	if _, err := studio.FilterGANStyles(d, []string{"a", "zzz"}); err == nil {
 		t.Error("unknown style accepted")
 	}
 }
@@ -594,7 +594,7 @@ func TestTrainHistoryEvaluateDetailsAndNote(t *testing.T) {
 	ctx := context.Background()
 	// A small judge, saved before the screens start: neither the label screen nor the evaluation then
 	// trains the default classifier, which takes minutes under -race.
-	if _, _, err := tasks.TrainClassifier(ctx, db, style.Config{Size: 32, Epochs: 2, Width: 8}, nil); err != nil {
+	if _, _, err := studio.TrainClassifier(ctx, db, style.Config{Size: 32, Epochs: 2, Width: 8}, nil); err != nil {
 		t.Fatal(err)
 	}
 	h := newTrainHarness(t, db)

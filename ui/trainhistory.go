@@ -22,10 +22,11 @@ import (
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/widget"
 
+	"stylestudio/app/studio"
 	"stylestudio/engine/gan"
 	"stylestudio/engine/ingest"
 	"stylestudio/store"
-	"stylestudio/ui/tasks"
+	"stylestudio/store/library"
 )
 
 // ---- the viewer ----
@@ -48,8 +49,8 @@ func fetchRunData(ctx context.Context, db *store.DB, r store.Run) runData {
 		return d
 	}
 	d.series = seriesFromRows(rows)
-	d.grids, d.err = tasks.RunGrids(db.Dir(), r.ID)
-	if side, _, err := gan.LatestCheckpoint(tasks.RunDir(db.Dir(), r.ID)); err == nil {
+	d.grids, d.err = studio.RunGrids(db.Dir(), r.ID)
+	if side, _, err := gan.LatestCheckpoint(studio.RunDir(db.Dir(), r.ID)); err == nil {
 		d.styles = side.Styles
 	}
 	return d
@@ -248,8 +249,7 @@ func (v *trainView) cacheGrid(path string, img image.Image) {
 
 // gridStep is the step in a grid file's name (grid-0000300.png -> 300).
 func gridStep(path string) int {
-	var n int
-	fmt.Sscanf(filepath.Base(path), "grid-%d.png", &n)
+	n, _ := library.GridStep(path)
 	return n
 }
 
@@ -424,7 +424,7 @@ func (s *TrainScreen) updateHistoryButtons() {
 	s.runInfo.SetText(b.String())
 }
 
-// evaluateSelected measures the selected run's latest checkpoint in the job panel (tasks.EvaluateRun,
+// evaluateSelected measures the selected run's latest checkpoint in the job panel (studio.EvaluateRun,
 // what `stylestudio eval` runs); the report is stored with the run and the history shows it.
 func (s *TrainScreen) evaluateSelected() {
 	r, ok := s.selectedRun()
@@ -433,7 +433,7 @@ func (s *TrainScreen) evaluateSelected() {
 	}
 	db, name := s.deps.DB, r.Name
 	started := s.deps.Jobs.Run("Evaluating "+name+" on the held-out products", func(ctx context.Context, _ func(ingest.Progress)) (ingest.Summary, error) {
-		_, err := tasks.EvaluateRun(ctx, db, name)
+		_, err := studio.EvaluateRun(ctx, db, name)
 		return ingest.Summary{}, err
 	}, func(_ ingest.Summary, err error) { s.evaluated(name, err) })
 	if !started {
@@ -538,7 +538,7 @@ func (s *TrainScreen) resumeSelected() {
 		s.note("Cannot resume " + r.Name + ": " + why + ".")
 		return
 	}
-	s.start(tasks.TrainRequest{Name: r.Name, Config: runConfig(r), Resume: true, Torch: s.torchChoice()})
+	s.start(studio.TrainRequest{Name: r.Name, Config: runConfig(r), Resume: true, Torch: s.torchChoice()})
 }
 
 func (s *TrainScreen) renameSelected() {
@@ -581,19 +581,17 @@ func (s *TrainScreen) deleteSelected() {
 	dialog.ShowConfirm("Delete run", fmt.Sprintf("Delete %q with its checkpoints, sample grids and the product variants it made?\nThis cannot be undone.", r.Name),
 		func(yes bool) {
 			if yes {
-				s.deleteRun(r.ID)
+				s.deleteRun(r)
 			}
 		}, s.deps.Window)
 }
 
-// deleteRun removes a run from the catalog and its folder from the disk.
-func (s *TrainScreen) deleteRun(id int64) {
-	db, ctx := s.deps.DB, s.deps.Ctx
+// deleteRun removes a run from the catalog and its folder from the disk (refused while another window
+// or command trains it).
+func (s *TrainScreen) deleteRun(r store.Run) {
+	db, ctx, id := s.deps.DB, s.deps.Ctx, r.ID
 	go func() {
-		_, err := db.DeleteRun(ctx, id)
-		if err == nil {
-			err = os.RemoveAll(tasks.RunDir(db.Dir(), id))
-		}
+		err := studio.DeleteRun(ctx, db, r)
 		s.deps.do(func() {
 			if err != nil {
 				dialog.ShowError(fmt.Errorf("delete the run: %w", err), s.deps.Window)
@@ -794,7 +792,7 @@ type trainSnapshot struct {
 // (with timer) the preset estimates.
 func fetchTrainSnapshot(ctx context.Context, db *store.DB, timer stepTimer) (trainSnapshot, error) {
 	var sn trainSnapshot
-	sn.data, sn.skipped, sn.dataErr = tasks.GANData(ctx, db)
+	sn.data, sn.skipped, sn.dataErr = studio.GANData(ctx, db)
 	runs, err := db.Runs(ctx)
 	if err != nil {
 		return sn, err

@@ -13,9 +13,9 @@ import (
 	"sync"
 	"time"
 
+	"stylestudio/app/studio"
 	"stylestudio/engine/gan"
 	"stylestudio/store"
-	"stylestudio/ui/tasks"
 )
 
 // This file holds the Train screen's logic that needs no widgets: presets, reading the form into a
@@ -400,7 +400,7 @@ func runDetailsText(r store.Run, cks []store.Checkpoint, ckErr error) string {
 		fmt.Fprintf(&b, "\n\nCheckpoints kept on disk (%d):", len(sorted))
 		for _, ck := range sorted {
 			fmt.Fprintf(&b, "\n  step %s · %s · %s", thousands(ck.Step), ck.CreatedAt.Local().Format("2 Jan 15:04"), filepath.Base(ck.Path))
-			var m tasks.CheckpointMetrics
+			var m studio.CheckpointMetrics
 			_ = json.Unmarshal([]byte(ck.MetricsJSON), &m)
 			if m.Val != nil {
 				fmt.Fprintf(&b, " · validation: style accuracy %.0f%%, content SSIM %.2f (%d products)", 100*m.Val.StyleAccuracy, m.Val.ContentSSIM, m.Val.Products)
@@ -427,11 +427,11 @@ func runConfig(r store.Run) gan.Config {
 // is training (its run lock is free: the app or the CLI was killed). It can be resumed at once.
 const runInterrupted = store.RunInterrupted
 
-// markInterrupted gives every run marked running whose run lock is free (tasks.RunBusy, which the OS
+// markInterrupted gives every run marked running whose run lock is free (studio.RunBusy, which the OS
 // releases when a process dies) the status runInterrupted. It touches files: not on the UI goroutine.
 func markInterrupted(libraryDir string, runs []store.Run) {
 	for i, r := range runs {
-		if r.Status == store.RunRunning && !tasks.RunBusy(libraryDir, r) {
+		if r.Status == store.RunRunning && !studio.RunBusy(libraryDir, r) {
 			runs[i].Status = runInterrupted
 		}
 	}

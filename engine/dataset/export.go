@@ -26,6 +26,7 @@ import (
 	"unicode"
 
 	"stylestudio/engine/imaging"
+	"stylestudio/internal/clutter"
 )
 
 // Export formats.
@@ -279,9 +280,6 @@ func Export(ctx context.Context, items []ExportItem, opts ExportOptions, progres
 
 func validSplit(s string) bool { return s == Train || s == Val || s == Test }
 
-// ignorable are files that desktops drop into folders on their own; they do not make a folder "used".
-var ignorable = map[string]bool{".DS_Store": true, "Thumbs.db": true, "desktop.ini": true}
-
 // prepareOut checks and creates the output folder and opens it as a root.
 func prepareOut(out string, force bool) (string, *os.Root, error) {
 	if strings.TrimSpace(out) == "" {
@@ -308,7 +306,7 @@ func prepareOut(out string, force bool) (string, *os.Root, error) {
 		}
 		var used []string
 		for _, e := range entries {
-			if !ignorable[e.Name()] {
+			if !clutter.Is(e.Name()) {
 				used = append(used, e.Name())
 			}
 		}
@@ -521,7 +519,7 @@ func (w *writer) countLeftover() int {
 		if d.Type().IsRegular() && isExportTemp(d.Name()) && w.root.Remove(filepath.FromSlash(p)) == nil {
 			return nil
 		}
-		if d.Type().IsRegular() && !w.written[p] && !ignorable[d.Name()] {
+		if d.Type().IsRegular() && !w.written[p] && !clutter.Is(d.Name()) {
 			n++
 		}
 		return nil

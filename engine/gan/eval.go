@@ -70,7 +70,7 @@ type EvalReport struct {
 	PerStyle               map[string]StyleEval `json:"per_style"`
 	Products               int                  `json:"products"`
 	// HeldOutProducts is how many of the products were held out from both the GAN (as it recorded)
-	// and its judge: all of them, since Evaluate is given only those (see tasks.EvaluateRun).
+	// and its judge: all of them, since Evaluate is given only those (see studio.EvaluateRun).
 	HeldOutProducts int `json:"heldout_products"`
 	// TrainRecorded: the run recorded the products it trained on; false for runs trained before runs
 	// recorded them, whose whole train split is then left out.

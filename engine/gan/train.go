@@ -16,6 +16,7 @@ import (
 
 	"stylestudio/engine/imaging"
 	"stylestudio/engine/nn"
+	"stylestudio/internal/par"
 )
 
 // Example is one labeled training image.
@@ -331,29 +332,15 @@ func checkData(d Data) error {
 func prepareBases(train []Example, size int) []*image.NRGBA {
 	m := size / augmentMargin
 	out := make([]*image.NRGBA, len(train))
-	var wg sync.WaitGroup
-	next := make(chan int)
-	for w := 0; w < nn.Workers(); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				sq := imaging.SquareSerial(train[i].Image, size)
-				g := gift.New()
-				canvas := image.NewNRGBA(image.Rect(0, 0, size+2*m, size+2*m))
-				for j := range canvas.Pix {
-					canvas.Pix[j] = 255
-				}
-				g.DrawAt(canvas, sq, image.Pt(m, m), gift.CopyOperator)
-				out[i] = canvas
-			}
-		}()
-	}
-	for i := range train {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
+	par.For(len(train), func(i int) {
+		sq := imaging.SquareSerial(train[i].Image, size)
+		canvas := image.NewNRGBA(image.Rect(0, 0, size+2*m, size+2*m))
+		for j := range canvas.Pix {
+			canvas.Pix[j] = 255
+		}
+		gift.New().DrawAt(canvas, sq, image.Pt(m, m), gift.CopyOperator)
+		out[i] = canvas
+	})
 	return out
 }
 

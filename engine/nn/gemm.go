@@ -1,9 +1,6 @@
 package nn
 
-import (
-	"runtime"
-	"sync"
-)
+import "stylestudio/internal/par"
 
 // Gemm computes C = alpha·op(A)·op(B) + beta·C for row-major float32 matrices, where op(A) is m×k and
 // op(B) is k×n. It is OpenBLAS's cblas_sgemm when the binary is built with the `openblas` tag (the
@@ -28,28 +25,9 @@ func BLASName() string { return blasName }
 func ConvBackend() string { return convBackend() }
 
 // Workers is how many goroutines the layers split a batch over.
-func Workers() int { return max(1, runtime.GOMAXPROCS(0)) }
+func Workers() int { return par.Workers() }
 
 // ForEachSample runs fn(worker, i) for i in [0, n) on Workers() goroutines. Sample i always goes to
 // worker i % workers, so per-worker partial sums added in worker order give the same result on every
 // run with the same GOMAXPROCS.
-func ForEachSample(n int, fn func(worker, i int)) {
-	workers := min(Workers(), n)
-	if workers <= 1 {
-		for i := 0; i < n; i++ {
-			fn(0, i)
-		}
-		return
-	}
-	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := w; i < n; i += workers {
-				fn(w, i)
-			}
-		}()
-	}
-	wg.Wait()
-}
+func ForEachSample(n int, fn func(worker, i int)) { par.Strided(n, fn) }

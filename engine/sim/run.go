@@ -6,8 +6,7 @@ import (
 	"hash/fnv"
 	"math/rand/v2"
 	"reflect"
-	"runtime"
-	"sync"
+	"stylestudio/internal/par"
 	"time"
 )
 
@@ -156,30 +155,11 @@ func RunCatalog(ctx context.Context, cfg RunConfig, cat *Catalog, policies []Pol
 	for i, p := range policies {
 		runners[i] = newRunner(p, cfg, cat)
 	}
-	workers := min(len(runners), runtime.GOMAXPROCS(0))
+	workers := par.Workers()
 	chunk := min(maxChunk, max(1, cfg.Users/100))
 	for lo := 0; lo < cfg.Users; lo += chunk {
 		hi := min(cfg.Users, lo+chunk)
-		if workers <= 1 {
-			for _, r := range runners {
-				r.users(ctx, lo, hi)
-			}
-		} else {
-			var wg sync.WaitGroup
-			next := make(chan *runner, len(runners))
-			for _, r := range runners {
-				next <- r
-			}
-			close(next)
-			for range workers {
-				wg.Go(func() {
-					for r := range next {
-						r.users(ctx, lo, hi)
-					}
-				})
-			}
-			wg.Wait()
-		}
+		par.ForN(len(runners), workers, func(_, i int) { runners[i].users(ctx, lo, hi) })
 		var imps, clicks int64
 		for _, r := range runners {
 			if r.err != nil {

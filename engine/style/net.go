@@ -3,10 +3,9 @@ package style
 import (
 	"fmt"
 	"math/rand/v2"
-	"runtime"
-	"sync"
 
 	"stylestudio/engine/nn"
+	"stylestudio/internal/par"
 )
 
 // The network (W = Config.Width, input 3×Size×Size, NCHW, every conv without bias and padded by k/2):
@@ -162,31 +161,9 @@ func (n *net) logits(s *scratch, dst, feat, x []float32) {
 // parallel runs fn(i, scratch) for i in [0, count) on up to GOMAXPROCS goroutines, each with its own
 // scratch. Results must be written per index, which keeps them independent of scheduling.
 func parallel(count int, fn func(i int, s *scratch)) {
-	workers := min(runtime.GOMAXPROCS(0), count)
-	if workers <= 1 {
-		s := &scratch{}
-		for i := 0; i < count; i++ {
-			fn(i, s)
-		}
-		return
-	}
-	var wg sync.WaitGroup
-	next := make(chan int)
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			s := &scratch{}
-			for i := range next {
-				fn(i, s)
-			}
-		}()
-	}
-	for i := 0; i < count; i++ {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
+	workers := min(par.Workers(), count)
+	scratches := make([]scratch, max(1, workers))
+	par.ForN(count, workers, func(w, i int) { fn(i, &scratches[w]) })
 }
 
 // setPopulationStats sets every block's batch-norm mean and variance to the statistics of the given

@@ -27,7 +27,7 @@ type SimConfig struct {
 	// is the same for both strategies at every label count.
 	StepsPerRound int
 	// FromScratch retrains each round from fresh weights (the replay's initial ones) for Train.Epochs
-	// epochs over the labels so far, as the app's classifier is retrained (tasks.TrainClassifier),
+	// epochs over the labels so far, as the app's classifier is retrained (studio.TrainClassifier),
 	// instead of warm-starting StepsPerRound steps.
 	FromScratch  bool
 	Target       float64 // held-out accuracy that LabelsTo90 looks for (default 0.9)

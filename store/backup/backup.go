@@ -39,6 +39,7 @@ import (
 
 	"stylestudio/internal/atomicfile"
 	"stylestudio/store"
+	"stylestudio/store/library"
 )
 
 // Archive format.
@@ -52,7 +53,7 @@ const (
 )
 
 // Folders of a library that are copied whole (when present).
-var modelDirs = []string{"models", "runs"}
+var modelDirs = library.Folders()
 
 // Sentinel errors; test with errors.Is.
 var (

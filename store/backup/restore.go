@@ -16,14 +16,12 @@ import (
 	"strings"
 
 	"stylestudio/internal/atomicfile"
+	"stylestudio/internal/clutter"
 	"stylestudio/store"
 )
 
 // maxManifestBytes bounds manifest.json (a million files take about 150 MB; far beyond any library).
 const maxManifestBytes = 256 << 20
-
-// ignorable are files desktops drop into folders; they do not make a library folder "not empty".
-var ignorable = map[string]bool{".DS_Store": true, "Thumbs.db": true, "desktop.ini": true}
 
 // Restore replaces the library in lib with the one in the archive. Nothing in lib changes unless the
 // whole archive checks out: the manifest is read and validated, every file is extracted into a
@@ -199,7 +197,7 @@ func usedEntries(dir string) ([]string, error) {
 	}
 	var used []string
 	for _, e := range ents {
-		if !ignorable[e.Name()] {
+		if !clutter.Is(e.Name()) {
 			used = append(used, e.Name())
 		}
 	}

@@ -1,4 +1,4 @@
-package tasks
+package studio
 
 // The simulated storefront feed: turning the catalog into simulator inputs (FeedItems), the ranking
 // model that orders the feed (DefaultRanker, LoadRanker, TrainRanker, TrainLibraryRanker, EvalRanker)
@@ -25,10 +25,8 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
-	"sync"
 
 	"stylestudio/assets"
 	"stylestudio/engine/imaging"
@@ -36,7 +34,9 @@ import (
 	"stylestudio/engine/rank"
 	"stylestudio/engine/sim"
 	"stylestudio/engine/style"
+	"stylestudio/internal/par"
 	"stylestudio/store"
+	"stylestudio/store/library"
 )
 
 // Colour histogram features (see the file comment for why the ranker does not use classifier features).
@@ -76,6 +76,9 @@ type FeedOptions struct {
 	IgnoreClassifier bool
 }
 
+// ErrNoStyles: the library defines no style yet.
+var ErrNoStyles = errors.New("the feed needs at least one style")
+
 // ErrEmptyFeed: the catalog has no product the feed can show.
 var ErrEmptyFeed = errors.New("the catalog has no products with an image to show in the feed")
 
@@ -103,14 +106,14 @@ func FeedItemsWith(ctx context.Context, db *store.DB, opts FeedOptions) ([]sim.I
 		styleIndex[strings.ToLower(s.Name)] = i
 	}
 	if len(styles) == 0 {
-		return nil, nil, src, fmt.Errorf("the feed needs at least one style; add styles (stylestudio styles add) or seed the demo catalog")
+		return nil, nil, src, fmt.Errorf("%w; define styles, or start from the demo catalog", ErrNoStyles)
 	}
 	rows, err := db.Products(ctx, store.ProductFilter{})
 	if err != nil {
 		return nil, nil, src, err
 	}
 	if len(rows) == 0 {
-		return nil, nil, src, fmt.Errorf("%w: the catalog is empty; import products or seed the demo catalog (stylestudio demo)", ErrEmptyFeed)
+		return nil, nil, src, fmt.Errorf("%w: the catalog is empty; import products, or start from the demo catalog", ErrEmptyFeed)
 	}
 
 	var clf *style.Model
@@ -154,7 +157,7 @@ func FeedItemsWith(ctx context.Context, db *store.DB, opts FeedOptions) ([]sim.I
 		}
 		batch := rows[lo:min(lo+feedBatch, len(rows))]
 		imgs := make([]image.Image, len(batch))
-		parallelFor(len(batch), func(i int) {
+		par.For(len(batch), func(i int) {
 			if batch[i].ImageHash == "" {
 				return
 			}
@@ -205,7 +208,7 @@ func FeedItemsWith(ctx context.Context, db *store.DB, opts FeedOptions) ([]sim.I
 		}
 		batch := vrows[lo:min(lo+feedBatch, len(vrows))]
 		imgs := make([]image.Image, len(batch))
-		parallelFor(len(batch), func(i int) {
+		par.For(len(batch), func(i int) {
 			if _, ok := byProduct[batch[i].ProductID]; !ok {
 				return
 			}
@@ -508,31 +511,6 @@ func ColorHistogram(img image.Image) []float32 {
 	return out
 }
 
-// parallelFor runs fn(0..n-1) on up to GOMAXPROCS goroutines.
-func parallelFor(n int, fn func(i int)) {
-	workers := min(n, runtime.GOMAXPROCS(0))
-	if workers <= 1 {
-		for i := 0; i < n; i++ {
-			fn(i)
-		}
-		return
-	}
-	var wg sync.WaitGroup
-	next := make(chan int, n)
-	for i := 0; i < n; i++ {
-		next <- i
-	}
-	close(next)
-	for range workers {
-		wg.Go(func() {
-			for i := range next {
-				fn(i)
-			}
-		})
-	}
-	wg.Wait()
-}
-
 // ---- ranking model ----
 
 // Ranker sources (RankerInfo.Source).
@@ -558,9 +536,7 @@ var (
 )
 
 // RankerPath is where a library keeps its own ranking model.
-func RankerPath(libraryDir string) string {
-	return filepath.Join(libraryDir, "models", "ranker.safetensors")
-}
+func RankerPath(libraryDir string) string { return library.RankerPath(libraryDir) }
 
 // RankerFits checks that a model can rank a catalog of spec: the same styles in the same order, the
 // same feature length, and every category of the catalog known to the model (a model may know more
@@ -587,7 +563,7 @@ func RankerFits(m *rank.Model, want rank.Spec) error {
 	if len(why) == 0 {
 		return nil
 	}
-	return fmt.Errorf("%w: the model was trained for %s; train a ranker for this library (stylestudio rank train)",
+	return fmt.Errorf("%w: the model was trained for %s; train a ranker for this library",
 		rank.ErrShapeMismatch, strings.Join(why, "; "))
 }
 
@@ -602,7 +578,7 @@ func DefaultRanker(spec rank.Spec) (*rank.Model, error) {
 	}
 	m, err := loadRankerBytes(data)
 	if err != nil {
-		return nil, fmt.Errorf("the built-in ranking model is damaged (%w); reinstall Style Studio or train one (stylestudio rank train)", err)
+		return nil, fmt.Errorf("the built-in ranking model is damaged (%w); reinstall Style Studio, or train a ranker for this library", err)
 	}
 	if err := RankerFits(m, spec); err != nil {
 		return nil, fmt.Errorf("the built-in ranking model was made for the demo catalog: %w", err)
@@ -903,7 +879,7 @@ func StoredExamples(ctx context.Context, db *store.DB, items []sim.Item, styles 
 	}
 	flush()
 	if len(train) == 0 || len(test) == 0 {
-		return nil, nil, fmt.Errorf("%w: the stored interactions give %d training and %d held-out impressions of products still in the feed; simulate more (stylestudio simulate --log)",
+		return nil, nil, fmt.Errorf("%w: the stored interactions give %d training and %d held-out impressions of products still in the feed; simulate more shoppers and keep their interactions",
 			rank.ErrBadExamples, len(train), len(test))
 	}
 	return train, test, nil

@@ -1,4 +1,4 @@
-package tasks
+package studio
 
 import "testing"
 

@@ -1,6 +1,6 @@
 //go:build unix
 
-package tasks
+package library
 
 import (
 	"errors"
@@ -9,11 +9,11 @@ import (
 	"syscall"
 )
 
-// lockRun takes the run folder's lock (an flock on dir/.lock), which the system releases when the
+// LockRun takes the run folder's lock (an flock on dir/.lock), which the system releases when the
 // process ends however it ends, so a run whose status still says "running" after a crash is known
 // to be free. ErrRunBusy when another process holds it. Where no lock file can be made (a read-only
 // folder) it returns without one: nothing can train there anyway.
-func lockRun(dir string) (release func(), err error) {
+func LockRun(dir string) (release func(), err error) {
 	path := filepath.Join(dir, ".lock")
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {

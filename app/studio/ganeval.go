@@ -1,4 +1,4 @@
-package tasks
+package studio
 
 import (
 	"context"
@@ -43,16 +43,22 @@ func (j classifierJudge) Classify(imgs []image.Image) ([]string, [][]float64, er
 func LoadRunModel(ctx context.Context, db *store.DB, name string) (store.Run, *gan.Model, error) {
 	run, err := db.RunByName(ctx, name)
 	if errors.Is(err, store.ErrNotFound) {
-		return run, nil, fmt.Errorf("%w %q; list runs with `stylestudio runs` or train one with `stylestudio train`", ErrRunMissing, name)
+		return run, nil, fmt.Errorf("%w %q; pick one of the library's runs, or train one", ErrRunMissing, name)
 	}
 	if err != nil {
 		return run, nil, err
 	}
-	m, err := gan.LoadModel(RunDir(db.Dir(), run.ID))
+	m, err := RunModel(db.Dir(), run)
+	return run, m, err
+}
+
+// RunModel loads the latest complete checkpoint of a run of the library in libraryDir.
+func RunModel(libraryDir string, run store.Run) (*gan.Model, error) {
+	m, err := gan.LoadModel(RunDir(libraryDir, run.ID))
 	if err != nil {
-		return run, nil, fmt.Errorf("run %q: %w", name, err)
+		return nil, fmt.Errorf("run %q: %w", run.Name, err)
 	}
-	return run, m, nil
+	return m, nil
 }
 
 // EvaluateRun measures a run's latest checkpoint on the held-out labeled products with the library's
@@ -80,7 +86,7 @@ func EvaluateRun(ctx context.Context, db *store.DB, name string) (gan.EvalReport
 			found = found || j == s
 		}
 		if !found {
-			return gan.EvalReport{}, fmt.Errorf("the style classifier does not know style %q; retrain it with `stylestudio classify`", s)
+			return gan.EvalReport{}, fmt.Errorf("the style classifier does not know style %q; retrain the classifier", s)
 		}
 	}
 	held, recorded, err := HeldOutFor(ctx, db, run.ID, judgeInfo)

@@ -1,7 +1,9 @@
-// Package tasks holds the headless use cases that join the catalog (store) and the engine, shared by the
-// screens and the CLI: training the style classifier from the catalog's labels, suggestions and the
-// labeling queue. It has no widgets.
-package tasks
+// Package studio holds the use cases that join the catalog (store) and the engine, shared by both front
+// ends (the screens in ui/ and the commands in app/): training and loading the style classifier,
+// suggestions, GAN training and evaluation, stylizing and export, the feed and its ranker, PyTorch
+// bundles. It has no widgets and imports no Fyne; its errors are in words a person of either front end
+// can act on.
+package studio
 
 import (
 	"bytes"
@@ -21,6 +23,7 @@ import (
 	"stylestudio/engine/style"
 	"stylestudio/internal/atomicfile"
 	"stylestudio/store"
+	"stylestudio/store/library"
 )
 
 // Default split for a library that has none yet: the classifier and the GAN train on the same one.
@@ -48,13 +51,9 @@ type ClassifierInfo struct {
 }
 
 // ClassifierPath is where a library keeps its style classifier.
-func ClassifierPath(libraryDir string) string {
-	return filepath.Join(libraryDir, "models", "style-classifier.safetensors")
-}
+func ClassifierPath(libraryDir string) string { return library.ClassifierPath(libraryDir) }
 
-func infoPath(libraryDir string) string {
-	return filepath.Join(libraryDir, "models", "style-classifier.json")
-}
+func infoPath(libraryDir string) string { return library.ClassifierInfoPath(libraryDir) }
 
 // ErrNoClassifier: the library has no trained classifier yet.
 var ErrNoClassifier = errors.New("no style classifier has been trained for this library yet")

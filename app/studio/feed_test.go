@@ -1,4 +1,4 @@
-package tasks
+package studio
 
 import (
 	"bytes"
@@ -20,23 +20,12 @@ import (
 	"stylestudio/engine/rank"
 	"stylestudio/engine/sim"
 	"stylestudio/engine/style"
+	"stylestudio/internal/testkit/testlib"
 	"stylestudio/store"
 )
 
 // demoLibrary opens a temp library seeded with the first n products of the demo catalog (seed 1).
-func demoLibrary(t testing.TB, n int) *store.DB {
-	t.Helper()
-	ctx := context.Background()
-	db, err := store.Open(ctx, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if _, err := demo.Seed(ctx, db, demo.Catalog(n, 1), nil); err != nil {
-		t.Fatal(err)
-	}
-	return db
-}
+func demoLibrary(t testing.TB, n int) *store.DB { return testlib.DemoLibrary(t, n, 1) }
 
 func demoStyleNames() []string {
 	var out []string
@@ -169,7 +158,7 @@ func TestFeedItemsEmptyCatalog(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, _, _, err = FeedItems(ctx, db)
-	if !errors.Is(err, ErrEmptyFeed) || !strings.Contains(err.Error(), "stylestudio demo") {
+	if !errors.Is(err, ErrEmptyFeed) || !strings.Contains(err.Error(), "demo catalog") {
 		t.Fatalf("empty catalog: %v, want ErrEmptyFeed saying what to do", err)
 	}
 }
@@ -264,7 +253,7 @@ func TestDefaultRankerFitsDemoAndRefusesOtherShapes(t *testing.T) {
 		"categories": {Styles: styles, Categories: []string{"Garden"}, FeatureDim: FeatureDim},
 	} {
 		_, err := DefaultRanker(other)
-		if !errors.Is(err, rank.ErrShapeMismatch) || !strings.Contains(err.Error(), "rank train") {
+		if !errors.Is(err, rank.ErrShapeMismatch) || !strings.Contains(err.Error(), "train a ranker") {
 			t.Errorf("%s: %v, want ErrShapeMismatch saying to train one", name, err)
 		}
 	}

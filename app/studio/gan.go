@@ -1,4 +1,4 @@
-package tasks
+package studio
 
 import (
 	"context"
@@ -6,9 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
@@ -16,20 +14,17 @@ import (
 	"stylestudio/engine/gan"
 	"stylestudio/engine/imaging"
 	"stylestudio/store"
+	"stylestudio/store/library"
 )
 
 // GANSamples is how many held-out products appear in a run's sample grids.
 const GANSamples = 4
 
 // RunDir is the folder holding a run's checkpoints and sample grids.
-func RunDir(libraryDir string, runID int64) string {
-	return filepath.Join(libraryDir, "runs", fmt.Sprintf("run-%d", runID))
-}
+func RunDir(libraryDir string, runID int64) string { return library.RunDir(libraryDir, runID) }
 
 // GridDir is where a run keeps its sample grids (grid-0000100.png, one per sample event).
-func GridDir(libraryDir string, runID int64) string {
-	return filepath.Join(RunDir(libraryDir, runID), "samples")
-}
+func GridDir(libraryDir string, runID int64) string { return library.GridDir(libraryDir, runID) }
 
 // GANData builds a run's training data from the catalog: the train split of every style with at least
 // gan.MinPerStyle training labels (styles with fewer are listed in skipped), and fixed sample products
@@ -167,7 +162,7 @@ type TrainRequest struct {
 var ErrRunMissing = errors.New("no such run")
 
 // ErrRunBusy: another process (a window or a command) is training the run right now.
-var ErrRunBusy = errors.New("run is being trained by another Style Studio window or command")
+var ErrRunBusy = library.ErrRunBusy
 
 // RunBusy reports whether a process is training the run now. A run whose stored status is "running"
 // but that no process trains was stopped by a crash or a kill: it can be resumed or deleted. Where
@@ -176,15 +171,8 @@ func RunBusy(libraryDir string, run store.Run) bool {
 	if run.Status != store.RunRunning {
 		return false
 	}
-	if !lockSupported() {
-		return true
-	}
-	release, err := lockRun(RunDir(libraryDir, run.ID))
-	if err != nil {
-		return errors.Is(err, ErrRunBusy)
-	}
-	release()
-	return false
+	locked, ok := library.RunLocked(RunDir(libraryDir, run.ID))
+	return locked || !ok
 }
 
 // TrainGAN trains (or resumes) a named run on the catalog and records it: the run row and its status,
@@ -219,7 +207,7 @@ func TrainGAN(ctx context.Context, db *store.DB, req TrainRequest) (store.Run, g
 	fresh := false
 	if req.Resume {
 		if run, err = db.RunByName(ctx, req.Name); errors.Is(err, store.ErrNotFound) {
-			return store.Run{}, gan.Summary{}, fmt.Errorf("%w %q to resume; list runs with `stylestudio runs`", ErrRunMissing, req.Name)
+			return store.Run{}, gan.Summary{}, fmt.Errorf("%w %q to resume; pick one of the library's runs", ErrRunMissing, req.Name)
 		} else if err != nil {
 			return store.Run{}, gan.Summary{}, err
 		}
@@ -265,7 +253,7 @@ func TrainGAN(ctx context.Context, db *store.DB, req TrainRequest) (store.Run, g
 	if err := os.MkdirAll(GridDir(db.Dir(), run.ID), 0o755); err != nil {
 		return run, gan.Summary{}, fmt.Errorf("create the run folder: %w", err)
 	}
-	release, err := lockRun(dir)
+	release, err := library.LockRun(dir)
 	if err != nil {
 		return run, gan.Summary{}, fmt.Errorf("%w: %q; wait for it to finish or stop it there", err, run.Name)
 	}
@@ -296,7 +284,7 @@ func TrainGAN(ctx context.Context, db *store.DB, req TrainRequest) (store.Run, g
 		case "sample":
 			if e.Grid != nil {
 				if data, err := imaging.EncodePNG(e.Grid); err == nil {
-					path := filepath.Join(GridDir(db.Dir(), run.ID), fmt.Sprintf("grid-%07d.png", e.Step))
+					path := library.GridPath(db.Dir(), run.ID, e.Step)
 					if err := writeFileAtomic(path, data); err != nil && bookErr == nil {
 						bookErr = fmt.Errorf("save sample grid: %w", err)
 					}
@@ -503,7 +491,30 @@ func syncCheckpoints(ctx context.Context, db *store.DB, runID int64, dir string)
 
 // RunGrids lists a run's sample grid files, oldest step first.
 func RunGrids(libraryDir string, runID int64) ([]string, error) {
-	paths, err := filepath.Glob(filepath.Join(GridDir(libraryDir, runID), "grid-*.png"))
-	sort.Strings(paths)
-	return paths, err
+	return library.RunGrids(libraryDir, runID)
 }
+
+// DeleteRun removes a run from the catalog and its folder (checkpoints, sample grids) from the disk.
+// A run that a process is training now is refused (ErrRunBusy); a "running" status left behind by a
+// crash or a kill does not block it. Both front ends delete through here.
+func DeleteRun(ctx context.Context, db *store.DB, run store.Run) error {
+	if RunBusy(db.Dir(), run) {
+		return runBusyError{run.Name}
+	}
+	if _, err := db.DeleteRun(ctx, run.ID); err != nil {
+		return err
+	}
+	if err := os.RemoveAll(RunDir(db.Dir(), run.ID)); err != nil {
+		return fmt.Errorf("run %q was removed from the catalog, but its folder %s could not be removed: %w", run.Name, RunDir(db.Dir(), run.ID), err)
+	}
+	return nil
+}
+
+// runBusyError names the run that is training; it matches ErrRunBusy.
+type runBusyError struct{ name string }
+
+func (e runBusyError) Error() string {
+	return fmt.Sprintf("run %q is training in another Style Studio window or command; stop it there first", e.name)
+}
+
+func (e runBusyError) Is(target error) bool { return target == ErrRunBusy }

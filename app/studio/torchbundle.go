@@ -1,4 +1,4 @@
-package tasks
+package studio
 
 import (
 	"bufio"
@@ -15,6 +15,7 @@ import (
 	"stylestudio/engine/gan"
 	"stylestudio/engine/imaging"
 	"stylestudio/store"
+	"stylestudio/store/library"
 )
 
 // A bundle is a folder that trains a run elsewhere (a GPU server, a cluster) with the PyTorch trainer
@@ -209,7 +210,7 @@ func ImportRun(ctx context.Context, db *store.DB, dir, name string) (store.Run, 
 	if err := os.MkdirAll(GridDir(db.Dir(), run.ID), 0o755); err != nil {
 		return run, err
 	}
-	release, err := lockRun(rdir)
+	release, err := library.LockRun(rdir)
 	if err != nil {
 		return run, fmt.Errorf("%w: %q", err, run.Name)
 	}
@@ -239,7 +240,7 @@ func ImportRun(ctx context.Context, db *store.DB, dir, name string) (store.Run, 
 	if data, _, err := GANData(ctx, db); err == nil && len(data.Samples) > 0 {
 		if grid, err := gan.CheckpointGrid(latest, data.Samples); err == nil {
 			if png, err := imaging.EncodePNG(grid); err == nil {
-				_ = writeFileAtomic(filepath.Join(GridDir(db.Dir(), run.ID), fmt.Sprintf("grid-%07d.png", latest.Step)), png)
+				_ = writeFileAtomic(library.GridPath(db.Dir(), run.ID, latest.Step), png)
 			}
 		}
 	}

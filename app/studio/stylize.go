@@ -1,4 +1,4 @@
-package tasks
+package studio
 
 import (
 	"bytes"
@@ -20,6 +20,7 @@ import (
 	"stylestudio/engine/dataset"
 	"stylestudio/engine/gan"
 	"stylestudio/engine/imaging"
+	"stylestudio/internal/par"
 	"stylestudio/store"
 )
 
@@ -92,7 +93,7 @@ func StylizeProducts(ctx context.Context, db *store.DB, req StylizeRequest) ([]S
 			}
 		}
 		if len(missing) > 0 {
-			return nil, fmt.Errorf("no product with SKU %s in the catalog; check the SKUs with `stylestudio catalog`", strings.Join(missing, ", "))
+			return nil, fmt.Errorf("no product with SKU %s in the catalog; check the SKUs in the catalog", strings.Join(missing, ", "))
 		}
 	case len(req.ProductIDs) > 0:
 		if rows, err = db.ProductsByID(ctx, req.ProductIDs); err != nil {
@@ -118,46 +119,30 @@ func StylizeProducts(ctx context.Context, db *store.DB, req StylizeRequest) ([]S
 	names := outputNames(ctx, db, rows, ext)
 	results := make([]StylizeResult, len(rows))
 	workers := max(1, min(req.Workers, len(rows)))
-	var wg sync.WaitGroup
 	var mu sync.Mutex
 	done := 0
 	var fault error // a full or read-only disk: no later product could be saved either
-	next := make(chan int)
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				if ctx.Err() != nil {
-					continue // cancelled while this product waited: it is not started
-				}
-				p := rows[i]
-				r := StylizeResult{SKU: p.SKU, ProductID: p.ID}
-				r.Path, r.Err = stylizeOne(ctx, db, req, p, styleID, names[i])
-				results[i] = r
-				mu.Lock()
-				if fault == nil && isStorageFault(r.Err) {
-					fault = r.Err
-				}
-				done++
-				if req.Progress != nil {
-					req.Progress(done, len(rows), r)
-				}
-				mu.Unlock()
-			}
-		}()
-	}
-	for i := range rows {
+	par.ForN(len(rows), workers, func(_, i int) {
 		mu.Lock()
 		stop := fault != nil
 		mu.Unlock()
 		if ctx.Err() != nil || stop {
-			break
+			return // cancelled, or the disk failed, while this product waited: it is not started
 		}
-		next <- i
-	}
-	close(next)
-	wg.Wait()
+		p := rows[i]
+		r := StylizeResult{SKU: p.SKU, ProductID: p.ID}
+		r.Path, r.Err = stylizeOne(ctx, db, req, p, styleID, names[i])
+		results[i] = r
+		mu.Lock()
+		defer mu.Unlock()
+		if fault == nil && isStorageFault(r.Err) {
+			fault = r.Err
+		}
+		done++
+		if req.Progress != nil {
+			req.Progress(done, len(rows), r)
+		}
+	})
 	if err := ctx.Err(); err != nil {
 		return results, err
 	}

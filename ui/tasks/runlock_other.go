@@ -1,8 +1,0 @@
-//go:build !unix
-
-package tasks
-
-// lockRun has no cross-process lock on this system: a run's "running" status is taken at its word.
-func lockRun(dir string) (release func(), err error) { return func() {}, nil }
-
-func lockSupported() bool { return false }
