@@ -116,18 +116,18 @@ func runTrain(ctx context.Context, env *cliEnv, args []string) error {
 	bar := newProgressBar(env.stderr, "training")
 	req := studio.TrainRequest{Name: *name, Config: cfg, Resume: *resume, Styles: splitList(*styles), Torch: torch}
 	req.Report = func(run store.Run, e gan.Event) {
-		line := trainLine{Event: e.Kind, Run: run.Name, Step: e.Step, Steps: e.Steps, Message: e.Message}
+		line := trainLine{Event: string(e.Kind), Run: run.Name, Step: e.Step, Steps: e.Steps, Message: e.Message}
 		switch e.Kind {
-		case "step":
+		case gan.EventStep:
 			l := e.Losses
 			line.Losses, line.ImagesPerS, line.ETASeconds = &l, e.ImagesPerS, e.ETA.Seconds()
 			bar.label = fmt.Sprintf("training  G %.3f  D %.3f  %.1f img/s", l.G, l.D, e.ImagesPerS)
 			bar.update(ingest.Progress{Done: e.Step, Total: e.Steps})
-		case "sample":
+		case gan.EventSample:
 			line.Grid = library.GridPath(db.Dir(), run.ID, e.Step)
-		case "checkpoint":
+		case gan.EventCheckpoint:
 			line.Checkpoint = e.Checkpoint.WeightsPath()
-		case "warning":
+		case gan.EventWarning:
 			if !*asJSON {
 				fmt.Fprintln(env.stderr, "warning:", e.Message)
 			}

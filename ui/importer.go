@@ -75,10 +75,9 @@ func (im *importer) showDialog() {
 // importPaths imports files and folders in the background. UI goroutine only.
 func (im *importer) importPaths(paths []string, opts ingest.Options) {
 	db := im.deps.DB
-	job := func(ctx context.Context, progress func(ingest.Progress)) (ingest.Summary, error) {
+	im.run("Importing", true, func(ctx context.Context, progress func(ingest.Progress)) (ingest.Summary, error) {
 		return studio.Import(ctx, db, paths, opts, progress)
-	}
-	im.run("Importing", true, job)
+	})
 }
 
 // seedDemo fills the library with the built-in demo catalog; announce=false reports only problems
@@ -90,8 +89,15 @@ func (im *importer) seedDemo(products int, seed uint64, announce bool) {
 	})
 }
 
-func (im *importer) run(title string, announce bool, job ImportFunc) {
-	started := im.deps.Jobs.Run(title, job, func(sum ingest.Summary, err error) {
+// run shows an import in the job panel and reports its summary.
+func (im *importer) run(title string, announce bool, imp func(context.Context, func(ingest.Progress)) (ingest.Summary, error)) {
+	var sum ingest.Summary
+	job := func(ctx context.Context, report func(Progress)) error {
+		var err error
+		sum, err = imp(ctx, func(pr ingest.Progress) { report(Progress{Done: pr.Done, Total: pr.Total, Current: pr.Current}) })
+		return err
+	}
+	started := im.deps.Jobs.Run(title, job, func(err error) {
 		im.changed()
 		if announce || err != nil || len(sum.Failures) > 0 {
 			im.report(title, sum, err)

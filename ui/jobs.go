@@ -8,12 +8,10 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/widget"
-
-	"stylestudio/engine/ingest"
 )
 
 // JobPanel is the status strip at the bottom of the window that shows one long-running job at a time
-// (import, demo seeding) with a progress bar, a count, an ETA and a Cancel button.
+// (import, demo seeding, batch export, evaluation) with a progress bar, a count, an ETA and a Cancel button.
 type JobPanel struct {
 	ctx    context.Context
 	do     func(func()) // runs UI work (Deps.do)
@@ -48,12 +46,20 @@ func (p *JobPanel) Object() fyne.CanvasObject { return p.box }
 // Busy reports whether a job is running. UI goroutine only.
 func (p *JobPanel) Busy() bool { return p.running }
 
-// ImportFunc is a job that reports ingest progress.
-type ImportFunc func(ctx context.Context, progress func(ingest.Progress)) (ingest.Summary, error)
+// Progress is one report of a job: Done of Total items so far; Current names the item at hand (a file,
+// a SKU), empty when there is none to name.
+type Progress struct {
+	Done, Total int
+	Current     string
+}
+
+// Job is background work the panel shows: it reports progress (at most ~30 times a second is plenty)
+// and returns its error; results travel in the caller's closure.
+type Job func(ctx context.Context, report func(Progress)) error
 
 // Run starts job on its own goroutine, shows its progress, and calls done on the UI goroutine at the end.
 // It returns false (and starts nothing) if another job is running. Call on the UI goroutine.
-func (p *JobPanel) Run(title string, job ImportFunc, done func(ingest.Summary, error)) bool {
+func (p *JobPanel) Run(title string, job Job, done func(error)) bool {
 	if p.running {
 		return false
 	}
@@ -63,7 +69,7 @@ func (p *JobPanel) Run(title string, job ImportFunc, done func(ingest.Summary, e
 	p.text.SetText(title + "…")
 	p.box.Show()
 	go func() {
-		sum, err := job(ctx, func(pr ingest.Progress) {
+		err := job(ctx, func(pr Progress) {
 			p.do(func() { p.show(title, pr) })
 		})
 		stop()
@@ -71,15 +77,15 @@ func (p *JobPanel) Run(title string, job ImportFunc, done func(ingest.Summary, e
 			p.running, p.stop = false, nil
 			p.box.Hide()
 			if done != nil {
-				done(sum, err)
+				done(err)
 			}
 		})
 	}()
 	return true
 }
 
-// show applies one progress report; reports arrive at most ~30 a second from the job.
-func (p *JobPanel) show(title string, pr ingest.Progress) {
+// show applies one progress report.
+func (p *JobPanel) show(title string, pr Progress) {
 	if !p.running || pr.Total == 0 {
 		return
 	}

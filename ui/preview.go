@@ -23,7 +23,6 @@ import (
 	"stylestudio/engine/dataset"
 	"stylestudio/engine/gan"
 	"stylestudio/engine/imaging"
-	"stylestudio/engine/ingest"
 	"stylestudio/store"
 )
 
@@ -1091,15 +1090,18 @@ func (s *PreviewScreen) startExport(opt exportOptions, rows []store.ProductRow) 
 	}
 	m, db, before := s.model, s.deps.DB, s.beforeItem
 	title := fmt.Sprintf("Exporting %d products in %s", len(rows), opt.Style)
-	started := s.deps.Jobs.Run(title, func(ctx context.Context, progress func(ingest.Progress)) (ingest.Summary, error) {
+	var sum exportSummary
+	started := s.deps.Jobs.Run(title, func(ctx context.Context, progress func(Progress)) error {
 		var last time.Time
-		return runExport(ctx, db, m, rows, opt, func(p ingest.Progress) {
+		var err error
+		sum, err = runExport(ctx, db, m, rows, opt, func(p Progress) {
 			if p.Done == p.Total || time.Since(last) >= time.Second/30 {
 				last = time.Now()
 				progress(p)
 			}
 		}, before)
-	}, func(sum ingest.Summary, err error) {
+		return err
+	}, func(err error) {
 		s.setControls()
 		s.exportDone(opt, sum, err)
 	})
@@ -1112,30 +1114,30 @@ func (s *PreviewScreen) startExport(opt exportOptions, rows []store.ProductRow) 
 }
 
 // exportDone reports a finished, cancelled or failed export.
-func (s *PreviewScreen) exportDone(opt exportOptions, sum ingest.Summary, err error) {
+func (s *PreviewScreen) exportDone(opt exportOptions, sum exportSummary, err error) {
 	var b strings.Builder
 	switch {
 	case errors.Is(err, context.Canceled):
-		fmt.Fprintf(&b, "Cancelled after %d of %d products; the files written so far are kept in\n%s", sum.Imported+len(sum.Failures), sum.Total, opt.Dir)
+		fmt.Fprintf(&b, "Cancelled after %d of %d products; the files written so far are kept in\n%s", sum.Written+len(sum.Failed), sum.Total, opt.Dir)
 	case err != nil:
 		fmt.Fprintf(&b, "The export stopped: %v", err)
 	default:
-		fmt.Fprintf(&b, "Exported %d of %d products in %s to\n%s", sum.Imported, sum.Total, opt.Style, opt.Dir)
+		fmt.Fprintf(&b, "Exported %d of %d products in %s to\n%s", sum.Written, sum.Total, opt.Style, opt.Dir)
 	}
-	if opt.SaveVariants && sum.Imported > 0 {
+	if opt.SaveVariants && sum.Written > 0 {
 		b.WriteString("\nThe variants are saved in the catalog; the Feed can show them.")
 		if s.variantsChanged != nil {
 			s.variantsChanged()
 		}
 	}
-	if n := len(sum.Failures); n > 0 {
+	if n := len(sum.Failed); n > 0 {
 		fmt.Fprintf(&b, "\n\n%d failed:", n)
-		for i, f := range sum.Failures {
+		for i, f := range sum.Failed {
 			if i == 10 {
 				fmt.Fprintf(&b, "\n… and %d more", n-10)
 				break
 			}
-			fmt.Fprintf(&b, "\n• %s: %s", f.Path, f.Reason)
+			fmt.Fprintf(&b, "\n• %s (%s): %s", f.SKU, f.Title, f.Reason)
 		}
 	}
 	s.status.SetText(strings.ReplaceAll(strings.SplitN(b.String(), "\n\n", 2)[0], "\n", " "))
@@ -1148,6 +1150,6 @@ func (s *PreviewScreen) exportDone(opt exportOptions, sum ingest.Summary, err er
 
 // exportResult is the last export's outcome (tests).
 type exportResult struct {
-	sum ingest.Summary
+	sum exportSummary
 	err error
 }

@@ -351,7 +351,7 @@ func TestPreviewBatchExportWritesFilesVariantsAndFailures(t *testing.T) {
 	h.waitStage(t, "exported")
 	h.do(func() {
 		r := h.s.lastExport
-		if r.err != nil || r.sum.Imported != 5 || len(r.sum.Failures) != 1 || !strings.Contains(r.sum.Failures[0].Path, rows[3].SKU) {
+		if r.err != nil || r.sum.Written != 5 || len(r.sum.Failed) != 1 || r.sum.Failed[0].SKU != rows[3].SKU {
 			t.Fatalf("export: %+v, %v", r.sum, r.err)
 		}
 	})
@@ -383,7 +383,7 @@ func TestPreviewBatchExportWritesFilesVariantsAndFailures(t *testing.T) {
 	jopt.Format, jopt.Quality, jopt.SideBySide, jopt.SaveVariants = "jpeg", 70, false, false
 	jopt.Dir = filepath.Join(t.TempDir(), "jpeg")
 	sum, err := runExport(ctx, db, mustModel(t, h), rows[:1], jopt, nil, nil)
-	if err != nil || sum.Imported != 1 {
+	if err != nil || sum.Written != 1 {
 		t.Fatalf("jpeg export: %+v %v", sum, err)
 	}
 	if data, err := os.ReadFile(filepath.Join(jopt.Dir, rows[0].SKU+".jpg")); err != nil || len(data) < 4 || data[0] != 0xff || data[1] != 0xd8 {
@@ -446,7 +446,7 @@ func TestPreviewBatchExportCancel(t *testing.T) {
 	h.waitStage(t, "exported")
 	h.do(func() {
 		r := h.s.lastExport
-		if !errors.Is(r.err, context.Canceled) || r.sum.Imported != 2 {
+		if !errors.Is(r.err, context.Canceled) || r.sum.Written != 2 {
 			t.Fatalf("cancelled export: %+v, %v", r.sum, r.err)
 		}
 		if h.s.exportBtn.Disabled() {

@@ -12,7 +12,6 @@ import (
 	"stylestudio/app/studio"
 	"stylestudio/engine/gan"
 	"stylestudio/engine/imaging"
-	"stylestudio/engine/ingest"
 	"stylestudio/store"
 )
 
@@ -143,6 +142,15 @@ type exportOptions struct {
 	RunID        int64
 }
 
+// exportSummary is a batch export's outcome: products written, and those that failed with the reason.
+type exportSummary struct {
+	Total, Written int
+	Failed         []exportFailure
+}
+
+// exportFailure is a product a batch export could not write.
+type exportFailure struct{ SKU, Title, Reason string }
+
 // runExport stylizes rows at full resolution into opt.Dir with studio.StylizeProducts (what the CLI's
 // stylize runs: names kept, stale temp files swept, a full or read-only disk stops the batch once),
 // one product at a time so a core stays free for the screen, and sums the outcome up for the job panel.
@@ -150,8 +158,8 @@ type exportOptions struct {
 // the next product. before, when not nil, runs before each product after the first (tests use it to
 // cancel at a known point).
 func runExport(ctx context.Context, db *store.DB, m *gan.Model, rows []store.ProductRow, opt exportOptions,
-	progress func(ingest.Progress), before func(i int)) (ingest.Summary, error) {
-	sum := ingest.Summary{Total: len(rows)}
+	progress func(Progress), before func(i int)) (exportSummary, error) {
+	sum := exportSummary{Total: len(rows)}
 	ids := make([]int64, len(rows))
 	titles := make(map[int64]string, len(rows))
 	for i, r := range rows {
@@ -165,12 +173,12 @@ func runExport(ctx context.Context, db *store.DB, m *gan.Model, rows []store.Pro
 		Adjust: func(orig, styled image.Image) image.Image { return applyAdjustments(orig, styled, adjust) },
 		Progress: func(done, total int, r studio.StylizeResult) {
 			if r.Err == nil {
-				sum.Imported++
+				sum.Written++
 			} else {
-				sum.Failures = append(sum.Failures, ingest.Failure{Path: r.SKU + " (" + titles[r.ProductID] + ")", Reason: r.Err.Error()})
+				sum.Failed = append(sum.Failed, exportFailure{SKU: r.SKU, Title: titles[r.ProductID], Reason: r.Err.Error()})
 			}
 			if progress != nil {
-				progress(ingest.Progress{Done: done, Total: total, Imported: sum.Imported, Failed: len(sum.Failures), Current: r.SKU})
+				progress(Progress{Done: done, Total: total, Current: r.SKU})
 			}
 			if before != nil && done < total {
 				before(done)

@@ -896,15 +896,15 @@ func (j *trainJob) report(run store.Run, e gan.Event) {
 		l.steps = e.Steps
 	}
 	switch e.Kind {
-	case "step":
+	case gan.EventStep:
 		l.step, l.imagesPerS, l.eta, l.elapsed = e.Step, e.ImagesPerS, e.ETA, e.Elapsed
 		l.rows = append(l.rows, studio.MetricRowOf(e))
-	case "sample":
+	case gan.EventSample:
 		l.latest = e.Grid
 		l.grids = append(l.grids, gridPath(j.lib, run.ID, e.Step))
-	case "checkpoint":
+	case gan.EventCheckpoint:
 		l.checkpoint = e.Step
-	case "warning":
+	case gan.EventWarning:
 		l.warnings = append(l.warnings, e.Message)
 	}
 	j.mu.Unlock()

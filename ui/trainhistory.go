@@ -24,7 +24,6 @@ import (
 
 	"stylestudio/app/studio"
 	"stylestudio/engine/gan"
-	"stylestudio/engine/ingest"
 	"stylestudio/store"
 	"stylestudio/store/library"
 )
@@ -432,10 +431,10 @@ func (s *TrainScreen) evaluateSelected() {
 		return
 	}
 	db, name := s.deps.DB, r.Name
-	started := s.deps.Jobs.Run("Evaluating "+name+" on the held-out products", func(ctx context.Context, _ func(ingest.Progress)) (ingest.Summary, error) {
+	started := s.deps.Jobs.Run("Evaluating "+name+" on the held-out products", func(ctx context.Context, _ func(Progress)) error {
 		_, err := studio.EvaluateRun(ctx, db, name)
-		return ingest.Summary{}, err
-	}, func(_ ingest.Summary, err error) { s.evaluated(name, err) })
+		return err
+	}, func(err error) { s.evaluated(name, err) })
 	if !started {
 		dialog.ShowInformation("Busy", "Another job is running (see the bottom of the window); evaluate when it has finished.", s.deps.Window)
 		return

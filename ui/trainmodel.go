@@ -153,7 +153,7 @@ func measureStep(ctx context.Context, cfg gan.Config, data gan.Data) (time.Durat
 	data.Samples = nil
 	var first, last time.Duration
 	_, err = gan.Train(ctx, cfg, data, gan.Options{Dir: dir}, func(e gan.Event) {
-		if e.Kind != "step" {
+		if e.Kind != gan.EventStep {
 			return
 		}
 		if e.Step == 1 {

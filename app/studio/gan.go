@@ -276,12 +276,12 @@ func TrainGAN(ctx context.Context, db *store.DB, req TrainRequest) (store.Run, g
 	}
 	report := func(e gan.Event) {
 		switch e.Kind {
-		case "step":
+		case gan.EventStep:
 			pending = append(pending, MetricRowOf(e))
 			if len(pending) >= 5 {
 				flush()
 			}
-		case "sample":
+		case gan.EventSample:
 			if e.Grid != nil {
 				if data, err := imaging.EncodePNG(e.Grid); err == nil {
 					path := library.GridPath(db.Dir(), run.ID, e.Step)
@@ -290,7 +290,7 @@ func TrainGAN(ctx context.Context, db *store.DB, req TrainRequest) (store.Run, g
 					}
 				}
 			}
-		case "checkpoint":
+		case gan.EventCheckpoint:
 			flush()
 			best, berr := gan.BestCheckpoint(dir)
 			if _, err := db.AddCheckpoint(bg, run.ID, e.Step, e.Checkpoint.WeightsPath(), checkpointMetrics(e.Checkpoint),
@@ -314,7 +314,7 @@ func TrainGAN(ctx context.Context, db *store.DB, req TrainRequest) (store.Run, g
 			from = side.Step
 		} else if fresh {
 			from = 0
-			report(gan.Event{Kind: "warning", Message: fmt.Sprintf("run %q stopped before its first checkpoint; it starts again from step 0", run.Name)})
+			report(gan.Event{Kind: gan.EventWarning, Message: fmt.Sprintf("run %q stopped before its first checkpoint; it starts again from step 0", run.Name)})
 		}
 		// Metrics logged after the checkpoint we resume from will be logged again.
 		if from >= 0 {

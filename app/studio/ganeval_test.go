@@ -97,7 +97,7 @@ func TestTrainGANValidatesCheckpoints(t *testing.T) {
 	var warnings []string
 	run, _, err := TrainGAN(ctx, db, TrainRequest{Name: "val", Config: cfg, Styles: []string{"neon", "minimal"},
 		Report: func(_ store.Run, e gan.Event) {
-			if e.Kind == "warning" {
+			if e.Kind == gan.EventWarning {
 				warnings = append(warnings, e.Message)
 			}
 		}})

@@ -302,7 +302,7 @@ func TrainTorch(ctx context.Context, cfg Config, data Data, opts Options, to Tor
 		init, _, err := LatestCheckpoint(filepath.Join(work, "init"))
 		if err == nil {
 			if p, _, err := readCheckpointTensors(init); err == nil {
-				report(Event{Kind: "sample", Step: 0, Steps: cfg.Steps, Grid: sampleGrid(cfg, len(data.Styles), p, samples)})
+				report(Event{Kind: EventSample, Step: 0, Steps: cfg.Steps, Grid: sampleGrid(cfg, len(data.Styles), p, samples)})
 			}
 		}
 	}
@@ -419,23 +419,23 @@ func runTorch(ctx context.Context, work string, opts Options, to TorchOptions, c
 				continue
 			}
 			res.step, res.losses = l.Step, l.Losses
-			report(Event{Kind: "step", Step: l.Step, Steps: l.Steps, Losses: *l.Losses, ImagesPerS: l.ImagesPerS,
+			report(Event{Kind: EventStep, Step: l.Step, Steps: l.Steps, Losses: *l.Losses, ImagesPerS: l.ImagesPerS,
 				ETA: time.Duration(l.ETASeconds * float64(time.Second))})
 		case "checkpoint":
 			side, err := readSidecar(strings.TrimSuffix(l.Checkpoint, ".safetensors") + ".json")
 			if err != nil {
-				report(Event{Kind: "warning", Message: "the PyTorch trainer wrote a checkpoint that does not verify: " + err.Error()})
+				report(Event{Kind: EventWarning, Message: "the PyTorch trainer wrote a checkpoint that does not verify: " + err.Error()})
 				continue
 			}
 			res.last, res.step = side, side.Step
-			report(Event{Kind: "checkpoint", Step: side.Step, Steps: l.Steps, Checkpoint: side})
+			report(Event{Kind: EventCheckpoint, Step: side.Step, Steps: l.Steps, Checkpoint: side})
 			if len(samples) > 0 {
 				if p, _, err := readCheckpointTensors(side); err == nil {
-					report(Event{Kind: "sample", Step: side.Step, Steps: l.Steps, Grid: sampleGrid(cfg, styles, p, samples)})
+					report(Event{Kind: EventSample, Step: side.Step, Steps: l.Steps, Grid: sampleGrid(cfg, styles, p, samples)})
 				}
 			}
 		case "warning":
-			report(Event{Kind: "warning", Message: l.Message})
+			report(Event{Kind: EventWarning, Message: l.Message})
 		case "error":
 			errMsg = l.Message
 		case "done":

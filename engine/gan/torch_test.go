@@ -274,7 +274,7 @@ func TestTorchCancelWritesCheckpoint(t *testing.T) {
 	dir := t.TempDir()
 	cfg := tinyConfig(100000)
 	sum, err := TrainTorch(ctx, cfg, data, Options{Dir: dir}, TorchOptions{Python: py, Threads: 1}, func(e Event) {
-		if e.Kind == "checkpoint" {
+		if e.Kind == EventCheckpoint {
 			cancel()
 		}
 	})
@@ -358,9 +358,9 @@ func TestTorchPauseStopsThenResumes(t *testing.T) {
 	var stops []int
 	sum, err := TrainTorch(context.Background(), cfg, data, Options{Dir: dir, Pause: p}, TorchOptions{Python: py, Threads: 1}, func(e Event) {
 		switch {
-		case e.Kind == "step" && e.Step == 1:
+		case e.Kind == EventStep && e.Step == 1:
 			p.Pause()
-		case e.Kind == "checkpoint" && p.Paused():
+		case e.Kind == EventCheckpoint && p.Paused():
 			stops = append(stops, e.Step)
 			p.Resume()
 		}

@@ -33,19 +33,28 @@ type Data struct {
 	Samples []image.Image
 }
 
-// Event reports training progress. Kind is "step" (every Config.LogEvery steps), "sample" (a new grid),
-// "checkpoint" (a checkpoint was written), or "warning" (Message says what, e.g. a damaged checkpoint
-// that resume passed over).
+// EventKind says what an Event reports; its value is the word the CLI's --json lines carry ("event").
+type EventKind string
+
+// The kinds of Event.
+const (
+	EventStep       EventKind = "step"       // every Config.LogEvery steps: losses, speed, ETA
+	EventSample     EventKind = "sample"     // a new sample grid
+	EventCheckpoint EventKind = "checkpoint" // a checkpoint was written
+	EventWarning    EventKind = "warning"    // Message says what (a damaged checkpoint passed over, …)
+)
+
+// Event reports training progress; Kind says which fields are set.
 type Event struct {
-	Kind       string
+	Kind       EventKind
 	Step       int
 	Steps      int
 	Losses     Losses
 	ImagesPerS float64
 	Elapsed    time.Duration
 	ETA        time.Duration
-	Grid       *image.NRGBA // "sample": rows = Data.Samples, columns = source then every style
-	Checkpoint Sidecar      // "checkpoint"
+	Grid       *image.NRGBA // EventSample: rows = Data.Samples, columns = source then every style
+	Checkpoint Sidecar      // EventCheckpoint
 	Message    string
 }
 
@@ -158,7 +167,7 @@ func Train(ctx context.Context, cfg Config, data Data, opts Options, report func
 		if opts.Validate != nil {
 			v, err := opts.Validate(&Model{cfg: cfg, styles: data.Styles, p: p, step: step})
 			if err != nil {
-				report(Event{Kind: "warning", Step: step, Message: fmt.Sprintf("checkpoint %d was not validated: %v", step, err)})
+				report(Event{Kind: EventWarning, Step: step, Message: fmt.Sprintf("checkpoint %d was not validated: %v", step, err)})
 			} else {
 				val = v
 			}
@@ -174,7 +183,7 @@ func Train(ctx context.Context, cfg Config, data Data, opts Options, report func
 			return err
 		}
 		last = side
-		report(Event{Kind: "checkpoint", Step: step, Steps: cfg.Steps, Checkpoint: side})
+		report(Event{Kind: EventCheckpoint, Step: step, Steps: cfg.Steps, Checkpoint: side})
 		return pruneCheckpoints(opts.Dir, cfg.KeepLast)
 	}
 	summary := func(step int) Summary {
@@ -183,7 +192,7 @@ func Train(ctx context.Context, cfg Config, data Data, opts Options, report func
 			ImagesPerS: float64((step-start)*batch) / math.Max(el.Seconds(), 1e-9)}
 	}
 	if start == 0 && len(samples) > 0 {
-		report(Event{Kind: "sample", Step: 0, Steps: cfg.Steps, Grid: sampleGrid(cfg, numStyles, p, samples)})
+		report(Event{Kind: EventSample, Step: 0, Steps: cfg.Steps, Grid: sampleGrid(cfg, numStyles, p, samples)})
 	}
 	for step := start; step < cfg.Steps; {
 		if err := opts.Pause.wait(ctx); err != nil || ctx.Err() != nil {
@@ -228,10 +237,10 @@ func Train(ctx context.Context, cfg Config, data Data, opts Options, report func
 			done := step - start
 			rate := float64(done*batch) / math.Max(el.Seconds(), 1e-9)
 			eta := time.Duration(float64(el) / float64(done) * float64(cfg.Steps-step))
-			report(Event{Kind: "step", Step: step, Steps: cfg.Steps, Losses: l, ImagesPerS: rate, Elapsed: el, ETA: eta})
+			report(Event{Kind: EventStep, Step: step, Steps: cfg.Steps, Losses: l, ImagesPerS: rate, Elapsed: el, ETA: eta})
 		}
 		if len(samples) > 0 && (step%cfg.SampleEvery == 0 || step == cfg.Steps) {
-			report(Event{Kind: "sample", Step: step, Steps: cfg.Steps, Grid: sampleGrid(cfg, numStyles, p, samples)})
+			report(Event{Kind: EventSample, Step: step, Steps: cfg.Steps, Grid: sampleGrid(cfg, numStyles, p, samples)})
 		}
 		if step%cfg.CheckpointEvery == 0 || step == cfg.Steps {
 			if err := save(step); err != nil {
@@ -264,7 +273,7 @@ func checkRun(cfg Config, data Data, opts Options) (Config, error) {
 func resumePoint(dir string, cfg Config, styles []string, report func(Event)) (Sidecar, error) {
 	side, damaged, err := LatestCheckpoint(dir)
 	for _, d := range damaged {
-		report(Event{Kind: "warning", Message: "passed over a damaged checkpoint: " + d})
+		report(Event{Kind: EventWarning, Message: "passed over a damaged checkpoint: " + d})
 	}
 	if err != nil {
 		return side, fmt.Errorf("gan: resume: %w", err)

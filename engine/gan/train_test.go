@@ -48,12 +48,12 @@ func TestTrainReportsAndCheckpoints(t *testing.T) {
 	var grid *image.NRGBA
 	sum, err := Train(context.Background(), tinyConfig(7), data, Options{Dir: dir}, func(e Event) {
 		switch e.Kind {
-		case "step":
+		case EventStep:
 			steps++
-		case "sample":
+		case EventSample:
 			grids++
 			grid = e.Grid
-		case "checkpoint":
+		case EventCheckpoint:
 			ckpts++
 		}
 	})
@@ -125,7 +125,7 @@ func TestCancelLeavesResumableCheckpoint(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cfg := tinyConfig(50)
 	_, err := Train(ctx, cfg, data, Options{Dir: dir}, func(e Event) {
-		if e.Kind == "step" && e.Step == 2 {
+		if e.Kind == EventStep && e.Step == 2 {
 			cancel()
 		}
 	})
@@ -151,7 +151,7 @@ func TestDamagedCheckpointIsPassedOver(t *testing.T) {
 	}
 	var warned bool
 	sum, err := Train(context.Background(), tinyConfig(6), data, Options{Dir: dir, Resume: true}, func(e Event) {
-		warned = warned || e.Kind == "warning"
+		warned = warned || e.Kind == EventWarning
 	})
 	if err != nil || !warned || sum.Steps != 6 {
 		t.Fatalf("resume after damage: %+v, %v, warned %v", sum, err, warned)
@@ -440,7 +440,7 @@ func TestBestCheckpointIsChosenByValidation(t *testing.T) {
 	var warned bool
 	_, err = Train(context.Background(), tinyConfig(3), data, Options{Dir: dir2, Validate: func(*Model) (*Validation, error) {
 		return nil, errors.New("no judge")
-	}}, func(e Event) { warned = warned || (e.Kind == "warning" && strings.Contains(e.Message, "no judge")) })
+	}}, func(e Event) { warned = warned || (e.Kind == EventWarning && strings.Contains(e.Message, "no judge")) })
 	if err != nil || !warned {
 		t.Fatalf("failed validation: %v, warned %v", err, warned)
 	}
