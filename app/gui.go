@@ -10,6 +10,7 @@ import (
 
 	"stylestudio/assets"
 	"stylestudio/ui"
+	"stylestudio/ui/kit"
 )
 
 // appID matches FyneApp.toml; it keys the app's preferences and storage.
@@ -38,7 +39,7 @@ func runGUI(ctx context.Context, env *cliEnv, args []string) error {
 
 	appCtx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	shell := ui.NewShell(ui.Deps{Ctx: appCtx, DB: db, Window: w})
+	shell := ui.NewShell(kit.Deps{Ctx: appCtx, DB: db, Window: w})
 	w.SetContent(shell.Object())
 	w.SetMainMenu(shell.MainMenu())
 	w.SetOnDropped(shell.Dropped)

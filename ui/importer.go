@@ -14,11 +14,12 @@ import (
 	"stylestudio/app/studio"
 	"stylestudio/engine/demo"
 	"stylestudio/engine/ingest"
+	"stylestudio/ui/kit"
 )
 
 // importer runs imports (dialog, drag-and-drop, demo seeding) through the job panel and reports the outcome.
 type importer struct {
-	deps    Deps
+	deps    kit.Deps
 	changed func() // the catalog changed: reload
 }
 
@@ -92,9 +93,9 @@ func (im *importer) seedDemo(products int, seed uint64, announce bool) {
 // run shows an import in the job panel and reports its summary.
 func (im *importer) run(title string, announce bool, imp func(context.Context, func(ingest.Progress)) (ingest.Summary, error)) {
 	var sum ingest.Summary
-	job := func(ctx context.Context, report func(Progress)) error {
+	job := func(ctx context.Context, report func(kit.Progress)) error {
 		var err error
-		sum, err = imp(ctx, func(pr ingest.Progress) { report(Progress{Done: pr.Done, Total: pr.Total, Current: pr.Current}) })
+		sum, err = imp(ctx, func(pr ingest.Progress) { report(kit.Progress{Done: pr.Done, Total: pr.Total, Current: pr.Current}) })
 		return err
 	}
 	started := im.deps.Jobs.Run(title, job, func(err error) {

@@ -17,6 +17,8 @@ import (
 
 	"stylestudio/app/studio"
 	"stylestudio/store"
+	"stylestudio/ui/kit"
+	"stylestudio/ui/train"
 )
 
 // Screens that RenderScreen can draw.
@@ -24,7 +26,7 @@ func ScreenNames() []string { return []string{"catalog", "label", "train", "prev
 
 // renderOptions change what a headless render measures (tests make it deterministic).
 type renderOptions struct {
-	timer stepTimer // the Train screen's warm-up (measureStep when nil)
+	timer train.StepTimer // the Train screen's warm-up (train.MeasureStep when nil)
 	// text, when set, receives the text of every visible widget at the moment of the capture, in the
 	// widget tree's order (screenText): golden tests compare it exactly.
 	text *string
@@ -54,8 +56,8 @@ func renderScreen(ctx context.Context, db *store.DB, screen string, size fyne.Si
 	w := test.NewWindow(nil)
 	defer w.Close()
 
-	sh := NewShell(Deps{Ctx: ctx, DB: db, Window: w, Headless: true})
-	sh.Train().noAutoMeasure = true
+	sh := NewShell(kit.Deps{Ctx: ctx, DB: db, Window: w, Headless: true})
+	sh.Train().NoAutoMeasure = true
 	w.SetContent(sh.Object())
 	w.Resize(size)
 
@@ -67,12 +69,12 @@ func renderScreen(ctx context.Context, db *store.DB, screen string, size fyne.Si
 		}
 	})
 	imageShown := make(chan struct{}, 1)
-	sh.Catalog().detail.onImage = func() {
+	sh.Catalog().OnImageShown(func() {
 		select {
 		case imageShown <- struct{}{}:
 		default:
 		}
-	}
+	})
 	trained := make(chan struct{}, 1)
 	sh.Label().OnTrained(func(studio.ClassifierInfo, error) {
 		select {
@@ -81,14 +83,14 @@ func renderScreen(ctx context.Context, db *store.DB, screen string, size fyne.Si
 		}
 	})
 	feedReady := make(chan struct{}, 1)
-	sh.Feed().onStep = func() {
+	sh.Feed().OnRoundShown(func() {
 		select {
 		case feedReady <- struct{}{}:
 		default:
 		}
-	}
+	})
 	previewStage := make(chan string, 64)
-	sh.Preview().onStage = append(sh.Preview().onStage, func(st string) {
+	sh.Preview().OnStage(func(st string) {
 		select {
 		case previewStage <- st:
 		default:
@@ -98,16 +100,16 @@ func renderScreen(ctx context.Context, db *store.DB, screen string, size fyne.Si
 	if screen == "train" {
 		timer := opts.timer
 		if timer == nil {
-			timer = measureStep
+			timer = train.MeasureStep
 		}
-		sn, err := fetchTrainSnapshot(ctx, db, timer)
+		sn, err := train.FetchSnapshot(ctx, db, timer)
 		if err != nil {
 			return nil, err
 		}
 		var img image.Image
 		locked(sh, func() {
 			sh.ShowScreen("train")
-			sh.Train().applySnapshot(sn)
+			sh.Train().ApplySnapshot(sn)
 			img = capture(w, opts)
 		})
 		return img, nil
@@ -119,9 +121,7 @@ func renderScreen(ctx context.Context, db *store.DB, screen string, size fyne.Si
 			select {
 			case st := <-previewStage:
 				locked(sh, func() {
-					p := sh.Preview()
-					done = st == "full" || (st == "model" && p.model == nil) ||
-						(st == "list" && p.model != nil && len(p.products) == 0)
+					done = sh.Preview().Settled(st)
 				})
 			case <-ctx.Done():
 				return nil, errors.New("the preview did not finish in time")
@@ -141,14 +141,12 @@ func renderScreen(ctx context.Context, db *store.DB, screen string, size fyne.Si
 				return nil, errors.New("the feed did not simulate in time")
 			}
 			if i < 3 {
-				locked(sh, func() { sh.Feed().shown = len(sh.Feed().sessions); sh.Feed().Step() })
+				locked(sh, sh.Feed().NextRound)
 			}
 		}
 		var img image.Image
 		locked(sh, func() {
-			f := sh.Feed()
-			f.deps.thumbs.preload(ctx, f.currentHashes())
-			f.setCards(f.current)
+			sh.Feed().PreloadCards(ctx)
 			img = capture(w, opts)
 		})
 		return img, nil
@@ -163,7 +161,7 @@ func renderScreen(ctx context.Context, db *store.DB, screen string, size fyne.Si
 		}
 		var img image.Image
 		locked(sh, func() {
-			sh.Label().preloadVisible(ctx, 40)
+			sh.Label().PreloadVisible(ctx, 40)
 			img = capture(w, opts)
 		})
 		return img, nil
@@ -174,9 +172,9 @@ func renderScreen(ctx context.Context, db *store.DB, screen string, size fyne.Si
 	case <-ctx.Done():
 		return nil, errors.New("the catalog did not load in time")
 	}
-	locked(sh, func() { sh.Catalog().preloadFirst(ctx, 60) })
+	locked(sh, func() { sh.Catalog().PreloadFirst(ctx, 60) })
 	if n > 0 {
-		locked(sh, sh.Catalog().selectFirst)
+		locked(sh, sh.Catalog().SelectFirst)
 		select {
 		case <-imageShown:
 		case <-ctx.Done():

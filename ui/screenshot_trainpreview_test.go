@@ -9,6 +9,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"stylestudio/internal/testkit/trainedlib"
+	"stylestudio/store"
+	"stylestudio/ui/kit"
 	"testing"
 
 	"fyne.io/fyne/v2"
@@ -33,7 +36,7 @@ func TestScreenshotsOfTrainAndPreviewMatchGolden(t *testing.T) {
 	for _, screen := range []string{"train", "preview"} {
 		t.Run(screen, func(t *testing.T) {
 			var text string
-			img, err := renderScreen(context.Background(), db, screen, fyne.NewSize(1280, 800), false, renderOptions{timer: fakeStepTimer, text: &text})
+			img, err := renderScreen(context.Background(), db, screen, fyne.NewSize(1280, 800), false, renderOptions{timer: trainedlib.FakeStepTimer, text: &text})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -113,7 +116,7 @@ func differingShare(a, b image.Image, levels int) (float64, error) {
 	if a.Bounds().Size() != b.Bounds().Size() {
 		return 1, errSize{a.Bounds(), b.Bounds()}
 	}
-	na, nb := toNRGBAImage(a), toNRGBAImage(b)
+	na, nb := kit.ToNRGBAImage(a), kit.ToNRGBAImage(b)
 	diff := 0
 	for i := 0; i < len(na.Pix); i += 4 {
 		for c := 0; c < 4; c++ {
@@ -130,3 +133,7 @@ func differingShare(a, b image.Image, levels int) (float64, error) {
 type errSize struct{ got, want image.Rectangle }
 
 func (e errSize) Error() string { return "size " + e.got.String() + ", golden " + e.want.String() }
+
+func trainedLibrary(t testing.TB) *store.DB { return trainedlib.Open(t) }
+
+func TestMain(m *testing.M) { os.Exit(trainedlib.Main(m)) }

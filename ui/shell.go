@@ -2,7 +2,6 @@ package ui
 
 import (
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -13,6 +12,12 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"stylestudio/engine/ingest"
+	"stylestudio/ui/catalog"
+	"stylestudio/ui/feed"
+	"stylestudio/ui/kit"
+	"stylestudio/ui/label"
+	"stylestudio/ui/preview"
+	"stylestudio/ui/train"
 )
 
 // Demo catalog defaults used when a library starts empty.
@@ -42,12 +47,12 @@ type keyHandler interface {
 
 // Shell is the app frame: a navigation sidebar, the current screen, and the job panel at the bottom.
 type Shell struct {
-	deps    Deps
-	catalog *CatalogScreen
-	label   *LabelScreen
-	train   *TrainScreen
-	preview *PreviewScreen
-	feed    *FeedScreen
+	deps    kit.Deps
+	catalog *catalog.CatalogScreen
+	label   *label.LabelScreen
+	train   *train.TrainScreen
+	preview *preview.PreviewScreen
+	feed    *feed.FeedScreen
 	imports *importer
 	screens []screenEntry
 	active  int
@@ -59,29 +64,22 @@ type Shell struct {
 
 // NewShell builds every screen. deps.Jobs is created if nil. Headless, the caller must hold
 // Lock/Unlock around its own widget work once Start has been called.
-func NewShell(deps Deps) *Shell {
-	deps.closed = &atomic.Bool{}
-	if deps.Headless && deps.loop == nil {
-		deps.loop = newUILoop()
-		go deps.loop.run(deps.Ctx)
-	}
-	if deps.Jobs == nil {
-		deps.Jobs = newJobPanel(deps.Ctx, deps.do)
-	}
+func NewShell(deps kit.Deps) *Shell {
+	deps = kit.Prepare(deps)
 	s := &Shell{deps: deps}
-	deps.thumbs = newThumbLoader(deps.DB, thumbCache, func(hash string) {
-		s.deps.do(func() {
-			s.catalog.thumbArrived(hash)
-			s.label.thumbArrived(hash)
-			s.feed.thumbArrived(hash)
+	deps.Thumbs = kit.NewThumbLoader(deps.DB, kit.ThumbCache, func(hash string) {
+		s.deps.Do(func() {
+			s.catalog.ThumbArrived(hash)
+			s.label.ThumbArrived(hash)
+			s.feed.ThumbArrived(hash)
 		})
 	})
 	s.deps = deps
-	s.catalog = NewCatalogScreen(deps)
-	s.label = NewLabelScreen(deps)
-	s.train = NewTrainScreen(deps)
-	s.preview = NewPreviewScreen(deps)
-	s.feed = NewFeedScreen(deps)
+	s.catalog = catalog.NewCatalogScreen(deps)
+	s.label = label.NewLabelScreen(deps)
+	s.train = train.NewTrainScreen(deps)
+	s.preview = preview.NewPreviewScreen(deps)
+	s.feed = feed.NewFeedScreen(deps)
 	s.imports = &importer{deps: deps, changed: func() {
 		s.catalog.Reload()
 		s.label.Reload()
@@ -115,14 +113,9 @@ func NewShell(deps Deps) *Shell {
 	s.root = container.NewBorder(nil, container.NewPadded(deps.Jobs.Object()), container.NewHBox(side, widget.NewSeparator()), nil, s.content)
 	nav.Select(0)
 	// Preview starts on the product open in the catalog, and its empty state leads to Train.
-	s.preview.catalogSelection = func() int64 {
-		if s.catalog.detail.body.Visible() {
-			return s.catalog.detail.product.ID
-		}
-		return 0
-	}
-	s.preview.goTrain = func() { s.ShowScreen("train") }
-	s.preview.variantsChanged = s.feed.Reload
+	s.preview.CatalogSelection = s.catalog.OpenProduct
+	s.preview.GoTrain = func() { s.ShowScreen("train") }
+	s.preview.VariantsChanged = s.feed.Reload
 	if deps.Window != nil && !deps.Headless {
 		deps.Window.SetCloseIntercept(s.closeRequested)
 	}
@@ -133,7 +126,7 @@ func NewShell(deps Deps) *Shell {
 // whether to stop it (with a checkpoint) or keep it training in the background.
 func (s *Shell) closeRequested() {
 	if s.train.Busy() {
-		s.train.askClose(s.closeWindow)
+		s.train.AskClose(s.closeWindow)
 		return
 	}
 	s.closeWindow()
@@ -148,13 +141,13 @@ func (s *Shell) closeWindow() {
 // Quitting stops UI updates from background work before the app quits: once Fyne has drained its
 // queue at quit it runs fyne.Do on the caller's goroutine, off the UI thread (the e2e build's thread
 // checks caught a classifier's progress update doing so). Call it just before the app quits.
-func (s *Shell) Quitting() { s.deps.closed.Store(true) }
+func (s *Shell) Quitting() { s.deps.Quitting() }
 
 // Start begins loading every screen's data in the background (thumbnail loaders only with a real
 // window: headless renders preload what they paint).
 func (s *Shell) Start() {
 	if !s.deps.Headless {
-		s.deps.thumbs.start(s.deps.Ctx, 2)
+		s.deps.Thumbs.Start(s.deps.Ctx, 2)
 	}
 	s.catalog.Start()
 	s.label.Start()
@@ -166,41 +159,28 @@ func (s *Shell) Start() {
 
 // Lock and Unlock bracket widget work done by a headless driver (screenshots, tests) while the UI loop
 // runs; with a real window they do nothing (the driver's own loop serialises).
-func (s *Shell) Lock() {
-	if s.deps.loop != nil {
-		s.deps.loop.serial.Lock()
-	}
-}
+func (s *Shell) Lock() { s.deps.Lock() }
 
-func (s *Shell) Unlock() {
-	if s.deps.loop != nil {
-		s.deps.loop.serial.Unlock()
-	}
-}
+// Unlock: see Lock.
+func (s *Shell) Unlock() { s.deps.Unlock() }
 
 // OnUI runs f on the headless UI loop after everything already queued there, and waits for it, as
 // fyne.DoAndWait does in a real window (where OnUI is fyne.DoAndWait). Call it from a test or a
 // headless driver, never from the UI goroutine.
-func (s *Shell) OnUI(f func()) {
-	if s.deps.loop != nil {
-		s.deps.loop.wait(f)
-		return
-	}
-	fyne.DoAndWait(f)
-}
+func (s *Shell) OnUI(f func()) { s.deps.OnUI(f) }
 
-// Close is called after the window has gone and before Deps.Ctx is cancelled: it stops UI updates and
+// Close is called after the window has gone and before kit.Deps.Ctx is cancelled: it stops UI updates and
 // waits (up to 10 s) for label writes already shown on screen to reach the catalog, so nothing a user saw
 // labeled is lost on quit, and stops a training run with a checkpoint (waiting up to 2 minutes for its
 // current step and the checkpoint write) so it can be resumed.
 func (s *Shell) Close() {
-	s.deps.closed.Store(true)
+	s.deps.Quitting()
 	done := make(chan struct{})
 	go func() {
-		s.label.flush()
+		s.label.Flush()
 		close(done)
 	}()
-	s.train.stopForQuit(2 * time.Minute)
+	s.train.StopForQuit(2 * time.Minute)
 	select {
 	case <-done:
 	case <-time.After(10 * time.Second):
@@ -208,16 +188,16 @@ func (s *Shell) Close() {
 }
 
 // Train is the train screen.
-func (s *Shell) Train() *TrainScreen { return s.train }
+func (s *Shell) Train() *train.TrainScreen { return s.train }
 
 // Preview is the preview screen.
-func (s *Shell) Preview() *PreviewScreen { return s.preview }
+func (s *Shell) Preview() *preview.PreviewScreen { return s.preview }
 
 // Feed is the simulated storefront screen.
-func (s *Shell) Feed() *FeedScreen { return s.feed }
+func (s *Shell) Feed() *feed.FeedScreen { return s.feed }
 
 // Label is the label screen.
-func (s *Shell) Label() *LabelScreen { return s.label }
+func (s *Shell) Label() *label.LabelScreen { return s.label }
 
 // ShowScreen switches to the named screen ("catalog", "label", "train", "preview", "feed"). UI goroutine only.
 func (s *Shell) ShowScreen(name string) bool {
@@ -267,7 +247,7 @@ func (s *Shell) ActiveScreen() string { return s.screens[s.active].title }
 func (s *Shell) Object() fyne.CanvasObject { return s.root }
 
 // Catalog is the catalog screen (the app uses it to signal readiness).
-func (s *Shell) Catalog() *CatalogScreen { return s.catalog }
+func (s *Shell) Catalog() *catalog.CatalogScreen { return s.catalog }
 
 func (s *Shell) show(id int) {
 	if id < 0 || id >= len(s.screens) {
@@ -319,6 +299,6 @@ func (s *Shell) SeedDemoIfEmpty(products int) {
 		if err != nil || n > 0 {
 			return
 		}
-		s.deps.do(func() { s.imports.seedDemo(products, DemoSeed, false) })
+		s.deps.Do(func() { s.imports.seedDemo(products, DemoSeed, false) })
 	}()
 }

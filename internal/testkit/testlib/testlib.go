@@ -4,6 +4,7 @@ package testlib
 
 import (
 	"context"
+	"image"
 	"testing"
 
 	"stylestudio/engine/demo"
@@ -24,4 +25,15 @@ func DemoLibrary(t testing.TB, n int, seed uint64) *store.DB {
 		t.Fatal(err)
 	}
 	return db
+}
+
+// DemoImage renders one demo product at size pixels.
+func DemoImage(t testing.TB, size int) image.Image {
+	t.Helper()
+	it := demo.Catalog(1, 3)[0]
+	img, err := demo.Render(it.Params, it.Style, size)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return img
 }

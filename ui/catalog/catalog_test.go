@@ -1,0 +1,143 @@
+package catalog
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+
+	"stylestudio/internal/testkit/testlib"
+	"stylestudio/store"
+	"stylestudio/ui/kit"
+	"stylestudio/ui/kit/kittest"
+)
+
+// catalogHarness runs the shell in Fyne's test app and lets a test wait for each query result.
+type catalogHarness struct {
+	shell  *testShell
+	loaded chan int
+}
+
+func newCatalogHarness(t *testing.T, db *store.DB) *catalogHarness {
+	t.Helper()
+	test.NewTempApp(t)
+	w := test.NewTempWindow(t, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	h := &catalogHarness{shell: newTestShell(kit.Deps{Ctx: ctx, DB: db, Window: w, Headless: true}), loaded: make(chan int, 16)}
+	kittest.StopAtCleanup(t, h.shell)
+	w.SetContent(h.shell.Object())
+	w.Resize(fyne.NewSize(1200, 800))
+	h.shell.Screen.OnLoaded(func(n int) { h.loaded <- n })
+	h.shell.Start()
+	h.wait(t)
+	return h
+}
+
+func (h *catalogHarness) wait(t *testing.T) int {
+	t.Helper()
+	select {
+	case n := <-h.loaded:
+		return n
+	case <-time.After(60 * time.Second): // generous: -race on a busy machine is slow
+		t.Fatal("catalog query did not finish")
+		return 0
+	}
+}
+
+func TestCatalogFiltersNarrowTheGrid(t *testing.T) {
+	db := testlib.DemoLibrary(t, 24, 7)
+	ctx := context.Background()
+	st, err := db.Stats(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := newCatalogHarness(t, db)
+	c := h.shell.Screen
+	if got := c.count.Text; got != "24 products" {
+		t.Fatalf("count label %q, want 24 products", got)
+	}
+
+	h.shell.OnUI(func() { c.unlabeled.SetChecked(true) })
+	if n := h.wait(t); n != st.Unlabeled {
+		t.Fatalf("unlabeled filter shows %d, want %d", n, st.Unlabeled)
+	}
+	for _, r := range c.rows {
+		if r.Style != "" {
+			t.Fatalf("unlabeled filter shows labeled product %s (%s)", r.SKU, r.Style)
+		}
+	}
+	h.shell.OnUI(func() { c.unlabeled.SetChecked(false) })
+	h.wait(t)
+
+	// Style filter: only products with that label.
+	first := st.Styles[0]
+	h.shell.OnUI(func() { c.style.SetSelected(first.Name) })
+	if n := h.wait(t); n != first.Labeled {
+		t.Fatalf("style %s shows %d, want %d", first.Name, n, first.Labeled)
+	}
+	h.shell.OnUI(func() { c.style.SetSelected(allStyles) })
+	h.wait(t)
+
+	// Search by an exact SKU finds that product alone.
+	sku := c.rows[5].SKU
+	h.shell.OnUI(func() { test.Type(c.search, sku) })
+	if n := h.wait(t); n != 1 || c.rows[0].SKU != sku {
+		t.Fatalf("search %q shows %d rows", sku, n)
+	}
+	if c.count.Text != "1 product" {
+		t.Errorf("count label %q", c.count.Text)
+	}
+}
+
+func TestDetailPaneLabelsTheSelectedProduct(t *testing.T) {
+	db := testlib.DemoLibrary(t, 12, 7)
+	ctx := context.Background()
+	h := newCatalogHarness(t, db)
+	c := h.shell.Screen
+	h.shell.OnUI(func() { c.unlabeled.SetChecked(true) })
+	if n := h.wait(t); n == 0 {
+		t.Fatal("demo catalog should have unlabeled products")
+	}
+	target := c.rows[0]
+	shown := make(chan struct{}, 4)
+	c.detail.onImage = func() { shown <- struct{}{} }
+	h.shell.OnUI(func() { c.grid.Select(0) })
+	select {
+	case <-shown:
+	case <-time.After(60 * time.Second): // generous: -race on a busy machine is slow
+		t.Fatal("detail image did not load")
+	}
+	if c.detail.title.Text != target.Title {
+		t.Fatalf("detail shows %q, want %q", c.detail.title.Text, target.Title)
+	}
+	style := c.styles[1].Name
+	h.shell.OnUI(func() { c.detail.label.SetSelected(style) }) // the user picks a style: saved, grid re-queries
+	h.wait(t)
+	p, err := db.Product(ctx, target.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Style != style || len(p.History) != 1 || p.History[0].Who != "user" {
+		t.Fatalf("label not saved: style %q history %+v", p.Style, p.History)
+	}
+	for _, r := range c.rows {
+		if r.ID == target.ID {
+			t.Fatalf("product %s still listed as unlabeled", r.SKU)
+		}
+	}
+}
+
+func TestPriceFormatting(t *testing.T) {
+	for cents, want := range map[int64]string{0: "—", 5: "$0.05", 1999: "$19.99", 120000: "$1200.00"} {
+		if got := kit.FormatPrice(cents); got != want {
+			t.Errorf("kit.FormatPrice(%d) = %q, want %q", cents, got, want)
+		}
+	}
+	if got := fmt.Sprint(kit.TextOn(kit.ParseHexColor("#ffffff"))); got == fmt.Sprint(kit.TextOn(kit.ParseHexColor("#000000"))) {
+		t.Errorf("text colour should differ on white and black")
+	}
+}

@@ -1,0 +1,50 @@
+package kit
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+)
+
+// EvalMetrics are the eval numbers a run may carry in MetricsJSON.
+type EvalMetrics struct {
+	StyleAccuracy   *float64 `json:"style_accuracy"`
+	ContentSSIM     *float64 `json:"content_ssim"`
+	SilhouetteIoU   *float64 `json:"silhouette_iou"`
+	GeneratorIoU    *float64 `json:"generator_silhouette_iou"`
+	PairedSSIM      *float64 `json:"paired_ssim"`
+	IdentityPairedS *float64 `json:"identity_paired_ssim"`
+}
+
+// EvalSummary is a run's eval numbers in words, or "not evaluated".
+func EvalSummary(metricsJSON string) string {
+	var m EvalMetrics
+	if strings.TrimSpace(metricsJSON) == "" || json.Unmarshal([]byte(metricsJSON), &m) != nil {
+		return "not evaluated"
+	}
+	var parts []string
+	if m.StyleAccuracy != nil {
+		parts = append(parts, fmt.Sprintf("style accuracy %.0f%%", 100**m.StyleAccuracy))
+	}
+	if m.ContentSSIM != nil {
+		parts = append(parts, fmt.Sprintf("content SSIM %.2f", *m.ContentSSIM))
+	}
+	switch {
+	case m.GeneratorIoU != nil && m.SilhouetteIoU != nil:
+		// The generator's own is the honest one: the backdrop step copies the source's backdrop.
+		parts = append(parts, fmt.Sprintf("silhouette IoU %.2f (after the backdrop step %.2f)", *m.GeneratorIoU, *m.SilhouetteIoU))
+	case m.SilhouetteIoU != nil:
+		parts = append(parts, fmt.Sprintf("silhouette IoU %.2f", *m.SilhouetteIoU))
+	}
+	if m.PairedSSIM != nil {
+		s := fmt.Sprintf("paired SSIM %.2f", *m.PairedSSIM)
+		if m.IdentityPairedS != nil {
+			s += fmt.Sprintf(" (unchanged image: %.2f)", *m.IdentityPairedS)
+		}
+		parts = append(parts, s)
+	}
+	if len(parts) == 0 {
+		return "not evaluated"
+	}
+	return strings.Join(parts, " · ")
+}

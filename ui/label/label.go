@@ -1,0 +1,686 @@
+package label
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"stylestudio/app/studio"
+	"stylestudio/engine/style"
+	"stylestudio/store"
+	"stylestudio/ui/kit"
+)
+
+// retrainEvery is how many new labels trigger a background retrain of the classifier.
+const retrainEvery = studio.RetrainEvery
+
+// LabelScreen labels products fast: a large image with the classifier's suggestion, a queue ordered by
+// what the classifier most needs to learn, a key per style, undo/redo, multi-select and filters.
+// Labels show at once; the store write and the retraining happen in the background.
+type LabelScreen struct {
+	deps  kit.Deps
+	model *labelModel
+	root  fyne.CanvasObject
+
+	image      *canvas.Image
+	title      *widget.Label
+	current    *widget.Label
+	suggestion *widget.RichText
+	progress   *widget.ProgressBar
+	counts     *fyne.Container
+	styleBtns  *fyne.Container
+	focus      *fyne.Container // re-laid out when the style buttons change
+	filter     *widget.Select
+	queue      *widget.GridWrap
+	cards      []*queueCard
+	undoBtn    *widget.Button
+	redoBtn    *widget.Button
+	status     *widget.Label
+	retrainBtn *widget.Button
+
+	writes chan func() // store writes, applied in order by one goroutine
+
+	// UI goroutine only.
+	filterChoices []labelFilter
+	progressText  string
+	imageGen      int
+	sinceTrain    int // labels applied since the classifier last trained
+	training      bool
+	retrainQueued bool // a retrain was asked for while one ran: start another when it ends
+	trainedOn     int  // labeled products the shown classifier learned from; -1 while there is none
+	triedOn       int  // labeled products on screen when the last training started
+	cancelTrain   context.CancelFunc
+	onTrained     []func(studio.ClassifierInfo, error)
+	onLoaded      []func(n int)
+	// Labels shown in memory whose store write has not been applied yet; a reload that read the catalog
+	// before the write landed keeps showing them instead of dropping what the user just pressed.
+	pending  map[int64]pendingLabel
+	labelSeq uint64
+}
+
+// pendingLabel is a label the user made whose write is still queued; seq tells a newer label on the same
+// product from an older one.
+type pendingLabel struct {
+	style store.Style
+	seq   uint64
+}
+
+// NewLabelScreen builds the screen; Start loads it.
+func NewLabelScreen(deps kit.Deps) *LabelScreen {
+	s := &LabelScreen{deps: deps, model: newLabelModel(), writes: make(chan func(), 256), pending: map[int64]pendingLabel{}, trainedOn: -1}
+	s.image = canvas.NewImageFromImage(nil)
+	s.image.FillMode = canvas.ImageFillContain
+	s.image.ScaleMode = canvas.ImageScaleSmooth
+	s.image.SetMinSize(fyne.NewSize(360, 360))
+	s.title = widget.NewLabelWithStyle("", fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
+	s.title.Truncation = fyne.TextTruncateEllipsis
+	s.current = widget.NewLabelWithStyle("", fyne.TextAlignCenter, fyne.TextStyle{})
+	s.suggestion = widget.NewRichText()
+	s.progress = widget.NewProgressBar()
+	s.progress.TextFormatter = func() string { return s.progressText }
+	s.counts = container.NewHBox()
+	s.styleBtns = container.NewGridWithColumns(3)
+	s.filter = widget.NewSelect(nil, nil)
+	s.queue = widget.NewGridWrap(
+		func() int { return len(s.model.view) },
+		func() fyne.CanvasObject {
+			c := newQueueCard(s.clicked)
+			s.cards = append(s.cards, c)
+			return c
+		},
+		func(id widget.GridWrapItemID, o fyne.CanvasObject) { s.bindCard(id, o.(*queueCard)) },
+	)
+	s.undoBtn = widget.NewButtonWithIcon("Undo", theme.ContentUndoIcon(), s.Undo)
+	s.redoBtn = widget.NewButtonWithIcon("Redo", theme.ContentRedoIcon(), s.Redo)
+	s.status = widget.NewLabel("Classifier: not trained yet")
+	s.status.Truncation = fyne.TextTruncateEllipsis
+	s.retrainBtn = widget.NewButtonWithIcon("Retrain now", theme.ViewRefreshIcon(), func() { s.Retrain() })
+	skip := widget.NewButton("Skip (Space)", func() { s.model.move(1); s.refresh() })
+
+	top := container.NewBorder(nil, nil, nil, container.NewHBox(s.undoBtn, s.redoBtn), s.progress)
+	header := container.NewVBox(top, container.NewHScroll(s.counts))
+	imageBg := canvas.NewRectangle(theme.Color(theme.ColorNameInputBackground))
+	s.focus = container.NewBorder(nil,
+		container.NewVBox(s.title, s.current, container.NewCenter(s.suggestion), s.styleBtns, container.NewCenter(skip)),
+		nil, nil, container.NewStack(imageBg, s.image))
+	queueBar := container.NewBorder(nil, nil, widget.NewLabel("Show"), nil, s.filter)
+	queuePane := container.NewBorder(queueBar, nil, nil, nil, s.queue)
+	split := container.NewHSplit(container.NewPadded(s.focus), queuePane)
+	split.Offset = 0.45
+	footer := container.NewBorder(nil, nil, nil, s.retrainBtn, s.status)
+	s.root = container.NewBorder(container.NewPadded(header), container.NewPadded(footer), nil, nil, split)
+	s.updateFilterChoices()
+	s.filter.OnChanged = func(string) { s.filterChanged() }
+	return s
+}
+
+// Object is the screen's widget tree.
+func (s *LabelScreen) Object() fyne.CanvasObject { return s.root }
+
+// OnTrained registers f to run on the UI goroutine after each classifier training (tests, screenshots).
+func (s *LabelScreen) OnTrained(f func(studio.ClassifierInfo, error)) {
+	s.onTrained = append(s.onTrained, f)
+}
+
+// OnLoaded registers f to run on the UI goroutine each time products are (re)loaded, with their count.
+func (s *LabelScreen) OnLoaded(f func(n int)) { s.onLoaded = append(s.onLoaded, f) }
+
+// Start begins the store writer and loads products, styles and any saved classifier.
+func (s *LabelScreen) Start() {
+	go s.writeLoop(s.deps.Ctx)
+	s.Reload()
+	s.loadClassifier()
+}
+
+// writeLoop applies store writes in the order the user made them.
+func (s *LabelScreen) writeLoop(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case w := <-s.writes:
+			w()
+		}
+	}
+}
+
+// Reload re-reads products and styles (after imports or label changes elsewhere). The read waits on the
+// write queue, so it sees every label already pressed.
+func (s *LabelScreen) Reload() {
+	s.enqueue(s.reloadNow)
+}
+
+// reloadNow reads the catalog and installs it. Writer goroutine only (or any goroutine but the UI's).
+func (s *LabelScreen) reloadNow() {
+	db, ctx := s.deps.DB, s.deps.Ctx
+	rows, err := db.Products(ctx, store.ProductFilter{})
+	if err != nil {
+		s.showError("read the catalog", err)
+		return
+	}
+	styles, err := db.Styles(ctx)
+	if err != nil {
+		s.showError("read the styles", err)
+		return
+	}
+	undo, _ := db.UndoState(ctx)
+	s.deps.Do(func() {
+		for i := range rows {
+			if p, ok := s.pending[rows[i].ID]; ok {
+				rows[i].Style, rows[i].StyleID = p.style.Name, p.style.ID
+			}
+		}
+		s.model.setData(rows, styles)
+		s.rebuildStyleButtons()
+		s.updateFilterChoices()
+		s.setUndoState(undo)
+		s.refresh()
+		s.retrainIfBehind()
+		for _, f := range s.onLoaded {
+			f(len(rows))
+		}
+	})
+}
+
+// retrainIfBehind retrains when the catalog has moved on from the classifier on show: none yet (a first
+// start, whose demo catalog arrives after the screen started), or retrainEvery more labels than it
+// learned from (an import with labels, labels made on the command line). UI goroutine only.
+func (s *LabelScreen) retrainIfBehind() {
+	labeled, _ := s.model.counts()
+	if labeled == 0 {
+		return
+	}
+	if s.trainedOn < 0 && labeled != s.triedOn || s.trainedOn >= 0 && labeled >= s.trainedOn+retrainEvery {
+		s.requestRetrain()
+	}
+}
+
+// requestRetrain retrains now, or as soon as the training under way ends. UI goroutine only.
+func (s *LabelScreen) requestRetrain() {
+	if s.training {
+		s.retrainQueued = true
+		return
+	}
+	s.Retrain()
+}
+
+func (s *LabelScreen) showError(what string, err error) {
+	if s.deps.Ctx.Err() != nil {
+		return
+	}
+	s.deps.Do(func() { dialog.ShowError(fmt.Errorf("%s: %w", what, err), s.deps.Window) })
+}
+
+func (s *LabelScreen) rebuildStyleButtons() {
+	s.styleBtns.Objects = nil
+	for _, st := range s.model.styles {
+		st := st
+		text := st.Name
+		if st.Key != "" {
+			text = st.Key + "  " + st.Name
+		}
+		b := widget.NewButton(text, func() { s.LabelWith(st) })
+		s.styleBtns.Objects = append(s.styleBtns.Objects, b)
+	}
+	s.styleBtns.Refresh()
+	s.focus.Refresh() // the button rows changed height: lay the pane out again
+}
+
+func (s *LabelScreen) updateFilterChoices() {
+	names := []string{"Next to label (most useful first)", "Unlabeled", "All products", "Disagreements (likely mistakes)"}
+	s.filterChoices = []labelFilter{{kind: filterQueue}, {kind: filterUnlabeled}, {kind: filterAll}, {kind: filterDisagree}}
+	for _, st := range s.model.styles {
+		names = append(names, "Labeled "+st.Name)
+		s.filterChoices = append(s.filterChoices, labelFilter{kind: filterStyle, style: st.Name})
+	}
+	for _, st := range s.model.styles {
+		names = append(names, "Suggested "+st.Name)
+		s.filterChoices = append(s.filterChoices, labelFilter{kind: filterSuggested, style: st.Name})
+	}
+	selected := s.filter.Selected
+	s.filter.SetOptions(names)
+	if selected == "" {
+		s.filter.SetSelectedIndex(0)
+	}
+}
+
+func (s *LabelScreen) filterChanged() {
+	i := s.filter.SelectedIndex()
+	if i < 0 || i >= len(s.filterChoices) {
+		return
+	}
+	s.model.setFilter(s.filterChoices[i])
+	s.refresh()
+}
+
+// refresh redraws everything that depends on the model. It reads memory only: no store, no model calls.
+func (s *LabelScreen) refresh() {
+	labeled, per := s.model.counts()
+	total := len(s.model.items)
+	s.showProgress()
+	s.counts.Objects = nil
+	for _, st := range s.model.styles {
+		s.counts.Add(styleCountChip(st, per[st.Name]))
+	}
+	s.counts.Add(widget.NewLabel(fmt.Sprintf("Unlabeled %d", total-labeled)))
+	s.counts.Refresh()
+
+	it, ok := s.model.current()
+	if !ok {
+		s.title.SetText("Nothing to show here")
+		s.current.SetText("Change the filter, or import more products.")
+		s.suggestion.ParseMarkdown("")
+		s.image.Image = nil
+		s.image.Refresh()
+	} else {
+		s.title.SetText(it.row.Title + "  ·  " + it.row.SKU)
+		if it.sugg.style != "" {
+			s.suggestion.ParseMarkdown("Suggestion: **" + suggestionText(it.sugg) + "**")
+		} else {
+			s.suggestion.ParseMarkdown("No suggestion yet: the classifier trains once styles have a few labels.")
+		}
+		s.showImage(it.row.ImageHash)
+	}
+	s.queue.Refresh()
+	if s.model.cursor >= 0 && s.model.cursor < len(s.model.view) {
+		s.queue.ScrollTo(s.model.cursor)
+	}
+}
+
+// showProgress shows the labeled count and the current product's label. A label is acknowledged once
+// it is in the catalog: until its write commits it reads "saving…", so what the screen calls saved
+// survives a crash (the write queue applies one within milliseconds: BenchmarkLabelKeyToDurable).
+func (s *LabelScreen) showProgress() {
+	labeled, _ := s.model.counts()
+	total := len(s.model.items)
+	s.progressText = fmt.Sprintf("Labeled %d of %d products", labeled, total)
+	if n := len(s.pending); n > 0 {
+		s.progressText += fmt.Sprintf(" · %d saving…", n)
+	}
+	if total > 0 {
+		s.progress.SetValue(float64(labeled) / float64(total))
+	}
+	s.progress.Refresh()
+	if it, ok := s.model.current(); ok {
+		switch _, saving := s.pending[it.row.ID]; {
+		case it.row.Style == "":
+			s.current.SetText("Unlabeled — press a style's key")
+		case saving:
+			s.current.SetText("Labeled " + it.row.Style + " · saving…")
+		default:
+			s.current.SetText("Labeled " + it.row.Style)
+		}
+	}
+}
+
+func styleCountChip(st store.Style, n int) fyne.CanvasObject {
+	bg := canvas.NewRectangle(kit.ParseHexColor(st.Color))
+	bg.CornerRadius = 6
+	text := fmt.Sprintf("%s %d", st.Name, n)
+	if st.Key != "" {
+		text = st.Key + " · " + text
+	}
+	t := canvas.NewText(text, kit.TextOn(kit.ParseHexColor(st.Color)))
+	t.TextStyle.Bold = true
+	return container.NewStack(bg, container.NewPadded(t))
+}
+
+// showImage shows the thumbnail at once (already decoded) and then the full image when it has loaded.
+func (s *LabelScreen) showImage(hash string) {
+	s.imageGen++
+	gen := s.imageGen
+	s.image.Image = s.deps.Thumbs.Get(hash)
+	s.image.Refresh()
+	db, ctx := s.deps.DB, s.deps.Ctx
+	go func() {
+		img, err := kit.LoadFullImage(ctx, db, hash)
+		if err != nil {
+			return
+		}
+		s.deps.Do(func() {
+			if gen == s.imageGen {
+				s.image.Image = img
+				s.image.Refresh()
+			}
+		})
+	}()
+}
+
+func (s *LabelScreen) bindCard(id int, c *queueCard) {
+	if id < 0 || id >= len(s.model.view) {
+		return
+	}
+	it := s.model.at(id)
+	col := theme.Color(theme.ColorNamePrimary)
+	for _, st := range s.model.styles {
+		if st.Name == it.row.Style {
+			col = kit.ParseHexColor(st.Color)
+		}
+	}
+	c.bind(id, it, col, s.deps.Thumbs.Get(it.row.ImageHash), id == s.model.cursor, s.model.selected[it.row.ID])
+}
+
+func (s *LabelScreen) ThumbArrived(hash string) {
+	img := s.deps.Thumbs.Cached(hash)
+	for _, c := range s.cards {
+		if c.hash == hash {
+			c.setThumb(img)
+		}
+	}
+	if it, ok := s.model.current(); ok && it.row.ImageHash == hash && s.image.Image == nil {
+		s.image.Image = img
+		s.image.Refresh()
+	}
+}
+
+func (s *LabelScreen) clicked(index int, shift, ctrl bool) {
+	s.model.click(index, shift, ctrl)
+	s.refresh()
+}
+
+// LabelWith labels the selection (or the product under the cursor) with st and moves on. The screen
+// updates at once from memory; the store write is queued.
+func (s *LabelScreen) LabelWith(st store.Style) {
+	ids := s.model.targets()
+	if len(ids) == 0 {
+		return
+	}
+	s.model.applyLabel(ids, st)
+	s.sinceTrain += len(ids)
+	s.labelSeq++
+	seq := s.labelSeq
+	for _, id := range ids {
+		s.pending[id] = pendingLabel{style: st, seq: seq}
+	}
+	s.refresh()
+	db, ctx := s.deps.DB, s.deps.Ctx
+	s.enqueue(func() {
+		_, err := db.SetLabels(ctx, ids, st.ID, "user")
+		s.deps.Do(func() {
+			s.settle(ids, seq)
+			s.showProgress()
+		})
+		if err != nil {
+			s.showError(fmt.Sprintf("save the label %s", st.Name), err)
+			s.reloadNow() // show what the store really holds (this is the writer goroutine)
+			return
+		}
+		s.refreshUndoState()
+	})
+	if s.sinceTrain >= retrainEvery {
+		s.requestRetrain()
+	}
+}
+
+// settle forgets the pending labels of a write that has been applied (or failed), unless the user has
+// labeled the same product again since. UI goroutine only.
+func (s *LabelScreen) settle(ids []int64, seq uint64) {
+	for _, id := range ids {
+		if p, ok := s.pending[id]; ok && p.seq == seq {
+			delete(s.pending, id)
+		}
+	}
+}
+
+func (s *LabelScreen) enqueue(w func()) {
+	select {
+	case s.writes <- w:
+	case <-s.deps.Ctx.Done():
+	}
+}
+
+func (s *LabelScreen) refreshUndoState() {
+	st, err := s.deps.DB.UndoState(s.deps.Ctx)
+	if err != nil {
+		return
+	}
+	s.deps.Do(func() { s.setUndoState(st) })
+}
+
+func (s *LabelScreen) setUndoState(st store.UndoState) {
+	if st.CanUndo {
+		s.undoBtn.Enable()
+	} else {
+		s.undoBtn.Disable()
+	}
+	if st.CanRedo {
+		s.redoBtn.Enable()
+	} else {
+		s.redoBtn.Disable()
+	}
+}
+
+// Undo reverts the last labeling step (it survives restarts: the history lives in the catalog).
+func (s *LabelScreen) Undo() { s.undoRedo(true) }
+
+// Redo re-applies the last undone step.
+func (s *LabelScreen) Redo() { s.undoRedo(false) }
+
+func (s *LabelScreen) undoRedo(undo bool) {
+	db, ctx := s.deps.DB, s.deps.Ctx
+	s.enqueue(func() {
+		var res store.UndoResult
+		var err error
+		if undo {
+			res, err = db.Undo(ctx)
+		} else {
+			res, err = db.Redo(ctx)
+		}
+		if errors.Is(err, store.ErrNotFound) {
+			s.refreshUndoState()
+			return
+		}
+		if err != nil {
+			s.showError("undo", err)
+			return
+		}
+		rows, err := db.ProductsByID(ctx, res.ProductIDs)
+		if err != nil {
+			s.showError("undo", err)
+			return
+		}
+		st, _ := db.UndoState(ctx)
+		s.deps.Do(func() {
+			s.model.setRows(rows)
+			if len(rows) > 0 {
+				// Put the cursor back on the product the step changed, so the user sees what happened.
+				s.model.rebuild(rows[0].ID)
+			}
+			s.setUndoState(st)
+			s.refresh()
+		})
+	})
+}
+
+// TypedKey handles navigation and labeling keys while the screen is shown; false if not handled.
+func (s *LabelScreen) TypedKey(ev *fyne.KeyEvent) bool {
+	switch ev.Name {
+	case fyne.KeyRight, fyne.KeyDown:
+		s.model.move(1)
+	case fyne.KeyLeft, fyne.KeyUp:
+		s.model.move(-1)
+	case fyne.KeySpace:
+		s.model.move(1)
+	case fyne.KeyEscape:
+		s.model.clearSelection()
+	default:
+		return false
+	}
+	s.refresh()
+	return true
+}
+
+// TypedRune labels with the style whose shortcut key was typed.
+func (s *LabelScreen) TypedRune(r rune) bool {
+	if st, ok := s.model.styleByKey(string(r)); ok {
+		s.LabelWith(st)
+		return true
+	}
+	return false
+}
+
+// SelectAll selects every product in the filtered view (Ctrl+A).
+func (s *LabelScreen) SelectAll() {
+	s.model.selectAll()
+	s.refresh()
+}
+
+// loadClassifier shows a saved classifier's suggestions, or trains one when there are enough labels.
+func (s *LabelScreen) loadClassifier() {
+	dir, db, ctx := s.deps.DB.Dir(), s.deps.DB, s.deps.Ctx
+	go func() {
+		m, info, err := studio.LoadClassifier(dir)
+		if errors.Is(err, studio.ErrNoClassifier) {
+			// Train once there are labels: now if the catalog on screen has some, else when a reload
+			// (the demo catalog's seeding, an import) brings them.
+			s.deps.Do(s.retrainIfBehind)
+			return
+		}
+		if err == nil {
+			s.applySuggestions(ctx, db, m, info)
+		}
+		s.deps.Do(func() {
+			if err != nil {
+				s.status.SetText("Classifier: " + err.Error())
+			} else {
+				s.trainedOn = info.Labels
+				s.retrainIfBehind()
+			}
+			for _, f := range s.onTrained {
+				f(info, err)
+			}
+		})
+	}()
+}
+
+// Retrain trains the classifier in the background (one at a time: a request while one runs waits for
+// it), then refreshes suggestions and the queue order. UI goroutine only.
+func (s *LabelScreen) Retrain() {
+	if s.training {
+		s.retrainQueued = true
+		return
+	}
+	s.training = true
+	s.retrainQueued = false
+	s.sinceTrain = 0
+	s.triedOn, _ = s.model.counts()
+	s.retrainBtn.Disable()
+	s.status.SetText("Classifier: training…")
+	ctx, cancel := context.WithCancel(s.deps.Ctx)
+	s.cancelTrain = cancel
+	db := s.deps.DB
+	go func() {
+		var last time.Time
+		m, info, err := studio.TrainClassifier(ctx, db, style.DefaultConfig(), func(ev style.Event) {
+			if time.Since(last) < 100*time.Millisecond {
+				return
+			}
+			last = time.Now()
+			s.deps.Do(func() {
+				s.status.SetText(fmt.Sprintf("Classifier: training, epoch %d of %d (%.0f%% on training images)", ev.Epoch, ev.Epochs, 100*ev.TrainAcc))
+			})
+		})
+		if err == nil {
+			s.applySuggestions(ctx, db, m, info)
+		}
+		// Decided here, not in the queued closure: the closure runs later, after cancel below.
+		cancelled := ctx.Err() != nil
+		cancel()
+		s.deps.Do(func() { s.trainingEnded(info, err, cancelled) })
+	}()
+}
+
+// trainingEnded shows how a classifier training ended, in words, and starts a retrain asked for
+// meanwhile. UI goroutine only.
+func (s *LabelScreen) trainingEnded(info studio.ClassifierInfo, err error, cancelled bool) {
+	s.training = false
+	s.retrainBtn.Enable()
+	switch {
+	case err == nil:
+		s.trainedOn = info.Labels
+	case cancelled:
+		s.status.SetText("Classifier: training stopped")
+	case errors.Is(err, style.ErrNotEnoughLabels):
+		s.status.SetText("Classifier: waiting for labels · " + err.Error())
+	default:
+		s.status.SetText("Classifier: training failed: " + err.Error() + " (press Retrain now to try again)")
+	}
+	for _, f := range s.onTrained {
+		f(info, err)
+	}
+	if s.retrainQueued && !cancelled {
+		s.Retrain()
+	}
+}
+
+// applySuggestions computes suggestions and the queue off the UI goroutine and installs them.
+func (s *LabelScreen) applySuggestions(ctx context.Context, db *store.DB, m *style.Model, info studio.ClassifierInfo) {
+	sugg, queue, err := studio.Suggest(ctx, db, m, 1)
+	if err != nil {
+		if ctx.Err() == nil {
+			s.showError("suggest styles", err)
+		}
+		return
+	}
+	conv := make(map[int64]suggestion, len(sugg))
+	for id, sg := range sugg {
+		conv[id] = suggestion{style: sg.Style, confidence: sg.Confidence, uncertainty: sg.Uncertainty}
+	}
+	s.deps.Do(func() {
+		s.model.setSuggestions(conv, queue)
+		if s.model.filter.kind == filterQueue {
+			s.model.cursor = 0 // a new queue order: start from its most useful product
+		}
+		s.status.SetText(classifierStatus(info))
+		s.refresh()
+	})
+}
+
+func classifierStatus(info studio.ClassifierInfo) string {
+	if info.TrainedAt.IsZero() {
+		return "Classifier: loaded"
+	}
+	text := fmt.Sprintf("Classifier: %.0f%% correct on %d held-out products · trained on %d labels at %s",
+		100*info.Accuracy, info.HeldOutImages, info.TrainImages, info.TrainedAt.Local().Format("15:04"))
+	if len(info.Skipped) > 0 {
+		text += fmt.Sprintf(" · needs more labels for %v", info.Skipped)
+	}
+	return text
+}
+
+// PreloadVisible decodes the thumbnails the screen shows first (headless screenshots).
+func (s *LabelScreen) PreloadVisible(ctx context.Context, n int) {
+	var hashes []string
+	for i := 0; i < n && i < len(s.model.view); i++ {
+		hashes = append(hashes, s.model.at(i).row.ImageHash)
+	}
+	s.deps.Thumbs.Preload(ctx, hashes)
+	s.model.cursor = 0
+	s.refresh()
+	s.queue.ScrollToTop()
+	if it, ok := s.model.current(); ok {
+		if img, err := kit.LoadFullImage(ctx, s.deps.DB, it.row.ImageHash); err == nil {
+			s.imageGen++ // the asynchronous load started by refresh must not replace this one
+			s.image.Image = img
+			s.image.Refresh()
+		}
+	}
+}
+
+// Flush waits until every queued store write has been applied (tests, and before quitting).
+func (s *LabelScreen) Flush() {
+	done := make(chan struct{})
+	s.enqueue(func() { close(done) })
+	select {
+	case <-done:
+	case <-s.deps.Ctx.Done():
+	}
+}

@@ -1,0 +1,87 @@
+package label
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"stylestudio/app/studio"
+	"stylestudio/internal/testkit/testlib"
+	"stylestudio/store"
+	"stylestudio/ui/kit/kittest"
+)
+
+// startShell runs a headless shell on db, on the label screen, reporting each classifier training.
+func startShell(t *testing.T, db *store.DB) (*testShell, chan error) {
+	t.Helper()
+	sh := headlessShell(t, db)
+	trained := make(chan error, 8)
+	sh.Screen.OnTrained(func(_ studio.ClassifierInfo, err error) { kittest.SendLatest(trained, err) })
+	sh.Start()
+	sh.OnUI(func() { sh.ShowScreen("label") })
+	return sh, trained
+}
+
+// On a first start the library is empty when the Label screen starts and the demo catalog arrives
+// later: suggestions must still come, without a click on Retrain. (The real window once showed
+// "Classifier: training…" for good here.)
+func TestLabelScreenFirstStartSuggestsWithoutAClick(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains the default classifier (minutes under -race); make unit and the e2e suite run it")
+	}
+	db, err := store.Open(context.Background(), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	sh, trained := startShell(t, db)
+	sh.OnUI(func() { seedDemoIfEmpty(sh, 90) })
+
+	deadline := time.After(4 * time.Minute)
+	for done := false; !done; {
+		select {
+		case err := <-trained:
+			done = err == nil
+		case <-deadline:
+			var status string
+			sh.OnUI(func() { status = sh.Screen.status.Text })
+			t.Fatalf("no classifier trained without a click; the footer says %q", status)
+		}
+	}
+	sh.OnUI(func() {
+		s := sh.Screen
+		if !strings.Contains(s.status.Text, "correct on") {
+			t.Errorf("footer %q does not report the trained classifier", s.status.Text)
+		}
+		n := 0
+		for _, it := range s.model.items {
+			if it.sugg.style != "" {
+				n++
+			}
+		}
+		if n == 0 {
+			t.Error("no product shows a suggestion")
+		}
+	})
+}
+
+// A training that cannot start says why in words instead of "training…" for good.
+func TestLabelScreenTrainingFailureIsShownInWords(t *testing.T) {
+	db := testlib.DemoLibrary(t, 12, 7) // too few labels per style to learn
+	sh, trained := startShell(t, db)
+	select {
+	case err := <-trained:
+		if err == nil {
+			t.Fatal("a classifier trained on 12 products; the test needs a catalog with too few labels")
+		}
+	case <-time.After(2 * time.Minute):
+		t.Fatal("the classifier's first training never ended")
+	}
+	sh.OnUI(func() {
+		text := sh.Screen.status.Text
+		if strings.Contains(text, "training…") || !strings.Contains(text, "labels") {
+			t.Errorf("footer %q should say that more labels are needed", text)
+		}
+	})
+}
