@@ -42,7 +42,7 @@ func (h *catalogHarness) wait(t *testing.T) int {
 	select {
 	case n := <-h.loaded:
 		return n
-	case <-time.After(60 * time.Second): // generous: -race on a busy machine is slow
+	case <-time.After(3 * time.Minute): // generous: -race on a busy machine is slow
 		t.Fatal("catalog query did not finish")
 		return 0
 	}
@@ -108,7 +108,7 @@ func TestDetailPaneLabelsTheSelectedProduct(t *testing.T) {
 	h.shell.OnUI(func() { c.grid.Select(0) })
 	select {
 	case <-shown:
-	case <-time.After(60 * time.Second): // generous: -race on a busy machine is slow
+	case <-time.After(3 * time.Minute): // generous: -race on a busy machine is slow
 		t.Fatal("detail image did not load")
 	}
 	if c.detail.title.Text != target.Title {

@@ -32,7 +32,7 @@ func TestFeedScreenSimulatesAndLetsAPersonShop(t *testing.T) {
 		t.Helper()
 		select {
 		case <-stepped:
-		case <-time.After(60 * time.Second):
+		case <-time.After(3 * time.Minute):
 			t.Fatal("no simulated round")
 		}
 	}
@@ -87,7 +87,7 @@ func TestFeedPlayFollowsTheSpeedAndPauses(t *testing.T) {
 	sh.Start()
 	select {
 	case <-stepped:
-	case <-time.After(60 * time.Second):
+	case <-time.After(3 * time.Minute):
 		t.Fatal("no simulated round")
 	}
 	slates := func() (n int) {
@@ -128,7 +128,7 @@ func TestFeedReloadDuringARoundIsNotDropped(t *testing.T) {
 	sh.Start()
 	select {
 	case <-stepped:
-	case <-time.After(60 * time.Second):
+	case <-time.After(3 * time.Minute):
 		t.Fatal("no simulated round")
 	}
 	sh.OnUI(func() {

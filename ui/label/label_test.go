@@ -38,7 +38,7 @@ func newLabelHarness(t testing.TB, db *store.DB) *labelHarness {
 	h.shell.OnUI(func() { h.shell.ShowScreen("label") })
 	select {
 	case <-h.loaded:
-	case <-time.After(60 * time.Second): // generous: -race on a busy machine is slow
+	case <-time.After(3 * time.Minute): // generous: -race on a busy machine is slow
 		t.Fatal("label screen did not load")
 	}
 	return h

@@ -71,7 +71,7 @@ func newPreviewHarness(t *testing.T, db *store.DB) *previewHarness {
 // waitStage waits for the named stage (earlier ones are skipped).
 func (h *previewHarness) waitStage(t *testing.T, want string) {
 	t.Helper()
-	deadline := time.After(60 * time.Second)
+	deadline := time.After(3 * time.Minute)
 	for {
 		select {
 		case st := <-h.stages:

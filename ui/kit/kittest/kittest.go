@@ -104,13 +104,14 @@ func StopAtCleanup(t testing.TB, s interface {
 	})
 }
 
-// WaitChan waits up to 90 s for a value on ch.
+// WaitChan waits for a value on ch, up to 5 minutes: a generous bound, met at once by a healthy run,
+// so a loaded machine under -race does not fail a test that only runs slowly.
 func WaitChan[T any](t testing.TB, ch chan T, what string) T {
 	t.Helper()
 	select {
 	case v := <-ch:
 		return v
-	case <-time.After(90 * time.Second):
+	case <-time.After(5 * time.Minute):
 		t.Fatalf("timed out waiting for %s", what)
 		var zero T
 		return zero
