@@ -42,7 +42,6 @@ type CatalogScreen struct {
 	cards       []*thumbCard // every cell the grid created (the grid recycles them)
 	queryGen    int
 	debounce    *time.Timer
-	onLoaded    []func(n int)
 }
 
 // NewCatalogScreen builds the screen; Start loads it.
@@ -100,8 +99,14 @@ func (s *CatalogScreen) Start() { s.Reload() }
 // Object is the screen's widget tree.
 func (s *CatalogScreen) Object() fyne.CanvasObject { return s.root }
 
-// OnLoaded registers f to run (on the UI goroutine) each time a query result is shown, with its row count.
-func (s *CatalogScreen) OnLoaded(f func(n int)) { s.onLoaded = append(s.onLoaded, f) }
+// What the Catalog screen announces on Deps.Events (UI goroutine).
+const (
+	Loaded     kit.Topic[int]      = "catalog.loaded" // a query result is shown, with its row count
+	ImageShown kit.Topic[struct{}] = "catalog.image"  // the detail pane painted a product's large image
+)
+
+// OnLoaded subscribes f to Loaded.
+func (s *CatalogScreen) OnLoaded(f func(n int)) { Loaded.On(s.deps.Events, f) }
 
 func (s *CatalogScreen) styleColor(name string) color.Color {
 	if st, ok := s.styleByName[name]; ok {
@@ -196,9 +201,7 @@ func (s *CatalogScreen) apply(q catalogQuery) {
 	default:
 		s.count.SetText(fmt.Sprintf("%d products", len(s.rows)))
 	}
-	for _, f := range s.onLoaded {
-		f(len(s.rows))
-	}
+	Loaded.Emit(s.deps.Events, len(s.rows))
 }
 
 // ThumbArrived puts a freshly decoded thumbnail into every visible cell showing that image.
@@ -238,4 +241,4 @@ func (s *CatalogScreen) OpenProduct() int64 {
 
 // OnImageShown calls f (UI goroutine) each time the detail pane has painted a product's large image
 // (a headless screenshot waits for it).
-func (s *CatalogScreen) OnImageShown(f func()) { s.detail.onImage = f }
+func (s *CatalogScreen) OnImageShown(f func()) { ImageShown.On(s.deps.Events, func(struct{}) { f() }) }

@@ -104,7 +104,7 @@ func TestDetailPaneLabelsTheSelectedProduct(t *testing.T) {
 	}
 	target := c.rows[0]
 	shown := make(chan struct{}, 4)
-	c.detail.onImage = func() { shown <- struct{}{} }
+	c.OnImageShown(func() { shown <- struct{}{} })
 	h.shell.OnUI(func() { c.grid.Select(0) })
 	select {
 	case <-shown:

@@ -24,7 +24,6 @@ func detailFields() []string { return []string{"SKU", "Category", "Price", "Imag
 type detailPane struct {
 	deps      kit.Deps
 	onChanged func() // a label changed: the catalog re-queries
-	onImage   func() // the large image of the shown product was painted (screenshots wait for it)
 
 	image   *canvas.Image
 	title   *widget.Label
@@ -124,9 +123,7 @@ func (d *detailPane) show(id int64) {
 			}
 			d.image.Image = img
 			d.image.Refresh()
-			if d.onImage != nil {
-				d.onImage()
-			}
+			ImageShown.Emit(d.deps.Events, struct{}{})
 		})
 	}()
 }

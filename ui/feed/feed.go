@@ -89,7 +89,6 @@ type FeedScreen struct {
 	// The speed slider's value (slates a second, as float64 bits): the Play loop reads it off the UI
 	// goroutine, so the slider's OnChanged stores it here.
 	speedBits atomic.Uint64
-	onStep    func() // after each simulated round is shown (headless screenshots)
 }
 
 // NewFeedScreen builds the screen; Start loads the feed.
@@ -165,9 +164,7 @@ func (s *FeedScreen) Reload() {
 			}
 			if err != nil {
 				s.status.SetText("Feed unavailable: " + err.Error())
-				if s.onStep != nil {
-					s.onStep()
-				}
+				RoundShown.Emit(s.deps.Events, struct{}{})
 				return
 			}
 			s.feed = feed
@@ -237,9 +234,7 @@ func (s *FeedScreen) Step() {
 			s.addRound(res)
 			s.sessions, s.shown = watched, 1
 			s.showSlate()
-			if s.onStep != nil {
-				s.onStep()
-			}
+			RoundShown.Emit(s.deps.Events, struct{}{})
 		})
 	}()
 }
@@ -633,9 +628,12 @@ func (s *FeedScreen) currentHashes() []string {
 	return out
 }
 
-// OnRoundShown calls f (UI goroutine) after each simulated round is shown (a headless screenshot waits
-// for a few).
-func (s *FeedScreen) OnRoundShown(f func()) { s.onStep = f }
+// RoundShown is what the Feed screen announces on Deps.Events (UI goroutine) after each simulated
+// round is shown.
+const RoundShown kit.Topic[struct{}] = "feed.round"
+
+// OnRoundShown subscribes f to RoundShown (a headless screenshot waits for a few rounds).
+func (s *FeedScreen) OnRoundShown(f func()) { RoundShown.On(s.deps.Events, func(struct{}) { f() }) }
 
 // NextRound skips the watched shopper's remaining slates and steps into the next round. UI goroutine.
 func (s *FeedScreen) NextRound() {

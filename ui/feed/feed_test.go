@@ -26,7 +26,7 @@ func TestFeedScreenSimulatesAndLetsAPersonShop(t *testing.T) {
 	w.Resize(fyne.NewSize(1280, 800))
 	stepped := make(chan struct{}, 8)
 	f := sh.Screen
-	f.onStep = func() { stepped <- struct{}{} }
+	f.OnRoundShown(func() { stepped <- struct{}{} })
 	sh.Start()
 	wait := func() {
 		t.Helper()
@@ -83,7 +83,7 @@ func TestFeedPlayFollowsTheSpeedAndPauses(t *testing.T) {
 	sh := headlessShell(t, testlib.DemoLibrary(t, 60, 7))
 	f := sh.Screen
 	stepped := make(chan struct{}, 1)
-	f.onStep = func() { kittest.SendLatest(stepped, struct{}{}) }
+	f.OnRoundShown(func() { kittest.SendLatest(stepped, struct{}{}) })
 	sh.Start()
 	select {
 	case <-stepped:
@@ -124,7 +124,7 @@ func TestFeedReloadDuringARoundIsNotDropped(t *testing.T) {
 	sh := headlessShell(t, db)
 	f := sh.Screen
 	stepped := make(chan struct{}, 1)
-	f.onStep = func() { kittest.SendLatest(stepped, struct{}{}) }
+	f.OnRoundShown(func() { kittest.SendLatest(stepped, struct{}{}) })
 	sh.Start()
 	select {
 	case <-stepped:

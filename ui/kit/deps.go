@@ -25,6 +25,7 @@ type Deps struct {
 	DB     *store.DB
 	Window fyne.Window
 	Jobs   *JobPanel // long-running work with progress, ETA and cancel
+	Events *Events   // what screens announce (Topic constants); kit.Prepare makes it
 	// Headless is set for software-rendered screenshots and widget tests, where Fyne's test driver has no
 	// event loop: do then queues to a loop of our own (uiLoop) that runs closures in order on one
 	// goroutine, as the real driver does, and screens load what they paint instead of free-running loaders.
@@ -62,7 +63,7 @@ const AllCategories = "All categories"
 const ThumbCache = 3000
 
 // Prepare completes deps for use: the quit flag, the headless UI loop (running until deps.Ctx ends)
-// and a job panel when deps.Jobs is nil. Call it once, before any screen is made.
+// a job panel when deps.Jobs is nil, and the Events screens announce on. Call it once, before any screen is made.
 func Prepare(deps Deps) Deps {
 	deps.closed = &atomic.Bool{}
 	if deps.Headless && deps.loop == nil {
@@ -71,6 +72,9 @@ func Prepare(deps Deps) Deps {
 	}
 	if deps.Jobs == nil {
 		deps.Jobs = NewJobPanel(deps.Ctx, deps.Do)
+	}
+	if deps.Events == nil {
+		deps.Events = NewEvents()
 	}
 	return deps
 }

@@ -58,8 +58,6 @@ type LabelScreen struct {
 	trainedOn     int  // labeled products the shown classifier learned from; -1 while there is none
 	triedOn       int  // labeled products on screen when the last training started
 	cancelTrain   context.CancelFunc
-	onTrained     []func(studio.ClassifierInfo, error)
-	onLoaded      []func(n int)
 	// Labels shown in memory whose store write has not been applied yet; a reload that read the catalog
 	// before the write landed keeps showing them instead of dropping what the user just pressed.
 	pending  map[int64]pendingLabel
@@ -125,13 +123,25 @@ func NewLabelScreen(deps kit.Deps) *LabelScreen {
 // Object is the screen's widget tree.
 func (s *LabelScreen) Object() fyne.CanvasObject { return s.root }
 
-// OnTrained registers f to run on the UI goroutine after each classifier training (tests, screenshots).
-func (s *LabelScreen) OnTrained(f func(studio.ClassifierInfo, error)) {
-	s.onTrained = append(s.onTrained, f)
+// What the Label screen announces on Deps.Events (UI goroutine).
+const (
+	Trained kit.Topic[Training] = "label.trained" // a classifier training ended (Err: how it failed)
+	Loaded  kit.Topic[int]      = "label.loaded"  // products were (re)loaded, with their count
+)
+
+// Training is a classifier training that ended: what it measured, or why it failed.
+type Training struct {
+	Info studio.ClassifierInfo
+	Err  error
 }
 
-// OnLoaded registers f to run on the UI goroutine each time products are (re)loaded, with their count.
-func (s *LabelScreen) OnLoaded(f func(n int)) { s.onLoaded = append(s.onLoaded, f) }
+// OnTrained subscribes f to Trained.
+func (s *LabelScreen) OnTrained(f func(studio.ClassifierInfo, error)) {
+	Trained.On(s.deps.Events, func(t Training) { f(t.Info, t.Err) })
+}
+
+// OnLoaded subscribes f to Loaded.
+func (s *LabelScreen) OnLoaded(f func(n int)) { Loaded.On(s.deps.Events, f) }
 
 // Start begins the store writer and loads products, styles and any saved classifier.
 func (s *LabelScreen) Start() {
@@ -184,9 +194,7 @@ func (s *LabelScreen) reloadNow() {
 		s.setUndoState(undo)
 		s.refresh()
 		s.retrainIfBehind()
-		for _, f := range s.onLoaded {
-			f(len(rows))
-		}
+		Loaded.Emit(s.deps.Events, len(rows))
 	})
 }
 
@@ -554,9 +562,7 @@ func (s *LabelScreen) loadClassifier() {
 				s.trainedOn = info.Labels
 				s.retrainIfBehind()
 			}
-			for _, f := range s.onTrained {
-				f(info, err)
-			}
+			Trained.Emit(s.deps.Events, Training{Info: info, Err: err})
 		})
 	}()
 }
@@ -613,9 +619,7 @@ func (s *LabelScreen) trainingEnded(info studio.ClassifierInfo, err error, cance
 	default:
 		s.status.SetText("Classifier: training failed: " + err.Error() + " (press Retrain now to try again)")
 	}
-	for _, f := range s.onTrained {
-		f(info, err)
-	}
+	Trained.Emit(s.deps.Events, Training{Info: info, Err: err})
 	if s.retrainQueued && !cancelled {
 		s.Retrain()
 	}

@@ -102,9 +102,6 @@ type PreviewScreen struct {
 	gridGen     int
 	settingAdj  bool
 	debounce    *time.Timer
-	onStage     []func(stage string) // "model", "list", "preview", "full", "adjusted", "all", "one" (tests, screenshots)
-	beforeItem  func(i int)          // runs before each exported product (tests)
-	lastExport  exportResult
 }
 
 // NewPreviewScreen builds the screen; Start loads it.
@@ -259,11 +256,7 @@ func (s *PreviewScreen) catalogProduct() int64 {
 	return s.CatalogSelection()
 }
 
-func (s *PreviewScreen) stage(name string) {
-	for _, f := range s.onStage {
-		f(name)
-	}
-}
+func (s *PreviewScreen) stage(name string) { Stage.Emit(s.deps.Events, name) }
 
 func zoomText(z float64) string {
 	if z <= 1.001 {
@@ -1082,6 +1075,12 @@ func (s *PreviewScreen) showExport() {
 // startExport runs a batch export in the job panel (progress, ETA, Cancel). Files keep the products'
 // original names.
 func (s *PreviewScreen) startExport(opt exportOptions, rows []store.ProductRow) bool {
+	return s.startExportWith(opt, rows, nil)
+}
+
+// startExportWith is startExport; before, when not nil, runs on the export's goroutine before each
+// product after the first (runExport).
+func (s *PreviewScreen) startExportWith(opt exportOptions, rows []store.ProductRow, before func(i int)) bool {
 	if s.model == nil || len(rows) == 0 {
 		return false
 	}
@@ -1089,7 +1088,7 @@ func (s *PreviewScreen) startExport(opt exportOptions, rows []store.ProductRow) 
 		dialog.ShowError(errors.New("choose a folder to export to"), s.deps.Window)
 		return false
 	}
-	m, db, before := s.model, s.deps.DB, s.beforeItem
+	m, db := s.model, s.deps.DB
 	title := fmt.Sprintf("Exporting %d products in %s", len(rows), opt.Style)
 	var sum exportSummary
 	started := s.deps.Jobs.Run(title, func(ctx context.Context, progress func(kit.Progress)) error {
@@ -1145,19 +1144,33 @@ func (s *PreviewScreen) exportDone(opt exportOptions, sum exportSummary, err err
 	if s.deps.Window != nil && !s.deps.Headless {
 		dialog.ShowInformation("Batch export", b.String(), s.deps.Window)
 	}
-	s.lastExport = exportResult{sum: sum, err: err}
+	res := ExportResult{Total: sum.Total, Written: sum.Written, Err: err}
+	for _, f := range sum.Failed {
+		res.Failed = append(res.Failed, f.SKU)
+	}
+	Exported.Emit(s.deps.Events, res)
 	s.stage("exported")
 }
 
-// exportResult is the last export's outcome (tests).
-type exportResult struct {
-	sum exportSummary
-	err error
+// What the Preview screen announces on Deps.Events (UI goroutine).
+const (
+	// Stage: the screen reached a stage: "model", "list", "preview", "full", "adjusted", "all", "one",
+	// "exported".
+	Stage kit.Topic[string] = "preview.stage"
+	// Exported: a batch export ended (before its "exported" stage).
+	Exported kit.Topic[ExportResult] = "preview.exported"
+)
+
+// ExportResult is a batch export's outcome: products written of Total, the SKUs that failed, and the
+// error that stopped it (context.Canceled when cancelled).
+type ExportResult struct {
+	Total, Written int
+	Failed         []string
+	Err            error
 }
 
-// OnStage calls f (UI goroutine) at each stage the screen reaches: "model", "list", "preview", "full",
-// "adjusted", "all", "one".
-func (s *PreviewScreen) OnStage(f func(stage string)) { s.onStage = append(s.onStage, f) }
+// OnStage subscribes f to Stage.
+func (s *PreviewScreen) OnStage(f func(stage string)) { Stage.On(s.deps.Events, f) }
 
 // Settled reports whether, at stage, the screen shows its final state: the full-resolution result, or
 // the empty state when there is no model or no product. UI goroutine.

@@ -37,6 +37,8 @@ type previewHarness struct {
 	// at is what the screen held when each stage was reported (UI goroutine only): later stages may
 	// already have replaced it by the time the test looks.
 	at map[string]previewSnap
+	// exported is the last batch export's outcome (UI goroutine only).
+	exported ExportResult
 }
 
 type previewSnap struct {
@@ -53,7 +55,8 @@ func newPreviewHarness(t *testing.T, db *store.DB) *previewHarness {
 	sh := newTestShell(kit.Deps{Ctx: ctx, DB: db, Window: w, Headless: true})
 	kittest.StopAtCleanup(t, sh)
 	h := &previewHarness{sh: sh, s: sh.Screen, stages: make(chan string, 256), at: map[string]previewSnap{}}
-	h.s.onStage = append(h.s.onStage, func(st string) {
+	Exported.On(sh.Deps.Events, func(r ExportResult) { h.exported = r })
+	h.s.OnStage(func(st string) {
 		snap := previewSnap{model: h.s.model != nil, full: h.s.full, before: h.s.compare.before != nil}
 		if h.s.stylized != nil {
 			snap.width = h.s.stylized.Bounds().Dx()
@@ -285,9 +288,9 @@ func TestPreviewBatchExportWritesFilesVariantsAndFailures(t *testing.T) {
 	})
 	h.waitStage(t, "exported")
 	h.do(func() {
-		r := h.s.lastExport
-		if r.err != nil || r.sum.Written != 5 || len(r.sum.Failed) != 1 || r.sum.Failed[0].SKU != rows[3].SKU {
-			t.Fatalf("export: %+v, %v", r.sum, r.err)
+		r := h.exported
+		if r.Err != nil || r.Written != 5 || len(r.Failed) != 1 || r.Failed[0] != rows[3].SKU {
+			t.Fatalf("export: %+v", r)
 		}
 	})
 	files, _ := filepath.Glob(filepath.Join(out, "*.png"))
@@ -355,15 +358,15 @@ func TestPreviewBatchExportCancel(t *testing.T) {
 	var opt exportOptions
 	out := filepath.Join(t.TempDir(), "export")
 	h.do(func() {
-		h.s.beforeItem = func(i int) {
+		rows = h.s.products[:20]
+		opt = exportOptions{Dir: out, Style: h.s.model.Styles()[1], Format: "png", SaveVariants: true, RunID: h.s.runID, Adjust: defaultAdjustments()}
+		before := func(i int) {
 			if i == 2 {
 				close(reached)
 				<-goOn
 			}
 		}
-		rows = h.s.products[:20]
-		opt = exportOptions{Dir: out, Style: h.s.model.Styles()[1], Format: "png", SaveVariants: true, RunID: h.s.runID, Adjust: defaultAdjustments()}
-		if !h.s.startExport(opt, rows) {
+		if !h.s.startExportWith(opt, rows, before) {
 			t.Fatal("export did not start")
 		}
 		if h.s.exportBtn.Disabled() == false {
@@ -380,9 +383,9 @@ func TestPreviewBatchExportCancel(t *testing.T) {
 	close(goOn)
 	h.waitStage(t, "exported")
 	h.do(func() {
-		r := h.s.lastExport
-		if !errors.Is(r.err, context.Canceled) || r.sum.Written != 2 {
-			t.Fatalf("cancelled export: %+v, %v", r.sum, r.err)
+		r := h.exported
+		if !errors.Is(r.Err, context.Canceled) || r.Written != 2 {
+			t.Fatalf("cancelled export: %+v", r)
 		}
 		if h.s.exportBtn.Disabled() {
 			t.Error("Export should be enabled again")

@@ -96,7 +96,6 @@ type TrainScreen struct {
 	compareBtn  *widget.Button
 	evalBtn     *widget.Button
 	detailsBtn  *widget.Button
-	details     *runDetailsDialog // the open Details dialog (tests)
 	tabs        *container.AppTabs
 	historyPane *fyne.Container // laid out again when the run's description changes height
 
@@ -130,13 +129,7 @@ type TrainScreen struct {
 	nameSuggested  bool   // the name field holds a suggested name (a preset may replace it)
 	presetLogEvery int    // the chosen preset's log interval
 	quitWhenDone   bool
-	quit           func()               // quits the app after a run finished in the background (tests substitute it)
-	onLoaded       []func()             // after each history load (tests, screenshots)
-	onFinished     []func(error)        // after a training job ends (tests)
-	onMeasured     []func()             // after the estimates are measured (tests, screenshots)
-	onEvaluated    []func(error)        // after an evaluation from the history (tests)
-	onLive         []func(step int)     // after each live update (tests)
-	onCompared     []func(*compareView) // after a comparison has loaded (tests)
+	quit           func() // quits the app after a run finished in the background (tests substitute it)
 }
 
 // trainView is the run the viewer shows.
@@ -216,8 +209,18 @@ func NewTrainScreen(deps kit.Deps) *TrainScreen {
 // Object is the screen's widget tree.
 func (s *TrainScreen) Object() fyne.CanvasObject { return s.root }
 
-// OnLoaded registers f to run on the UI goroutine after each history load.
-func (s *TrainScreen) OnLoaded(f func()) { s.onLoaded = append(s.onLoaded, f) }
+// What the Train screen announces on Deps.Events (UI goroutine).
+const (
+	Loaded    kit.Topic[struct{}] = "train.loaded"    // the run history was (re)loaded
+	Measured  kit.Topic[struct{}] = "train.measured"  // the presets' estimates were measured
+	Finished  kit.Topic[error]    = "train.finished"  // a training job ended: nil when it finished or stopped as asked
+	Evaluated kit.Topic[error]    = "train.evaluated" // an evaluation started from the history ended
+	Live      kit.Topic[int]      = "train.live"      // a live update of the running job was shown, at this step
+	// comparedRuns: a comparison of runs has loaded.
+	comparedRuns kit.Topic[*compareView] = "train.compared"
+	// detailsShown: a run's Details dialog opened.
+	detailsShown kit.Topic[*runDetailsDialog] = "train.details"
+)
 
 // Start loads the run history. The labeled images are read when the screen is first shown (Shown), so
 // the app's start does not decode them.
@@ -804,9 +807,7 @@ func (s *TrainScreen) measureEstimates() {
 			s.measuring, s.stopMeasure = false, nil
 			s.updatePresetOptions()
 			s.formChanged()
-			for _, f := range s.onMeasured {
-				f()
-			}
+			Measured.Emit(s.deps.Events, struct{}{})
 		})
 	}()
 }
@@ -919,9 +920,7 @@ func (s *TrainScreen) applyLive(job *trainJob) {
 		return
 	}
 	defer func() {
-		for _, f := range s.onLive {
-			f(l.step)
-		}
+		Live.Emit(s.deps.Events, l.step)
 	}()
 	if s.jobRunID == 0 {
 		// The run exists now: list it, and fill the view with what it already has (a resumed run).
@@ -1027,9 +1026,7 @@ func (s *TrainScreen) finished(job *trainJob, run store.Run, sum gan.Summary, er
 	s.showView()
 	s.Reload()
 	s.loadData(s.measureEstimates) // labels may have changed while it trained; a run stopped the warm-up
-	for _, f := range s.onFinished {
-		f(err)
-	}
+	Finished.Emit(s.deps.Events, err)
 	if s.quitWhenDone {
 		s.quitWhenDone = false
 		if s.quit != nil {

@@ -48,10 +48,11 @@ func newTrainHarness(t *testing.T, db *store.DB) *trainHarness {
 	h := &trainHarness{sh: sh, s: sh.Screen, loaded: make(chan struct{}, 64), measured: make(chan struct{}, 4),
 		finished: make(chan error, 4), live: make(chan int, 4096)}
 	h.s.timer = fakeStepTimer
-	h.s.onLoaded = append(h.s.onLoaded, func() { h.loaded <- struct{}{} })
-	h.s.onMeasured = append(h.s.onMeasured, func() { h.measured <- struct{}{} })
-	h.s.onFinished = append(h.s.onFinished, func(err error) { h.finished <- err })
-	h.s.onLive = append(h.s.onLive, func(step int) {
+	ev := sh.Deps.Events
+	Loaded.On(ev, func(struct{}) { h.loaded <- struct{}{} })
+	Measured.On(ev, func(struct{}) { h.measured <- struct{}{} })
+	Finished.On(ev, func(err error) { h.finished <- err })
+	Live.On(ev, func(step int) {
 		select {
 		case h.live <- step:
 		default:
@@ -278,7 +279,7 @@ func TestTrainStartPauseResumeCancelThenResumeFromHistory(t *testing.T) {
 	// Compare it with the template's run: both curves overlaid, both latest grids.
 	compared := make(chan *compareView, 1)
 	h.do(func() {
-		s.onCompared = append(s.onCompared, func(cv *compareView) { compared <- cv })
+		comparedRuns.On(s.deps.Events, func(cv *compareView) { compared <- cv })
 		s.selected = run.ID
 		s.updateHistoryButtons()
 		if s.compareBtn.Disabled() {
@@ -578,7 +579,7 @@ func TestTrainHistoryEvaluateDetailsAndNote(t *testing.T) {
 	s := h.s
 	evaluated := make(chan error, 1)
 	h.do(func() {
-		s.onEvaluated = append(s.onEvaluated, func(err error) { evaluated <- err })
+		Evaluated.On(s.deps.Events, func(err error) { evaluated <- err })
 		s.history.Select(0)
 		if s.evalBtn.Disabled() || s.detailsBtn.Disabled() {
 			t.Fatal("Evaluate and Details should be enabled for a trained run")
@@ -592,6 +593,8 @@ func TestTrainHistoryEvaluateDetailsAndNote(t *testing.T) {
 		t.Fatalf("evaluate: %v", err)
 	}
 	h.waitLoaded(t, "history after eval", func() bool { return len(s.runs) == 1 && s.runs[0].MetricsJSON != "" })
+	var shownDetails *runDetailsDialog // UI goroutine only
+	detailsShown.On(s.deps.Events, func(dd *runDetailsDialog) { shownDetails = dd })
 	h.do(func() {
 		if !strings.Contains(s.runInfo.Text, "style accuracy") || strings.Contains(s.runInfo.Text, "not evaluated") {
 			t.Errorf("run info after Evaluate: %q", s.runInfo.Text)
@@ -601,7 +604,7 @@ func TestTrainHistoryEvaluateDetailsAndNote(t *testing.T) {
 	var dd *runDetailsDialog
 	for deadline := time.Now().Add(30 * time.Second); dd == nil && time.Now().Before(deadline); {
 		time.Sleep(10 * time.Millisecond)
-		h.do(func() { dd = s.details })
+		h.do(func() { dd = shownDetails })
 	}
 	if dd == nil {
 		t.Fatal("the Details dialog did not open")

@@ -355,9 +355,7 @@ func (s *TrainScreen) applyRuns(runs []store.Run) {
 	} else if s.view.runID != 0 && !s.view.live {
 		s.showView() // status or metrics may have changed
 	}
-	for _, f := range s.onLoaded {
-		f()
-	}
+	Loaded.Emit(s.deps.Events, struct{}{})
 }
 
 func (s *TrainScreen) mustFormConfig() gan.Config {
@@ -457,9 +455,7 @@ func (s *TrainScreen) evaluated(name string, err error) {
 		s.note("Evaluated " + name + ": its numbers are in the run history (Details for each style).")
 	}
 	s.Reload()
-	for _, f := range s.onEvaluated {
-		f(err)
-	}
+	Evaluated.Emit(s.deps.Events, err)
 }
 
 // runDetailsDialog is an open Details dialog: the run's full record and its editable note.
@@ -500,16 +496,13 @@ func (s *TrainScreen) openDetails(r store.Run, cks []store.Checkpoint, ckErr err
 	content := container.NewBorder(nil, noteBox, nil, nil, container.NewVScroll(body))
 	dd := &runDetailsDialog{runID: r.ID, text: text, notes: notes}
 	dd.d = dialog.NewCustomConfirm("Run "+r.Name, "Save note", "Close", content, func(save bool) {
-		if s.details == dd {
-			s.details = nil
-		}
 		if save && notes.Text != r.Notes {
 			s.saveNote(r.ID, notes.Text)
 		}
 	}, s.deps.Window)
 	dd.d.Resize(fyne.NewSize(760, 580))
-	s.details = dd
 	dd.d.Show()
+	detailsShown.Emit(s.deps.Events, dd)
 }
 
 // saveNote stores a run's note and reloads the history.
@@ -656,9 +649,7 @@ func (s *TrainScreen) compareSelected() {
 			da, db2 := fetchRunData(ctx, db, a), fetchRunData(ctx, db, b)
 			s.deps.Do(func() {
 				cv.set(da, db2)
-				for _, f := range s.onCompared {
-					f(cv)
-				}
+				comparedRuns.Emit(s.deps.Events, cv)
 			})
 		}()
 	}
