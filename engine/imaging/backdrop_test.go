@@ -1,0 +1,268 @@
+package imaging
+
+import (
+	"image"
+	"image/color"
+	"image/draw"
+	"image/png"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+)
+
+// The backdrop fixtures (testdata/backdrops, made by scripts/gen-backdrop-fixtures from Debian's
+// wallpapers, card decks and icons): real backgrounds, and real product-like foregrounds with alpha
+// that a scene composites at a known place, so the true product mask is the foreground's alpha.
+
+type backdropScene struct {
+	name  string
+	kind  string // flat, gradient, textured, alpha
+	img   *image.NRGBA
+	truth []bool // alpha >= 128 of the foreground where it was placed
+}
+
+func loadFixture(t testing.TB, name string) *image.NRGBA {
+	t.Helper()
+	f, err := os.Open(filepath.Join("testdata", "backdrops", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	out := image.NewNRGBA(image.Rect(0, 0, img.Bounds().Dx(), img.Bounds().Dy()))
+	draw.Draw(out, out.Rect, img, img.Bounds().Min, draw.Src)
+	return out
+}
+
+func fixtureNames(t testing.TB, prefix string) []string {
+	t.Helper()
+	m, err := filepath.Glob(filepath.Join("testdata", "backdrops", prefix+"*.png"))
+	if err != nil || len(m) == 0 {
+		t.Fatalf("no fixtures %s*.png (%v); run scripts/gen-backdrop-fixtures", prefix, err)
+	}
+	for i := range m {
+		m[i] = filepath.Base(m[i])
+	}
+	sort.Strings(m)
+	return m
+}
+
+func flatBackground(c color.NRGBA) *image.NRGBA {
+	m := image.NewNRGBA(image.Rect(0, 0, 128, 128))
+	draw.Draw(m, m.Rect, image.NewUniform(c), image.Point{}, draw.Src)
+	return m
+}
+
+// backdropScenes composites every foreground on every background (flat ones drawn here, the others
+// from the fixtures) and, for the alpha kind, on a transparent canvas.
+func backdropScenes(t testing.TB) []backdropScene {
+	t.Helper()
+	type bg struct {
+		name, kind string
+		img        *image.NRGBA
+	}
+	bgs := []bg{
+		{"white", "flat", flatBackground(color.NRGBA{255, 255, 255, 255})},
+		{"cream", "flat", flatBackground(color.NRGBA{241, 231, 210, 255})},
+		{"charcoal", "flat", flatBackground(color.NRGBA{40, 42, 48, 255})},
+		{"transparent", "alpha", image.NewNRGBA(image.Rect(0, 0, 128, 128))},
+	}
+	for _, name := range fixtureNames(t, "bg-") {
+		kind := strings.Split(name, "-")[1]
+		bgs = append(bgs, bg{strings.TrimSuffix(name, ".png"), kind, loadFixture(t, name)})
+	}
+	var scenes []backdropScene
+	for i, fname := range fixtureNames(t, "fg-") {
+		fg := loadFixture(t, fname)
+		// Known places, varied per foreground, the product well inside the frame.
+		at := image.Pt(20+(i*13)%40, 16+(i*17)%36)
+		for _, b := range bgs {
+			img := image.NewNRGBA(b.img.Rect)
+			draw.Draw(img, img.Rect, b.img, image.Point{}, draw.Src)
+			r := fg.Rect.Add(at)
+			draw.Draw(img, r, fg, image.Point{}, draw.Over)
+			truth := make([]bool, 128*128)
+			for y := r.Min.Y; y < r.Max.Y; y++ {
+				for x := r.Min.X; x < r.Max.X; x++ {
+					truth[y*128+x] = fg.NRGBAAt(x-at.X, y-at.Y).A >= 128
+				}
+			}
+			scenes = append(scenes, backdropScene{
+				name: b.name + "+" + strings.TrimSuffix(strings.TrimPrefix(fname, "fg-"), ".png"),
+				kind: b.kind, img: img, truth: truth,
+			})
+		}
+	}
+	return scenes
+}
+
+func maskIoU(a, b []bool) float64 {
+	var inter, union int
+	for i := range a {
+		if a[i] && b[i] {
+			inter++
+		}
+		if a[i] || b[i] {
+			union++
+		}
+	}
+	if union == 0 {
+		return 1
+	}
+	return float64(inter) / float64(union)
+}
+
+// legacyProductMask is the backdrop the stylizer found before non-flat backgrounds were handled
+// (kept here to measure against): the region connected to the edge within backdropTol of the edge's
+// median colour, when at least 60% of the edge has that colour; else no backdrop (all product).
+func legacyProductMask(img *image.NRGBA) []bool {
+	w, h := img.Rect.Dx(), img.Rect.Dy()
+	flat := Flatten(img)
+	src := make([]float32, 3*w*h)
+	for k := 0; k < w*h; k++ {
+		for c := 0; c < 3; c++ {
+			src[3*k+c] = float32(flat.Pix[4*k+c])
+		}
+	}
+	var edge []int
+	for x := 0; x < w; x++ {
+		edge = append(edge, x, (h-1)*w+x)
+	}
+	for y := 1; y < h-1; y++ {
+		edge = append(edge, y*w, y*w+w-1)
+	}
+	var bg [3]float32
+	for c := range bg {
+		vals := make([]float32, len(edge))
+		for i, k := range edge {
+			vals[i] = src[3*k+c]
+		}
+		bg[c] = median(vals)
+	}
+	near := func(k int) bool {
+		for c := 0; c < 3; c++ {
+			if d := src[3*k+c] - bg[c]; d > backdropTol || d < -backdropTol {
+				return false
+			}
+		}
+		return true
+	}
+	isBg := make([]bool, w*h)
+	var queue []int
+	for _, k := range edge {
+		if !isBg[k] && near(k) {
+			isBg[k] = true
+			queue = append(queue, k)
+		}
+	}
+	product := make([]bool, w*h)
+	if float64(len(queue)) < 0.6*float64(len(edge)) {
+		for k := range product {
+			product[k] = true
+		}
+		return product
+	}
+	queue = breadthFirst(queue, w, h, func(_, j int) bool {
+		if isBg[j] || !near(j) {
+			return false
+		}
+		isBg[j] = true
+		return true
+	})
+	share := float64(len(queue)) / float64(w*h)
+	for k := range product {
+		product[k] = !isBg[k] || share < backdropMin || share > backdropMax
+	}
+	return product
+}
+
+// The product mask on real backgrounds: IoU against the true mask, per background kind, for the
+// mask the stylizer uses now and for the flat-backdrop flood fill it used before.
+// `go test ./engine/imaging -run ProductMaskOnRealBackdrops -v` prints the table.
+func TestProductMaskOnRealBackdrops(t *testing.T) {
+	type sums struct {
+		now, before, worst float64
+		n                  int
+		worstName          string
+	}
+	per := map[string]*sums{}
+	for _, s := range backdropScenes(t) {
+		m := ProductMask(s.img)
+		now := maskIoU(m.Product, s.truth)
+		before := maskIoU(legacyProductMask(s.img), s.truth)
+		a := per[s.kind]
+		if a == nil {
+			a = &sums{worst: 2}
+			per[s.kind] = a
+		}
+		a.now += now
+		a.before += before
+		a.n++
+		if now < a.worst {
+			a.worst, a.worstName = now, s.name
+		}
+		if testing.Verbose() {
+			t.Logf("%-36s kind %-8s IoU %.3f (before %.3f)", s.name, m.Kind, now, before)
+		}
+		if s.kind != "alpha" && m.Kind == BackdropAlpha || s.kind == "alpha" && m.Kind != BackdropAlpha {
+			t.Errorf("%s: kind %v", s.name, m.Kind)
+		}
+	}
+	want := map[string][2]float64{ // mean, worst scene
+		"alpha":    {0.95, 0.9},
+		"flat":     {0.9, 0.75},
+		"gradient": {0.9, 0.75},
+		"textured": {0.85, 0.7},
+	}
+	for _, kind := range []string{"alpha", "flat", "gradient", "textured"} {
+		a := per[kind]
+		if a == nil {
+			t.Fatalf("no %s scenes", kind)
+		}
+		now, before := a.now/float64(a.n), a.before/float64(a.n)
+		t.Logf("%-8s %2d scenes: mean IoU %.3f (before %.3f), worst %.3f (%s)", kind, a.n, now, before, a.worst, a.worstName)
+		if now < want[kind][0] || a.worst < want[kind][1] {
+			t.Errorf("%s backgrounds: mean IoU %.3f, worst %.3f (%s); want at least %.2f and %.2f",
+				kind, now, a.worst, a.worstName, want[kind][0], want[kind][1])
+		}
+		if kind == "flat" && now < before-0.01 {
+			t.Errorf("flat backgrounds: mean IoU %.3f, worse than the flat flood fill's %.3f", now, before)
+		}
+	}
+}
+
+// TestDumpBackdropMasks writes each scene and its mask side by side to $BACKDROP_DUMP (debugging).
+func TestDumpBackdropMasks(t *testing.T) {
+	dir := os.Getenv("BACKDROP_DUMP")
+	if dir == "" {
+		t.Skip("set BACKDROP_DUMP to a folder")
+	}
+	for _, s := range backdropScenes(t) {
+		m := ProductMask(s.img)
+		out := image.NewNRGBA(image.Rect(0, 0, 256, 128))
+		draw.Draw(out, s.img.Rect, s.img, image.Point{}, draw.Src)
+		for k, p := range m.Product {
+			c := color.NRGBA{0, 0, 0, 255}
+			switch {
+			case p && s.truth[k]:
+				c = color.NRGBA{255, 255, 255, 255}
+			case p:
+				c = color.NRGBA{255, 0, 0, 255}
+			case s.truth[k]:
+				c = color.NRGBA{0, 0, 255, 255}
+			}
+			out.SetNRGBA(128+k%128, k/128, c)
+		}
+		f, err := os.Create(filepath.Join(dir, s.name+".png"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		png.Encode(f, out)
+		f.Close()
+	}
+}
