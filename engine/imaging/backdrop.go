@@ -75,8 +75,7 @@ func ProductMask(img image.Image) Mask {
 func readPlanes(img image.Image, w, h int) (rgb, alpha []float32) {
 	b := img.Bounds()
 	W, H := b.Dx(), b.Dy()
-	sum := make([]float64, 4*w*h) // premultiplied r, g, b and alpha, 0–1
-	cnt := make([]float64, w*h)
+	sum := make([]float32, 4*w*h) // premultiplied r, g, b and alpha, 0–1 (a cell sums < 2^24/255 pixels)
 	xcell := make([]int, W)
 	for x := range xcell {
 		xcell[x] = x * w / W
@@ -96,11 +95,10 @@ func readPlanes(img image.Image, w, h int) (rgb, alpha []float32) {
 				if q[3] != 0xff {
 					opaque = false
 				}
-				sum[4*k] += float64(q[0])
-				sum[4*k+1] += float64(q[1])
-				sum[4*k+2] += float64(q[2])
-				sum[4*k+3] += float64(q[3]) / 255
-				cnt[k]++
+				sum[4*k] += float32(q[0])
+				sum[4*k+1] += float32(q[1])
+				sum[4*k+2] += float32(q[2])
+				sum[4*k+3] += float32(q[3]) / 255
 			}
 		}
 	}
@@ -108,16 +106,23 @@ func readPlanes(img image.Image, w, h int) (rgb, alpha []float32) {
 	if !opaque {
 		alpha = make([]float32, w*h)
 	}
-	for k, n := range cnt {
-		if n == 0 {
-			continue
-		}
-		a := sum[4*k+3] / n
-		for c := 0; c < 3; c++ {
-			rgb[3*k+c] = float32(sum[4*k+c]/n + 255*(1-a)) // premultiplied over white
-		}
-		if alpha != nil {
-			alpha[k] = float32(a)
+	// Cell (cx, cy) covers the source columns x with x*w/W == cx: ceil((cx+1)W/w) − ceil(cx·W/w).
+	first := func(c, n, N int) int { return (c*N + n - 1) / n }
+	for cy := 0; cy < h; cy++ {
+		ny := first(cy+1, h, H) - first(cy, h, H)
+		for cx := 0; cx < w; cx++ {
+			cnt := float32(ny * (first(cx+1, w, W) - first(cx, w, W)))
+			if cnt == 0 {
+				continue
+			}
+			k := cy*w + cx
+			a := sum[4*k+3] / cnt
+			for c := 0; c < 3; c++ {
+				rgb[3*k+c] = sum[4*k+c]/cnt + 255*(1-a) // premultiplied over white
+			}
+			if alpha != nil {
+				alpha[k] = a
+			}
 		}
 	}
 	return rgb, alpha
@@ -130,17 +135,26 @@ const (
 	alphaShare = 0.01
 	// backdropSeedShare: at least this share of the border ring must fit the border's smooth model,
 	// else there is no backdrop (a scene, or a product that fills the frame).
-	backdropSeedShare = 0.5
+	backdropSeedShare = 0.6
 	// backdropFloor is the least tolerance, in 8-bit levels per channel, of a pixel (and of a local
 	// mean) against the backdrop model; it is the flat-backdrop tolerance the stylizer always used.
 	backdropFloor = backdropTol
 	// backdropSpeck: product components smaller than this share of the picture are texture, not product.
-	backdropSpeck = 0.002
+	backdropSpeck = 0.005
 	// backdropRounds: how many times the model is refitted to the background found so far.
 	backdropRounds = 6
-	// backdropTexture: a backdrop whose border pixels stray from the smooth model by more than this
-	// (95th percentile, 8-bit levels) is textured, else a gradient.
-	backdropTexture = 10
+	// backdropTextureQ: a backdrop is textured when this quantile of its border ring's pixels stray
+	// from the smooth model by more than backdropTol (sparse marks, grain, wood).
+	backdropTextureQ = 0.97
+	// backdropMarks: a backdrop is also textured when specks of product (components under
+	// backdropSpeck of the picture) off the model by at most backdropMarkRes on average make up
+	// this share of it: sparse dashes or flecks, not a dark logo on white.
+	backdropMarks = 0.01
+	// backdropFlatSpread: a backdrop 99% of which lies within this of its median (8-bit levels, every
+	// channel) is flat: a light vignette and grain (the demo's vintage paper) are still one colour to
+	// restyle evenly; a studio sweep spans far more.
+	backdropFlatSpread = 36
+	backdropMarkRes    = 80
 )
 
 // findBackdrop finds the background of a w×h picture (rgb composited on white, 3 per pixel;
@@ -163,13 +177,17 @@ const (
 //     pass all three tests; then, since the windows blur the edge, it grows up to the window's
 //     radius more through pixels that pass the pixel test alone and are nearer the model than the
 //     product pixels around them (so a thin headband on a wooden table is not eaten).
-//  4. Clean-up: a 3×3 opening of the product, holes in the product (background not reached from
-//     the border) become product, and product specks under backdropSpeck of the picture become
-//     background.
+//  4. Specks of product (under backdropSpeck of the picture) that stray from the model no more
+//     than a texture would (backdropMarkRes) become background: a table's flecks, not a logo.
+//     On a textured backdrop only: a 3×3 opening of the product, holes in the product
+//     (background not reached from the border) become product, and all specks become
+//     background. (On a smooth backdrop a thin stroke or a small dark logo is product.)
 //
-// Kind is BackdropFlat when 99% of the background lies within backdropTol of its median in every
-// channel, BackdropGradient when the border's pixels stray from the model by at most
-// backdropTexture, else BackdropTextured. A background under backdropMin or over backdropMax of the picture is none.
+// Kind is BackdropTextured when over 3% of the border ring strays from the smooth model by more
+// than backdropTol, or such specks make up backdropMarks of the background; else BackdropFlat
+// when 99% of the background lies within backdropFlatSpread of its median in every channel;
+// else BackdropGradient. A background under backdropMin or over backdropMax of the picture is
+// none.
 func findBackdrop(rgb, alpha []float32, w, h int) ([]bool, BackdropKind) {
 	n := w * h
 	if w < 4 || h < 4 {
@@ -200,7 +218,8 @@ func findBackdrop(rgb, alpha []float32, w, h int) ([]bool, BackdropKind) {
 		}
 	}
 	coef := flatCoef(rgb, ring)
-	coef, inlier := fitBackdrop(rgb, w, h, ring, coef, quadBasis)
+	var bases [][nBasis]float64 // fitBackdrop's, reused
+	coef, inlier := fitBackdrop(rgb, w, h, ring, coef, quadBasis, &bases)
 	seeds := 0
 	for _, in := range inlier {
 		if in {
@@ -213,6 +232,10 @@ func findBackdrop(rgb, alpha []float32, w, h int) ([]bool, BackdropKind) {
 	r := max(1, min(w, h)/64)
 	isBg := make([]bool, n)
 	var texture float32
+	res := make([]float32, 3*n) // the residual against the last model
+	var st statsBuf
+	step := make([]int32, n)
+	var queue []int
 	// 2–3, three times: each round refits the model to the whole background found so far, which
 	// reaches farther in than the ring (a spotlight's bright centre, a sweep's curve).
 	for round := 0; round < backdropRounds; round++ {
@@ -223,10 +246,11 @@ func findBackdrop(rgb, alpha []float32, w, h int) ([]bool, BackdropKind) {
 					bg = append(bg, k)
 				}
 			}
-			coef, _ = fitBackdrop(rgb, w, h, bg, coef, nBasis)
+			coef, _ = fitBackdrop(rgb, w, h, bg, coef, nBasis, &bases)
 		}
-		res := residual(rgb, w, h, coef)
-		mean, dev := localStats(res, w, h, r)
+		residual(res, rgb, w, h, coef)
+		localStats(&st, res, w, h, r)
+		mean, dev := st.mean, st.dev
 		pix := func(k int) float32 { return maxAbs3(res[3*k : 3*k+3]) }
 		meanD := func(k int) float32 { return maxAbs3(mean[3*k : 3*k+3]) }
 		var ps, ms, ds []float32
@@ -241,7 +265,11 @@ func findBackdrop(rgb, alpha []float32, w, h int) ([]bool, BackdropKind) {
 		for i := range ds {
 			ds[i] = float32(math.Abs(float64(ds[i] - devMid)))
 		}
-		texture = quantile(ps, 0.95)
+		all := make([]float32, len(ring))
+		for i, k := range ring {
+			all[i] = pix(k)
+		}
+		texture = quantile(all, backdropTextureQ)
 		tPix := max(backdropFloor, 1.25*quantile(ps, 0.99))
 		tMean := max(backdropFloor/2, 1.5*quantile(ms, 0.95))
 		tDev := max(4, 2*quantile(ds, 0.95))
@@ -250,7 +278,7 @@ func findBackdrop(rgb, alpha []float32, w, h int) ([]bool, BackdropKind) {
 		}
 		// Grow from the border, then refine the edge by the pixel test alone.
 		clear(isBg)
-		var queue []int
+		queue = queue[:0]
 		for i, k := range ring {
 			if inlier[i] && like(k) && !isBg[k] {
 				isBg[k] = true
@@ -264,7 +292,7 @@ func findBackdrop(rgb, alpha []float32, w, h int) ([]bool, BackdropKind) {
 			isBg[j] = true
 			return true
 		})
-		step := make([]int32, n)
+		clear(step)
 		breadthFirst(queue, w, h, func(k, j int) bool {
 			if isBg[j] || step[k] > int32(r) || pix(j) > tPix || !nearerBackdrop(rgb, isBg, w, h, r, j, pix(j)) {
 				return false
@@ -275,29 +303,7 @@ func findBackdrop(rgb, alpha []float32, w, h int) ([]bool, BackdropKind) {
 		})
 	}
 
-	// 4. Clean-up.
-	product := make([]bool, n)
-	for k := range product {
-		product[k] = !isBg[k]
-	}
-	product = dilate(erode(product, w, h), w, h)
-	clear(isBg)
-	var queue []int
-	for _, k := range ring {
-		if !product[k] && !isBg[k] {
-			isBg[k] = true
-			queue = append(queue, k)
-		}
-	}
-	breadthFirst(queue, w, h, func(_, j int) bool {
-		if isBg[j] || product[j] {
-			return false
-		}
-		isBg[j] = true
-		return true
-	})
-	dropSpecks(isBg, w, h, int(backdropSpeck*float64(n)))
-
+	// The kind, from the background as grown.
 	bgCount := 0
 	var vals [3][]float32
 	for k, bg := range isBg {
@@ -308,11 +314,7 @@ func findBackdrop(rgb, alpha []float32, w, h int) ([]bool, BackdropKind) {
 			}
 		}
 	}
-	share := float64(bgCount) / float64(n)
-	if share < backdropMin || share > backdropMax {
-		return nil, BackdropNone
-	}
-	// Flat when 99% of the background lies within backdropTol of its median in every channel.
+	// Flat when 99% of the background lies within backdropFlatSpread of its median in every channel.
 	var spread float32
 	for c := range vals {
 		v := vals[c]
@@ -320,13 +322,71 @@ func findBackdrop(rgb, alpha []float32, w, h int) ([]bool, BackdropKind) {
 		lo, hi := quantile(v, 0.005), quantile(v, 0.995)
 		spread = max(spread, mid-lo, hi-mid)
 	}
-	kind := BackdropFlat
+	// Marks too sparse to show in the ring (dashes, flecks) are left as specks of product that stray
+	// from the model by no more than a texture would. They are backdrop (so the backdrop step treats
+	// them with it, not as product) and, when they are many, make it textured.
+	var marks int
+	minArea := int(backdropSpeck * float64(n))
+	eachSpeck(isBg, w, h, minArea, func(comp []int) {
+		var sum float32
+		for _, k := range comp {
+			sum += maxAbs3(res[3*k : 3*k+3])
+		}
+		if sum/float32(len(comp)) <= backdropMarkRes {
+			marks += len(comp)
+			for _, k := range comp {
+				isBg[k] = true
+			}
+		}
+	})
+	kind := BackdropTextured
 	switch {
-	case spread <= backdropTol:
-	case texture <= backdropTexture:
-		kind = BackdropGradient
+	case texture > backdropTol || float64(marks) >= backdropMarks*float64(bgCount+marks):
+	case spread <= backdropFlatSpread:
+		kind = BackdropFlat
 	default:
-		kind = BackdropTextured
+		kind = BackdropGradient
+	}
+
+	// 4. Clean-up, on a texture only (on a smooth backdrop a thin stroke or a small logo is product):
+	// a 3×3 opening of the product, the background regrown from the border, and product specks
+	// dropped.
+	if kind == BackdropTextured {
+		product := make([]bool, n)
+		for k := range product {
+			product[k] = !isBg[k]
+		}
+		product = dilate(erode(product, w, h), w, h)
+		clear(isBg)
+		var queue []int
+		for _, k := range ring {
+			if !product[k] && !isBg[k] {
+				isBg[k] = true
+				queue = append(queue, k)
+			}
+		}
+		breadthFirst(queue, w, h, func(_, j int) bool {
+			if isBg[j] || product[j] {
+				return false
+			}
+			isBg[j] = true
+			return true
+		})
+		eachSpeck(isBg, w, h, minArea, func(comp []int) {
+			for _, k := range comp {
+				isBg[k] = true
+			}
+		})
+		bgCount = 0
+		for _, b := range isBg {
+			if b {
+				bgCount++
+			}
+		}
+	}
+	share := float64(bgCount) / float64(n)
+	if share < backdropMin || share > backdropMax {
+		return nil, BackdropNone
 	}
 	return isBg, kind
 }
@@ -344,6 +404,8 @@ const (
 	fitSamples = 2000
 	// fitRounds: reweighting rounds of one fit.
 	fitRounds = 4
+	// fitCutMax: the most a border pixel may stray from the fit (8-bit levels) and still count.
+	fitCutMax = 48
 )
 
 func basis(k, w, h int) [nBasis]float64 {
@@ -366,9 +428,8 @@ func flatCoef(rgb []float32, idx []int) polyCoef {
 	return coef
 }
 
-// residual is rgb minus the model, 3 per pixel.
-func residual(rgb []float32, w, h int, coef polyCoef) []float32 {
-	res := make([]float32, len(rgb))
+// residual sets res to rgb minus the model, 3 per pixel.
+func residual(res, rgb []float32, w, h int, coef polyCoef) {
 	for k := 0; k < w*h; k++ {
 		b := basis(k, w, h)
 		for c := 0; c < 3; c++ {
@@ -379,7 +440,6 @@ func residual(rgb []float32, w, h int, coef polyCoef) []float32 {
 			res[3*k+c] = rgb[3*k+c] - float32(m)
 		}
 	}
-	return res
 }
 
 // nearerBackdrop says whether pixel j, off the backdrop model by pix, is nearer to it than to the
@@ -410,8 +470,8 @@ func nearerBackdrop(rgb []float32, isBg []bool, w, h, r, j int, pix float32) boo
 
 // fitBackdrop fits the model to the pixels idx of rgb by reweighted least squares, starting from
 // coef: each round drops the pixels far off the current fit (a product that touches the edge) and
-// refits the rest. It returns the model and which of idx it fits.
-func fitBackdrop(rgb []float32, w, h int, idx []int, coef polyCoef, terms int) (polyCoef, []bool) {
+// refits the rest. It returns the model and which of idx it fits; buf is scratch space.
+func fitBackdrop(rgb []float32, w, h int, idx []int, coef polyCoef, terms int, buf *[][nBasis]float64) (polyCoef, []bool) {
 	ring := idx
 	if len(idx) > fitSamples { // an even sample is plenty for 15 terms
 		ring = make([]int, 0, fitSamples)
@@ -419,7 +479,8 @@ func fitBackdrop(rgb []float32, w, h int, idx []int, coef polyCoef, terms int) (
 			ring = append(ring, idx[i*len(idx)/fitSamples])
 		}
 	}
-	bases := make([][nBasis]float64, len(ring))
+	bases := slices.Grow((*buf)[:0], len(ring))[:len(ring)]
+	*buf = bases
 	for i, k := range ring {
 		bases[i] = basis(k, w, h)
 	}
@@ -446,7 +507,8 @@ func fitBackdrop(rgb []float32, w, h int, idx []int, coef polyCoef, terms int) (
 		for i := range sorted {
 			sorted[i] = float32(math.Abs(float64(sorted[i] - med)))
 		}
-		cut = med + max(12, 3*1.4826*quantile(sorted, 0.5))
+		// A texture widens the cut; nothing widens it past fitCutMax (half the border black, half white).
+		cut = min(fitCutMax, med+max(12, 3*1.4826*quantile(sorted, 0.5)))
 		for i := range ring {
 			inlier[i] = resid[i] <= cut
 		}
@@ -543,12 +605,23 @@ func solveLinear(a0 [][]float64, b0 []float64) ([]float64, bool) {
 	return x, true
 }
 
-// localStats returns, over the (2r+1)² window around each pixel (clipped at the edges), the mean of
+// statsBuf holds localStats's integral images and results between calls.
+type statsBuf struct {
+	sums      []float64
+	mean, dev []float32
+}
+
+// localStats sets b.mean and b.dev to, over the (2r+1)² window around each pixel (clipped at the edges), the mean of
 // res per channel and the standard deviation averaged over the channels.
-func localStats(res []float32, w, h, r int) (mean []float32, dev []float32) {
+func localStats(b *statsBuf, res []float32, w, h, r int) {
 	n := w * h
-	// Integral images of each channel and its square.
-	s := make([]float64, 6*(w+1)*(h+1))
+	if len(b.dev) != n {
+		b.sums = make([]float64, 6*(w+1)*(h+1))
+		b.mean = make([]float32, 3*n)
+		b.dev = make([]float32, n)
+	}
+	// Integral images of each channel and its square (row 0 and column 0 stay zero).
+	s, mean, dev := b.sums, b.mean, b.dev
 	at := func(x, y, c int) int { return 6*(y*(w+1)+x) + c }
 	for y := 0; y < h; y++ {
 		for x := 0; x < w; x++ {
@@ -561,8 +634,6 @@ func localStats(res []float32, w, h, r int) (mean []float32, dev []float32) {
 			}
 		}
 	}
-	mean = make([]float32, 3*n)
-	dev = make([]float32, n)
 	for y := 0; y < h; y++ {
 		y0, y1 := max(0, y-r), min(h, y+r+1)
 		for x := 0; x < w; x++ {
@@ -580,7 +651,7 @@ func localStats(res []float32, w, h, r int) (mean []float32, dev []float32) {
 			dev[y*w+x] = float32(sd / 3)
 		}
 	}
-	return mean, dev
+	_ = n
 }
 
 // erode and dilate apply a 3×3 square structuring element to a w×h mask; outside the picture
@@ -607,8 +678,8 @@ func morph(m []bool, w, h int, all bool) []bool {
 	return out
 }
 
-// dropSpecks turns product components (4-connected runs of !isBg) smaller than minArea into background.
-func dropSpecks(isBg []bool, w, h, minArea int) {
+// eachSpeck calls f with every product component (4-connected run of !isBg) smaller than minArea.
+func eachSpeck(isBg []bool, w, h, minArea int, f func(comp []int)) {
 	if minArea < 2 {
 		return
 	}
@@ -626,9 +697,7 @@ func dropSpecks(isBg []bool, w, h, minArea int) {
 			return true
 		})
 		if len(comp) < minArea {
-			for _, j := range comp {
-				isBg[j] = true
-			}
+			f(comp)
 		}
 	}
 }

@@ -1,6 +1,7 @@
 package imaging
 
 import (
+	"fmt"
 	"image"
 	"image/color"
 	"image/draw"
@@ -10,6 +11,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/disintegration/gift"
 )
 
 // The backdrop fixtures (testdata/backdrops, made by scripts/gen-backdrop-fixtures from Debian's
@@ -265,4 +268,122 @@ func TestDumpBackdropMasks(t *testing.T) {
 		png.Encode(f, out)
 		f.Close()
 	}
+}
+
+// The backdrop step on real backgrounds: a "generator" that repaints every colour and blurs (as a
+// low-resolution generator blurs a sweep's banding or a table's grain) runs at 64 px, then the
+// stylizer's own steps (SettleBackdrop, TransferFullRes) carry its change to the original, at the
+// scene's 128 px and upscaled to 512 px (where the backdrop is found again on a 256 px grid).
+// On a gradient or textured background every pixel the stylizer calls background is the original's,
+// exactly, and so are at least 97% of the true background's pixels away from the product (a band of
+// 3 px at 128: the product's drop shadow and anti-aliased rim); on a flat one the background moves
+// by one even change. The preview (SettleBackdrop alone) keeps the background at 64 px too.
+func TestBackdropStepKeepsNonFlatBackgrounds(t *testing.T) {
+	style := func(low *image.NRGBA) *image.NRGBA {
+		out := image.NewNRGBA(low.Rect)
+		gift.New(gift.GaussianBlur(1.2)).Draw(out, mapped(low, darkToRed))
+		return out
+	}
+	checked := map[string]int{}
+	for i, s := range backdropScenes(t) {
+		if s.kind == "alpha" || i%2 == 1 && testing.Short() {
+			continue
+		}
+		scales := []int{1}
+		if i%3 == 0 {
+			scales = append(scales, 4)
+		}
+		for _, scale := range scales {
+			orig := s.img
+			truth := s.truth
+			if scale > 1 {
+				orig = image.NewNRGBA(image.Rect(0, 0, 128*scale, 128*scale))
+				gift.New(gift.Resize(128*scale, 128*scale, gift.LanczosResampling)).Draw(orig, s.img)
+				truth = make([]bool, len(orig.Pix)/4)
+				for k := range truth {
+					truth[k] = s.truth[(k/(128*scale)/scale)*128+(k%(128*scale))/scale]
+				}
+			}
+			w := orig.Rect.Dx()
+			low := Square(orig, 64)
+			content := SquareContent(w, w, 64)
+			gen := style(low)
+			settled, err := SettleBackdrop(orig, low, gen, content)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out, err := TransferFullRes(orig, low, settled)
+			if err != nil {
+				t.Fatal(err)
+			}
+			name := fmt.Sprintf("%s at %d px", s.name, w)
+			lowMask := ProductMask(low)
+			gridBg, gridKind, kw, kh := backdropGrid(orig, w, w)
+			band := dilateN(truth, w, w, 3*scale)
+			var bg, same int
+			var lo, hi [3]int
+			for c := range lo {
+				lo[c], hi[c] = 255, -255
+			}
+			for k := range truth {
+				if band[k] {
+					continue
+				}
+				bg++
+				d := 0
+				for c := 0; c < 3; c++ {
+					dc := int(out.Pix[4*k+c]) - int(orig.Pix[4*k+c])
+					lo[c], hi[c] = min(lo[c], dc), max(hi[c], dc)
+					d = max(d, dc, -dc)
+				}
+				if d <= 1 {
+					same++
+				}
+			}
+			switch lowMask.Kind {
+			case BackdropGradient, BackdropTextured:
+				checked[s.kind]++
+				for k := range truth {
+					x, y := k%w, k/w
+					isBg := gridBg != nil && gridBg[(y*kh/w)*kw+x*kw/w]
+					if isBg && gridKind != BackdropFlat && !pixEqual(out.Pix[4*k:4*k+4], orig.Pix[4*k:4*k+4]) {
+						t.Fatalf("%s: pixel (%d, %d) is background (%v) but changed from %v to %v",
+							name, x, y, gridKind, orig.Pix[4*k:4*k+4], out.Pix[4*k:4*k+4])
+					}
+				}
+				if share := float64(same) / float64(bg); share < 0.97 {
+					t.Errorf("%s (%v): %.1f%% of the background away from the product unchanged, want 97%%", name, lowMask.Kind, 100*share)
+				}
+				for k, p := range lowMask.Product {
+					x, y := content.Min.X+k%content.Dx(), content.Min.Y+k/content.Dx()
+					if !p && settled.NRGBAAt(x, y) != low.NRGBAAt(x, y) {
+						t.Fatalf("%s: preview pixel (%d, %d) is background but changed from %v to %v", name, x, y, low.NRGBAAt(x, y), settled.NRGBAAt(x, y))
+					}
+				}
+			case BackdropFlat:
+				checked["flat"]++
+				for c := range lo {
+					if hi[c]-lo[c] > 2 {
+						t.Errorf("%s (flat): the background's change in channel %d ranges %d..%d, want one even change", name, c, lo[c], hi[c])
+					}
+				}
+			default:
+				t.Errorf("%s: no backdrop found at 64 px", name)
+			}
+		}
+	}
+	t.Logf("scenes checked per backdrop kind found: %v", checked)
+	if checked["gradient"] == 0 || checked["textured"] == 0 || checked["flat"] == 0 {
+		t.Errorf("want scenes of every kind, got %v", checked)
+	}
+}
+
+func pixEqual(a, b []uint8) bool { return a[0] == b[0] && a[1] == b[1] && a[2] == b[2] && a[3] == b[3] }
+
+// dilateN grows a mask by n pixels (a square neighbourhood).
+func dilateN(m []bool, w, h, n int) []bool {
+	for i := 0; i < n; i++ {
+		m = dilate(m, w, h)
+	}
+	return m
 }
