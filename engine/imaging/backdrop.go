@@ -235,6 +235,7 @@ func findBackdrop(rgb, alpha []float32, w, h int) ([]bool, BackdropKind) {
 	res := make([]float32, 3*n) // the residual against the last model
 	var st statsBuf
 	step := make([]int32, n)
+	prev := make([]bool, n) // the previous round's background
 	var queue []int
 	// 2–3, three times: each round refits the model to the whole background found so far, which
 	// reaches farther in than the ring (a spotlight's bright centre, a sweep's curve).
@@ -245,6 +246,9 @@ func findBackdrop(rgb, alpha []float32, w, h int) ([]bool, BackdropKind) {
 				if b {
 					bg = append(bg, k)
 				}
+			}
+			if len(bg) < 4*nBasis {
+				break // too little to refit 15 terms to; keep the last round's background
 			}
 			coef, _ = fitBackdrop(rgb, w, h, bg, coef, nBasis, &bases)
 		}
@@ -301,6 +305,10 @@ func findBackdrop(rgb, alpha []float32, w, h int) ([]bool, BackdropKind) {
 			step[j] = step[k] + 1
 			return true
 		})
+		if slices.Equal(isBg, prev) {
+			break // converged: another refit would find the same background
+		}
+		copy(prev, isBg)
 	}
 
 	// The kind, from the background as grown.
@@ -401,7 +409,7 @@ const (
 	nBasis    = 15
 	quadBasis = 6
 	// fitSamples: the most pixels a fit reads (evenly spread over those given).
-	fitSamples = 2000
+	fitSamples = 1200
 	// fitRounds: reweighting rounds of one fit.
 	fitRounds = 4
 	// fitCutMax: the most a border pixel may stray from the fit (8-bit levels) and still count.

@@ -387,3 +387,54 @@ func dilateN(m []bool, w, h, n int) []bool {
 	}
 	return m
 }
+
+// Odd pictures never panic and give a mask of their own size: tiny, one colour, all transparent,
+// noise, a non-zero origin.
+func TestProductMaskOddPictures(t *testing.T) {
+	noise := image.NewNRGBA(image.Rect(0, 0, 40, 30))
+	for i := range noise.Pix {
+		noise.Pix[i] = uint8(i * 7919 % 251)
+	}
+	for i := 3; i < len(noise.Pix); i += 4 {
+		noise.Pix[i] = 255
+	}
+	shifted := flatBackground(color.NRGBA{200, 10, 10, 255}).SubImage(image.Rect(10, 20, 90, 70))
+	for name, img := range map[string]image.Image{
+		"1x1":         image.NewNRGBA(image.Rect(0, 0, 1, 1)),
+		"4x3":         image.NewNRGBA(image.Rect(0, 0, 4, 3)),
+		"uniform":     flatBackground(color.NRGBA{120, 130, 140, 255}),
+		"transparent": image.NewNRGBA(image.Rect(0, 0, 50, 50)),
+		"noise":       noise,
+		"shifted":     shifted,
+		"gray":        image.NewGray(image.Rect(0, 0, 64, 48)),
+	} {
+		m := ProductMask(img)
+		if m.W != img.Bounds().Dx() || m.H != img.Bounds().Dy() || len(m.Product) != m.W*m.H {
+			t.Errorf("%s: mask %dx%d with %d pixels", name, m.W, m.H, len(m.Product))
+		}
+	}
+	// A picture that is all backdrop has no product and so no backdrop either (over backdropMax).
+	if m := ProductMask(flatBackground(color.NRGBA{120, 130, 140, 255})); m.Kind != BackdropNone {
+		t.Errorf("a uniform picture: kind %v, want none", m.Kind)
+	}
+}
+
+// BenchmarkFindBackdrop is the backdrop search on a textured scene at the preview's sizes and the
+// full-resolution grid's: `go test ./engine/imaging -run xxx -bench FindBackdrop`.
+func BenchmarkFindBackdrop(b *testing.B) {
+	bg := loadFixture(b, "bg-textured-wood.png")
+	fg := loadFixture(b, "fg-headphones.png")
+	scene := image.NewNRGBA(bg.Rect)
+	draw.Draw(scene, scene.Rect, bg, image.Point{}, draw.Src)
+	draw.Draw(scene, fg.Rect.Add(image.Pt(30, 30)), fg, image.Point{}, draw.Over)
+	for _, n := range []int{64, 128, 256} {
+		img := image.NewNRGBA(image.Rect(0, 0, n, n))
+		gift.New(gift.Resize(n, n, gift.LinearResampling)).Draw(img, scene)
+		rgb, alpha := readPlanes(img, n, n)
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			for range b.N {
+				findBackdrop(rgb, alpha, n, n)
+			}
+		})
+	}
+}
