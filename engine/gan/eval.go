@@ -59,16 +59,24 @@ type EvalReport struct {
 	// source's: it is flattered by construction and cannot tell a model that changes nothing from a
 	// good one. GeneratorSilhouetteIoU, the raw generator's, is the headline; every other number is of
 	// the stylizer's output.
-	SilhouetteIoU          float64              `json:"silhouette_iou"`
-	GeneratorSilhouetteIoU float64              `json:"generator_silhouette_iou"`
-	PairedSSIM             *float64             `json:"paired_ssim"`
-	PairedL1               *float64             `json:"paired_l1"`
-	IdentityPairedSSIM     *float64             `json:"identity_paired_ssim"`
-	IdentityPairedL1       *float64             `json:"identity_paired_l1"`
-	Frechet                map[string]*float64  `json:"frechet"`      // per style, see StyleEval.Frechet
-	RealFrechet            map[string]*float64  `json:"real_frechet"` // per style: the noise floor, same sizes
-	PerStyle               map[string]StyleEval `json:"per_style"`
-	Products               int                  `json:"products"`
+	SilhouetteIoU          float64 `json:"silhouette_iou"`
+	GeneratorSilhouetteIoU float64 `json:"generator_silhouette_iou"`
+	// GeneratorContentSSIM and GeneratorContentL1 are content_ssim and content_l1 of the raw
+	// generator's output. On a gradient, textured or transparent background the backdrop step
+	// copies the source's background into the output, so content_ssim and content_l1 there count
+	// pixels the pipeline forced to match; BackdropKeptShare is the mean share of each output's
+	// pixels the step made equal to the source (where the generator had changed them).
+	GeneratorContentSSIM float64              `json:"generator_content_ssim"`
+	GeneratorContentL1   float64              `json:"generator_content_l1"`
+	BackdropKeptShare    float64              `json:"backdrop_kept_share"`
+	PairedSSIM           *float64             `json:"paired_ssim"`
+	PairedL1             *float64             `json:"paired_l1"`
+	IdentityPairedSSIM   *float64             `json:"identity_paired_ssim"`
+	IdentityPairedL1     *float64             `json:"identity_paired_l1"`
+	Frechet              map[string]*float64  `json:"frechet"`      // per style, see StyleEval.Frechet
+	RealFrechet          map[string]*float64  `json:"real_frechet"` // per style: the noise floor, same sizes
+	PerStyle             map[string]StyleEval `json:"per_style"`
+	Products             int                  `json:"products"`
 	// HeldOutProducts is how many of the products were held out from both the GAN (as it recorded)
 	// and its judge: all of them, since Evaluate is given only those (see studio.EvaluateRun).
 	HeldOutProducts int `json:"heldout_products"`
@@ -128,6 +136,7 @@ func Evaluate(ctx context.Context, m *Model, items []EvalItem, real map[int][]im
 	}
 	per := make([]acc, len(m.styles))
 	var sumSSIM, sumL1, sumIoU, sumRawIoU, sumPS, sumPL1, sumIS, sumIL1 float64
+	var sumRawSSIM, sumRawL1, sumKept float64
 	for _, it := range items {
 		if err := ctx.Err(); err != nil {
 			return rep, err
@@ -183,6 +192,14 @@ func Evaluate(ctx context.Context, m *Model, items []EvalItem, real map[int][]im
 			if err != nil {
 				return rep, err
 			}
+			rawSSIM, err := quality.SSIM(src, raw[i])
+			if err != nil {
+				return rep, err
+			}
+			rawL1, _ := quality.L1(src, raw[i])
+			sumRawSSIM += rawSSIM
+			sumRawL1 += rawL1
+			sumKept += keptShare(src, raw[i], out)
 			a.ssim += ssim
 			a.iou += iou
 			a.rawIoU += rawIoU
@@ -245,9 +262,25 @@ func Evaluate(ctx context.Context, m *Model, items []EvalItem, real map[int][]im
 	rep.StyleAccuracy = float64(hits) / t
 	rep.ContentSSIM, rep.ContentL1, rep.SilhouetteIoU = sumSSIM/t, sumL1/t, sumIoU/t
 	rep.GeneratorSilhouetteIoU = sumRawIoU / t
+	rep.GeneratorContentSSIM, rep.GeneratorContentL1, rep.BackdropKeptShare = sumRawSSIM/t, sumRawL1/t, sumKept/t
 	if rep.Pairs > 0 {
 		p := float64(rep.Pairs)
 		rep.PairedSSIM, rep.PairedL1, rep.IdentityPairedSSIM, rep.IdentityPairedL1 = ptr(sumPS/p), ptr(sumPL1/p), ptr(sumIS/p), ptr(sumIL1/p)
 	}
 	return rep, nil
+}
+
+// keptShare is the share of out's pixels that equal src's where raw's do not: what the backdrop
+// step forced back to the source.
+func keptShare(src, raw, out *image.NRGBA) float64 {
+	kept := 0
+	for i := 0; i+3 < len(out.Pix) && i+3 < len(src.Pix) && i+3 < len(raw.Pix); i += 4 {
+		same := func(m *image.NRGBA) bool {
+			return m.Pix[i] == src.Pix[i] && m.Pix[i+1] == src.Pix[i+1] && m.Pix[i+2] == src.Pix[i+2]
+		}
+		if same(out) && !same(raw) {
+			kept++
+		}
+	}
+	return float64(kept) / float64(max(1, len(out.Pix)/4))
 }

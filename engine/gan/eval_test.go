@@ -76,3 +76,56 @@ func TestEvaluateReportsMissingValuesAsNull(t *testing.T) {
 		}
 	}
 }
+
+// On a transparent background the backdrop step copies the source's background into the output,
+// so content SSIM there is partly forced; the report says how much (backdrop_kept_share) and gives
+// the raw generator's content scores beside it. On the demo's flat backdrops nothing is forced.
+func TestEvaluateSaysWhatTheBackdropStepForced(t *testing.T) {
+	cfg := tinyConfig(1)
+	styles := []string{"minimal", "neon"}
+	m := &Model{cfg: cfg, styles: styles, p: newParams(cfg, len(styles), rand.New(rand.NewPCG(1, 2)))}
+	var flat, cutout []EvalItem
+	for i, it := range demo.Catalog(4, 3) {
+		img, err := demo.Render(it.Params, styles[i%2], 64)
+		if err != nil {
+			t.Fatal(err)
+		}
+		flat = append(flat, EvalItem{Image: img, Style: i % 2})
+		// The same product cut out: its backdrop made transparent.
+		cut := image.NewNRGBA(img.Rect)
+		copy(cut.Pix, img.Pix)
+		bg := img.NRGBAAt(0, 0)
+		for k := 0; k < len(cut.Pix); k += 4 {
+			p := cut.Pix[k : k+4]
+			if max(absDiff(p[0], bg.R), absDiff(p[1], bg.G), absDiff(p[2], bg.B)) < 24 {
+				copy(p, []uint8{0, 0, 0, 0})
+			}
+		}
+		cutout = append(cutout, EvalItem{Image: cut, Style: i % 2})
+	}
+	for _, c := range []struct {
+		name     string
+		items    []EvalItem
+		min, max float64
+	}{{"flat demo backdrops", flat, 0, 0.05}, {"transparent backgrounds", cutout, 0.3, 1}} {
+		rep, err := Evaluate(context.Background(), m, c.items, nil, meanColorJudge{"minimal"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("%s: kept %.3f, content SSIM %.3f (generator %.3f), L1 %.3f (generator %.3f)", c.name,
+			rep.BackdropKeptShare, rep.ContentSSIM, rep.GeneratorContentSSIM, rep.ContentL1, rep.GeneratorContentL1)
+		if rep.BackdropKeptShare < c.min || rep.BackdropKeptShare > c.max {
+			t.Errorf("%s: backdrop_kept_share %.3f, want %.2f to %.2f", c.name, rep.BackdropKeptShare, c.min, c.max)
+		}
+		if rep.GeneratorContentSSIM <= 0 || rep.GeneratorContentL1 <= 0 {
+			t.Errorf("%s: generator content scores not measured: %+v", c.name, rep)
+		}
+	}
+}
+
+func absDiff(a, b uint8) uint8 {
+	if a > b {
+		return a - b
+	}
+	return b - a
+}

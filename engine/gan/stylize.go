@@ -106,9 +106,10 @@ func (m *Model) StyleIndex(name string) (int, error) {
 	return 0, fmt.Errorf("this model has no style %q; it knows %s", name, strings.Join(m.styles, ", "))
 }
 
-// PreviewBatch restyles imgs[i] into styles[i] at the model's size: the generator's output with its
-// change over the backdrop made even (imaging.SettleBackdrop), as the full-resolution result has it,
-// so a preview shows no glow around the product or frame along the edge.
+// PreviewBatch restyles imgs[i] into styles[i] at the model's size: the generator's output after the
+// backdrop step (imaging.SettleBackdrop), as the full-resolution result has it: on a flat backdrop no
+// glow around the product or frame along the edge, a gradient, textured or transparent one kept as
+// the source has it.
 func (m *Model) PreviewBatch(imgs []image.Image, styles []int) ([]*image.NRGBA, error) {
 	squares, raw, err := m.run(imgs, styles)
 	if err != nil {
@@ -153,7 +154,7 @@ func (m *Model) settle(imgs []image.Image, squares, raw []*image.NRGBA) ([]*imag
 	for i, img := range imgs {
 		b := img.Bounds()
 		var err error
-		if out[i], err = imaging.SettleBackdrop(squares[i], raw[i], imaging.SquareContent(b.Dx(), b.Dy(), n)); err != nil {
+		if out[i], err = imaging.SettleBackdrop(img, squares[i], raw[i], imaging.SquareContent(b.Dx(), b.Dy(), n)); err != nil {
 			return nil, fmt.Errorf("stylize: %w", err)
 		}
 	}

@@ -45,18 +45,22 @@ const (
 // bilinear upsampling of the change (most at product edges); a Laplacian-pyramid blend, which
 // amounts to upsampling the change with a smoother kernel, did slightly worse than bilinear.
 //
-// Before upsampling, the backdrop (the region connected to the picture's edge in the edge's own
-// colour) gets one change everywhere: the median of the generator's change over the backdrop away
-// from the product. A generator's faint glow around the product and frame along the edge therefore
-// never reach the full-resolution picture, while a style that recolours the backdrop (cream, black)
-// still does so evenly.
+// Before upsampling, the backdrop step (settleBackdrop) treats the backdrop that findBackdrop finds
+// (alpha where the original has transparency, else a smooth model of the border grown inwards).
+// A flat backdrop gets one change everywhere: the median of the generator's change over the
+// backdrop away from the product. A generator's faint glow around the product and frame along the
+// edge therefore never reach the full-resolution picture, while a style that recolours the backdrop
+// (cream, black) still does so evenly. A gradient or textured backdrop gets no change: at full
+// resolution its pixels, found again on a grid of up to maskSide a side, are copied from the
+// original unchanged, so a studio sweep or a wooden table is never smeared by the generator's
+// low-resolution view of it.
 //
-// Pixels where the original is pure white (the product's background, including transparent
-// pixels, which read as white) stay exactly white unless the change there darkens them
-// noticeably. Every pixel keeps its alpha. A partly transparent pixel gets the change on its own
-// unpremultiplied colour, so over any backdrop the change shows in proportion to its coverage;
-// a fully transparent one gets the change applied to white, so a consumer that drops alpha
-// sees the generator's picture.
+// Pixels where the original is pure white (the product's background) stay exactly white unless the
+// change there darkens them noticeably. Every pixel keeps its alpha. A partly transparent pixel
+// gets the change on its own unpremultiplied colour, so over any backdrop the change shows in
+// proportion to its coverage; a fully transparent one stays transparent white, as the generator
+// saw it (where under 1% of the picture is transparent, the picture is treated as opaque and such a
+// pixel gets the change applied to white).
 //
 // Memory is the output plus O(width + height + N²): the original is read in strips.
 func TransferFullRes(original image.Image, lowSource, lowStylized *image.NRGBA) (*image.NRGBA, error) {
@@ -82,7 +86,10 @@ func TransferFullRes(original image.Image, lowSource, lowStylized *image.NRGBA) 
 		return nil, err
 	}
 
-	t := newTransfer(lowSource, lowStylized, content, w, h)
+	t := newTransfer(lowSource, lowStylized, lowAlpha(original, content.Dx(), content.Dy()), content, w, h)
+	if t.kind == BackdropGradient || t.kind == BackdropTextured {
+		t.keepBackdrop(original, w, h)
+	}
 	out := image.NewNRGBA(image.Rect(0, 0, w, h))
 	const stripRows = 32
 	var strip *image.RGBA
@@ -194,12 +201,18 @@ type transfer struct {
 	ybase    []int32
 	yw       []float32
 	rowDelta []float32 // per low-res column: the current output row's vertically weighted change
-	rangeW   [1024]float32
+	kind     BackdropKind
+	// keep, on a gradient or textured backdrop: the backdrop on a kw×kh grid over the original;
+	// a pixel whose cell is backdrop is copied from the original unchanged.
+	keep   []bool
+	kw, kh int
+	kx     []int32 // per output column: its cell's column
+	rangeW [1024]float32
 }
 
 const rangeBin = 8 // squared colour distance per rangeW entry
 
-func newTransfer(lowSource, lowStylized *image.NRGBA, content image.Rectangle, w, h int) *transfer {
+func newTransfer(lowSource, lowStylized *image.NRGBA, alpha []float32, content image.Rectangle, w, h int) *transfer {
 	fw, fh := content.Dx(), content.Dy()
 	t := &transfer{
 		fw:       fw,
@@ -221,7 +234,7 @@ func newTransfer(lowSource, lowStylized *image.NRGBA, content image.Rectangle, w
 			}
 		}
 	}
-	settleBackdrop(t.src, t.delta, fw, fh)
+	_, t.kind = settleBackdrop(t.src, alpha, t.delta, fw, fh)
 	for by := 0; by < fh; by++ {
 		for bx := 0; bx < fw; bx++ {
 			lo := [3]float32{math.MaxFloat32, math.MaxFloat32, math.MaxFloat32}
@@ -249,74 +262,76 @@ func newTransfer(lowSource, lowStylized *image.NRGBA, content image.Rectangle, w
 
 func clampIndex(i, n int) int { return max(0, min(n-1, i)) }
 
-// The backdrop: the region of the generator's input connected to the content's edge whose colour is
-// within backdropTol of the edge's typical colour.
+// keepBackdrop finds the backdrop of the w×h original again, on a grid of at most maskSide a side
+// (finer than the generator's), for row to copy it unchanged. When that finds no gradient or
+// textured backdrop, nothing is copied: the backdrop's change is zero at low resolution anyway, so
+// only pixels next to the product can take some of the product's change.
+func (t *transfer) keepBackdrop(original image.Image, w, h int) {
+	isBg, kind, kw, kh := backdropGrid(original, w, h)
+	if isBg == nil || (kind != BackdropGradient && kind != BackdropTextured) {
+		return
+	}
+	t.keep, t.kw, t.kh = isBg, kw, kh
+	t.kx = make([]int32, w)
+	for x := range t.kx {
+		t.kx[x] = int32(x * kw / w)
+	}
+}
+
+// backdropGrid finds the backdrop of the w×h original on a kw×kh grid of at most maskSide a side;
+// full-resolution pixel (x, y) lies in cell (x·kw/w, y·kh/h).
+func backdropGrid(original image.Image, w, h int) (isBg []bool, kind BackdropKind, kw, kh int) {
+	kw, kh = w, h
+	if max(w, h) > maskSide {
+		kw, kh = fitSize(w, h, maskSide)
+	}
+	rgb, alpha := readPlanes(original, kw, kh)
+	isBg, kind = findBackdrop(rgb, alpha, kw, kh)
+	return isBg, kind, kw, kh
+}
+
+// The backdrop step (settleBackdrop); the backdrop itself is found by findBackdrop.
 const (
-	backdropTol = 24 // 8-bit levels, in every channel
-	// backdropUniform: at least this share of the edge must be the backdrop colour (else the product
-	// fills the frame, or the backdrop is a scene, and nothing is settled).
-	backdropUniform = 0.6
+	backdropTol = 24 // 8-bit levels, in every channel: what a flat backdrop may stray
 	// The backdrop must be between these shares of the content to be one.
 	backdropMin, backdropMax = 0.05, 0.99
 	// backdropMargin: the generator's glow and faint frames sit within this many low-resolution pixels
 	// of the product, so the backdrop's typical change is taken from pixels farther away.
 	backdropMargin = 3
+	// maskSide: the full-resolution backdrop mask is found on the original box-averaged to at most
+	// this many pixels a side, and read back by nearest cell.
+	maskSide = 256
 )
 
-// settleBackdrop gives every backdrop pixel of the low-resolution change the backdrop's typical
-// change (the per-channel median over the backdrop away from the product). A generator leaves a
-// faint coloured glow around the product and a frame along the picture's edge; carried to full
-// resolution they showed as a tinted halo on white backgrounds. A style that really changes the
-// backdrop (cream, black) changes it evenly everywhere, which the median keeps.
-func settleBackdrop(src, delta []float32, fw, fh int) {
+// settleBackdrop treats the backdrop of the low-resolution change (src the generator's input, alpha
+// the original's coverage on the same grid or nil, delta the generator's change; fw×fh) and returns
+// the backdrop it found (nil for none) and its kind:
+//
+//   - flat: every backdrop pixel gets the backdrop's typical change (the per-channel median over the
+//     backdrop away from the product). A generator leaves a faint coloured glow around the product
+//     and a frame along the picture's edge; carried to full resolution they showed as a tinted halo
+//     on white backgrounds. A style that really changes the backdrop (cream, black) changes it
+//     evenly everywhere, which the median keeps; a flat colour stays flat.
+//   - gradient, textured or transparent: the backdrop gets no change at all, so the original's
+//     background is kept as it was. The generator, at 64 or 128 px, blurs a sweep's banding and a
+//     table's grain; its change there would smear them, and no one change is right for a ramp.
+func settleBackdrop(src, alpha, delta []float32, fw, fh int) ([]bool, BackdropKind) {
+	isBg, kind := findBackdrop(src, alpha, fw, fh)
+	if isBg == nil {
+		return nil, BackdropNone
+	}
 	n := fw * fh
-	if fw < 4 || fh < 4 {
-		return
-	}
-	var edge []int
-	for x := 0; x < fw; x++ {
-		edge = append(edge, x, (fh-1)*fw+x)
-	}
-	for y := 1; y < fh-1; y++ {
-		edge = append(edge, y*fw, y*fw+fw-1)
-	}
-	var bg [3]float32
-	for c := range bg {
-		vals := make([]float32, len(edge))
-		for i, k := range edge {
-			vals[i] = src[3*k+c]
-		}
-		bg[c] = median(vals)
-	}
-	near := func(k int) bool {
-		for c := 0; c < 3; c++ {
-			if d := src[3*k+c] - bg[c]; d > backdropTol || d < -backdropTol {
-				return false
-			}
-		}
-		return true
-	}
-	isBg := make([]bool, n)
 	var queue []int
-	for _, k := range edge {
-		if !isBg[k] && near(k) {
-			isBg[k] = true
+	for k, b := range isBg {
+		if b {
 			queue = append(queue, k)
 		}
 	}
-	if float64(len(queue)) < backdropUniform*float64(len(edge)) {
-		return
-	}
-	queue = breadthFirst(queue, fw, fh, func(_, j int) bool { // flood fill
-		if isBg[j] || !near(j) {
-			return false
+	if kind != BackdropFlat {
+		for _, k := range queue {
+			delta[3*k], delta[3*k+1], delta[3*k+2] = 0, 0, 0
 		}
-		isBg[j] = true
-		return true
-	})
-	share := float64(len(queue)) / float64(n)
-	if share < backdropMin || share > backdropMax {
-		return
+		return isBg, kind
 	}
 	// Distance (4-connected steps) from the product, by breadth-first search from every product pixel.
 	dist := make([]int32, n)
@@ -355,14 +370,17 @@ func settleBackdrop(src, delta []float32, fw, fh int) {
 	for _, k := range queue {
 		copy(delta[3*k:3*k+3], change[:])
 	}
+	return isBg, kind
 }
 
-// SettleBackdrop returns the generator's output with its change over the backdrop made even, as
-// TransferFullRes does before upsampling: a preview-size result then shows what the full-resolution
-// one will, without the generator's glow around the product or frame along the edge. lowSource is
-// Square(original, n), lowStylized the generator's output for it, content SquareContent(original's
-// size, n); pixels outside content are returned as the generator made them.
-func SettleBackdrop(lowSource, lowStylized *image.NRGBA, content image.Rectangle) (*image.NRGBA, error) {
+// SettleBackdrop returns the generator's output with the backdrop step applied, as TransferFullRes
+// applies it before upsampling: a preview-size result then shows what the full-resolution one will
+// (on a flat backdrop, no glow around the product or frame along the edge; on a gradient, textured or
+// transparent one, the source's background unchanged). original is the product picture (for its
+// transparency; nil reads as opaque), lowSource is Square(original, n), lowStylized the generator's
+// output for it, content SquareContent(original's size, n); pixels outside content are returned as
+// the generator made them.
+func SettleBackdrop(original image.Image, lowSource, lowStylized *image.NRGBA, content image.Rectangle) (*image.NRGBA, error) {
 	if lowSource == nil || lowStylized == nil || lowSource.Rect.Size() != lowStylized.Rect.Size() ||
 		!content.In(image.Rect(0, 0, lowSource.Rect.Dx(), lowSource.Rect.Dy())) {
 		return nil, errors.New("settle backdrop: the generator's input and output must be the same size and hold the content")
@@ -383,7 +401,7 @@ func SettleBackdrop(lowSource, lowStylized *image.NRGBA, content image.Rectangle
 			}
 		}
 	}
-	settleBackdrop(src, delta, fw, fh)
+	settleBackdrop(src, lowAlpha(original, fw, fh), delta, fw, fh)
 	out := image.NewNRGBA(image.Rect(0, 0, lowStylized.Rect.Dx(), lowStylized.Rect.Dy()))
 	draw.Draw(out, out.Rect, lowStylized, lowStylized.Rect.Min, draw.Src)
 	for y := 0; y < fh; y++ {
@@ -396,6 +414,27 @@ func SettleBackdrop(lowSource, lowStylized *image.NRGBA, content image.Rectangle
 		}
 	}
 	return out, nil
+}
+
+// lowAlpha is the original's coverage box-averaged to fw×fh, or nil when it is opaque (or nil).
+func lowAlpha(original image.Image, fw, fh int) []float32 {
+	if original == nil || isOpaque(original) {
+		return nil
+	}
+	b := original.Bounds()
+	if b.Dx() < fw || b.Dy() < fh || fw <= 0 || fh <= 0 {
+		return nil
+	}
+	_, alpha := readPlanes(original, fw, fh)
+	return alpha
+}
+
+// isOpaque reports whether img says it is opaque everywhere (the image types that know).
+func isOpaque(img image.Image) bool {
+	if o, ok := img.(interface{ Opaque() bool }); ok {
+		return o.Opaque()
+	}
+	return false
 }
 
 // breadthFirst walks a fw×fh grid from the pixels in queue (indices y·fw+x) to their 4-connected
@@ -461,10 +500,23 @@ func (t *transfer) row(out, orig []uint8, y int) {
 		t.rowDelta[i] = yw[0]*t.delta[rows[0]+i] + yw[1]*t.delta[rows[1]+i] + yw[2]*t.delta[rows[2]+i] + yw[3]*t.delta[rows[3]+i]
 	}
 	flatRow := t.flat[by*fw : (by+1)*fw]
+	var keepRow []bool
+	if t.keep != nil {
+		cy := y * t.kh / (len(t.ybase))
+		keepRow = t.keep[cy*t.kw : (cy+1)*t.kw]
+	}
 	var cols [4]int
 	for x := 0; x < len(orig)/4; x++ {
 		p := orig[4*x : 4*x+4]
 		a := p[3]
+		if keepRow != nil && keepRow[t.kx[x]] {
+			copy(out[4*x:4*x+4], p) // the original's backdrop, unchanged
+			continue
+		}
+		if a == 0 && t.kind == BackdropAlpha {
+			copy(out[4*x:4*x+4], []uint8{255, 255, 255, 0}) // transparent stays transparent (white)
+			continue
+		}
 		var cr, cg, cb float32 // the original's colour; transparent reads as white
 		if a == 0 {
 			cr, cg, cb = 255, 255, 255

@@ -573,7 +573,7 @@ func TestSettleBackdropAtPreviewSize(t *testing.T) {
 			gen.SetNRGBA(x, y, c)
 		}
 	}
-	out, err := SettleBackdrop(low, gen, content)
+	out, err := SettleBackdrop(orig, low, gen, content)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -586,7 +586,7 @@ func TestSettleBackdropAtPreviewSize(t *testing.T) {
 	if c := out.NRGBAAt(5, 2); c != gen.NRGBAAt(5, 2) { // padding above the content
 		t.Errorf("padding pixel %v changed from the generator's %v", c, gen.NRGBAAt(5, 2))
 	}
-	if _, err := SettleBackdrop(low, image.NewNRGBA(image.Rect(0, 0, 32, 32)), content); err == nil {
+	if _, err := SettleBackdrop(orig, low, image.NewNRGBA(image.Rect(0, 0, 32, 32)), content); err == nil {
 		t.Error("an output of another size was accepted")
 	}
 }
