@@ -443,8 +443,10 @@ func checkpointValidator(ctx context.Context, db *store.DB, styles []string) (fu
 		if err != nil {
 			return nil, err
 		}
-		return &gan.Validation{StyleAccuracy: rep.StyleAccuracy, ContentSSIM: rep.ContentSSIM,
-			Score: (rep.StyleAccuracy + rep.ContentSSIM) / 2, Products: rep.Products}, nil
+		// The raw generator's SSIM: the stylizer's backdrop step copies background pixels from the
+		// source, which would reward a checkpoint for pixels it did not make.
+		return &gan.Validation{StyleAccuracy: rep.StyleAccuracy, ContentSSIM: rep.GeneratorContentSSIM,
+			Score: (rep.StyleAccuracy + rep.GeneratorContentSSIM) / 2, Products: rep.Products}, nil
 	}, nil
 }
 

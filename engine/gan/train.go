@@ -84,7 +84,7 @@ type Options struct {
 // Validation is a checkpoint's measurement on the validation split (Options.Validate).
 type Validation struct {
 	StyleAccuracy float64 `json:"style_accuracy"` // target style as the judge sees it
-	ContentSSIM   float64 `json:"content_ssim"`   // source vs output
+	ContentSSIM   float64 `json:"content_ssim"`   // source vs the raw generator's output (before the backdrop step)
 	Score         float64 `json:"score"`          // (StyleAccuracy + ContentSSIM) / 2; the highest is the best checkpoint
 	Products      int     `json:"products"`
 }
