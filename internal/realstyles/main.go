@@ -89,6 +89,7 @@ func run(args []string) error {
 	size := fs.Int("size", 128, "edge of the square output images in pixels")
 	cards := fs.Int("cards", 52, "cards per deck (the first N of ace..king, each in club, diamond, heart, spade)")
 	list := fs.Bool("list", false, "list the decks of the set and exit")
+	ink := fs.Bool("ink", false, "keep only what is drawn on each card: its paper made transparent inside the border, cropped to the ink (harder: no card outline or paper colour to go by)")
 	workers := fs.Int("workers", runtime.NumCPU(), "rsvg-convert processes at once")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -158,7 +159,7 @@ func run(args []string) error {
 				if j.d.kde {
 					elem = j.rank + "_" + j.suit
 				}
-				img, err := render(j.d.file, elem, *size)
+				img, err := render(j.d.file, elem, *size, *ink)
 				if err == nil {
 					err = writePNG(filepath.Join(out, j.d.name, j.rank+"_"+j.suit+".png"), img)
 				}
@@ -185,7 +186,7 @@ func run(args []string) error {
 }
 
 // render draws one element, crops it to its visible pixels and fits it into a transparent square.
-func render(file, id string, size int) (*image.NRGBA, error) {
+func render(file, id string, size int, ink bool) (*image.NRGBA, error) {
 	// First at the document's own scale to learn the card's size, then at a zoom that draws the card
 	// about 4× the output size, so the final downscale averages away rasterisation detail.
 	first, err := rsvg(file, id, 1)
@@ -209,14 +210,41 @@ func render(file, id string, size int) (*image.NRGBA, error) {
 	if ratio < 0.5 || ratio > 0.9 {
 		return nil, fmt.Errorf("renders as %dx%d, not a card's shape; this deck does not render cleanly with this librsvg", bb.Dx(), bb.Dy())
 	}
-	w, h := bb.Dx()*size/max(bb.Dx(), bb.Dy()), bb.Dy()*size/max(bb.Dx(), bb.Dy())
+	var src image.Image = big
+	if ink {
+		src, bb = inkOnly(big, bb)
+		if bb.Empty() {
+			return nil, errors.New("the card has no ink inside its border")
+		}
+	}
+	w, h := max(1, bb.Dx()*size/max(bb.Dx(), bb.Dy())), max(1, bb.Dy()*size/max(bb.Dx(), bb.Dy()))
 	dst := image.NewNRGBA(image.Rect(0, 0, size, size))
 	at := image.Pt((size-w)/2, (size-h)/2)
 	// Scale in premultiplied RGBA so transparent edges do not bleed black, then store as NRGBA.
 	tmp := image.NewRGBA(image.Rect(0, 0, w, h))
-	xdraw.CatmullRom.Scale(tmp, tmp.Rect, big, bb, xdraw.Src, nil)
+	xdraw.CatmullRom.Scale(tmp, tmp.Rect, src, bb, xdraw.Src, nil)
 	draw.Draw(dst, image.Rectangle{Min: at, Max: at.Add(image.Pt(w, h))}, tmp, image.Point{}, draw.Src)
 	return dst, nil
+}
+
+// inkOnly keeps what is drawn on the card and drops the card itself: inside a border inset by 5% of
+// the card's width (its outline and rounded corners), near-white paper becomes transparent; what is
+// left is cropped to its opaque pixels. Cards printed on coloured paper keep it: that is their style.
+func inkOnly(img image.Image, card image.Rectangle) (*image.NRGBA, image.Rectangle) {
+	inset := card.Dx() / 20
+	inner := card.Inset(inset)
+	out := image.NewNRGBA(inner)
+	draw.Draw(out, inner, img, inner.Min, draw.Src)
+	for y := inner.Min.Y; y < inner.Max.Y; y++ {
+		for x := inner.Min.X; x < inner.Max.X; x++ {
+			i := out.PixOffset(x, y)
+			p := out.Pix[i : i+4]
+			if p[0] >= 230 && p[1] >= 230 && p[2] >= 230 {
+				p[0], p[1], p[2], p[3] = 0, 0, 0, 0
+			}
+		}
+	}
+	return out, opaqueBounds(out)
 }
 
 func rsvg(file, id string, zoom float64) (image.Image, error) {
