@@ -63,9 +63,11 @@ crash: build
 
 # The real-styles benchmark (outside make test and CI: a few minutes): five Debian card decks as five
 # styles of the same 52 cards, imported and classified beside the demo catalog; see scripts/realstyles.
+# REALINK=1: only what is drawn on each card (--ink).
 REALSET ?= bench
+REALINK ?=
 realstyles: build
-	./scripts/realstyles classify --set $(REALSET) --bin $(BIN)
+	./scripts/realstyles classify --set $(REALSET) $(if $(REALINK),--ink) --bin $(BIN)
 
 # Memory soak (outside CI): training and a long simulation while RSS is sampled; see scripts/soak.
 soak: build

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -110,4 +111,35 @@ func runExperiment(t *testing.T, name string, styles []string, train, held []Exa
 	t.Logf("%s: ensemble %.3f, cnn %.3f, stats %.3f (oof %.3f, lambda %g, a %.2f b %.2f scale %.2f), ECE %.3f, %.1f s, %d held-out %d train",
 		name, Accuracy(m, held), float64(cc)/float64(len(held)), float64(sc)/float64(len(held)),
 		h.outOfFoldAcc, h.statsLambda, h.a, h.b, h.scale, ece, sec, len(held), len(train))
+}
+
+// TestRealStylesLabelAssist replays the app's labeling (AppSimConfig with the app's retraining every 20
+// labels and queue diversity 0.3, as ui/tasks sets them) on the first folder tree named by
+// STYLESTUDIO_REALSTYLES: 80% of every style is the labeling pool, 20% held out. For seeds 1 to
+// STYLESTUDIO_REALSTYLES_SEEDS (default 1) it logs labels to 95% for queue order and random order and
+// both curves. A measuring tool, skipped without the variable.
+func TestRealStylesLabelAssist(t *testing.T) {
+	roots := os.Getenv("STYLESTUDIO_REALSTYLES")
+	if roots == "" {
+		t.Skip("set STYLESTUDIO_REALSTYLES to a folder tree to replay labeling on it")
+	}
+	_, ex, _ := folderSet(t, strings.Split(roots, ":")[0])
+	pool, held := stratifiedSplit(ex, 0.8, 7)
+	seeds := 1
+	if v, err := strconv.Atoi(os.Getenv("STYLESTUDIO_REALSTYLES_SEEDS")); err == nil && v > 0 {
+		seeds = v
+	}
+	for seed := uint64(1); seed <= uint64(seeds); seed++ {
+		cfg := AppSimConfig(20, 0.3, seed)
+		cfg.Target = 0.95 // 90% comes within the first rounds on the card decks; 95% tells the orders apart
+		cfg.MaxLabels = 110
+		start := time.Now()
+		res, err := SimulateLabeling(context.Background(), cfg, pool, held, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("seed %d: labels to %.0f%%: %v (pool %d, held out %d, %.0f s)", seed, 100*cfg.Target, res.LabelsTo90, len(pool), len(held), time.Since(start).Seconds())
+		t.Logf("uncertainty %v", res.Uncertainty)
+		t.Logf("random %v", res.Random)
+	}
 }
