@@ -15,7 +15,7 @@ endif
 LIBTAGS    = $$(./scripts/buildtags)
 E2EBIN    := bin/stylestudio-e2e
 
-.PHONY: run test build setup vet unit unit-purego smoke bench clean race fuzz crash soak e2e e2e-build package package-test
+.PHONY: run test build setup vet unit unit-purego smoke bench clean race fuzz crash soak e2e e2e-build package package-test realstyles
 
 setup:
 	@./scripts/setup
@@ -60,6 +60,14 @@ CRASHSEED  ?= 1
 crash: build
 	STYLESTUDIO_CRASHTEST=1 STYLESTUDIO_BIN=$(CURDIR)/$(BIN) CRASHTEST_KILLS=$(CRASHKILLS) CRASHTEST_SEED=$(CRASHSEED) \
 		$(GO) test -tags "$(LIBTAGS)" -count=1 -timeout 30m -v -run TestCrash ./internal/crashtest
+
+# The real-styles benchmark (outside make test and CI: a few minutes): five Debian card decks as five
+# styles of the same 52 cards, imported and classified beside the demo catalog; see scripts/realstyles.
+# REALINK=1: only what is drawn on each card (--ink).
+REALSET ?= bench
+REALINK ?=
+realstyles: build
+	./scripts/realstyles classify --set $(REALSET) $(if $(REALINK),--ink) --bin $(BIN)
 
 # Memory soak (outside CI): training and a long simulation while RSS is sampled; see scripts/soak.
 soak: build

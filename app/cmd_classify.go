@@ -21,6 +21,11 @@ type classifyJSON struct {
 	HeldOutImages int                `json:"held_out_images"`
 	Seconds       float64            `json:"seconds"`
 	Model         string             `json:"model"`
+	// Added with the style statistics (issue 14): the held-out expected calibration error, the
+	// reliability diagram's bins and how the CNN and the statistics were joined.
+	ECE         *float64               `json:"ece,omitempty"`
+	Reliability []style.ReliabilityBin `json:"reliability,omitempty"`
+	Ensemble    style.EnsembleInfo     `json:"ensemble"`
 }
 
 func runClassify(ctx context.Context, env *cliEnv, args []string) error {
@@ -45,7 +50,7 @@ func runClassify(ctx context.Context, env *cliEnv, args []string) error {
 			fmt.Fprintf(env.stderr, "\repoch %d/%d  loss %.3f  train accuracy %.0f%%   ", ev.Epoch, ev.Epochs, ev.Loss, 100*ev.TrainAcc)
 		}
 	}
-	_, info, err := studio.TrainClassifier(ctx, db, cfg, progress)
+	m, info, err := studio.TrainClassifier(ctx, db, cfg, progress)
 	if !*asJSON {
 		fmt.Fprintln(env.stderr)
 	}
@@ -53,7 +58,8 @@ func runClassify(ctx context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	out := classifyJSON{Accuracy: info.Accuracy, PerStyle: info.PerStyle, Styles: info.Styles, Skipped: nonNil(info.Skipped),
-		TrainImages: info.TrainImages, HeldOutImages: info.HeldOutImages, Seconds: info.Seconds, Model: studio.ClassifierPath(db.Dir())}
+		TrainImages: info.TrainImages, HeldOutImages: info.HeldOutImages, Seconds: info.Seconds, Model: studio.ClassifierPath(db.Dir()),
+		ECE: info.ECE, Reliability: info.Reliability, Ensemble: m.Ensemble()}
 	if *asJSON {
 		return json.NewEncoder(env.stdout).Encode(out)
 	}
@@ -64,6 +70,7 @@ func runClassify(ctx context.Context, env *cliEnv, args []string) error {
 		fmt.Fprintf(tw, "  %s\t%.1f%%\n", s, 100*out.PerStyle[s])
 	}
 	tw.Flush()
+	printReliability(env, out)
 	if len(out.Skipped) > 0 {
 		fmt.Fprintf(env.stdout, "Left out (need at least %d labeled training images each): %v\n", style.MinPerStyle, out.Skipped)
 	}
@@ -133,4 +140,23 @@ func nonNil(s []string) []string {
 		return []string{}
 	}
 	return s
+}
+
+// printReliability prints the held-out reliability diagram as a table: confidence bins, how many
+// predictions fell in each, their mean confidence and their accuracy.
+func printReliability(env *cliEnv, out classifyJSON) {
+	if out.ECE == nil {
+		return
+	}
+	fmt.Fprintf(env.stdout, "Calibration on the held-out products: ECE %.3f (CNN weight %.2f, statistics weight %.2f, scale %.2f)\n",
+		*out.ECE, out.Ensemble.CNNWeight, out.Ensemble.StatsWeight, out.Ensemble.Scale)
+	tw := tabwriter.NewWriter(env.stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "  CONFIDENCE\tIMAGES\tMEAN CONFIDENCE\tACCURACY")
+	for _, b := range out.Reliability {
+		if b.Count == 0 {
+			continue
+		}
+		fmt.Fprintf(tw, "  %.2f–%.2f\t%d\t%.2f\t%.2f\n", b.Lo, b.Hi, b.Count, b.Confidence, b.Accuracy)
+	}
+	tw.Flush()
 }

@@ -48,6 +48,10 @@ type ClassifierInfo struct {
 	// TrainProducts are the ids of the products it trained on, so an evaluation it judges can leave
 	// them out; empty for classifiers trained before it was recorded.
 	TrainProducts []int64 `json:"train_products,omitempty"`
+	// ECE is the expected calibration error of its confidence on the held-out split (nil without
+	// held-out products), Reliability the diagram's bins (style.Calibration, 10 bins).
+	ECE         *float64               `json:"ece,omitempty"`
+	Reliability []style.ReliabilityBin `json:"reliability,omitempty"`
 }
 
 // ClassifierPath is where a library keeps its style classifier.
@@ -130,6 +134,10 @@ func TrainClassifier(ctx context.Context, db *store.DB, cfg style.Config, report
 		if len(of) > 0 {
 			info.PerStyle[name] = style.Accuracy(m, of)
 		}
+	}
+	if len(held) > 0 {
+		ece, bins := style.Calibration(m, held, 10)
+		info.ECE, info.Reliability = &ece, bins
 	}
 	info.Seconds = time.Since(start).Seconds()
 	info.TrainedAt = time.Now().UTC()

@@ -19,7 +19,12 @@ const (
 	metaConfig = "config"
 	metaStyles = "styles"
 
+	metaStats = "stats" // the statistics version (statsVersion), absent for a CNN alone
+
 	formatName = "stylestudio.style-classifier"
+	// statsVersion changes whenever statsFeatures changes, so a file whose statistics would be
+	// computed differently is refused rather than misread.
+	statsVersion = "style-stats-v1"
 	// archName changes whenever blockSpecs or the tensor layout changes, so an old file is refused
 	// with a clear message instead of being misread.
 	archName = "cnn3-v1"
@@ -41,7 +46,14 @@ func (m *Model) Save(path string) error {
 		metaConfig: string(cfg),
 		metaStyles: string(styles),
 	}
-	if err := nn.WriteSafetensors(path, m.net.tensors(), meta); err != nil {
+	tensors := m.net.tensors()
+	if m.stats != nil {
+		meta[metaStats] = statsVersion
+		for name, t := range m.stats.tensors() {
+			tensors[name] = t
+		}
+	}
+	if err := nn.WriteSafetensors(path, tensors, meta); err != nil {
 		return fmt.Errorf("save style model: %w", err)
 	}
 	return nil
@@ -85,6 +97,17 @@ func Load(path string) (*Model, error) {
 	// Build the expected skeleton and fill it, checking every name and shape.
 	n := newNet(cfg.Size, cfg.Width, len(styles), rand.New(rand.NewPCG(0, 0)))
 	want := n.tensors()
+	var head *statsHead
+	switch v := meta[metaStats]; v {
+	case "": // a CNN alone, as written before the style statistics were added
+	case statsVersion:
+		head = newStatsHead(len(styles))
+		for name, t := range head.tensors() {
+			want[name] = t
+		}
+	default:
+		return nil, bad("its style statistics are version %q but this version of Style Studio computes %q", v, statsVersion)
+	}
 	names := make([]string, 0, len(want))
 	for name := range want {
 		names = append(names, name)
@@ -96,8 +119,8 @@ func Load(path string) (*Model, error) {
 			return nil, bad("tensor %q is missing (a checkpoint of another architecture?)", name)
 		}
 		if !slices.Equal(got.Shape, want[name].Shape) {
-			return nil, bad("tensor %q has shape %v but width %d with %d styles needs %v",
-				name, got.Shape, cfg.Width, len(styles), want[name].Shape)
+			return nil, bad("tensor %q has shape %v but width %d with %d styles (and %d style statistics) needs %v",
+				name, got.Shape, cfg.Width, len(styles), statsLen, want[name].Shape)
 		}
 		copy(want[name].Data, got.Data)
 	}
@@ -107,5 +130,10 @@ func Load(path string) (*Model, error) {
 		}
 	}
 	n.fold()
-	return &Model{cfg: cfg, styles: styles, net: n}, nil
+	if head != nil {
+		if err := head.load(); err != nil {
+			return nil, bad("%v", err)
+		}
+	}
+	return &Model{cfg: cfg, styles: styles, net: n, stats: head}, nil
 }

@@ -39,7 +39,8 @@ func (m *Model) Features(imgs []image.Image) [][]float32 {
 }
 
 // PredictAll returns the probabilities (as PredictBatch) and the features (as Features) of every image in
-// one forward pass, for callers that need both (suggestions and the labeling queue).
+// one forward pass, for callers that need both (suggestions and the labeling queue). The probabilities
+// join the CNN and the style statistics (statsHead); the features are the CNN's.
 func (m *Model) PredictAll(imgs []image.Image) (probs [][]float64, feats [][]float32) {
 	probs = make([][]float64, len(imgs))
 	feats = make([][]float32, len(imgs))
@@ -50,6 +51,14 @@ func (m *Model) PredictAll(imgs []image.Image) (probs [][]float64, feats [][]flo
 		m.net.logits(s, logits, feats[i], m.input(imgs[i]))
 		probs[i] = make([]float64, k)
 		nn.Softmax(probs[i], logits)
+		if m.stats != nil {
+			f := statsFeatures(imgs[i])
+			row := make([]float64, len(f))
+			for j, v := range f {
+				row[j] = float64(v)
+			}
+			m.stats.combine(probs[i], probs[i], row)
+		}
 	})
 	return probs, feats
 }

@@ -26,9 +26,10 @@ type SimConfig struct {
 	// Rounds warm-start from the previous round's weights, so the total training a strategy gets
 	// is the same for both strategies at every label count.
 	StepsPerRound int
-	// FromScratch retrains each round from fresh weights (the replay's initial ones) for Train.Epochs
-	// epochs over the labels so far, as the app's classifier is retrained (studio.TrainClassifier),
-	// instead of warm-starting StepsPerRound steps.
+	// FromScratch retrains each round the whole classifier as Train builds it (the CNN from fresh
+	// weights, the replay's initial ones, for Train.Epochs epochs, the style statistics and their
+	// calibration) on the labels so far, as the app's classifier is retrained
+	// (studio.TrainClassifier), instead of warm-starting the CNN alone StepsPerRound steps.
 	FromScratch  bool
 	Target       float64 // held-out accuracy that LabelsTo90 looks for (default 0.9)
 	StopAtTarget bool    // stop a strategy as soon as it reaches Target
@@ -179,16 +180,21 @@ func SimulateLabeling(ctx context.Context, cfg SimConfig, pool []Example, heldOu
 				for k, i := range rr.order {
 					train[k] = pool[i]
 				}
-				steps := cfg.StepsPerRound
 				if cfg.FromScratch {
+					// The app's classifier, exactly as Train builds it: the CNN and the style
+					// statistics, calibrated together.
 					init := rand.New(rand.NewPCG(replays[r].initSeed, 0x7))
-					rr.net = newNet(cfg.Train.Size, cfg.Train.Width, numStyles, init)
-					steps = cfg.Train.Epochs * stepsPerEpoch(len(train), cfg.Train.BatchSize)
+					m, err := trainEnsemble(ctx, cfg.Train, styles, train, init, nil)
+					if err != nil {
+						return res, err
+					}
+					models[r] = m
+				} else {
+					if err := fit(ctx, cfg.Train, rr.net, train, cfg.StepsPerRound, rr.rng, nil); err != nil {
+						return res, err
+					}
+					models[r] = &Model{cfg: cfg.Train, styles: styles, net: rr.net}
 				}
-				if err := fit(ctx, cfg.Train, rr.net, train, steps, rr.rng, nil); err != nil {
-					return res, err
-				}
-				models[r] = &Model{cfg: cfg.Train, styles: styles, net: rr.net}
 				accSum += Accuracy(models[r], heldOut)
 			}
 			labels := len(runs[0].order)

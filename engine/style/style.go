@@ -95,6 +95,7 @@ type Model struct {
 	cfg    Config
 	styles []string
 	net    *net
+	stats  *statsHead // nil for a CNN alone (files written before the statistics were added)
 }
 
 // Styles returns the style names, in the order of the probabilities Predict returns.

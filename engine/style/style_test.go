@@ -320,6 +320,39 @@ func TestSaveLoadRoundTrip(t *testing.T) {
 	extra["block9.conv.weight"] = nn.Tensor{Shape: []int{1}, Data: []float32{1}}
 	expect(write("extra.safetensors", extra, meta), "unexpected tensor")
 
+	// A file written before the style statistics (the CNN alone) still loads and predicts as that CNN.
+	old := maps(tensors)
+	for name := range old {
+		if strings.HasPrefix(name, "stats.") {
+			delete(old, name)
+		}
+	}
+	oldMeta := maps(meta)
+	delete(oldMeta, metaStats)
+	cnnOnly, err := Load(write("cnn-only.safetensors", old, oldMeta))
+	if err != nil {
+		t.Fatalf("a CNN-only file does not load: %v", err)
+	}
+	if cnnOnly.Ensemble().Stats || !m.Ensemble().Stats {
+		t.Errorf("Ensemble().Stats: CNN-only file %v, trained model %v", cnnOnly.Ensemble().Stats, m.Ensemble().Stats)
+	}
+	if got, want := cnnOnly.PredictBatch(imgs), m.cnnProbs(imgs); !slices.Equal(got[0], want[0]) {
+		t.Errorf("CNN-only file predicts %v, the model's CNN %v", got[0], want[0])
+	}
+	// Statistics of another version are refused; statistics tensors without their metadata are foreign.
+	newer := maps(meta)
+	newer[metaStats] = "style-stats-v99"
+	expect(write("stats-v99.safetensors", tensors, newer), "style statistics are version")
+	expect(write("stats-nometa.safetensors", tensors, oldMeta), "unexpected tensor")
+	short := maps(tensors)
+	short["stats.mean"] = nn.Tensor{Shape: []int{3}, Data: []float32{0, 0, 0}}
+	expect(write("stats-short.safetensors", short, meta), `"stats.mean"`)
+	nan := maps(tensors)
+	bad := append([]float32(nil), tensors["stats.joint"].Data...)
+	bad[1] = float32(math.NaN())
+	nan["stats.joint"] = nn.Tensor{Shape: []int{3}, Data: bad}
+	expect(write("stats-nan.safetensors", nan, meta), "non-finite")
+
 	raw, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)

@@ -26,7 +26,8 @@ const (
 	vmRefreshSteps = 2000 // re-create the tape machine this often so no state builds up
 )
 
-// Train trains a classifier from scratch on train, whose Example.Style indexes styles. It reports
+// Train trains a classifier from scratch on train, whose Example.Style indexes styles: the CNN and the
+// style-statistics model, joined and calibrated as statsHead describes. It reports
 // after every epoch and checks ctx between batches, returning ctx.Err() when cancelled. It needs at
 // least 2 styles and MinPerStyle images of every style.
 func Train(ctx context.Context, cfg Config, styles []string, train []Example, report func(Event)) (*Model, error) {
@@ -38,12 +39,7 @@ func Train(ctx context.Context, cfg Config, styles []string, train []Example, re
 		return nil, err
 	}
 	rng := rand.New(rand.NewPCG(cfg.Seed, 0x57a1e))
-	n := newNet(cfg.Size, cfg.Width, len(styles), rng)
-	steps := cfg.Epochs * stepsPerEpoch(len(train), cfg.BatchSize)
-	if err := fit(ctx, cfg, n, train, steps, rng, report); err != nil {
-		return nil, err
-	}
-	return &Model{cfg: cfg, styles: append([]string(nil), styles...), net: n}, nil
+	return trainEnsemble(ctx, cfg, styles, train, rng, report)
 }
 
 // checkData validates a training set: at least 2 distinct, non-empty style names, every example with
