@@ -9,10 +9,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"testing"
+
 	"stylestudio/internal/testkit/trainedlib"
 	"stylestudio/store"
 	"stylestudio/ui/kit"
-	"testing"
 
 	"fyne.io/fyne/v2"
 )

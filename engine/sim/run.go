@@ -6,8 +6,9 @@ import (
 	"hash/fnv"
 	"math/rand/v2"
 	"reflect"
-	"stylestudio/internal/par"
 	"time"
+
+	"stylestudio/internal/par"
 )
 
 // Bounds and defaults of a run.

@@ -3,6 +3,7 @@ package kit
 import (
 	"context"
 	"image"
+
 	"stylestudio/engine/imaging"
 	"stylestudio/store"
 )

@@ -2,9 +2,10 @@ package label
 
 import (
 	"slices"
-	"stylestudio/internal/testkit/testlib"
 	"testing"
 	"time"
+
+	"stylestudio/internal/testkit/testlib"
 )
 
 // BenchmarkLabelKeypress measures what a style key costs on the UI goroutine: the label applied in memory,

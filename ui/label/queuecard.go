@@ -3,6 +3,7 @@ package label
 import (
 	"image"
 	"image/color"
+
 	"stylestudio/ui/kit"
 
 	"fyne.io/fyne/v2"

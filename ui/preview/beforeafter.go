@@ -4,6 +4,7 @@ import (
 	"image"
 	"image/color"
 	"math"
+
 	"stylestudio/ui/kit"
 
 	"fyne.io/fyne/v2"

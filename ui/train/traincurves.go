@@ -7,6 +7,7 @@ import (
 	"image/draw"
 	"math"
 	"sort"
+
 	"stylestudio/ui/kit"
 
 	"golang.org/x/image/font"

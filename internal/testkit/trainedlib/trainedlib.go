@@ -5,14 +5,15 @@ package trainedlib
 import (
 	"context"
 	"os"
+	"sync"
+	"testing"
+	"time"
+
 	"stylestudio/app/studio"
 	"stylestudio/engine/demo"
 	"stylestudio/engine/gan"
 	"stylestudio/internal/treecopy"
 	"stylestudio/store"
-	"sync"
-	"testing"
-	"time"
 )
 
 // TinyGANConfig is a model small enough to train in a test in a second or two.
