@@ -40,7 +40,7 @@ type CatalogScreen struct {
 	styles      []store.Style
 	styleByName map[string]store.Style
 	cards       []*thumbCard // every cell the grid created (the grid recycles them)
-	queryGen    int
+	queryReq    kit.Latest
 	debounce    *time.Timer
 }
 
@@ -145,15 +145,14 @@ type catalogQuery struct {
 
 // Reload re-runs the query off the UI goroutine; results older than the newest request are dropped.
 func (s *CatalogScreen) Reload() {
-	s.queryGen++
-	gen, f, db, ctx := s.queryGen, s.filter(), s.deps.DB, s.deps.Ctx
+	gen, f, db, ctx := s.queryReq.Next(), s.filter(), s.deps.DB, s.deps.Ctx
 	go func() {
 		q := fetchCatalog(ctx, db, f)
 		if ctx.Err() != nil {
 			return
 		}
 		s.deps.Do(func() {
-			if gen == s.queryGen {
+			if gen.Current() {
 				s.apply(q)
 			}
 		})

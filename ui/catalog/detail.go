@@ -37,7 +37,7 @@ type detailPane struct {
 	// UI goroutine only.
 	product  store.ProductDetail
 	styles   []store.Style
-	loadGen  int
+	loadReq  kit.Latest
 	updating bool // true while the select is set programmatically
 }
 
@@ -92,15 +92,14 @@ func (d *detailPane) setStyles(styles []store.Style) {
 
 // show loads product id off the UI goroutine: metadata first, then the full image.
 func (d *detailPane) show(id int64) {
-	d.loadGen++
-	gen, db, ctx := d.loadGen, d.deps.DB, d.deps.Ctx
+	gen, db, ctx := d.loadReq.Next(), d.deps.DB, d.deps.Ctx
 	go func() {
 		p, err := db.Product(ctx, id)
 		if ctx.Err() != nil {
 			return
 		}
 		d.deps.Do(func() {
-			if gen != d.loadGen {
+			if !gen.Current() {
 				return
 			}
 			if err != nil {
@@ -114,7 +113,7 @@ func (d *detailPane) show(id int64) {
 			return
 		}
 		d.deps.Do(func() {
-			if gen != d.loadGen {
+			if !gen.Current() {
 				return
 			}
 			if imgErr != nil {

@@ -51,7 +51,7 @@ type LabelScreen struct {
 	// UI goroutine only.
 	filterChoices []labelFilter
 	progressText  string
-	imageGen      int
+	imageReq      kit.Latest
 	sinceTrain    int // labels applied since the classifier last trained
 	training      bool
 	retrainQueued bool // a retrain was asked for while one ran: start another when it ends
@@ -343,8 +343,7 @@ func styleCountChip(st store.Style, n int) fyne.CanvasObject {
 
 // showImage shows the thumbnail at once (already decoded) and then the full image when it has loaded.
 func (s *LabelScreen) showImage(hash string) {
-	s.imageGen++
-	gen := s.imageGen
+	gen := s.imageReq.Next()
 	s.image.Image = s.deps.Thumbs.Get(hash)
 	s.image.Refresh()
 	db, ctx := s.deps.DB, s.deps.Ctx
@@ -354,7 +353,7 @@ func (s *LabelScreen) showImage(hash string) {
 			return
 		}
 		s.deps.Do(func() {
-			if gen == s.imageGen {
+			if gen.Current() {
 				s.image.Image = img
 				s.image.Refresh()
 			}
@@ -672,7 +671,7 @@ func (s *LabelScreen) PreloadVisible(ctx context.Context, n int) {
 	s.queue.ScrollToTop()
 	if it, ok := s.model.current(); ok {
 		if img, err := kit.LoadFullImage(ctx, s.deps.DB, it.row.ImageHash); err == nil {
-			s.imageGen++ // the asynchronous load started by refresh must not replace this one
+			s.imageReq.Invalidate() // the asynchronous load started by refresh must not replace this one
 			s.image.Image = img
 			s.image.Refresh()
 		}

@@ -84,10 +84,10 @@ type PreviewScreen struct {
 	runs        []store.Run // runs with a checkpoint
 	runID       int64
 	model       *gan.Model
-	modelGen    int
+	modelReq    kit.Latest
 	products    []store.ProductRow
 	marked      map[int64]store.ProductRow // products ticked for the batch, kept across searches
-	queryGen    int
+	queryReq    kit.Latest
 	productID   int64
 	pendingPick int64
 	styleName   string
@@ -97,9 +97,9 @@ type PreviewScreen struct {
 	stylized    image.Image // the result before adjustments (preview size, then full resolution)
 	full        bool        // stylized is the full-resolution result
 	cancelWork  context.CancelFunc
-	workGen     int
-	adjGen      int
-	gridGen     int
+	workReq     kit.Latest
+	adjReq      kit.Latest
+	gridReq     kit.Latest
 	settingAdj  bool
 	debounce    *time.Timer
 }
@@ -359,17 +359,17 @@ func (s *PreviewScreen) showAdjusted() {
 	if s.stylized == nil {
 		return
 	}
-	s.adjGen++
+	gen := s.adjReq.Next() // an adjustment still computing must not replace this one
 	if s.adj.isDefault() {
 		s.compare.SetAfter(s.stylized)
 		s.stage("adjusted")
 		return
 	}
-	gen, orig, styl, adj := s.adjGen, s.orig, s.stylized, s.adj
+	orig, styl, adj := s.orig, s.stylized, s.adj
 	go func() {
 		out := applyAdjustments(orig, styl, adj)
 		s.deps.Do(func() {
-			if gen == s.adjGen {
+			if gen.Current() {
 				s.compare.SetAfter(out)
 				s.stage("adjusted")
 			}
@@ -468,14 +468,13 @@ func (s *PreviewScreen) runChosen(opt string) {
 
 // loadModel loads a run's latest checkpoint in the background.
 func (s *PreviewScreen) loadModel(r store.Run) {
-	s.modelGen++
-	gen, lib := s.modelGen, s.deps.DB.Dir()
+	gen, lib := s.modelReq.Next(), s.deps.DB.Dir()
 	s.runID = r.ID
 	s.modelInfo.SetText("Loading " + r.Name + "…")
 	go func() {
 		m, err := studio.RunModel(lib, r)
 		s.deps.Do(func() {
-			if gen != s.modelGen {
+			if !gen.Current() {
 				return
 			}
 			if err != nil {
@@ -555,8 +554,7 @@ func (s *PreviewScreen) filter() store.ProductFilter {
 
 // queryProducts lists the products matching the search (in the background; the newest query wins).
 func (s *PreviewScreen) queryProducts() {
-	s.queryGen++
-	gen, f, db, ctx := s.queryGen, s.filter(), s.deps.DB, s.deps.Ctx
+	gen, f, db, ctx := s.queryReq.Next(), s.filter(), s.deps.DB, s.deps.Ctx
 	go func() {
 		rows, err := db.Products(ctx, f)
 		cats, cerr := db.Categories(ctx)
@@ -564,7 +562,7 @@ func (s *PreviewScreen) queryProducts() {
 			return
 		}
 		s.deps.Do(func() {
-			if gen != s.queryGen {
+			if !gen.Current() {
 				return
 			}
 			if err == nil {
@@ -671,8 +669,7 @@ func (s *PreviewScreen) recompute() {
 	}
 	ctx, cancel := context.WithCancel(s.deps.Ctx)
 	s.cancelWork = cancel
-	s.workGen++
-	gen, m, style, db := s.workGen, s.model, s.styleName, s.deps.DB
+	gen, m, style, db := s.workReq.Next(), s.model, s.styleName, s.deps.DB
 	orig, origID := s.orig, s.origID
 	s.full = false
 	s.status.SetText("Stylizing " + p.Title + " in " + style + "…")
@@ -684,7 +681,7 @@ func (s *PreviewScreen) recompute() {
 	go func() {
 		fail := func(err error) {
 			s.deps.Do(func() {
-				if gen == s.workGen {
+				if gen.Current() {
 					s.status.SetText("Cannot preview " + p.SKU + ": " + err.Error())
 					s.compare.SetImages(nil, nil)
 					s.compare.SetEmptyText("This product cannot be previewed: " + err.Error())
@@ -716,7 +713,7 @@ func (s *PreviewScreen) recompute() {
 		b := orig.Bounds()
 		crop := cropPreview(low, b.Dx(), b.Dy())
 		s.deps.Do(func() {
-			if gen != s.workGen {
+			if !gen.Current() {
 				return
 			}
 			if s.origID != p.ID {
@@ -737,7 +734,7 @@ func (s *PreviewScreen) recompute() {
 			return
 		}
 		s.deps.Do(func() {
-			if gen != s.workGen {
+			if !gen.Current() {
 				return
 			}
 			s.stylized, s.full = full, true
@@ -805,8 +802,7 @@ func (s *PreviewScreen) drawAllStyles() {
 	if s.model == nil || !ok {
 		return
 	}
-	s.gridGen++
-	gen, m, db, ctx, prefs := s.gridGen, s.model, s.deps.DB, s.deps.Ctx, s.prefs()
+	gen, m, db, ctx, prefs := s.gridReq.Next(), s.model, s.deps.DB, s.deps.Ctx, s.prefs()
 	s.allNote.SetText(p.Title + " in every style · tap one to compare it")
 	go func() {
 		thumb, err := thumbFor(ctx, db, p.ImageHash)
@@ -826,7 +822,7 @@ func (s *PreviewScreen) drawAllStyles() {
 			cards[i] = applyAdjustments(thumb, cropPreview(o, b.Dx(), b.Dy()), loadAdjustments(prefs, styles[i]))
 		}
 		s.deps.Do(func() {
-			if gen != s.gridGen {
+			if !gen.Current() {
 				return
 			}
 			s.allGrid.Objects = nil
@@ -854,8 +850,7 @@ func (s *PreviewScreen) drawOneStyle() {
 		return
 	}
 	rows := s.products[:min(len(s.products), oneStyleGridSize)]
-	s.gridGen++
-	gen, m, db, ctx, style, adj := s.gridGen, s.model, s.deps.DB, s.deps.Ctx, s.styleName, s.adj
+	gen, m, db, ctx, style, adj := s.gridReq.Next(), s.model, s.deps.DB, s.deps.Ctx, s.styleName, s.adj
 	s.oneNote.SetText(fmt.Sprintf("The first %d of the %d products listed, in %s · tap one to compare it", len(rows), len(s.products), style))
 	go func() {
 		k, err := m.StyleIndex(style)
@@ -881,7 +876,7 @@ func (s *PreviewScreen) drawOneStyle() {
 			cards[i] = applyAdjustments(thumbs[i], cropPreview(o, b.Dx(), b.Dy()), adj)
 		}
 		s.deps.Do(func() {
-			if gen != s.gridGen {
+			if !gen.Current() {
 				return
 			}
 			s.oneGrid.Objects = nil

@@ -59,7 +59,7 @@ func (s *TrainScreen) ApplySnapshot(sn Snapshot) {
 		s.estimates[k] = v
 	}
 	s.applyData(sn.data, sn.skipped, sn.dataErr)
-	s.viewGen++
+	s.viewReq.Invalidate()
 	if sn.view.run.ID != 0 {
 		s.applyRunData(sn.view, false)
 	}

@@ -61,7 +61,7 @@ func (s *TrainScreen) start(req studio.TrainRequest) {
 		s.status.SetText("Loading the labeled images and building the model…")
 	}
 	s.view = trainView{live: true, name: req.Name, cfg: req.Config.WithDefaults(), styles: req.Styles, cache: map[string]image.Image{}}
-	s.viewGen++
+	s.viewReq.Invalidate()
 	s.showView()
 	s.tabs.SelectIndex(0)
 	db := s.deps.DB

@@ -115,7 +115,7 @@ type TrainScreen struct {
 	runs           []store.Run
 	selected       int64 // run chosen in the history (0: none)
 	view           trainView
-	viewGen        int
+	viewReq        kit.Latest
 	filling        bool   // the form is being filled programmatically
 	lastResult     string // the last run's outcome, shown while idle until the form is edited
 	nameSuggested  bool   // the name field holds a suggested name (a preset may replace it)

@@ -53,15 +53,14 @@ func (s *TrainScreen) openRun(r store.Run) {
 		s.followJob()
 		return
 	}
-	s.viewGen++
-	gen, db, ctx := s.viewGen, s.deps.DB, s.deps.Ctx
+	gen, db, ctx := s.viewReq.Next(), s.deps.DB, s.deps.Ctx
 	go func() {
 		d := fetchRunData(ctx, db, r)
 		if ctx.Err() != nil {
 			return
 		}
 		s.deps.Do(func() {
-			if gen == s.viewGen {
+			if gen.Current() {
 				s.applyRunData(d, false)
 			}
 		})
@@ -83,7 +82,7 @@ func (s *TrainScreen) followJob() {
 	if s.job == nil {
 		return
 	}
-	s.viewGen++
+	s.viewReq.Invalidate()
 	s.view = trainView{live: true, runID: s.jobRunID, name: s.job.name, cfg: s.job.cfg.WithDefaults(), styles: s.job.styles,
 		cache: map[string]image.Image{}}
 	s.showView()
@@ -99,14 +98,14 @@ func (s *TrainScreen) followJob() {
 // loadIntoLiveView adds what the job's run already stored (earlier sessions, or steps logged while the
 // viewer showed another run) to the live view.
 func (s *TrainScreen) loadIntoLiveView(r store.Run) {
-	gen, db, ctx := s.viewGen, s.deps.DB, s.deps.Ctx
+	gen, db, ctx := s.viewReq.Now(), s.deps.DB, s.deps.Ctx
 	go func() {
 		d := fetchRunData(ctx, db, r)
 		if ctx.Err() != nil || d.err != nil {
 			return
 		}
 		s.deps.Do(func() {
-			if gen != s.viewGen || !s.view.live || s.view.runID != r.ID {
+			if !gen.Current() || !s.view.live || s.view.runID != r.ID {
 				return
 			}
 			merged := d.series
