@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,6 +15,7 @@ import (
 	"stylestudio/engine/gan"
 	"stylestudio/engine/imaging"
 	"stylestudio/internal/faultfs"
+	"stylestudio/internal/testkit"
 	"stylestudio/store"
 )
 
@@ -73,12 +75,12 @@ func TestDiskFullAndReadOnlyCLI(t *testing.T) {
 	}
 
 	t.Run("checkpoint save", func(t *testing.T) {
-		before := tree(t, runMount)
+		before := testkit.Tree(t, runMount, faultfsFiller)
 		free := faultfs.Fill(t, runMount)
 		code, _, stderr := train("4", "--resume")
 		expect("train --resume on a full disk", code, stderr, "no space left on device", "previous checkpoint is kept")
 		free()
-		if after := tree(t, runMount); !sameTree(before, after) {
+		if after := testkit.Tree(t, runMount, faultfsFiller); !maps.Equal(before, after) {
 			t.Errorf("the failed save changed the run folder")
 		}
 		if side, _, err := gan.LatestCheckpoint(runMount); err != nil || side.Step != 2 {
@@ -197,29 +199,5 @@ func catalogState(t *testing.T, lib string) libState {
 	return st
 }
 
-// tree maps the files under dir (faultfs's filler left out) to their contents.
-func tree(t *testing.T, dir string) map[string]string {
-	out := map[string]string{}
-	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || strings.HasPrefix(d.Name(), ".faultfs") {
-			return nil
-		}
-		b, _ := os.ReadFile(p)
-		rel, _ := filepath.Rel(dir, p)
-		out[rel] = string(b)
-		return nil
-	})
-	return out
-}
-
-func sameTree(a, b map[string]string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if w, ok := b[k]; !ok || w != v {
-			return false
-		}
-	}
-	return true
-}
+// faultfsFiller is faultfs's space filler, which is not the library's.
+func faultfsFiller(name string) bool { return strings.HasPrefix(name, ".faultfs") }

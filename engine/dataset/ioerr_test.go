@@ -3,12 +3,12 @@ package dataset
 import (
 	"context"
 	"errors"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"stylestudio/internal/faultfs"
+	"stylestudio/internal/testkit"
 )
 
 // Exporting onto a full disk stops at the first image that does not fit, with one message that says
@@ -22,7 +22,7 @@ func TestExportOnFullOrReadOnlyDisk(t *testing.T) {
 	if _, err := Export(ctx, items, ExportOptions{Format: FormatImageFolder, Out: out}, nil); err != nil {
 		t.Fatal(err)
 	}
-	before := treeBytes(t, out)
+	before := testkit.Tree(t, out, func(name string) bool { return strings.HasPrefix(name, ".faultfs") })
 	free := faultfs.Fill(t, out)
 	// Force rewrites every file through a temp file, which needs space.
 	sum, err := Export(ctx, items, ExportOptions{Format: FormatImageFolder, Out: out, Force: true}, nil)
@@ -33,7 +33,7 @@ func TestExportOnFullOrReadOnlyDisk(t *testing.T) {
 	if len(sum.Failed) > 1 {
 		t.Errorf("a full disk was reported per product (%d failures) instead of once", len(sum.Failed))
 	}
-	if after := treeBytes(t, out); len(after) != len(before) {
+	if after := testkit.Tree(t, out, func(name string) bool { return strings.HasPrefix(name, ".faultfs") }); len(after) != len(before) {
 		t.Errorf("files before %d, after %d", len(before), len(after))
 	} else {
 		for p, b := range before {
@@ -55,21 +55,4 @@ func TestExportOnFullOrReadOnlyDisk(t *testing.T) {
 	if !errors.Is(err, ErrOutNotWritable) {
 		t.Fatalf("forced export into a read-only folder: %v; want ErrOutNotWritable", err)
 	}
-}
-
-// treeBytes maps every file under dir, hidden ones included (a temp file left behind is a change),
-// to its contents; faultfs's filler is left out.
-func treeBytes(t *testing.T, dir string) map[string]string {
-	out := map[string]string{}
-	for _, p := range tree(t, dir) {
-		if strings.HasPrefix(filepath.Base(p), ".faultfs") {
-			continue
-		}
-		b, err := os.ReadFile(filepath.Join(dir, p))
-		if err != nil {
-			t.Fatal(err)
-		}
-		out[p] = string(b)
-	}
-	return out
 }

@@ -11,7 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -23,6 +22,7 @@ import (
 	"testing"
 
 	"stylestudio/engine/ingest"
+	"stylestudio/internal/testkit"
 	"stylestudio/store"
 )
 
@@ -130,31 +130,6 @@ func catalogState(t *testing.T, lib string) []string {
 	return out
 }
 
-// tree maps every file under dir (slash path) to its SHA-256, skipping SQLite's -wal/-shm files.
-func tree(t *testing.T, dir string) map[string]string {
-	t.Helper()
-	out := map[string]string{}
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.Type().IsRegular() && !strings.HasSuffix(p, "-wal") && !strings.HasSuffix(p, "-shm") {
-			b, err := os.ReadFile(p)
-			if err != nil {
-				return err
-			}
-			rel, _ := filepath.Rel(dir, p)
-			sum := sha256.Sum256(b)
-			out[filepath.ToSlash(rel)] = hex.EncodeToString(sum[:])
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
 func sameTree(t *testing.T, what string, a, b map[string]string) {
 	t.Helper()
 	if len(a) != len(b) {
@@ -227,8 +202,8 @@ func TestBackupRestoreRoundTrip(t *testing.T) {
 	if rres.Replaced || rres.Relocated != 1 || rres.Manifest.Counts != want {
 		t.Errorf("restore result %+v", rres)
 	}
-	got := tree(t, dst)
-	src := tree(t, fx.lib)
+	got := testkit.Tree(t, dst, sqliteSidecar)
+	src := testkit.Tree(t, fx.lib, sqliteSidecar)
 	for _, f := range m.Files {
 		if f.Path == store.DBFile {
 			continue
@@ -584,13 +559,13 @@ func TestRestoreRefusesDamagedArchives(t *testing.T) {
 				t.Fatal(err)
 			}
 			db.Close()
-			before := tree(t, lib)
+			before := testkit.Tree(t, lib, sqliteSidecar)
 			_, err = Restore(ctx, arc, lib, Options{Force: true})
 			t.Log(err)
 			if !errors.Is(err, ErrBadArchive) || !strings.Contains(err.Error(), c.mention) || !strings.Contains(err.Error(), "not changed") {
 				t.Fatalf("err = %v; want ErrBadArchive mentioning %q and that the library was not changed", err, c.mention)
 			}
-			sameTree(t, "library after a failed restore", before, tree(t, lib))
+			sameTree(t, "library after a failed restore", before, testkit.Tree(t, lib, sqliteSidecar))
 			noLeftovers(t, parent, "lib")
 			if _, err := os.Stat(filepath.Join(dir, "escaped.txt")); err == nil {
 				t.Fatal("a file escaped the library")
@@ -624,12 +599,12 @@ func TestRestoreRefusesANonEmptyLibraryWithoutForce(t *testing.T) {
 		t.Fatal(err)
 	}
 	db.Close()
-	before := tree(t, lib)
+	before := testkit.Tree(t, lib, sqliteSidecar)
 	_, err = Restore(ctx, arc, lib, Options{})
 	if !errors.Is(err, ErrLibraryNotEmpty) || !strings.Contains(err.Error(), "--force") {
 		t.Fatalf("err = %v, want ErrLibraryNotEmpty suggesting --force", err)
 	}
-	sameTree(t, "refused library", before, tree(t, lib))
+	sameTree(t, "refused library", before, testkit.Tree(t, lib, sqliteSidecar))
 
 	// An empty folder (or one with only desktop litter) is fine without --force.
 	empty := filepath.Join(parent, "empty")
@@ -721,4 +696,9 @@ func TestRestoreRefusesANewerSchema(t *testing.T) {
 		t.Fatalf("err = %v, want ErrNewerSchema saying to upgrade", err)
 	}
 	noLeftovers(t, dir, "good.zip", "newer.zip")
+}
+
+// sqliteSidecar is SQLite's -wal and -shm files, which come and go with connections.
+func sqliteSidecar(name string) bool {
+	return strings.HasSuffix(name, "-wal") || strings.HasSuffix(name, "-shm")
 }
