@@ -27,7 +27,8 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
-	"sync"
+
+	"stylestudio/internal/par"
 
 	xdraw "golang.org/x/image/draw"
 )
@@ -147,33 +148,20 @@ func run(args []string) error {
 	// Every card is its own rsvg-convert process and file, so rendering them in parallel gives the
 	// same bytes as one at a time.
 	errs := make([]error, len(jobs))
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for w := 0; w < *workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				j := jobs[i]
-				elem := j.suit + "_" + j.rank
-				if j.d.kde {
-					elem = j.rank + "_" + j.suit
-				}
-				img, err := render(j.d.file, elem, *size, *ink)
-				if err == nil {
-					err = writePNG(filepath.Join(out, j.d.name, j.rank+"_"+j.suit+".png"), img)
-				}
-				if err != nil {
-					errs[i] = fmt.Errorf("deck %s card %s: %w", j.d.name, elem, err)
-				}
-			}
-		}()
-	}
-	for i := range jobs {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
+	par.ForN(len(jobs), *workers, func(_, i int) {
+		j := jobs[i]
+		elem := j.suit + "_" + j.rank
+		if j.d.kde {
+			elem = j.rank + "_" + j.suit
+		}
+		img, err := render(j.d.file, elem, *size, *ink)
+		if err == nil {
+			err = writePNG(filepath.Join(out, j.d.name, j.rank+"_"+j.suit+".png"), img)
+		}
+		if err != nil {
+			errs[i] = fmt.Errorf("deck %s card %s: %w", j.d.name, elem, err)
+		}
+	})
 	if err := errors.Join(errs...); err != nil {
 		return err
 	}
