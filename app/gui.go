@@ -63,17 +63,21 @@ func runGUI(ctx context.Context, env *cliEnv, args []string) error {
 	if !*noDemo {
 		shell.SeedDemoIfEmpty(ui.DemoProducts)
 	}
-	// Ctrl+C or SIGTERM quits like closing the window: background work is cancelled, the catalog closed.
+	// Ctrl+C or SIGTERM quits like closing the window: Fyne's driver catches both signals itself and
+	// quits the app (then Shell.Close below stops background work and closes the catalog). Here UI updates
+	// only stop at once: calling Quit here as well raced Fyne's own, and a Quit that ran after the driver
+	// had shut GLFW down panicked (seen once in the smoke test).
 	go func() {
 		select {
 		case <-ctx.Done():
-			fyne.Do(func() {
-				shell.Quitting()
-				a.Quit()
-			})
+			shell.Quitting()
 		case <-appCtx.Done():
 		}
 	}()
+	if ctx.Err() != nil { // a signal before the driver runs, which Fyne's handler would not see
+		shell.Close()
+		return nil
+	}
 	w.ShowAndRun()
 	shell.Close() // labels shown on screen are written before the catalog closes
 	cancel()
