@@ -56,8 +56,7 @@ func renderScreen(ctx context.Context, db *store.DB, screen string, size fyne.Si
 	w := test.NewWindow(nil)
 	defer w.Close()
 
-	sh := NewShell(kit.Deps{Ctx: ctx, DB: db, Window: w, Headless: true})
-	sh.Train().NoAutoMeasure = true
+	sh := newShell(kit.Deps{Ctx: ctx, DB: db, Window: w, Headless: true}, train.Options{NoAutoMeasure: true})
 	w.SetContent(sh.Object())
 	w.Resize(size)
 

@@ -64,7 +64,10 @@ type Shell struct {
 
 // NewShell builds every screen. deps.Jobs is created if nil. Headless, the caller must hold
 // Lock/Unlock around its own widget work once Start has been called.
-func NewShell(deps kit.Deps) *Shell {
+func NewShell(deps kit.Deps) *Shell { return newShell(deps, train.Options{}) }
+
+// newShell is NewShell with the Train screen's options (the screenshot renderer's).
+func newShell(deps kit.Deps, trainOpts train.Options) *Shell {
 	deps = kit.Prepare(deps)
 	s := &Shell{deps: deps}
 	deps.Thumbs = kit.NewThumbLoader(deps.DB, kit.ThumbCache, func(hash string) {
@@ -77,7 +80,7 @@ func NewShell(deps kit.Deps) *Shell {
 	s.deps = deps
 	s.catalog = catalog.NewCatalogScreen(deps)
 	s.label = label.NewLabelScreen(deps)
-	s.train = train.NewTrainScreen(deps)
+	s.train = train.NewTrainScreenWith(deps, trainOpts)
 	s.preview = preview.NewPreviewScreen(deps)
 	s.feed = feed.NewFeedScreen(deps)
 	s.imports = &importer{deps: deps, changed: func() {

@@ -26,6 +26,8 @@ type Deps struct {
 	Window fyne.Window
 	Jobs   *JobPanel // long-running work with progress, ETA and cancel
 	Events *Events   // what screens announce (Topic constants); kit.Prepare makes it
+	// Quit quits the app (QuitApp); nil: stop UI updates and quit the running Fyne app.
+	Quit func()
 	// Headless is set for software-rendered screenshots and widget tests, where Fyne's test driver has no
 	// event loop: do then queues to a loop of our own (uiLoop) that runs closures in order on one
 	// goroutine, as the real driver does, and screens load what they paint instead of free-running loaders.
@@ -85,6 +87,19 @@ func Prepare(deps Deps) Deps {
 func (d Deps) Quitting() {
 	if d.closed != nil {
 		d.closed.Store(true)
+	}
+}
+
+// QuitApp quits the app: Deps.Quit when set (it does all of it), else it stops UI updates and quits the
+// running Fyne app. UI goroutine.
+func (d Deps) QuitApp() {
+	if d.Quit != nil {
+		d.Quit()
+		return
+	}
+	d.Quitting()
+	if a := fyne.CurrentApp(); a != nil {
+		a.Quit()
 	}
 }
 

@@ -344,7 +344,7 @@ func (s *TrainScreen) selectedStyles() []string {
 // measureEstimates times a few steps of each preset's model on the catalog's data, once, in the
 // background; the preset lines say "measuring…" until their number arrives.
 func (s *TrainScreen) measureEstimates() {
-	if s.measuring || s.NoAutoMeasure || s.dataErr != nil || !s.dataReady || s.state != trainIdle {
+	if s.measuring || s.opts.NoAutoMeasure || s.dataErr != nil || !s.dataReady || s.state != trainIdle {
 		return
 	}
 	var todo []gan.Config
@@ -367,7 +367,7 @@ func (s *TrainScreen) measureEstimates() {
 	s.measuring, s.stopMeasure = true, cancel
 	s.updatePresetOptions()
 	s.formChanged()
-	data, timer := s.data, s.timer
+	data, timer := s.data, s.opts.Timer
 	go func() {
 		defer cancel()
 		for _, cfg := range todo {

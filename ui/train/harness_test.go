@@ -15,7 +15,8 @@ import (
 type testShell = kittest.Shell[*TrainScreen]
 
 func newTestShell(deps kit.Deps) *testShell {
-	return kittest.New(deps, NewTrainScreen, (*TrainScreen).Shown, func(s *TrainScreen) { s.StopForQuit(2 * time.Minute) })
+	build := func(d kit.Deps) *TrainScreen { return NewTrainScreenWith(d, Options{Timer: fakeStepTimer}) }
+	return kittest.New(deps, build, (*TrainScreen).Shown, func(s *TrainScreen) { s.StopForQuit(2 * time.Minute) })
 }
 
 func trainedLibrary(t testing.TB) *store.DB { return trainedlib.Open(t) }

@@ -236,12 +236,7 @@ func (s *TrainScreen) finished(job *trainJob, run store.Run, sum gan.Summary, er
 	Finished.Emit(s.deps.Events, err)
 	if s.quitWhenDone {
 		s.quitWhenDone = false
-		if s.quit != nil {
-			s.quit()
-		} else if a := fyne.CurrentApp(); a != nil {
-			s.deps.Quitting() // no UI updates once the app quits
-			a.Quit()
-		}
+		s.deps.QuitApp()
 	}
 }
 

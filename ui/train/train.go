@@ -91,11 +91,9 @@ type TrainScreen struct {
 	tabs        *container.AppTabs
 	historyPane *fyne.Container // laid out again when the run's description changes height
 
-	timer         StepTimer                                    // measures a step for the estimates (tests substitute a fake)
-	detectTorch   func(context.Context) (gan.TorchInfo, error) // finds PyTorch (tests substitute a fake)
-	torchProbed   bool                                         // detectTorch has been started
-	torchDevices  map[string]gan.TorchOptions                  // Device choices that train with PyTorch
-	NoAutoMeasure bool                                         // headless renders measure synchronously instead
+	opts         Options
+	torchProbed  bool                        // detectTorch has been started
+	torchDevices map[string]gan.TorchOptions // Device choices that train with PyTorch
 
 	// UI goroutine only.
 	data           gan.Data
@@ -121,7 +119,6 @@ type TrainScreen struct {
 	nameSuggested  bool   // the name field holds a suggested name (a preset may replace it)
 	presetLogEvery int    // the chosen preset's log interval
 	quitWhenDone   bool
-	quit           func() // quits the app after a run finished in the background (tests substitute it)
 }
 
 // trainView is the run the viewer shows.
@@ -173,9 +170,23 @@ type liveState struct {
 }
 
 // NewTrainScreen builds the screen; Start loads it.
-func NewTrainScreen(deps kit.Deps) *TrainScreen {
-	s := &TrainScreen{deps: deps, timer: MeasureStep, estimates: map[string]time.Duration{},
-		detectTorch: func(ctx context.Context) (gan.TorchInfo, error) { return gan.DetectTorch(ctx, "") }}
+func NewTrainScreen(deps kit.Deps) *TrainScreen { return NewTrainScreenWith(deps, Options{}) }
+
+// Options change how a Train screen measures the presets (the screenshot renderer and tests make it
+// deterministic).
+type Options struct {
+	Timer StepTimer // measures one training step for the estimates (nil: MeasureStep)
+	// NoAutoMeasure: the screen does not time the presets by itself (a headless render applies a
+	// Snapshot measured beforehand).
+	NoAutoMeasure bool
+}
+
+// NewTrainScreenWith builds the screen with opts; Start loads it.
+func NewTrainScreenWith(deps kit.Deps, opts Options) *TrainScreen {
+	if opts.Timer == nil {
+		opts.Timer = MeasureStep
+	}
+	s := &TrainScreen{deps: deps, opts: opts, estimates: map[string]time.Duration{}}
 	s.buildForm()
 	s.buildStrip()
 	s.buildViewer()

@@ -35,6 +35,7 @@ type trainHarness struct {
 	measured chan struct{}
 	finished chan error
 	live     chan int
+	quit     chan struct{} // the app quit (Deps.Quit)
 }
 
 func newTrainHarness(t *testing.T, db *store.DB) *trainHarness {
@@ -43,11 +44,11 @@ func newTrainHarness(t *testing.T, db *store.DB) *trainHarness {
 	w := test.NewTempWindow(t, nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	sh := newTestShell(kit.Deps{Ctx: ctx, DB: db, Window: w, Headless: true})
+	quit := make(chan struct{}, 4)
+	sh := newTestShell(kit.Deps{Ctx: ctx, DB: db, Window: w, Headless: true, Quit: func() { quit <- struct{}{} }})
 	kittest.StopAtCleanup(t, sh)
 	h := &trainHarness{sh: sh, s: sh.Screen, loaded: make(chan struct{}, 64), measured: make(chan struct{}, 4),
-		finished: make(chan error, 4), live: make(chan int, 4096)}
-	h.s.timer = fakeStepTimer
+		finished: make(chan error, 4), live: make(chan int, 4096), quit: quit}
 	ev := sh.Deps.Events
 	Loaded.On(ev, func(struct{}) { h.loaded <- struct{}{} })
 	Measured.On(ev, func(struct{}) { h.measured <- struct{}{} })
@@ -303,13 +304,12 @@ func TestTrainClosingTheWindowAsksToStopOrKeepTraining(t *testing.T) {
 	db := trainedLibrary(t)
 	h := newTrainHarness(t, db)
 	s := h.s
-	quit := make(chan struct{}, 1)
+	quit := h.quit
 	overlay := func() fyne.CanvasObject { return s.deps.Window.Canvas().Overlays().Top() }
 	closed := false
 
 	// Keep training in the background: the window hides and the app quits once the run is finished.
 	h.do(func() {
-		s.quit = func() { quit <- struct{}{} }
 		fillTiny(s, "background-run", "40")
 		test.Tap(s.startBtn)
 	})

@@ -24,9 +24,9 @@ func (s *TrainScreen) probeTorch() {
 	}
 	s.torchProbed = true
 	s.deviceNote.SetText("Looking for PyTorch…")
-	ctx, detect := s.deps.Ctx, s.detectTorch
+	ctx := s.deps.Ctx
 	go func() {
-		info, err := detect(ctx)
+		info, err := gan.DetectTorch(ctx, "")
 		if ctx.Err() != nil {
 			return
 		}
