@@ -23,14 +23,7 @@ type catalogHarness struct {
 
 func newCatalogHarness(t *testing.T, db *store.DB) *catalogHarness {
 	t.Helper()
-	test.NewTempApp(t)
-	w := test.NewTempWindow(t, nil)
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	h := &catalogHarness{shell: newTestShell(kit.Deps{Ctx: ctx, DB: db, Window: w, Headless: true}), loaded: make(chan int, 16)}
-	kittest.StopAtCleanup(t, h.shell)
-	w.SetContent(h.shell.Object())
-	w.Resize(fyne.NewSize(1200, 800))
+	h := &catalogHarness{shell: kittest.Open(t, db, fyne.NewSize(1200, 800), newTestShell, nil), loaded: make(chan int, 16)}
 	h.shell.Screen.OnLoaded(func(n int) { h.loaded <- n })
 	h.shell.Start()
 	h.wait(t)

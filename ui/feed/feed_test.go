@@ -5,37 +5,19 @@ import (
 	"testing"
 	"time"
 
-	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/test"
-
 	"stylestudio/engine/demo"
 	"stylestudio/internal/testkit/testlib"
-	"stylestudio/ui/kit"
 	"stylestudio/ui/kit/kittest"
 )
 
 func TestFeedScreenSimulatesAndLetsAPersonShop(t *testing.T) {
 	db := testlib.DemoLibrary(t, 60, 7)
-	test.NewTempApp(t)
-	w := test.NewTempWindow(t, nil)
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	sh := newTestShell(kit.Deps{Ctx: ctx, DB: db, Window: w, Headless: true})
-	kittest.StopAtCleanup(t, sh)
-	w.SetContent(sh.Object())
-	w.Resize(fyne.NewSize(1280, 800))
+	sh := headlessShell(t, db)
 	stepped := make(chan struct{}, 8)
 	f := sh.Screen
 	f.OnRoundShown(func() { stepped <- struct{}{} })
 	sh.Start()
-	wait := func() {
-		t.Helper()
-		select {
-		case <-stepped:
-		case <-time.After(3 * time.Minute):
-			t.Fatal("no simulated round")
-		}
-	}
+	wait := func() { t.Helper(); waitRound(t, stepped) }
 	wait()
 	sh.OnUI(func() {
 		if !f.ready {
@@ -85,11 +67,7 @@ func TestFeedPlayFollowsTheSpeedAndPauses(t *testing.T) {
 	stepped := make(chan struct{}, 1)
 	f.OnRoundShown(func() { kittest.SendLatest(stepped, struct{}{}) })
 	sh.Start()
-	select {
-	case <-stepped:
-	case <-time.After(3 * time.Minute):
-		t.Fatal("no simulated round")
-	}
+	waitRound(t, stepped)
 	slates := func() (n int) {
 		sh.OnUI(func() { n = f.round*feedSteps + f.shown })
 		return n
@@ -126,11 +104,7 @@ func TestFeedReloadDuringARoundIsNotDropped(t *testing.T) {
 	stepped := make(chan struct{}, 1)
 	f.OnRoundShown(func() { kittest.SendLatest(stepped, struct{}{}) })
 	sh.Start()
-	select {
-	case <-stepped:
-	case <-time.After(3 * time.Minute):
-		t.Fatal("no simulated round")
-	}
+	waitRound(t, stepped)
 	sh.OnUI(func() {
 		for f.shown < len(f.sessions) {
 			f.Step()
@@ -155,5 +129,15 @@ func TestFeedReloadDuringARoundIsNotDropped(t *testing.T) {
 			t.Fatalf("the feed still holds %d products: the Reload during the round was dropped", n)
 		}
 		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// waitRound waits up to 3 minutes for the screen to show a simulated round.
+func waitRound(t *testing.T, stepped chan struct{}) {
+	t.Helper()
+	select {
+	case <-stepped:
+	case <-time.After(3 * time.Minute):
+		t.Fatal("no simulated round")
 	}
 }

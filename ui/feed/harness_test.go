@@ -6,8 +6,6 @@ import (
 	"stylestudio/store"
 	"stylestudio/ui/kit"
 	"stylestudio/ui/kit/kittest"
-
-	"fyne.io/fyne/v2"
 )
 
 // testShell holds the Feed screen headless as the app shell would (see kittest.Shell).
@@ -20,11 +18,5 @@ func newTestShell(deps kit.Deps) *testShell {
 // headlessShell makes the screen headless on db in a 1280×800 test window; it closes when the test
 // ends. Call Start on it.
 func headlessShell(t *testing.T, db *store.DB) *testShell {
-	t.Helper()
-	deps, w := kittest.Headless(t, db)
-	sh := newTestShell(deps)
-	kittest.StopAtCleanup(t, sh)
-	w.SetContent(sh.Object())
-	w.Resize(fyne.NewSize(1280, 800))
-	return sh
+	return kittest.Open(t, db, kittest.Size, newTestShell, nil)
 }

@@ -5,13 +5,9 @@ import (
 	"testing"
 	"time"
 
-	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/test"
-
 	"stylestudio/app/studio"
 	"stylestudio/internal/testkit/testlib"
 	"stylestudio/store"
-	"stylestudio/ui/kit"
 	"stylestudio/ui/kit/kittest"
 )
 
@@ -24,14 +20,7 @@ type labelHarness struct {
 
 func newLabelHarness(t testing.TB, db *store.DB) *labelHarness {
 	t.Helper()
-	test.NewTempApp(t)
-	w := test.NewTempWindow(t, nil)
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	h := &labelHarness{shell: newTestShell(kit.Deps{Ctx: ctx, DB: db, Window: w, Headless: true}), trained: make(chan error, 4), loaded: make(chan int, 4)}
-	kittest.StopAtCleanup(t, h.shell)
-	w.SetContent(h.shell.Object())
-	w.Resize(fyne.NewSize(1280, 800))
+	h := &labelHarness{shell: kittest.Open(t, db, kittest.Size, newTestShell, nil), trained: make(chan error, 4), loaded: make(chan int, 4)}
 	h.shell.Screen.OnTrained(func(_ studio.ClassifierInfo, err error) { kittest.SendLatest(h.trained, err) })
 	h.shell.Screen.OnLoaded(func(n int) { kittest.SendLatest(h.loaded, n) })
 	h.shell.Start()

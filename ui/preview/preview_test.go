@@ -48,12 +48,7 @@ type previewSnap struct {
 
 func newPreviewHarness(t *testing.T, db *store.DB) *previewHarness {
 	t.Helper()
-	test.NewTempApp(t)
-	w := test.NewTempWindow(t, nil)
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	sh := newTestShell(kit.Deps{Ctx: ctx, DB: db, Window: w, Headless: true})
-	kittest.StopAtCleanup(t, sh)
+	sh := kittest.Open(t, db, kittest.Size, newTestShell, nil)
 	h := &previewHarness{sh: sh, s: sh.Screen, stages: make(chan string, 256), at: map[string]previewSnap{}}
 	Exported.On(sh.Deps.Events, func(r ExportResult) { h.exported = r })
 	h.s.OnStage(func(st string) {
@@ -64,8 +59,6 @@ func newPreviewHarness(t *testing.T, db *store.DB) *previewHarness {
 		h.at[st] = snap
 		kittest.SendLatest(h.stages, st)
 	})
-	w.SetContent(sh.Object())
-	w.Resize(fyne.NewSize(1280, 800))
 	sh.Start()
 	sh.OnUI(func() { sh.ShowScreen("preview") })
 	return h

@@ -48,17 +48,28 @@ func New[S Screen](deps kit.Deps, make func(kit.Deps) S, shown, close func(S)) *
 	return sh
 }
 
-// Headless makes a test app and a 1280×800 test window, and deps on db for a headless screen in it;
-// the context ends with the test.
-func Headless(t testing.TB, db *store.DB) (kit.Deps, fyne.Window) {
+// Open makes a test app and a test window of size, builds the screen's shell on db with build (after
+// edit, when not nil, has adjusted the headless deps: a Quit stand-in, say), shows it in the window, and
+// closes it when the test ends (the context ends then too). Call Start on it.
+func Open[S Screen](t testing.TB, db *store.DB, size fyne.Size, build func(kit.Deps) *Shell[S], edit func(*kit.Deps)) *Shell[S] {
 	t.Helper()
 	test.NewTempApp(t)
 	w := test.NewTempWindow(t, nil)
-	w.Resize(fyne.NewSize(1280, 800))
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	return kit.Deps{Ctx: ctx, DB: db, Window: w, Headless: true}, w
+	deps := kit.Deps{Ctx: ctx, DB: db, Window: w, Headless: true}
+	if edit != nil {
+		edit(&deps)
+	}
+	sh := build(deps)
+	StopAtCleanup(t, sh)
+	w.SetContent(sh.Object())
+	w.Resize(size)
+	return sh
 }
+
+// Size is the window the screens' tests use, the app's default.
+var Size = fyne.NewSize(1280, 800)
 
 // Object is the screen's content.
 func (s *Shell[S]) Object() fyne.CanvasObject { return s.Screen.Object() }
