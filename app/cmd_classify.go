@@ -9,6 +9,7 @@ import (
 
 	"stylestudio/app/studio"
 	"stylestudio/engine/style"
+	"stylestudio/store/library"
 )
 
 // classifyJSON is the stable `classify --json` contract: accuracy is on the held-out split, 0–1.
@@ -58,7 +59,7 @@ func runClassify(ctx context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	out := classifyJSON{Accuracy: info.Accuracy, PerStyle: info.PerStyle, Styles: info.Styles, Skipped: nonNil(info.Skipped),
-		TrainImages: info.TrainImages, HeldOutImages: info.HeldOutImages, Seconds: info.Seconds, Model: studio.ClassifierPath(db.Dir()),
+		TrainImages: info.TrainImages, HeldOutImages: info.HeldOutImages, Seconds: info.Seconds, Model: library.ClassifierPath(db.Dir()),
 		ECE: info.ECE, Reliability: info.Reliability, Ensemble: m.Ensemble()}
 	if *asJSON {
 		return json.NewEncoder(env.stdout).Encode(out)

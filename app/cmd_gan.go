@@ -15,6 +15,7 @@ import (
 	"stylestudio/engine/gan"
 	"stylestudio/engine/nn"
 	"stylestudio/store"
+	"stylestudio/store/library"
 )
 
 func runEval(ctx context.Context, env *cliEnv, args []string) error {
@@ -233,7 +234,7 @@ func listRuns(ctx context.Context, env *cliEnv, db *store.DB, asJSON bool) error
 	list := []runJSON{}
 	for _, r := range runs {
 		j := runJSON{Name: r.Name, Status: string(r.Status), Steps: r.StepsDone, Seconds: r.Duration.Seconds(), Active: r.Active,
-			Notes: r.Notes, Folder: studio.RunDir(db.Dir(), r.ID), Checkpoints: []checkpointJSON{}}
+			Notes: r.Notes, Folder: library.RunDir(db.Dir(), r.ID), Checkpoints: []checkpointJSON{}}
 		if r.MetricsJSON != "" {
 			j.Metrics = json.RawMessage(r.MetricsJSON)
 		}

@@ -9,9 +9,9 @@ import (
 	"strings"
 	"testing"
 
-	"stylestudio/app/studio"
 	"stylestudio/engine/gan"
 	"stylestudio/store"
+	"stylestudio/store/library"
 )
 
 // tinyTrain is a model small enough to train in a test.
@@ -214,7 +214,7 @@ func TestTrainStylesFlag(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	side, _, err := gan.LatestCheckpoint(studio.RunDir(db.Dir(), run.ID))
+	side, _, err := gan.LatestCheckpoint(library.RunDir(db.Dir(), run.ID))
 	if err != nil || strings.Join(side.Styles, ",") != "neon,minimal" {
 		t.Fatalf("trained styles %v (%v), want neon,minimal", side.Styles, err)
 	}

@@ -12,6 +12,7 @@ import (
 	"stylestudio/engine/demo"
 	"stylestudio/engine/rank"
 	"stylestudio/engine/sim"
+	"stylestudio/store/library"
 )
 
 // offlineJSON is one scorer's held-out metrics in the `rank train|eval --json` contract (null: undefined,
@@ -110,7 +111,7 @@ func runRankTrain(ctx context.Context, env *cliEnv, args []string) error {
 	path := *out
 	if path == "" {
 		err = studio.SaveRanker(db, m)
-		path = studio.RankerPath(db.Dir())
+		path = library.RankerPath(db.Dir())
 	} else {
 		if path, err = filepath.Abs(path); err == nil {
 			err = m.Save(path)

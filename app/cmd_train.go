@@ -157,7 +157,7 @@ func runTrain(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	fmt.Fprintf(env.stdout, "Run %q: %d steps in %s (%.1f images/s). Latest checkpoint: %s\n",
 		run.Name, sum.Steps, time.Since(start).Round(time.Second), sum.ImagesPerS, done.Checkpoint)
-	grids, _ := studio.RunGrids(db.Dir(), run.ID)
+	grids, _ := library.RunGrids(db.Dir(), run.ID)
 	if len(grids) > 0 {
 		fmt.Fprintf(env.stdout, "Latest sample grid: %s\n", grids[len(grids)-1])
 	}

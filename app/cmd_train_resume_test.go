@@ -10,8 +10,8 @@ import (
 	"syscall"
 	"testing"
 
-	"stylestudio/app/studio"
 	"stylestudio/store"
+	"stylestudio/store/library"
 )
 
 // A run killed after it was created but before its first checkpoint (the catalog has the run, marked
@@ -72,7 +72,7 @@ func TestResumeBeforeFirstCheckpointStartsOver(t *testing.T) {
 	if err := db.SetRunStatus(ctx, run.ID, store.RunRunning); err != nil {
 		t.Fatal(err)
 	}
-	lock, err := os.Open(filepath.Join(studio.RunDir(lib, run.ID), ".lock"))
+	lock, err := os.Open(filepath.Join(library.RunDir(lib, run.ID), ".lock"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -54,11 +54,6 @@ type ClassifierInfo struct {
 	Reliability []style.ReliabilityBin `json:"reliability,omitempty"`
 }
 
-// ClassifierPath is where a library keeps its style classifier.
-func ClassifierPath(libraryDir string) string { return library.ClassifierPath(libraryDir) }
-
-func infoPath(libraryDir string) string { return library.ClassifierInfoPath(libraryDir) }
-
 // ErrNoClassifier: the library has no trained classifier yet.
 var ErrNoClassifier = errors.New("no style classifier has been trained for this library yet")
 
@@ -163,22 +158,22 @@ func labeledWithSplits(ctx context.Context, db *store.DB) ([]store.LabeledProduc
 }
 
 func saveClassifier(dir string, m *style.Model, info ClassifierInfo) error {
-	if err := os.MkdirAll(filepath.Dir(ClassifierPath(dir)), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(library.ClassifierPath(dir)), 0o755); err != nil {
 		return fmt.Errorf("save the classifier: %w", err)
 	}
-	if err := m.Save(ClassifierPath(dir)); err != nil {
+	if err := m.Save(library.ClassifierPath(dir)); err != nil {
 		return fmt.Errorf("save the classifier: %w", err)
 	}
 	data, err := json.MarshalIndent(info, "", "  ")
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(infoPath(dir), data)
+	return writeFileAtomic(library.ClassifierInfoPath(dir), data)
 }
 
 // LoadClassifier reads the library's classifier; ErrNoClassifier when none was trained.
 func LoadClassifier(libraryDir string) (*style.Model, ClassifierInfo, error) {
-	path := ClassifierPath(libraryDir)
+	path := library.ClassifierPath(libraryDir)
 	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
 		return nil, ClassifierInfo{}, ErrNoClassifier
 	}
@@ -187,7 +182,7 @@ func LoadClassifier(libraryDir string) (*style.Model, ClassifierInfo, error) {
 		return nil, ClassifierInfo{}, fmt.Errorf("load the style classifier: %w", err)
 	}
 	var info ClassifierInfo
-	if data, err := os.ReadFile(infoPath(libraryDir)); err == nil {
+	if data, err := os.ReadFile(library.ClassifierInfoPath(libraryDir)); err == nil {
 		_ = json.Unmarshal(data, &info) // the weights alone are usable; the info is only shown
 	}
 	return m, info, nil

@@ -23,7 +23,7 @@ func TestDeleteRunRefusesARunInTraining(t *testing.T) {
 		t.Fatal(err)
 	}
 	run.Status = store.RunRunning
-	dir := RunDir(db.Dir(), run.ID)
+	dir := library.RunDir(db.Dir(), run.ID)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}

@@ -535,9 +535,6 @@ var (
 	ErrNoBuiltInRanker = errors.New("this build has no built-in ranking model")
 )
 
-// RankerPath is where a library keeps its own ranking model.
-func RankerPath(libraryDir string) string { return library.RankerPath(libraryDir) }
-
 // RankerFits checks that a model can rank a catalog of spec: the same styles in the same order, the
 // same feature length, and every category of the catalog known to the model (a model may know more
 // categories: a small demo library lacks some). It returns an error matching rank.ErrShapeMismatch
@@ -605,7 +602,7 @@ func loadRankerBytes(data []byte) (*rank.Model, error) {
 // fits, else the built-in one when that fits, else an error matching ErrNoRanker that says why each
 // was refused. A library model that is damaged or of another shape is reported in the note, not fatal.
 func LoadRanker(db *store.DB, spec rank.Spec) (*rank.Model, RankerInfo, error) {
-	path := RankerPath(db.Dir())
+	path := library.RankerPath(db.Dir())
 	var why []string
 	if _, err := os.Stat(path); err == nil {
 		m, err := rank.Load(path, rank.Spec{})
@@ -631,7 +628,7 @@ func LoadRanker(db *store.DB, spec rank.Spec) (*rank.Model, RankerInfo, error) {
 
 // SaveRanker writes m as the library's ranking model (RankerPath), atomically.
 func SaveRanker(db *store.DB, m *rank.Model) error {
-	path := RankerPath(db.Dir())
+	path := library.RankerPath(db.Dir())
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return fmt.Errorf("save the ranker: %w", err)
 	}
@@ -732,7 +729,7 @@ func TrainLibraryRanker(ctx context.Context, db *store.DB, items []sim.Item, sty
 	if err := SaveRanker(db, m); err != nil {
 		return nil, RankerReport{}, err
 	}
-	rep.Ranker.Path = RankerPath(db.Dir())
+	rep.Ranker.Path = library.RankerPath(db.Dir())
 	rep.Ranker.Note = "trained on " + rep.Logs + " logs and saved to " + rep.Ranker.Path
 	return m, rep, nil
 }
@@ -966,10 +963,10 @@ func PrepareFeed(ctx context.Context, db *store.DB, withRanker bool, seed uint64
 		f.Model, f.Ranker = m, RankerInfo{Source: RankerTrained, Note: "no ranker fitted this library, so one was trained on simulated logs"}
 		if serr := SaveRanker(db, m); serr == nil {
 			// Rank with the saved (float32) weights, so later runs that load them give the same results.
-			if saved, lerr := rank.Load(RankerPath(db.Dir()), rank.Spec{}); lerr == nil {
+			if saved, lerr := rank.Load(library.RankerPath(db.Dir()), rank.Spec{}); lerr == nil {
 				f.Model = saved
 			}
-			f.Ranker.Path = RankerPath(db.Dir())
+			f.Ranker.Path = library.RankerPath(db.Dir())
 			f.Ranker.Note += " and saved to " + f.Ranker.Path
 		} else {
 			f.Ranker.Note += " (it could not be saved: " + serr.Error() + ")"

@@ -22,6 +22,7 @@ import (
 	"stylestudio/engine/style"
 	"stylestudio/internal/testkit/testlib"
 	"stylestudio/store"
+	"stylestudio/store/library"
 )
 
 // demoLibrary opens a temp library seeded with the first n products of the demo catalog (seed 1).
@@ -283,11 +284,11 @@ func TestLoadRankerPrefersTheLibrarysOwn(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, info, err := LoadRanker(db, spec)
-	if err != nil || info.Source != RankerFromLibrary || info.Path != RankerPath(db.Dir()) {
+	if err != nil || info.Source != RankerFromLibrary || info.Path != library.RankerPath(db.Dir()) {
 		t.Fatalf("LoadRanker: %+v, %v; want the library's", info, err)
 	}
 	// A damaged library ranker falls back to the built-in one, saying why.
-	if err := os.WriteFile(RankerPath(db.Dir()), []byte("not a model"), 0o644); err != nil {
+	if err := os.WriteFile(library.RankerPath(db.Dir()), []byte("not a model"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	_, info, err = LoadRanker(db, spec)

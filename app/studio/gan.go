@@ -20,12 +20,6 @@ import (
 // GANSamples is how many held-out products appear in a run's sample grids.
 const GANSamples = 4
 
-// RunDir is the folder holding a run's checkpoints and sample grids.
-func RunDir(libraryDir string, runID int64) string { return library.RunDir(libraryDir, runID) }
-
-// GridDir is where a run keeps its sample grids (grid-0000100.png, one per sample event).
-func GridDir(libraryDir string, runID int64) string { return library.GridDir(libraryDir, runID) }
-
 // GANData builds a run's training data from the catalog: the train split of every style with at least
 // gan.MinPerStyle training labels (styles with fewer are listed in skipped), and fixed sample products
 // from the held-out split, one per style in turn so the grids show different styles.
@@ -171,7 +165,7 @@ func RunBusy(libraryDir string, run store.Run) bool {
 	if run.Status != store.RunRunning {
 		return false
 	}
-	locked, ok := library.RunLocked(RunDir(libraryDir, run.ID))
+	locked, ok := library.RunLocked(library.RunDir(libraryDir, run.ID))
 	return locked || !ok
 }
 
@@ -213,7 +207,7 @@ func TrainGAN(ctx context.Context, db *store.DB, req TrainRequest) (store.Run, g
 		}
 		// A run trained on some of the styles resumes on the same ones. When one of them can no longer
 		// be trained, the data stays as is and the engine explains the mismatch.
-		side, damaged, lerr := gan.LatestCheckpoint(RunDir(db.Dir(), run.ID))
+		side, damaged, lerr := gan.LatestCheckpoint(library.RunDir(db.Dir(), run.ID))
 		switch {
 		case lerr == nil:
 			if kept, err := FilterGANStyles(data, side.Styles); err == nil {
@@ -249,8 +243,8 @@ func TrainGAN(ctx context.Context, db *store.DB, req TrainRequest) (store.Run, g
 	if err := db.AddRunTrainProducts(ctx, run.ID, trained); err != nil {
 		return run, gan.Summary{}, err
 	}
-	dir := RunDir(db.Dir(), run.ID)
-	if err := os.MkdirAll(GridDir(db.Dir(), run.ID), 0o755); err != nil {
+	dir := library.RunDir(db.Dir(), run.ID)
+	if err := os.MkdirAll(library.GridDir(db.Dir(), run.ID), 0o755); err != nil {
 		return run, gan.Summary{}, fmt.Errorf("create the run folder: %w", err)
 	}
 	release, err := library.LockRun(dir)
@@ -258,7 +252,7 @@ func TrainGAN(ctx context.Context, db *store.DB, req TrainRequest) (store.Run, g
 		return run, gan.Summary{}, fmt.Errorf("%w: %q; wait for it to finish or stop it there", err, run.Name)
 	}
 	defer release()
-	removeStaleTemps(GridDir(db.Dir(), run.ID)) // of a sample grid whose writer was killed
+	removeStaleTemps(library.GridDir(db.Dir(), run.ID)) // of a sample grid whose writer was killed
 	if err := db.SetRunStatus(ctx, run.ID, store.RunRunning); err != nil {
 		return run, gan.Summary{}, err
 	}
@@ -491,11 +485,6 @@ func syncCheckpoints(ctx context.Context, db *store.DB, runID int64, dir string)
 	return nil
 }
 
-// RunGrids lists a run's sample grid files, oldest step first.
-func RunGrids(libraryDir string, runID int64) ([]string, error) {
-	return library.RunGrids(libraryDir, runID)
-}
-
 // DeleteRun removes a run from the catalog and its folder (checkpoints, sample grids) from the disk.
 // A run that a process is training now is refused (ErrRunBusy); a "running" status left behind by a
 // crash or a kill does not block it. Both front ends delete through here.
@@ -506,8 +495,8 @@ func DeleteRun(ctx context.Context, db *store.DB, run store.Run) error {
 	if _, err := db.DeleteRun(ctx, run.ID); err != nil {
 		return err
 	}
-	if err := os.RemoveAll(RunDir(db.Dir(), run.ID)); err != nil {
-		return fmt.Errorf("run %q was removed from the catalog, but its folder %s could not be removed: %w", run.Name, RunDir(db.Dir(), run.ID), err)
+	if err := os.RemoveAll(library.RunDir(db.Dir(), run.ID)); err != nil {
+		return fmt.Errorf("run %q was removed from the catalog, but its folder %s could not be removed: %w", run.Name, library.RunDir(db.Dir(), run.ID), err)
 	}
 	return nil
 }

@@ -12,6 +12,7 @@ import (
 	"stylestudio/engine/gan"
 	"stylestudio/engine/style"
 	"stylestudio/store"
+	"stylestudio/store/library"
 )
 
 // classifierJudge grades stylized images with the library's style classifier, which is trained on
@@ -54,7 +55,7 @@ func LoadRunModel(ctx context.Context, db *store.DB, name string) (store.Run, *g
 
 // RunModel loads the latest complete checkpoint of a run of the library in libraryDir.
 func RunModel(libraryDir string, run store.Run) (*gan.Model, error) {
-	m, err := gan.LoadModel(RunDir(libraryDir, run.ID))
+	m, err := gan.LoadModel(library.RunDir(libraryDir, run.ID))
 	if err != nil {
 		return nil, fmt.Errorf("run %q: %w", run.Name, err)
 	}

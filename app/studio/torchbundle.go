@@ -61,7 +61,7 @@ func WriteBundle(ctx context.Context, db *store.DB, req BundleRequest) (Bundle, 
 	switch {
 	case err == nil:
 		b.Existing = true
-		if latest, _, err = gan.LatestCheckpoint(RunDir(db.Dir(), run.ID)); err != nil {
+		if latest, _, err = gan.LatestCheckpoint(library.RunDir(db.Dir(), run.ID)); err != nil {
 			return b, fmt.Errorf("run %q has no checkpoint to continue from (%v); resume it here first or bundle a new run name", req.Name, err)
 		}
 		steps := cfg.Steps
@@ -190,7 +190,7 @@ func ImportRun(ctx context.Context, db *store.DB, dir, name string) (store.Run, 
 	run, err := db.RunByName(ctx, name)
 	switch {
 	case err == nil:
-		have, _, lerr := gan.LatestCheckpoint(RunDir(db.Dir(), run.ID))
+		have, _, lerr := gan.LatestCheckpoint(library.RunDir(db.Dir(), run.ID))
 		if lerr != nil || gan.CheckContinue(latest, have.Config, have.Styles) != nil {
 			return run, fmt.Errorf("a run named %q already exists and the bundle does not continue it; import with --name NEW", name)
 		}
@@ -206,8 +206,8 @@ func ImportRun(ctx context.Context, db *store.DB, dir, name string) (store.Run, 
 	default:
 		return run, err
 	}
-	rdir := RunDir(db.Dir(), run.ID)
-	if err := os.MkdirAll(GridDir(db.Dir(), run.ID), 0o755); err != nil {
+	rdir := library.RunDir(db.Dir(), run.ID)
+	if err := os.MkdirAll(library.GridDir(db.Dir(), run.ID), 0o755); err != nil {
 		return run, err
 	}
 	release, err := library.LockRun(rdir)

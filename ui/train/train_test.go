@@ -21,6 +21,7 @@ import (
 	"stylestudio/internal/testkit/testlib"
 	"stylestudio/internal/testkit/trainedlib"
 	"stylestudio/store"
+	"stylestudio/store/library"
 	"stylestudio/ui/kit"
 	"stylestudio/ui/kit/kittest"
 )
@@ -40,13 +41,8 @@ type trainHarness struct {
 
 func newTrainHarness(t *testing.T, db *store.DB) *trainHarness {
 	t.Helper()
-	test.NewTempApp(t)
-	w := test.NewTempWindow(t, nil)
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
 	quit := make(chan struct{}, 4)
-	sh := newTestShell(kit.Deps{Ctx: ctx, DB: db, Window: w, Headless: true, Quit: func() { quit <- struct{}{} }})
-	kittest.StopAtCleanup(t, sh)
+	sh := kittest.Open(t, db, kittest.Size, newTestShell, func(d *kit.Deps) { d.Quit = func() { quit <- struct{}{} } })
 	h := &trainHarness{sh: sh, s: sh.Screen, loaded: make(chan struct{}, 64), measured: make(chan struct{}, 4),
 		finished: make(chan error, 4), live: make(chan int, 4096), quit: quit}
 	ev := sh.Deps.Events
@@ -59,8 +55,6 @@ func newTrainHarness(t *testing.T, db *store.DB) *trainHarness {
 		default:
 		}
 	})
-	w.SetContent(sh.Object())
-	w.Resize(fyne.NewSize(1280, 800))
 	sh.Start()
 	sh.OnUI(func() { sh.ShowScreen("train") })
 	kittest.WaitChan(t, h.measured, "the preset warm-up")
@@ -224,7 +218,7 @@ func TestTrainStartPauseResumeCancelThenResumeFromHistory(t *testing.T) {
 	if err != nil || run.Status != store.RunCancelled || run.StepsDone < 12 {
 		t.Fatalf("after cancel: %+v %v", run, err)
 	}
-	side, _, err := gan.LatestCheckpoint(studio.RunDir(db.Dir(), run.ID))
+	side, _, err := gan.LatestCheckpoint(library.RunDir(db.Dir(), run.ID))
 	if err != nil || side.Step != run.StepsDone || strings.Join(side.Styles, ",") != strings.Join(want, ",") {
 		t.Fatalf("checkpoint %d %v (styles %v, want %v)", side.Step, err, side.Styles, want)
 	}
@@ -251,7 +245,7 @@ func TestTrainStartPauseResumeCancelThenResumeFromHistory(t *testing.T) {
 	if run.Status != store.RunFinished || run.StepsDone != cfg.Steps {
 		t.Fatalf("after resume: status %s, %d steps (want %d)", run.Status, run.StepsDone, cfg.Steps)
 	}
-	grids, _ := studio.RunGrids(db.Dir(), run.ID)
+	grids, _ := library.RunGrids(db.Dir(), run.ID)
 	h.do(func() {
 		if s.view.runID != run.ID || len(s.view.grids) != len(grids) || len(grids) < 4 {
 			t.Fatalf("view run %d with %d grids, disk %d", s.view.runID, len(s.view.grids), len(grids))
@@ -413,7 +407,7 @@ func TestTrainHistoryRenameActivateDelete(t *testing.T) {
 	if _, err := db.Run(ctx, run.ID); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("run still there: %v", err)
 	}
-	if _, err := os.Stat(studio.RunDir(db.Dir(), run.ID)); !os.IsNotExist(err) {
+	if _, err := os.Stat(library.RunDir(db.Dir(), run.ID)); !os.IsNotExist(err) {
 		t.Fatalf("run folder still there: %v", err)
 	}
 	h.do(func() {
@@ -436,7 +430,7 @@ func TestTrainQuitStopsTheRunWithACheckpoint(t *testing.T) {
 	if err != nil || run.Status != store.RunPaused || run.StepsDone < 2 {
 		t.Fatalf("after quitting: %+v %v", run, err)
 	}
-	if side, _, err := gan.LatestCheckpoint(studio.RunDir(db.Dir(), run.ID)); err != nil || side.Step != run.StepsDone {
+	if side, _, err := gan.LatestCheckpoint(library.RunDir(db.Dir(), run.ID)); err != nil || side.Step != run.StepsDone {
 		t.Fatalf("no resumable checkpoint: %d %v", side.Step, err)
 	}
 	if ok, why := runCanResume(run); !ok {

@@ -9,8 +9,8 @@ import (
 	"syscall"
 	"testing"
 
-	"stylestudio/app/studio"
 	"stylestudio/store"
+	"stylestudio/store/library"
 )
 
 // A run the catalog marks running is "interrupted" (resumable at once) when no process holds its run
@@ -37,7 +37,7 @@ func TestRunsMarkedRunningAreInterruptedOnlyWhenNothingHoldsTheirLock(t *testing
 		runs = append(runs, r)
 	}
 	// Another process trains "alive": it holds the lock on its folder.
-	dir := studio.RunDir(db.Dir(), runs[1].ID)
+	dir := library.RunDir(db.Dir(), runs[1].ID)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}

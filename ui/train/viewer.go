@@ -13,7 +13,6 @@ import (
 	"sort"
 	"strings"
 
-	"stylestudio/app/studio"
 	"stylestudio/engine/gan"
 	"stylestudio/store"
 	"stylestudio/store/library"
@@ -40,8 +39,8 @@ func fetchRunData(ctx context.Context, db *store.DB, r store.Run) runData {
 		return d
 	}
 	d.series = seriesFromRows(rows)
-	d.grids, d.err = studio.RunGrids(db.Dir(), r.ID)
-	if side, _, err := gan.LatestCheckpoint(studio.RunDir(db.Dir(), r.ID)); err == nil {
+	d.grids, d.err = library.RunGrids(db.Dir(), r.ID)
+	if side, _, err := gan.LatestCheckpoint(library.RunDir(db.Dir(), r.ID)); err == nil {
 		d.styles = side.Styles
 	}
 	return d
