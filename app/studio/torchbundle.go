@@ -106,7 +106,7 @@ func WriteBundle(ctx context.Context, db *store.DB, req BundleRequest) (Bundle, 
 
 // BundleCommand is the single-machine command a bundle's README gives.
 func BundleCommand(gpus int) string {
-	return fmt.Sprintf("torchrun --standalone --nnodes 1 --nproc_per_node %d --redirects 1 --tee 1 data/train.py train --data data --out checkpoints --device cuda", gpus)
+	return fmt.Sprintf("torchrun --rdzv_backend c10d --rdzv_endpoint localhost:0 --nnodes 1 --nproc_per_node %d --redirects 1 --tee 1 data/train.py train --data data --out checkpoints --device cuda", gpus)
 }
 
 func bundleReadme(b Bundle) string {

@@ -3,6 +3,7 @@ package gan
 import (
 	"bufio"
 	"context"
+	crand "crypto/rand"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -214,17 +215,28 @@ func ExportTorch(dir, run string, cfg Config, data Data) error {
 // up to 5 s after its trainer).
 func TorchCommand(python, exportDir, outDir string, o TorchOptions, steps int) []string {
 	workers := max(o.Workers, 1)
-	args := []string{python, "-m", "torch.distributed.run", "--standalone", "--nnodes", "1",
-		"--nproc_per_node", strconv.Itoa(workers), "--redirects", "1", "--tee", "1", "--monitor_interval", "1",
-		filepath.Join(exportDir, torchtrain.FileName), "train", "--data", exportDir, "--out", outDir,
-		"--device", o.Device, "--steps", strconv.Itoa(steps)}
+	args := append([]string{python}, TorchLauncherArgs(workers)...)
+	args = append(args, filepath.Join(exportDir, torchtrain.FileName), "train", "--data", exportDir, "--out", outDir,
+		"--device", o.Device, "--steps", strconv.Itoa(steps))
 	if o.Threads > 0 {
 		args = append(args, "--threads", strconv.Itoa(o.Threads))
 	}
 	return args
 }
 
-// torchLine is one progress line of train.py (the `train --json` keys).
+// TorchLauncherArgs are the interpreter arguments that start workers processes under torchrun on
+// this machine. Each launch gets its own rendezvous store on a port the OS picks (localhost:0) and its
+// own id. torchrun's --standalone would put every launch on port 29400 (PyTorch 1.13): a second
+// launch while one runs (two runs, or a pause's restart while the old store lingers) joins the first
+// one's store or fails with "RendezvousConnectionError: The connection to the C10d store has failed".
+func TorchLauncherArgs(workers int) []string {
+	var id [8]byte
+	_, _ = crand.Read(id[:])
+	return []string{"-m", "torch.distributed.run", "--rdzv_backend", "c10d", "--rdzv_endpoint", "localhost:0",
+		"--rdzv_id", "stylestudio-" + hex.EncodeToString(id[:]), "--nnodes", "1",
+		"--nproc_per_node", strconv.Itoa(max(workers, 1)), "--redirects", "1", "--tee", "1", "--monitor_interval", "1"}
+}
+
 // CheckTorch fills o's defaults and reports whether its interpreter has PyTorch, with CUDA and enough
 // GPUs where o asks for them, and whether batch splits over its processes.
 func CheckTorch(ctx context.Context, o TorchOptions, batch int) (TorchOptions, error) {

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"stylestudio/engine/gan/torchtrain"
 	"stylestudio/engine/nn"
@@ -40,8 +41,7 @@ func runPy(t *testing.T, py string, args ...string) {
 
 // torchrunArgs is how the tests start N gloo processes (the launcher's own flags).
 func torchrunArgs(n int, script string, args ...string) []string {
-	return append([]string{"-m", "torch.distributed.run", "--standalone", "--nnodes", "1", "--nproc_per_node", fmt.Sprint(n),
-		"--redirects", "1", "--tee", "1", "--monitor_interval", "1", script}, args...)
+	return append(append(TorchLauncherArgs(n), script), args...)
 }
 
 // The trainer draws exactly the batches the built-in engine draws: same images, crops, flips,
@@ -398,5 +398,41 @@ func TestDetectTorchFallsBackToTheSystemPython(t *testing.T) {
 	info, err := DetectTorch(context.Background(), "")
 	if err != nil || info.Python != systemPython {
 		t.Fatalf("DetectTorch with a torch-less python3 first on PATH: %+v, %v", info, err)
+	}
+}
+
+// Two launches at once each keep their own rendezvous: with torchrun's --standalone both would use
+// port 29400, and the second joined the first one's store and broke when it ended (the CI failure
+// "RendezvousConnectionError" in a paused run's restart while another package's torch test ran).
+func TestTwoTorchLaunchesAtOnce(t *testing.T) {
+	py := torchPython(t)
+	script := filepath.Join(t.TempDir(), "hold.py")
+	src := "import os, time, torch.distributed as dist\n" +
+		"dist.init_process_group('gloo')\n" +
+		"print('port', os.environ['MASTER_PORT'], 'world', dist.get_world_size(), flush=True)\n" +
+		"time.sleep(3)\n" +
+		"dist.barrier()\n" +
+		"dist.destroy_process_group()\n"
+	if err := os.WriteFile(script, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	outs := make([][]byte, 2)
+	errs := make([]error, 2)
+	done := make(chan int)
+	for i := range 2 {
+		go func() {
+			if i == 1 {
+				time.Sleep(1500 * time.Millisecond) // start while the first one holds its store
+			}
+			outs[i], errs[i] = exec.Command(py, append(TorchLauncherArgs(1), script)...).CombinedOutput()
+			done <- i
+		}()
+	}
+	<-done
+	<-done
+	for i := range 2 {
+		if errs[i] != nil || !strings.Contains(string(outs[i]), "world 1") {
+			t.Errorf("launch %d: %v\n%s", i, errs[i], outs[i])
+		}
 	}
 }
