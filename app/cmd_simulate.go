@@ -24,11 +24,17 @@ type simulatePolicyJSON struct {
 	Clicks      int64   `json:"clicks"`
 	// VariantLift is CTR(stylized variants)/CTR(originals) − 1; null when it cannot be measured (no
 	// variants in the catalog, none shown, or no original clicked), with VariantNote saying why.
-	VariantLift *float64                  `json:"variant_lift"`
-	VariantNote string                    `json:"variant_note,omitempty"`
-	PerStyle    map[string]styleCTRJSON   `json:"per_style"` // by the perceived style of the image shown
-	MeanSlates  float64                   `json:"mean_slates"`
-	Series      []simulateSeriesPointJSON `json:"ctr_series"`
+	VariantLift *float64 `json:"variant_lift"`
+	VariantNote string   `json:"variant_note,omitempty"`
+	// VariantLiftSeeds is each seed's variant_lift (null where it could not be measured); its mean and
+	// 95% interval over those seeds (Student's t; null with fewer than two) are VariantLiftMean and
+	// VariantLiftCI95. The top-level variant_lift pools all seeds' impressions.
+	VariantLiftSeeds []*float64                `json:"variant_lift_seeds"`
+	VariantLiftMean  *float64                  `json:"variant_lift_mean"`
+	VariantLiftCI95  *[2]float64               `json:"variant_lift_ci95"`
+	PerStyle         map[string]styleCTRJSON   `json:"per_style"` // by the perceived style of the image shown
+	MeanSlates       float64                   `json:"mean_slates"`
+	Series           []simulateSeriesPointJSON `json:"ctr_series"`
 }
 
 type styleCTRJSON struct {
@@ -59,6 +65,27 @@ type simulateJSON struct {
 	Ranker      string                        `json:"ranker,omitempty"`
 	Logged      int64                         `json:"logged"`
 	Notes       []string                      `json:"notes"`
+	// Seeds is how many seeds ran (seed, seed+1, …): counts and rates pool them.
+	Seeds int `json:"seeds"`
+	// RankerVsOriginals compares the ranker choosing product and variant with the same ranker on original
+	// images only, on the same shoppers: CTR(ranker)/CTR(ranker-originals) − 1 (null unless both ran).
+	RankerVsOriginals *intervalJSON `json:"ranker_vs_originals"`
+}
+
+// intervalJSON is a quantity measured once per seed, pooled over the seeds, and its mean with a 95%
+// interval over the seeds (null with fewer than two).
+type intervalJSON struct {
+	Pooled  float64     `json:"pooled"`
+	PerSeed []jsonFloat `json:"per_seed"` // null for a seed where ranker-originals got no click
+	Mean    jsonFloat   `json:"mean"`
+	CI95    *[2]float64 `json:"ci95"`
+}
+
+func ci95(iv sim.Interval) *[2]float64 {
+	if math.IsNaN(iv.Lo) || math.IsNaN(iv.Hi) {
+		return nil
+	}
+	return &[2]float64{iv.Lo, iv.Hi}
 }
 
 func runSimulate(ctx context.Context, env *cliEnv, args []string) error {
@@ -71,6 +98,7 @@ func runSimulate(ctx context.Context, env *cliEnv, args []string) error {
 	steps := fs.Int("steps", sim.DefaultSteps, fmt.Sprintf("the most slates (feed pages of %d images) per session, 1 to %d", sim.DefaultSlateSize, sim.MaxSteps))
 	policy := fs.String("policy", "ranker", "policy or comma-separated policies to compare: "+strings.Join(studio.PolicyNames(), ", "))
 	seed := fs.Uint64("seed", 1, "seed of the shoppers (same seed, same shoppers and results)")
+	seeds := fs.Int("seeds", 1, "run this many seeds (seed, seed+1, …) with new shoppers each; counts pool them and the variant lift gets a 95% interval over the seeds")
 	logFlag := fs.Bool("log", false, fmt.Sprintf("store every impression in the catalog (interactions), for rank train/eval; at most %d shoppers; logging a seed again replaces its earlier impressions under the same policies", studio.MaxLogUsers))
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	if err := parseFlags(fs, args); err != nil {
@@ -78,6 +106,9 @@ func runSimulate(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	if *users < 1 {
 		return fmt.Errorf("--users must be at least 1, got %d: a simulation needs shoppers", *users)
+	}
+	if *seeds < 1 || *seeds > 100 {
+		return fmt.Errorf("--seeds must be 1 to 100, got %d", *seeds)
 	}
 	if *steps < 1 || *steps > sim.MaxSteps {
 		return fmt.Errorf("--steps must be 1 to %d slates per session, got %d", sim.MaxSteps, *steps)
@@ -114,19 +145,56 @@ func runSimulate(ctx context.Context, env *cliEnv, args []string) error {
 	if !*asJSON {
 		progress = func(p sim.Progress) { bar.update(ingest.Progress{Done: p.UsersDone, Total: p.Users}) }
 	}
-	res, err := studio.SimulateFeed(ctx, db, studio.SimulateConfig{Users: *users, Steps: *steps, Policies: run, Seed: *seed, Log: *logFlag}, progress)
+	var res studio.SimulateResult
+	var perSeed []sim.Results
+	for k := range *seeds {
+		r, err := studio.SimulateFeed(ctx, db, studio.SimulateConfig{Users: *users, Steps: *steps, Policies: run, Seed: *seed + uint64(k), Log: *logFlag}, progress)
+		if err != nil {
+			bar.finish()
+			return err
+		}
+		if k == 0 {
+			res = r
+		} else {
+			res.Logged += r.Logged
+		}
+		perSeed = append(perSeed, r.Results)
+	}
 	bar.finish()
-	if err != nil {
-		return err
+	res.Results = sim.Pool(perSeed)
+	if *seeds > 1 {
+		res.Notes = append(res.Notes, fmt.Sprintf("%d seeds (%d to %d) of %d shoppers each; counts and rates pool them", *seeds, *seed, *seed+uint64(*seeds)-1, *users))
 	}
 	byName := map[string]sim.PolicyResult{}
 	for _, p := range res.Policies {
 		byName[p.Name] = p
 	}
+	seedPolicy := func(k int, name string) sim.PolicyResult {
+		for _, p := range perSeed[k].Policies {
+			if p.Name == name {
+				return p
+			}
+		}
+		return sim.PolicyResult{}
+	}
 	oracle := byName["oracle"].CTR
 	out := simulateJSON{Policy: asked[0], OracleCTR: oracle, Users: res.Users, UsersCapped: res.Capped, Steps: *steps, Seed: *seed,
 		Products: res.Source.Products, Variants: res.Source.Variants, Perceived: "fallback", Ranker: res.Ranker.Source,
-		Logged: res.Logged, Notes: res.Notes}
+		Logged: res.Logged, Notes: res.Notes, Seeds: *seeds}
+	if byName["ranker"].Impressions > 0 && byName["ranker-originals"].CTR > 0 {
+		iv := &intervalJSON{Pooled: byName["ranker"].CTR/byName["ranker-originals"].CTR - 1}
+		vals := make([]float64, len(perSeed))
+		for k := range perSeed {
+			vals[k] = math.NaN()
+			if base := seedPolicy(k, "ranker-originals").CTR; base > 0 {
+				vals[k] = seedPolicy(k, "ranker").CTR/base - 1
+			}
+			iv.PerSeed = append(iv.PerSeed, jsonFloat(vals[k]))
+		}
+		m := sim.MeanCI95(vals)
+		iv.Mean, iv.CI95 = jsonFloat(m.Mean), ci95(m)
+		out.RankerVsOriginals = iv
+	}
 	if res.Source.Classifier {
 		out.Perceived = "classifier"
 	}
@@ -145,6 +213,18 @@ func runSimulate(ctx context.Context, env *cliEnv, args []string) error {
 		}
 		for _, pt := range p.Series {
 			o.Series = append(o.Series, simulateSeriesPointJSON{Users: pt.Users, CTR: pt.CTR})
+		}
+		lifts := make([]float64, len(perSeed))
+		o.VariantLiftSeeds = make([]*float64, len(perSeed))
+		for k := range perSeed {
+			lifts[k] = math.NaN()
+			if q := seedPolicy(k, p.Name); q.HasLift {
+				lifts[k] = q.VariantLift
+				o.VariantLiftSeeds[k] = &q.VariantLift
+			}
+		}
+		if m := sim.MeanCI95(lifts); m.N > 0 {
+			o.VariantLiftMean, o.VariantLiftCI95 = &m.Mean, ci95(m)
 		}
 		switch {
 		case p.HasLift:
@@ -180,11 +260,21 @@ func runSimulate(ctx context.Context, env *cliEnv, args []string) error {
 		lift := "-"
 		if o.VariantLift != nil {
 			lift = fmt.Sprintf("%+.1f%%", 100**o.VariantLift)
+			if o.VariantLiftCI95 != nil {
+				lift += fmt.Sprintf(" (95%%: %+.1f%% to %+.1f%%)", 100*o.VariantLiftCI95[0], 100*o.VariantLiftCI95[1])
+			}
 		}
 		fmt.Fprintf(tw, "%s\t%.2f%%\t%.2f\t%d\t%d\t%.1f\t%s\t\n", name, 100*o.CTR, o.CTRVsOracle, o.Impressions, o.Clicks, o.MeanSlates, lift)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
+	}
+	if iv := out.RankerVsOriginals; iv != nil {
+		line := fmt.Sprintf("Ranker with variants vs on originals only: %+.1f%% CTR", 100*iv.Pooled)
+		if iv.CI95 != nil {
+			line += fmt.Sprintf(" (mean over %d seeds %+.1f%%, 95%% interval %+.1f%% to %+.1f%%)", len(iv.PerSeed), 100*float64(iv.Mean), 100*iv.CI95[0], 100*iv.CI95[1])
+		}
+		fmt.Fprintln(env.stdout, line)
 	}
 	for _, n := range out.Notes {
 		fmt.Fprintln(env.stdout, "Note: "+n)

@@ -181,3 +181,64 @@ func TestSimulateLogThenRankTrainOnStoredLogs(t *testing.T) {
 		t.Fatalf("rank eval: %+v", res)
 	}
 }
+
+// --seeds N runs seeds seed..seed+N-1: counts pool the seeds' runs, and ranker_vs_originals and the
+// variant lift get one value per seed with a 95% interval over them.
+func TestSimulateSeedsPoolAndGiveAnInterval(t *testing.T) {
+	lib := smallDemo(t, "40")
+	type out struct {
+		Impressions       int64       `json:"impressions"`
+		Clicks            int64       `json:"clicks"`
+		Seeds             int         `json:"seeds"`
+		VariantLiftSeeds  []*float64  `json:"variant_lift_seeds"`
+		VariantLiftCI95   *[2]float64 `json:"variant_lift_ci95"`
+		RankerVsOriginals *struct {
+			Pooled  float64     `json:"pooled"`
+			PerSeed []float64   `json:"per_seed"`
+			Mean    float64     `json:"mean"`
+			CI95    *[2]float64 `json:"ci95"`
+		} `json:"ranker_vs_originals"`
+		Policies map[string]struct {
+			CTR float64 `json:"ctr"`
+		} `json:"policies"`
+	}
+	sim := func(seed string, seeds string) out {
+		t.Helper()
+		code, stdout, stderr := runCLI(t, "simulate", "--library", lib, "--users", "40", "--steps", "5", "--policy", "ranker,ranker-originals",
+			"--seed", seed, "--seeds", seeds, "--json")
+		if code != 0 {
+			t.Fatalf("simulate exited %d: %s", code, stderr)
+		}
+		var o out
+		if err := json.Unmarshal([]byte(stdout), &o); err != nil {
+			t.Fatalf("%v\n%s", err, stdout)
+		}
+		return o
+	}
+	all := sim("5", "3")
+	var imps, clicks int64
+	for k, seed := range []string{"5", "6", "7"} {
+		one := sim(seed, "1")
+		imps += one.Impressions
+		clicks += one.Clicks
+		if one.Seeds != 1 || one.RankerVsOriginals == nil || one.RankerVsOriginals.CI95 != nil {
+			t.Fatalf("one seed: seeds %d, ranker_vs_originals %+v (want no interval)", one.Seeds, one.RankerVsOriginals)
+		}
+		want := one.Policies["ranker"].CTR/one.Policies["ranker-originals"].CTR - 1
+		if got := all.RankerVsOriginals.PerSeed[k]; got != want {
+			t.Errorf("seed %s: per_seed %v, a run of that seed alone gives %v", seed, got, want)
+		}
+	}
+	if all.Seeds != 3 || all.Impressions != imps || all.Clicks != clicks {
+		t.Fatalf("3 seeds: seeds %d, %d impressions %d clicks; the seeds alone sum to %d and %d", all.Seeds, all.Impressions, all.Clicks, imps, clicks)
+	}
+	if iv := all.RankerVsOriginals; iv == nil || len(iv.PerSeed) != 3 || iv.CI95 == nil || iv.CI95[0] > iv.Mean || iv.CI95[1] < iv.Mean {
+		t.Fatalf("ranker_vs_originals %+v: want 3 values and an interval around their mean", iv)
+	}
+	if len(all.VariantLiftSeeds) != 3 || all.VariantLiftSeeds[0] != nil || all.VariantLiftCI95 != nil {
+		t.Fatalf("variant lift per seed %v, interval %v: the demo has no variants, so null each", all.VariantLiftSeeds, all.VariantLiftCI95)
+	}
+	if code, _, stderr := runCLI(t, "simulate", "--library", lib, "--seeds", "0"); code == 0 || !strings.Contains(stderr, "--seeds") {
+		t.Fatalf("--seeds 0: exit %d, %q", code, stderr)
+	}
+}
