@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"stylestudio/app/studio"
 	"stylestudio/engine/ingest"
 	"stylestudio/ui/catalog"
 	"stylestudio/ui/feed"
@@ -119,6 +120,13 @@ func newShell(deps kit.Deps, trainOpts train.Options) *Shell {
 	s.preview.CatalogSelection = s.catalog.OpenProduct
 	s.preview.GoTrain = func() { s.ShowScreen("train") }
 	s.preview.VariantsChanged = s.feed.Reload
+	// The feed's perceived styles come from the style classifier: a new one (the first, on a fresh
+	// library, or a retraining after more labels) is read into the feed, whose rounds start again.
+	s.label.OnTrained(func(_ studio.ClassifierInfo, err error) {
+		if err == nil {
+			s.feed.Reload()
+		}
+	})
 	if deps.Window != nil && !deps.Headless {
 		deps.Window.SetCloseIntercept(s.closeRequested)
 	}

@@ -663,6 +663,8 @@ type RankerReport struct {
 	Note    string       // why those logs, in words
 	Metrics rank.Metrics // held-out metrics of the ranker and the baselines
 	Ranker  RankerInfo   // the model evaluated (EvalRanker) or saved (TrainLibraryRanker)
+	// Extra is how many stored impressions trained beside simulated logs (when Logs is LogsSimulated).
+	Extra int
 }
 
 // logChoice decides between stored and simulated logs.
@@ -692,11 +694,27 @@ func TrainRankerFor(ctx context.Context, db *store.DB, items []sim.Item, styles 
 	}
 	rep := RankerReport{Logs: LogsSimulated, Note: note, Ranker: RankerInfo{Source: RankerTrained}}
 	if !stored {
-		m, met, err := TrainRanker(ctx, items, styles, seed)
+		// The few stored impressions (a person's clicks in the Feed screen, a short simulate --log)
+		// train beside the simulated logs; the held-out shoppers stay simulated.
+		var extra []rank.Example
+		if !simulated {
+			if c, err := db.CountInteractions(ctx); err != nil {
+				return nil, RankerReport{}, err
+			} else if c.Impressions > 0 {
+				if extra, _, err = storedExamples(ctx, db, items, styles, false); err != nil {
+					return nil, RankerReport{}, err
+				}
+				if len(extra) > 0 {
+					rep.Note += fmt.Sprintf("; plus %d stored impressions (Be the shopper clicks and logged simulations) for training", len(extra))
+				}
+			}
+		}
+		m, met, err := rank.TrainDefaultWith(ctx, items, styles, seed, extra)
 		if err != nil {
 			return nil, RankerReport{}, err
 		}
 		rep.Metrics = met
+		rep.Extra = len(extra)
 		return m, rep, nil
 	}
 	rep.Logs = LogsStored
@@ -732,6 +750,27 @@ func TrainLibraryRanker(ctx context.Context, db *store.DB, items []sim.Item, sty
 	rep.Ranker.Path = library.RankerPath(db.Dir())
 	rep.Ranker.Note = "trained on " + rep.Logs + " logs and saved to " + rep.Ranker.Path
 	return m, rep, nil
+}
+
+// RankerRetrainAfterClicks is how many of a person's clicks in the Feed screen's "Be the shopper" make
+// the screen retrain the library's ranker on its own (with them among the training logs).
+const RankerRetrainAfterClicks = 20
+
+// RetrainFeedRanker retrains the ranker for the feed as it is now (TrainLibraryRanker over f's items,
+// stylized variants included, so it learns how shoppers meet variants; stored impressions train beside
+// simulated logs, or alone when there are enough), saves it into the library and returns f ranked by
+// it (the saved float32 weights, as a later start would load them).
+func RetrainFeedRanker(ctx context.Context, db *store.DB, f Feed, seed uint64) (Feed, RankerReport, error) {
+	m, rep, err := TrainLibraryRanker(ctx, db, f.Items, f.Styles, seed, false, nil)
+	if err != nil {
+		return f, rep, err
+	}
+	if saved, lerr := rank.Load(library.RankerPath(db.Dir()), rank.Spec{}); lerr == nil {
+		m = saved
+	}
+	f.Model = m
+	f.Ranker = RankerInfo{Source: RankerFromLibrary, Path: rep.Ranker.Path, Note: rep.Ranker.Note}
+	return f, rep, nil
 }
 
 // EvalRanker measures m (the library's ranker, see LoadRanker) on held-out shoppers of the stored
@@ -796,6 +835,11 @@ func SimulatedExamples(ctx context.Context, items []sim.Item, styles []string, u
 // variants no longer in the feed are left out. Shoppers whose id is ≡ 0 (mod rank.DefaultHoldOutMod)
 // are held out.
 func StoredExamples(ctx context.Context, db *store.DB, items []sim.Item, styles []string) (train, test []rank.Example, err error) {
+	return storedExamples(ctx, db, items, styles, true)
+}
+
+// storedExamples is StoredExamples; without holdOut every example is a training one and none is an error.
+func storedExamples(ctx context.Context, db *store.DB, items []sim.Item, styles []string, holdOut bool) (train, test []rank.Example, err error) {
 	cats := sim.Categories(items)
 	type ref struct{ item, variant int }
 	byProduct := make(map[int64]int, len(items))
@@ -818,7 +862,7 @@ func StoredExamples(ctx context.Context, db *store.DB, items []sim.Item, styles 
 	flush := func() {
 		for i := range slate {
 			e := &slate[i]
-			if int64(e.User)%holdOutMod == 0 {
+			if holdOut && int64(e.User)%holdOutMod == 0 {
 				test = append(test, *e)
 			} else {
 				train = append(train, *e)
@@ -875,7 +919,7 @@ func StoredExamples(ctx context.Context, db *store.DB, items []sim.Item, styles 
 		return nil, nil, err
 	}
 	flush()
-	if len(train) == 0 || len(test) == 0 {
+	if holdOut && (len(train) == 0 || len(test) == 0) {
 		return nil, nil, fmt.Errorf("%w: the stored interactions give %d training and %d held-out impressions of products still in the feed; simulate more shoppers and keep their interactions",
 			rank.ErrBadExamples, len(train), len(test))
 	}

@@ -515,3 +515,42 @@ func TestSimulateLogNeverStoresTheOracle(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// Below the stored-log threshold, the stored impressions (a person's Be-the-shopper clicks, a short
+// logged simulation) train beside the simulated logs instead of being ignored; the held-out shoppers
+// stay simulated. RetrainFeedRanker saves the result and ranks the feed with it.
+func TestFewStoredImpressionsTrainBesideSimulatedLogs(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a ranker training (15 s on two cores)")
+	}
+	ctx := context.Background()
+	db := demoLibrary(t, 40)
+	res, err := SimulateFeed(ctx, db, SimulateConfig{Users: 10, Steps: 5, Policies: []string{"random"}, Seed: 3, Log: true}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	feed, _, err := PrepareFeed(ctx, db, true, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	next, rep, err := RetrainFeedRanker(ctx, db, feed, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Logs != LogsSimulated || int64(rep.Extra) != res.Logged || res.Logged == 0 || !strings.Contains(rep.Note, "stored impressions") {
+		t.Fatalf("logs %q, %d stored impressions trained of %d stored (note %q)", rep.Logs, rep.Extra, res.Logged, rep.Note)
+	}
+	if rep.Metrics.Train <= rep.Extra || !(rep.Metrics.Ranker.AUC > 0.5) { // simulated examples train too
+		t.Fatalf("metrics %+v", rep.Metrics)
+	}
+	spec, _ := rank.SpecFor(feed.Items, feed.Styles)
+	saved, info, err := LoadRanker(db, spec)
+	if err != nil || info.Source != RankerFromLibrary || next.Ranker.Source != RankerFromLibrary || !reflect.DeepEqual(saved.Spec(), next.Model.Spec()) {
+		t.Fatalf("saved ranker %+v (%v); the feed's %+v", info, err, next.Ranker)
+	}
+	// Asked for simulated logs only (rank train --simulated), nothing stored trains.
+	_, rep, err = TrainRankerFor(ctx, db, feed.Items, feed.Styles, 1, true, nil)
+	if err != nil || rep.Extra != 0 {
+		t.Fatalf("simulated only: %d stored impressions trained (%v)", rep.Extra, err)
+	}
+}

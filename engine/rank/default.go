@@ -38,6 +38,14 @@ const (
 // It holds all logged impressions in memory while it trains (about 750,000 of roughly 60 bytes each,
 // plus one profile copy per slate) and takes about 15 s on two cores.
 func TrainDefault(ctx context.Context, items []sim.Item, styles []string, seed uint64) (*Model, Metrics, error) {
+	return TrainDefaultWith(ctx, items, styles, seed, nil)
+}
+
+// TrainDefaultWith is TrainDefault with extra training examples (logged by real sessions: a person's
+// clicks in the Feed screen, stored simulations) added to the simulated ones. They only train: the
+// held-out shoppers stay the simulated ones, so the metrics compare with TrainDefault's. Their Slate
+// ids are moved out of the simulated ones' range.
+func TrainDefaultWith(ctx context.Context, items []sim.Item, styles []string, seed uint64, extra []Example) (*Model, Metrics, error) {
 	cat, err := sim.NewCatalog(items, styles)
 	if err != nil {
 		return nil, Metrics{}, err
@@ -58,6 +66,10 @@ func TrainDefault(ctx context.Context, items []sim.Item, styles []string, seed u
 	}}
 	if _, err := sim.RunCatalog(ctx, logCfg, cat, logging, nil); err != nil {
 		return nil, Metrics{}, fmt.Errorf("rank: simulate training logs: %w", err)
+	}
+	for _, e := range extra {
+		e.Slate |= 3 << 52 // policy indexes 0 and 1 are the logging policies
+		train = append(train, e)
 	}
 	cfg := DefaultConfig()
 	cfg.Spec, cfg.Seed = specOf(cat), seed

@@ -52,6 +52,7 @@ type FeedScreen struct {
 	playBtn  *widget.Button
 	stepBtn  *widget.Button
 	humanBtn *widget.Button
+	rankBtn  *widget.Button // Retrain ranker
 	speed    *widget.Slider
 	shopper  *widget.Label
 	slate    *fyne.Container
@@ -82,9 +83,16 @@ type FeedScreen struct {
 	humanUser int64 // the person's sim_users row, for logging their clicks (0 until created)
 	humanStep int
 	busy      bool
-	reloadDue bool       // a Reload arrived while a round or load ran: do it when that ends
-	current   []feedCard // cards on show
-	views     []*feedCardView
+	reloadDue bool // a Reload arrived while a round or load ran: do it when that ends
+	// statsGen changes when the running statistics restart (a reload, a new ranker): a round that
+	// was running with the old feed is then dropped, not added to the new totals.
+	statsGen   int
+	retraining bool // a ranker retraining runs
+	feedGen    int  // changes when Reload installs a new feed (a retrained ranker for the old one is not installed)
+	// humanClicks counts the person's clicks since the ranker last retrained (RankerRetrainAfterClicks).
+	humanClicks int
+	current     []feedCard // cards on show
+	views       []*feedCardView
 
 	// The speed slider's value (slates a second, as float64 bits): the Play loop reads it off the UI
 	// goroutine, so the slider's OnChanged stores it here.
@@ -100,6 +108,7 @@ func NewFeedScreen(deps kit.Deps) *FeedScreen {
 	s.playBtn = widget.NewButtonWithIcon("Play", theme.MediaPlayIcon(), s.togglePlay)
 	s.stepBtn = widget.NewButtonWithIcon("Step", theme.MediaSkipNextIcon(), s.Step)
 	s.humanBtn = widget.NewButtonWithIcon("Be the shopper", theme.AccountIcon(), s.toggleHuman)
+	s.rankBtn = widget.NewButtonWithIcon("Retrain ranker", theme.ViewRefreshIcon(), func() { s.RetrainRanker(false) })
 	s.speed = widget.NewSlider(1, 10)
 	s.speed.OnChanged = func(v float64) { s.speedBits.Store(math.Float64bits(v)) }
 	s.speed.SetValue(4)
@@ -114,11 +123,12 @@ func NewFeedScreen(deps kit.Deps) *FeedScreen {
 	s.legend = container.NewVBox()
 	s.perStyle = widget.NewLabel("")
 	s.perStyle.Wrapping = fyne.TextWrapWord
-	for _, b := range []*widget.Button{s.playBtn, s.stepBtn, s.humanBtn} {
+	for _, b := range []*widget.Button{s.playBtn, s.stepBtn, s.humanBtn, s.rankBtn} {
 		b.Disable()
 	}
 
-	controls := container.NewHBox(s.playBtn, s.stepBtn, widget.NewLabel("Speed"), container.NewGridWrap(fyne.NewSize(140, 36), s.speed), widget.NewSeparator(), s.humanBtn)
+	controls := container.NewHBox(s.playBtn, s.stepBtn, widget.NewLabel("Speed"), container.NewGridWrap(fyne.NewSize(140, 36), s.speed), widget.NewSeparator(), s.humanBtn,
+		widget.NewSeparator(), s.rankBtn)
 	store := container.NewBorder(s.shopper, nil, nil, nil, container.NewVScroll(s.slate))
 	chartBox := container.NewBorder(widget.NewLabelWithStyle("Click-through rate over rounds (same shoppers for every policy)", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		s.chartTop, nil, nil, s.chart)
@@ -168,22 +178,35 @@ func (s *FeedScreen) Reload() {
 				return
 			}
 			s.feed = feed
+			s.feedGen++
 			s.products = make(map[int64]store.ProductRow, len(rows))
 			for _, r := range rows {
 				s.products[r.ID] = r
 			}
 			s.ready = true
-			s.round = 0
-			s.totals, s.series, s.styleCnt = map[string]*sim.Counter{}, map[string][]float64{}, map[string]*sim.Counter{}
-			s.variants = [2]sim.Counter{}
-			s.sessions, s.shown = nil, 0
+			s.resetStats()
 			for _, b := range []*widget.Button{s.playBtn, s.stepBtn, s.humanBtn} {
 				b.Enable()
 			}
+			if !s.retraining {
+				s.rankBtn.Enable()
+			}
 			s.status.SetText(strings.Join(notes, " · "))
+			if s.human {
+				s.humanSlate()
+			}
 			s.Step()
 		})
 	}()
+}
+
+// resetStats restarts the rounds and their running statistics (a new feed or a new ranker).
+func (s *FeedScreen) resetStats() {
+	s.statsGen++
+	s.round = 0
+	s.totals, s.series, s.styleCnt = map[string]*sim.Counter{}, map[string][]float64{}, map[string]*sim.Counter{}
+	s.variants = [2]sim.Counter{}
+	s.sessions, s.shown = nil, 0
 }
 
 // Step reveals the watched shopper's next slate; when their session is over, the next round of shoppers
@@ -202,7 +225,7 @@ func (s *FeedScreen) Step() {
 	}
 	s.busy = true
 	s.round++
-	feed, ctx, round := s.feed, s.deps.Ctx, s.round
+	feed, ctx, round, gen := s.feed, s.deps.Ctx, s.round, s.statsGen
 	go func() {
 		var watched [][]feedCard
 		cfg := sim.RunConfig{Users: feedUsersPerRound, Steps: feedSteps, SlateSize: feedSlateSize, Seed: uint64(round),
@@ -225,6 +248,10 @@ func (s *FeedScreen) Step() {
 			s.busy = false
 			if s.reloadDue {
 				s.Reload()
+				return
+			}
+			if gen != s.statsGen {
+				s.Step() // the statistics restarted (a new ranker) while this round ran: run it again
 				return
 			}
 			if err != nil {
@@ -586,13 +613,23 @@ func (s *FeedScreen) humanClick(c feedCard) {
 	}
 	sim.UpdateProfile(&s.profile, true, &items[idx].Variants[c.variant], &items[idx])
 	s.humanSeen[idx]++
-	s.logHumanSlate(c)
+	s.humanClicks++
+	var then func()
+	if s.humanClicks >= studio.RankerRetrainAfterClicks && !s.retraining {
+		s.humanClicks = 0
+		then = func() { s.RetrainRanker(true) } // once this slate is stored, so it trains too
+	}
+	s.logHumanSlate(c, then)
 	s.humanSlate()
 }
 
-// logHumanSlate stores the slate the person saw as impressions (policy "human"), the clicked one clicked.
-func (s *FeedScreen) logHumanSlate(clicked feedCard) {
+// logHumanSlate stores the slate the person saw as impressions (policy "human"), the clicked one
+// clicked; then, when set, runs on the UI goroutine after the write (also when nothing was stored).
+func (s *FeedScreen) logHumanSlate(clicked feedCard, then func()) {
 	if s.humanUser == 0 {
+		if then != nil {
+			then()
+		}
 		return
 	}
 	rows := make([]store.Interaction, 0, len(s.current))
@@ -603,9 +640,78 @@ func (s *FeedScreen) logHumanSlate(clicked feedCard) {
 	s.humanStep++
 	db, ctx := s.deps.DB, s.deps.Ctx
 	go func() {
-		if err := db.AddInteractions(ctx, rows); err != nil && ctx.Err() == nil {
-			s.deps.Do(func() { s.status.SetText("Could not store your clicks: " + err.Error()) })
+		err := db.AddInteractions(ctx, rows)
+		if ctx.Err() != nil {
+			return
 		}
+		s.deps.Do(func() {
+			if err != nil {
+				s.status.SetText("Could not store your clicks: " + err.Error())
+			}
+			if then != nil {
+				then()
+			}
+		})
+	}()
+}
+
+// RankerRetrain is what RankerRetrained announces: the report of a ranker retraining or how it failed,
+// and whether the person's clicks started it (Auto) rather than the button.
+type RankerRetrain struct {
+	Report studio.RankerReport
+	Err    error
+	Auto   bool
+}
+
+// RankerRetrained is announced on Deps.Events (UI goroutine) when a ranker retraining ends.
+const RankerRetrained kit.Topic[RankerRetrain] = "feed.ranker"
+
+// RetrainRanker retrains the library's ranker for the feed as it is now, stylized variants and the
+// person's stored clicks included (studio.RetrainFeedRanker), in the background; when it ends the feed
+// ranks with it and the rounds start again. auto: started by the person's clicks. UI goroutine.
+func (s *FeedScreen) RetrainRanker(auto bool) {
+	if !s.ready || s.retraining {
+		return
+	}
+	s.retraining = true
+	s.rankBtn.Disable()
+	why := ""
+	if auto {
+		why = fmt.Sprintf(" (after %d of your clicks)", studio.RankerRetrainAfterClicks)
+	}
+	s.status.SetText(fmt.Sprintf("Retraining the ranker%s on this feed: %d products, %d stylized variants…", why, s.feed.Source.Products, s.feed.Source.Variants))
+	db, ctx, feed, gen := s.deps.DB, s.deps.Ctx, s.feed, s.feedGen
+	go func() {
+		next, rep, err := studio.RetrainFeedRanker(ctx, db, feed, 1)
+		if ctx.Err() != nil {
+			return
+		}
+		s.deps.Do(func() {
+			s.retraining = false
+			if s.ready {
+				s.rankBtn.Enable()
+			}
+			if err != nil {
+				s.status.SetText("Could not retrain the ranker: " + err.Error())
+				RankerRetrained.Emit(s.deps.Events, RankerRetrain{Err: err, Auto: auto})
+				return
+			}
+			m := rep.Metrics
+			msg := fmt.Sprintf("Ranker retrained%s on %s: held-out AUC %.3f (popularity %.3f, random %.3f); saved to the library",
+				why, rep.Note, m.Ranker.AUC, m.Popularity.AUC, m.Random.AUC)
+			if gen == s.feedGen {
+				s.feed.Model, s.feed.Ranker = next.Model, next.Ranker
+				s.resetStats()
+				msg += "; the rounds start again with it"
+				if s.human {
+					s.humanSlate()
+				} else {
+					s.Step()
+				}
+			} // else a reload installed a newer feed meanwhile; it loaded the saved ranker itself
+			s.status.SetText(msg)
+			RankerRetrained.Emit(s.deps.Events, RankerRetrain{Report: rep, Auto: auto})
+		})
 	}()
 }
 

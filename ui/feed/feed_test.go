@@ -2,11 +2,17 @@ package feed
 
 import (
 	"context"
+	"os"
+	"strings"
 	"testing"
 	"time"
 
+	"fyne.io/fyne/v2/test"
+
+	"stylestudio/app/studio"
 	"stylestudio/engine/demo"
 	"stylestudio/internal/testkit/testlib"
+	"stylestudio/store/library"
 	"stylestudio/ui/kit/kittest"
 )
 
@@ -139,5 +145,82 @@ func waitRound(t *testing.T, stepped chan struct{}) {
 	case <-stepped:
 	case <-time.After(3 * time.Minute):
 		t.Fatal("no simulated round")
+	}
+}
+
+// The Feed screen retrains the ranker itself: on its own after RankerRetrainAfterClicks of the person's
+// clicks in Be the shopper (those clicks among its training logs), and on the Retrain ranker button. The
+// new ranker is saved into the library and ranks the feed.
+func TestFeedRetrainsTheRankerAfterThePersonsClicksAndOnTheButton(t *testing.T) {
+	if testing.Short() {
+		t.Skip("two ranker trainings (a minute on two cores); runs without -short")
+	}
+	db := testlib.DemoLibrary(t, 40, 7)
+	sh := headlessShell(t, db)
+	f := sh.Screen
+	stepped := make(chan struct{}, 1)
+	retrained := make(chan RankerRetrain, 2)
+	f.OnRoundShown(func() { kittest.SendLatest(stepped, struct{}{}) })
+	RankerRetrained.On(sh.Deps.Events, func(r RankerRetrain) { retrained <- r })
+	sh.Start()
+	waitRound(t, stepped)
+	sh.OnUI(f.toggleHuman)
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var id int64
+		sh.OnUI(func() { id = f.humanUser })
+		if id != 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the person's shopper row was never made")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	before := f.feed.Model
+	sh.OnUI(func() {
+		if f.rankBtn.Disabled() {
+			t.Fatal("Retrain ranker is disabled on a ready feed")
+		}
+		for range studio.RankerRetrainAfterClicks {
+			f.humanClick(f.current[0])
+		}
+	})
+	wait := func() RankerRetrain {
+		t.Helper()
+		select {
+		case r := <-retrained:
+			return r
+		case <-time.After(4 * time.Minute):
+			t.Fatal("the ranker never retrained")
+		}
+		return RankerRetrain{}
+	}
+	r := wait()
+	if r.Err != nil || !r.Auto {
+		t.Fatalf("after %d clicks: %+v", studio.RankerRetrainAfterClicks, r)
+	}
+	// Every click stored its slate before the retraining started: they all trained.
+	if want := studio.RankerRetrainAfterClicks * len(f.current); r.Report.Extra != want {
+		t.Errorf("the retraining used %d of the person's impressions, want %d (%d slates of %d)", r.Report.Extra, want, studio.RankerRetrainAfterClicks, len(f.current))
+	}
+	if _, err := os.Stat(library.RankerPath(db.Dir())); err != nil {
+		t.Fatalf("the retrained ranker was not saved: %v", err)
+	}
+	sh.OnUI(func() {
+		if f.feed.Model == before || f.feed.Ranker.Source != studio.RankerFromLibrary {
+			t.Errorf("the feed still ranks with the old ranker (%+v)", f.feed.Ranker)
+		}
+		if !strings.Contains(f.status.Text, "Ranker retrained") || f.rankBtn.Disabled() {
+			t.Errorf("status %q, button disabled %v", f.status.Text, f.rankBtn.Disabled())
+		}
+		f.toggleHuman()
+		test.Tap(f.rankBtn)
+		if !f.rankBtn.Disabled() {
+			t.Error("Retrain ranker stays enabled while it runs")
+		}
+	})
+	if r := wait(); r.Err != nil || r.Auto {
+		t.Fatalf("the button's retraining: %+v", r)
 	}
 }
