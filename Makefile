@@ -15,7 +15,7 @@ endif
 LIBTAGS    = $$(./scripts/buildtags)
 E2EBIN    := bin/stylestudio-e2e
 
-.PHONY: run test build setup vet unit unit-purego smoke bench clean race fuzz crash soak e2e e2e-build package package-test realstyles
+.PHONY: run test build setup vet unit unit-purego smoke bench clean race fuzz crash soak e2e e2e-build package package-test realstyles scale
 
 setup:
 	@./scripts/setup
@@ -68,6 +68,10 @@ REALSET ?= bench
 REALINK ?=
 realstyles: build
 	./scripts/realstyles classify --set $(REALSET) $(if $(REALINK),--ink) --bin $(BIN)
+
+# The 10,000-product library in the real window (outside CI, about 10 minutes); see scripts/scale-window.
+scale: build e2e-build
+	./scripts/scale-window --bin $(BIN) --e2e-bin $(E2EBIN)
 
 # Memory soak (outside CI): training and a long simulation while RSS is sampled; see scripts/soak.
 soak: build

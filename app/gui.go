@@ -22,6 +22,7 @@ func runGUI(ctx context.Context, env *cliEnv, args []string) error {
 	readyFile := fs.String("ready-file", "", "write the product count to this file once the catalog grid has loaded (for scripted tests)")
 	noDemo := fs.Bool("no-demo", false, "do not seed an empty library with the demo catalog")
 	startReport := e2eFlags(fs)
+	startPerf := perfFlags(fs, env.stderr)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -60,6 +61,7 @@ func runGUI(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	shell.Start()
 	startReport(ctx, a, shell, w)
+	startPerf(appCtx, shell)
 	if !*noDemo {
 		shell.SeedDemoIfEmpty(ui.DemoProducts)
 	}

@@ -207,6 +207,9 @@ func (s *Shell) Preview() *preview.PreviewScreen { return s.preview }
 // Feed is the simulated storefront screen.
 func (s *Shell) Feed() *feed.FeedScreen { return s.feed }
 
+// ThumbStats: thumbnails loaded so far and waiting to load (kit.ThumbLoader.Stats). Any goroutine.
+func (s *Shell) ThumbStats() (loaded int64, pending int) { return s.deps.Thumbs.Stats() }
+
 // Label is the label screen.
 func (s *Shell) Label() *label.LabelScreen { return s.label }
 

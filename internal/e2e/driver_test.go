@@ -93,7 +93,7 @@ type app struct {
 	exit    error
 }
 
-func (e *env) launch(t *testing.T, lib string) *app {
+func (e *env) launch(t *testing.T, lib string, extra ...string) *app {
 	t.Helper()
 	a := &app{t: t, e: e, lib: lib, rep: filepath.Join(t.TempDir(), "report.json"), done: make(chan struct{})}
 	a.logPath = filepath.Join(t.TempDir(), "app.log")
@@ -101,7 +101,7 @@ func (e *env) launch(t *testing.T, lib string) *app {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a.cmd = exec.Command(e.bin, "--library", lib, "--e2e-report", a.rep)
+	a.cmd = exec.Command(e.bin, append([]string{"--library", lib, "--e2e-report", a.rep}, extra...)...)
 	a.cmd.Env = append(os.Environ(), "DISPLAY="+e.display, "FYNE_SCALE=1", "LANG=C.UTF-8", "LANGUAGE=en")
 	a.cmd.Stdout, a.cmd.Stderr = logf, logf
 	if err := a.cmd.Start(); err != nil {

@@ -7,6 +7,7 @@ import (
 	"image"
 	"image/png"
 	"sync"
+	"sync/atomic"
 )
 
 // thumbSource fetches encoded thumbnails by image hash (the store in the app, a map in tests).
@@ -28,6 +29,8 @@ type ThumbLoader struct {
 	pending []string // LIFO stack of hashes to load
 	queued  map[string]bool
 	wake    chan struct{}
+
+	decoded atomic.Int64 // thumbnails loaded so far (Stats)
 }
 
 type thumbEntry struct {
@@ -79,6 +82,15 @@ func (l *ThumbLoader) Get(hash string) image.Image {
 	return nil
 }
 
+// Stats says how many thumbnails were loaded so far and how many wait to load (for the --perf-log
+// diagnostics). Any goroutine.
+func (l *ThumbLoader) Stats() (loaded int64, pending int) {
+	l.mu.Lock()
+	pending = len(l.pending)
+	l.mu.Unlock()
+	return l.decoded.Load(), pending
+}
+
 // Cached returns a thumbnail only if it is already decoded.
 func (l *ThumbLoader) Cached(hash string) image.Image {
 	l.mu.Lock()
@@ -126,6 +138,9 @@ func (l *ThumbLoader) work(ctx context.Context) {
 			}
 		}
 		l.mu.Unlock()
+		if img != nil {
+			l.decoded.Add(1)
+		}
 		if img != nil && l.loaded != nil {
 			l.loaded(hash)
 		}
