@@ -255,6 +255,33 @@ func TestFeedPlayAtSpeedAndPause(t *testing.T) {
 	a.quit()
 }
 
+// Feed: Retrain ranker trains the library's ranker on the feed as it is, saves it into the library and
+// says so; the rounds start again with it.
+func TestFeedRetrainRankerButton(t *testing.T) {
+	lib := library(t, suite.seeded)
+	a := suite.launch(t, lib)
+	a.nav("Feed")
+	a.waitText(`^Round \d+ · shopper 1 · slate`, 2*time.Minute)
+	start := time.Now()
+	a.click("button", "Retrain ranker")
+	a.waitFor("the button to turn off while it trains", 10*time.Second, func(r report) bool {
+		for _, o := range r.Objects {
+			if o.Kind == "button" && o.Text == "Retrain ranker" {
+				return o.Disabled
+			}
+		}
+		return false
+	})
+	done := a.waitText(`^Ranker retrained on .*held-out AUC 0\.\d+`, 4*time.Minute)
+	t.Logf("ranker retrained in %.0f s: %s", time.Since(start).Seconds(), done.Text)
+	if _, err := os.Stat(filepath.Join(lib, "models", "ranker.safetensors")); err != nil {
+		t.Errorf("the retrained ranker is not in the library: %v", err)
+	}
+	a.click("button", "Retrain ranker") // enabled again
+	a.screenshot("feed-retrained")
+	a.quit()
+}
+
 var stepRE = regexp.MustCompile(`^Step (\d+) of (\d+)`)
 
 // trainStep reads the Train screen's progress ("Step 5 of 300 · …"); 0 when none shows.

@@ -697,8 +697,15 @@ func (s *FeedScreen) RetrainRanker(auto bool) {
 				return
 			}
 			m := rep.Metrics
+			logs := "the catalog's stored impressions"
+			if rep.Logs == studio.LogsSimulated {
+				logs = fmt.Sprintf("simulated shoppers browsing this feed (%d products, %d stylized variants)", feed.Source.Products, feed.Source.Variants)
+				if rep.Extra > 0 {
+					logs += fmt.Sprintf(" and %d stored impressions, yours among them", rep.Extra)
+				}
+			}
 			msg := fmt.Sprintf("Ranker retrained%s on %s: held-out AUC %.3f (popularity %.3f, random %.3f); saved to the library",
-				why, rep.Note, m.Ranker.AUC, m.Popularity.AUC, m.Random.AUC)
+				why, logs, m.Ranker.AUC, m.Popularity.AUC, m.Random.AUC)
 			if gen == s.feedGen {
 				s.feed.Model, s.feed.Ranker = next.Model, next.Ranker
 				s.resetStats()
