@@ -8,6 +8,9 @@ export CGO_ENABLED := 1
 ifneq (,$(filter C C.% POSIX,$(LANG)))
 export LANGUAGE ?= en
 endif
+# OpenMP threads (oneDNN's) wait without spinning in tests too, as the program sets for itself
+# (app/ompwait.go): spinning took the two cores from the Go code and the other test packages.
+export OMP_WAIT_POLICY ?= PASSIVE
 
 # Build tags for the C libraries installed here (openblas: the GAN's convolutions about 2.5x faster than
 # gonum's pure-Go GEMM). scripts/buildtags decides them when a recipe runs, after setup has installed

@@ -55,6 +55,7 @@ func commands() map[string]command {
 }
 
 func main() {
+	passiveOpenMP()
 	tuneGC()
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
