@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -48,7 +49,7 @@ func perfFlags(fs *flag.FlagSet, stderr io.Writer) func(ctx context.Context, sh 
 			fmt.Fprintf(stderr, "stylestudio: --perf-log: %v\n", err)
 			return
 		}
-		p := &perfLog{out: f, sh: sh}
+		p := &perfLog{out: f, path: *path, sh: sh}
 		// ctx ends when the window's run ends; the probes touch no widget, so one that runs while the
 		// app quits (Fyne then runs fyne.Do on the caller) does no harm. The e2e report owns the
 		// window's OnClosed and the lifecycle's OnStopped callbacks (there is one of each).
@@ -72,8 +73,10 @@ func perfFlags(fs *flag.FlagSet, stderr io.Writer) func(ctx context.Context, sh 
 }
 
 type perfLog struct {
-	out io.Writer
-	sh  *ui.Shell
+	out   io.Writer
+	path  string
+	sh    *ui.Shell
+	dumps int // stall dumps written (probe goroutine only)
 
 	mu   sync.Mutex
 	lags []float64 // ms, since the last tick
@@ -97,11 +100,33 @@ func (p *perfLog) probe(ctx context.Context) {
 		})
 		select {
 		case <-ran:
+			continue
+		case <-ctx.Done():
+			return
+		case <-time.After(stallDump):
+		}
+		// The UI thread has not run the probe for a while: keep what every goroutine was doing (the
+		// UI's own is the main goroutine's), for the first few stalls.
+		if p.dumps < maxStallDumps {
+			p.dumps++
+			buf := make([]byte, 4<<20)
+			buf = buf[:runtime.Stack(buf, true)]
+			_ = os.WriteFile(fmt.Sprintf("%s.stall-%d.txt", p.path, p.dumps), buf, 0o644)
+		}
+		select {
+		case <-ran:
 		case <-ctx.Done():
 			return
 		}
 	}
 }
+
+// A probe that waits longer than stallDump makes the log keep every goroutine's stack beside it
+// (FILE.stall-N.txt), at most maxStallDumps times.
+const (
+	stallDump     = 500 * time.Millisecond
+	maxStallDumps = 3
+)
 
 func (p *perfLog) event(name string, products int) {
 	l := perfLine{UnixMS: time.Now().UnixMilli(), Event: name, Products: products, RSSMB: rssMB()}

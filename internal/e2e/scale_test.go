@@ -79,6 +79,14 @@ func TestScaleWindow(t *testing.T) {
 	perf := filepath.Join(t.TempDir(), "perf.jsonl")
 	start := time.Now()
 	a := suite.launch(t, lib, "--no-demo", "--perf-log", perf)
+	t.Cleanup(func() { // keep the log and any stall dumps (FILE.stall-N.txt) beside the screenshots
+		files, _ := filepath.Glob(perf + "*")
+		for _, f := range files {
+			if b, err := os.ReadFile(f); err == nil {
+				_ = os.WriteFile(filepath.Join(a.e.out, "scale-"+filepath.Base(f)), b, 0o644)
+			}
+		}
+	})
 	res := map[string]any{"library": lib}
 
 	// The grid holds the products: the catalog_loaded event (on the UI thread; the next frame paints).
