@@ -20,7 +20,7 @@ import (
 )
 
 // The GUI's --perf-log FILE writes what the window's responsiveness was, as JSON lines, for the scale
-// measurements (scripts/scale-window): every 250 ms a "tick" with the thumbnails loaded so far and
+// measurements (scripts/scale-window): every 100 ms a "tick" with the thumbnails loaded so far and
 // waiting, the UI thread's lag (a probe queued with fyne.Do every 20 ms: how long until it ran; max and
 // 99th percentile over the tick) and the resident memory; and events ("catalog_loaded", "label_loaded"
 // with the product count). Times are Unix milliseconds (unix_ms), so a script can measure from the
@@ -58,7 +58,7 @@ func perfFlags(fs *flag.FlagSet, stderr io.Writer) func(ctx context.Context, sh 
 		go p.probe(ctx)
 		go func() {
 			defer f.Close()
-			tick := time.NewTicker(250 * time.Millisecond)
+			tick := time.NewTicker(100 * time.Millisecond)
 			defer tick.Stop()
 			for {
 				select {

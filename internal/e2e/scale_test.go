@@ -55,8 +55,10 @@ type scrollStats struct {
 	DrainSeconds   float64 `json:"drain_seconds"`   // from the first wheel step until no thumbnail waits
 	SettledSeconds float64 `json:"settled_seconds"` // … and the UI has caught up (a tick without lag)
 	RegionColours  int     `json:"region_colours"`  // colours on screen around the mouse afterwards
-	ThumbsLoaded   int64   `json:"thumbs_loaded"`
-	ThumbsPerS     float64 `json:"thumbs_per_s"` // loaded per second while some waited (the loader's throughput)
+	ThumbsLoaded   int64   `json:"thumbs_loaded"`   // 0 when all were cached (the Label queue after the catalog)
+	ThumbsPerS     float64 `json:"thumbs_per_s"`    // loaded per second while some waited (0: the loader kept up at every tick)
+	JumpThumbs     int64   `json:"jump_thumbs"`
+	JumpThumbsPerS float64 `json:"jump_thumbs_per_s"` // five flicks of 40 wheel steps: loaded / time until none waits
 	LagMaxMS       float64 `json:"ui_lag_max_ms"`
 	LagP99MS       float64 `json:"ui_lag_p99_ms"` // the worst 250 ms window's 99th percentile
 	StallsOver100  int     `json:"stalls_over_100ms"`
@@ -110,9 +112,33 @@ func TestScaleWindow(t *testing.T) {
 	firstThumbs := waitPerf(t, perf, loaded.UnixMS, 60*time.Second, func(l perfLine) bool { return l.ThumbsLoaded > 0 && l.ThumbsPending == 0 })
 	res["first_thumbnails_ms"] = firstThumbs.UnixMS - start.UnixMilli()
 	res["first_thumbnails"] = firstThumbs.ThumbsLoaded
-	shot := time.Now()
-	a.screenshot("scale-catalog-open")
-	res["screenshot_ms"] = time.Since(shot).Milliseconds()
+	// On screen: screenshots of the grid until it shows pictures (a grid of titles on a plain theme has
+	// a few hundred colours; thumbnails bring thousands). Each capture takes 100-300 ms, so this time is
+	// an upper bound.
+	// The first capture with pictures gives thumbnails_on_screen_ms; the first that equals the one
+	// before it (nothing more was painted) gives grid_painted_ms.
+	prev := -1
+	for {
+		shot := time.Now()
+		path := a.screenshot("scale-catalog-open")
+		res["screenshot_ms"] = time.Since(shot).Milliseconds()
+		b, err := exec.Command("/usr/bin/convert", path, "-crop", "780x720+140+50", "-format", "%k", "info:").Output()
+		n, _ := strconv.Atoi(strings.TrimSpace(string(b)))
+		if err == nil && n >= 3000 {
+			if _, ok := res["thumbnails_on_screen_ms"]; !ok {
+				res["thumbnails_on_screen_ms"] = time.Since(start).Milliseconds()
+			}
+			if n == prev {
+				res["grid_painted_ms"] = time.Since(start).Milliseconds()
+				res["grid_colours"] = n
+				break
+			}
+		}
+		prev = n
+		if time.Since(start) > 30*time.Second {
+			t.Fatalf("30 s after start the catalog grid shows %d colours: thumbnails not painted (%s)", n, path)
+		}
+	}
 	time.Sleep(2 * time.Second)
 
 	// Catalog grid: the mouse over the grid's middle (1280x800 window: the grid spans x 138-930).
@@ -207,9 +233,28 @@ func (a *app) scroll(t *testing.T, perf string, x, y, steps int, shot string) sc
 	if busyMS > 0 {
 		st.ThumbsPerS = float64(busyLoaded) / (float64(busyMS) / 1000)
 	}
+	// Jumps: 40 wheel steps at once (a flick), five times; every cell then on screen needs its
+	// thumbnail at the same moment, so the loader's own speed shows: thumbnails loaded from the flick
+	// until none waits, over that time.
+	var jumpLoaded int64
+	var jumpMS int64
+	for range 5 {
+		before := readPerf(t, perf)
+		last := before[len(before)-1]
+		t0 := time.Now()
+		a.xdo("click", "--repeat", "40", "--delay", "2", "5")
+		done := waitPerf(t, perf, time.Now().UnixMilli(), time.Minute, func(l perfLine) bool { return l.Event == "tick" && l.ThumbsPending == 0 })
+		jumpLoaded += done.ThumbsLoaded - last.ThumbsLoaded
+		jumpMS += done.UnixMS - t0.UnixMilli()
+		time.Sleep(time.Second)
+	}
+	st.JumpThumbs = jumpLoaded
+	if jumpMS > 0 {
+		st.JumpThumbsPerS = float64(jumpLoaded) / (float64(jumpMS) / 1000)
+	}
 	st.SecondsMeasure = fmt.Sprintf("%s to %s", begin.Format("15:04:05.000"), time.UnixMilli(drained.UnixMS).Format("15:04:05.000"))
-	if st.ThumbsLoaded == 0 {
-		t.Errorf("scrolling %d wheel steps loaded no thumbnail", steps)
+	if st.JumpThumbs == 0 {
+		t.Errorf("five flicks of 40 wheel steps loaded no thumbnail")
 	}
 	return st
 }

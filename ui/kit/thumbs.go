@@ -82,11 +82,11 @@ func (l *ThumbLoader) Get(hash string) image.Image {
 	return nil
 }
 
-// Stats says how many thumbnails were loaded so far and how many wait to load (for the --perf-log
-// diagnostics). Any goroutine.
+// Stats says how many thumbnails were loaded so far and how many wait to load or are being decoded
+// (for the --perf-log diagnostics). Any goroutine.
 func (l *ThumbLoader) Stats() (loaded int64, pending int) {
 	l.mu.Lock()
-	pending = len(l.pending)
+	pending = len(l.queued)
 	l.mu.Unlock()
 	return l.decoded.Load(), pending
 }
