@@ -314,6 +314,10 @@ func benchTrain(ctx context.Context, env *cliEnv, args []string) error {
 			"--disc-width", fmt.Sprint(c.DiscWidth), "--res-blocks", fmt.Sprint(c.ResBlocks), "--threads", "2", "--warmup", "2",
 			"--lr", fmt.Sprint(c.LR))
 		cmd.Stderr = env.stderr
+		cmd.Env = peerEnv()
+		if _, err := os.Stat(*script); err != nil {
+			return fmt.Errorf("the PyTorch peer script %s is not here: run bench train --peer from the repository's root folder, or give --peer-script", *script)
+		}
 		raw, err := cmd.Output()
 		if err != nil {
 			return fmt.Errorf("the PyTorch peer (%s) failed: %w; it needs /usr/bin/python3 with python3-torch (apt-get install python3-torch)", *script, err)

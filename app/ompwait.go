@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"strings"
 	"syscall"
 )
 
@@ -23,6 +24,24 @@ func passiveOpenMP() {
 	if err != nil {
 		return
 	}
-	env := append(os.Environ(), ompWaitEnv+"=PASSIVE")
+	env := append(os.Environ(), ompWaitEnv+"=PASSIVE", ompWaitSetEnv+"=1")
 	_ = syscall.Exec(exe, os.Args, env) // returns only on failure
+}
+
+// ompWaitSetEnv marks an OMP_WAIT_POLICY that this program set (not the person).
+const ompWaitSetEnv = "STYLESTUDIO_OMP_PASSIVE_SET"
+
+// peerEnv is the environment for `bench train --peer`'s PyTorch: as the person started this program,
+// so PyTorch runs with its own default wait policy unless they chose one.
+func peerEnv() []string {
+	var env []string
+	ours := os.Getenv(ompWaitSetEnv) == "1"
+	for _, kv := range os.Environ() {
+		k, _, _ := strings.Cut(kv, "=")
+		if k == ompWaitSetEnv || (ours && k == ompWaitEnv) {
+			continue
+		}
+		env = append(env, kv)
+	}
+	return env
 }
