@@ -71,13 +71,17 @@ func NewShell(deps kit.Deps) *Shell { return newShell(deps, train.Options{}) }
 func newShell(deps kit.Deps, trainOpts train.Options) *Shell {
 	deps = kit.Prepare(deps)
 	s := &Shell{deps: deps}
-	deps.Thumbs = kit.NewThumbLoader(deps.DB, kit.ThumbCache, func(hash string) {
-		s.deps.Do(func() {
+	// Thumbnails that arrive while the UI is busy are handed over together: the driver paints between
+	// two queued functions, and with one function a thumbnail a screen of 26 cost 26 repaints (about a
+	// second of software GL before all were on screen).
+	arrived := kit.NewBatcher(deps.Do, func(hashes []string) {
+		for _, hash := range hashes {
 			s.catalog.ThumbArrived(hash)
 			s.label.ThumbArrived(hash)
 			s.feed.ThumbArrived(hash)
-		})
+		}
 	})
+	deps.Thumbs = kit.NewThumbLoader(deps.DB, kit.ThumbCache, arrived.Add)
 	s.deps = deps
 	s.catalog = catalog.NewCatalogScreen(deps)
 	s.label = label.NewLabelScreen(deps)
