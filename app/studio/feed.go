@@ -212,15 +212,9 @@ func FeedItemsWith(ctx context.Context, db *store.DB, opts FeedOptions) ([]sim.I
 			if _, ok := byProduct[batch[i].ProductID]; !ok {
 				return
 			}
-			data, err := db.ReadObject(batch[i].ImageHash)
-			if err != nil {
-				return
+			if img, err := VariantThumbnail(db, batch[i].ImageHash); err == nil {
+				imgs[i] = img
 			}
-			img, _, err := imaging.DecodeFit(data, 0, ingest.ThumbSize)
-			if err != nil {
-				return
-			}
-			imgs[i] = imaging.SquareSerial(img, ingest.ThumbSize)
 		})
 		var kept []image.Image
 		var keptIdx []int
@@ -456,6 +450,20 @@ func dist2(c []float64, f []float32) float64 {
 		s += e * e
 	}
 	return s
+}
+
+// VariantThumbnail decodes a stylized variant's image (its object) into a thumbnail like a product's:
+// at most ingest.ThumbSize, padded to a square. Variants have no stored thumbnail; the feed makes them.
+func VariantThumbnail(db *store.DB, hash string) (image.Image, error) {
+	data, err := db.ReadObject(hash)
+	if err != nil {
+		return nil, err
+	}
+	img, _, err := imaging.DecodeFit(data, 0, ingest.ThumbSize)
+	if err != nil {
+		return nil, fmt.Errorf("variant image %s: %w", hash, err)
+	}
+	return imaging.SquareSerial(img, ingest.ThumbSize), nil
 }
 
 // ColorHistogram is the feed's image feature vector: for each of R, G and B, the share of pixels whose

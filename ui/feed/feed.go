@@ -3,6 +3,7 @@ package feed
 import (
 	"context"
 	"fmt"
+	"image"
 	"image/color"
 	"math"
 	"sort"
@@ -91,8 +92,13 @@ type FeedScreen struct {
 	feedGen    int  // changes when Reload installs a new feed (a retrained ranker for the old one is not installed)
 	// humanClicks counts the person's clicks since the ranker last retrained (RankerRetrainAfterClicks).
 	humanClicks int
-	current     []feedCard // cards on show
-	views       []*feedCardView
+	// Stylized variants' images: object hash by variant id (from the catalog at Reload), thumbnails
+	// decoded on demand for the cards on show (variants have no stored thumbnail), and those loading.
+	variantHash    map[int64]string
+	variantImg     map[int64]image.Image
+	variantLoading map[int64]bool
+	current        []feedCard // cards on show
+	views          []*feedCardView
 
 	// The speed slider's value (slates a second, as float64 bits): the Play loop reads it off the UI
 	// goroutine, so the slider's OnChanged stores it here.
@@ -160,8 +166,12 @@ func (s *FeedScreen) Reload() {
 	go func() {
 		feed, notes, err := studio.PrepareFeed(ctx, db, true, 1)
 		var rows []store.ProductRow
+		var vrows []store.FeedVariant
 		if err == nil {
 			rows, err = db.Products(ctx, store.ProductFilter{})
+		}
+		if err == nil {
+			vrows, err = db.FeedVariants(ctx)
 		}
 		if ctx.Err() != nil {
 			return
@@ -183,6 +193,11 @@ func (s *FeedScreen) Reload() {
 			for _, r := range rows {
 				s.products[r.ID] = r
 			}
+			s.variantHash = make(map[int64]string, len(vrows))
+			for _, v := range vrows {
+				s.variantHash[v.ID] = v.ImageHash
+			}
+			s.variantImg, s.variantLoading = map[int64]image.Image{}, map[int64]bool{}
 			s.ready = true
 			s.resetStats()
 			for _, b := range []*widget.Button{s.playBtn, s.stepBtn, s.humanBtn} {
@@ -420,7 +435,12 @@ func newFeedCardView() *feedCardView {
 // bindCard shows one storefront card in a slot.
 func (s *FeedScreen) bindCard(v *feedCardView, c feedCard) {
 	row := s.products[c.item.ID]
-	v.img.Image = s.deps.Thumbs.Get(row.ImageHash)
+	if c.variant > 0 {
+		// The stylized image, not the product's photo: it is what the shopper is shown and reacts to.
+		v.img.Image = s.variantThumb(c.item.Variants[c.variant].ID)
+	} else {
+		v.img.Image = s.deps.Thumbs.Get(row.ImageHash)
+	}
 	v.img.Translucency = 0
 	v.title.SetText(row.Title)
 	info := fmt.Sprintf("%s · %.1f%% likely", kit.FormatPrice(row.PriceCents), 100*c.score)
@@ -447,6 +467,41 @@ func (s *FeedScreen) bindCard(v *feedCardView, c feedCard) {
 	v.img.Refresh()
 	v.action.Refresh()
 }
+
+// variantThumb returns a variant's thumbnail, or nil while it loads (the cards are drawn again when it
+// has). UI goroutine.
+func (s *FeedScreen) variantThumb(id int64) image.Image {
+	if img := s.variantImg[id]; img != nil {
+		return img
+	}
+	hash, ok := s.variantHash[id]
+	if !ok || s.variantLoading[id] {
+		return nil
+	}
+	s.variantLoading[id] = true
+	db, ctx, loading := s.deps.DB, s.deps.Ctx, s.variantLoading
+	go func() {
+		img, err := studio.VariantThumbnail(db, hash)
+		if ctx.Err() != nil {
+			return
+		}
+		s.deps.Do(func() {
+			delete(loading, id)
+			if err != nil || s.variantHash[id] != hash {
+				return // unreadable (the card stays blank), or a reload replaced the variants meanwhile
+			}
+			if len(s.variantImg) >= maxVariantThumbs {
+				clear(s.variantImg) // only the cards on show need theirs
+			}
+			s.variantImg[id] = img
+			s.setCards(s.current)
+		})
+	}()
+	return nil
+}
+
+// maxVariantThumbs bounds the decoded variant thumbnails kept (a slate shows nine).
+const maxVariantThumbs = 256
 
 // explain shows why the ranker scored this card as it did: its largest feature contributions.
 func (s *FeedScreen) explain(c feedCard) {

@@ -2,6 +2,7 @@ package feed
 
 import (
 	"context"
+	"image"
 	"os"
 	"strings"
 	"testing"
@@ -11,7 +12,9 @@ import (
 
 	"stylestudio/app/studio"
 	"stylestudio/engine/demo"
+	"stylestudio/engine/imaging"
 	"stylestudio/internal/testkit/testlib"
+	"stylestudio/store"
 	"stylestudio/store/library"
 	"stylestudio/ui/kit/kittest"
 )
@@ -222,5 +225,73 @@ func TestFeedRetrainsTheRankerAfterThePersonsClicksAndOnTheButton(t *testing.T) 
 	})
 	if r := wait(); r.Err != nil || r.Auto {
 		t.Fatalf("the button's retraining: %+v", r)
+	}
+}
+
+// A card that shows a stylized variant shows the variant's image, not the product's photo: the
+// shopper reacts to what is shown (it once showed the photo with "neon variant" under it).
+func TestFeedVariantCardsShowTheStylizedImage(t *testing.T) {
+	db := testlib.DemoLibrary(t, 40, 7)
+	ctx := context.Background()
+	run, err := db.CreateRun(ctx, "variants", "{}")
+	if err != nil {
+		t.Fatal(err)
+	}
+	styles, err := db.Styles(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	prods, err := db.Products(ctx, store.ProductFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	red := image.NewNRGBA(image.Rect(0, 0, 64, 64))
+	for i := 0; i < len(red.Pix); i += 4 {
+		red.Pix[i], red.Pix[i+3] = 230, 255
+	}
+	data, err := imaging.EncodePNG(red)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.PutVariantImage(ctx, prods[0].ID, styles[0].ID, run.ID, data); err != nil {
+		t.Fatal(err)
+	}
+	sh := headlessShell(t, db)
+	f := sh.Screen
+	stepped := make(chan struct{}, 1)
+	f.OnRoundShown(func() { kittest.SendLatest(stepped, struct{}{}) })
+	sh.Start()
+	waitRound(t, stepped)
+	sh.OnUI(func() {
+		for _, it := range f.feed.Items {
+			if it.ID == prods[0].ID && len(it.Variants) == 2 {
+				f.setCards([]feedCard{{item: it, variant: 1}, {item: it, variant: 0}})
+				return
+			}
+		}
+		t.Fatalf("the feed has no variant for product %d", prods[0].ID)
+	})
+	isRed := func(img image.Image) bool {
+		if img == nil {
+			return false
+		}
+		b := img.Bounds()
+		r, g, bl, _ := img.At(b.Min.X+b.Dx()/2, b.Min.Y+b.Dy()/2).RGBA()
+		return r>>8 > 200 && g>>8 < 40 && bl>>8 < 40
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var variant, photo image.Image
+		sh.OnUI(func() { variant, photo = f.views[0].img.Image, f.views[1].img.Image })
+		if isRed(variant) {
+			if isRed(photo) {
+				t.Fatal("the original's card shows the variant's image too")
+			}
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the variant's card does not show the variant's image (got %v)", variant != nil)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
