@@ -108,12 +108,8 @@ func TestFeedPlayFollowsTheSpeedAndPauses(t *testing.T) {
 // round ends, not dropped.
 func TestFeedReloadDuringARoundIsNotDropped(t *testing.T) {
 	db := testlib.DemoLibrary(t, 40, 7)
-	sh := headlessShell(t, db)
+	sh := startedShell(t, db)
 	f := sh.Screen
-	stepped := make(chan struct{}, 1)
-	f.OnRoundShown(func() { kittest.SendLatest(stepped, struct{}{}) })
-	sh.Start()
-	waitRound(t, stepped)
 	sh.OnUI(func() {
 		for f.shown < len(f.sessions) {
 			f.Step()
@@ -139,6 +135,17 @@ func TestFeedReloadDuringARoundIsNotDropped(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+}
+
+// startedShell is headlessShell started, once it shows its first round.
+func startedShell(t *testing.T, db *store.DB) *testShell {
+	t.Helper()
+	sh := headlessShell(t, db)
+	stepped := make(chan struct{}, 1)
+	sh.Screen.OnRoundShown(func() { kittest.SendLatest(stepped, struct{}{}) })
+	sh.Start()
+	waitRound(t, stepped)
+	return sh
 }
 
 // waitRound waits up to 3 minutes for the screen to show a simulated round.
@@ -256,12 +263,8 @@ func TestFeedVariantCardsShowTheStylizedImage(t *testing.T) {
 	if _, err := db.PutVariantImage(ctx, prods[0].ID, styles[0].ID, run.ID, data); err != nil {
 		t.Fatal(err)
 	}
-	sh := headlessShell(t, db)
+	sh := startedShell(t, db)
 	f := sh.Screen
-	stepped := make(chan struct{}, 1)
-	f.OnRoundShown(func() { kittest.SendLatest(stepped, struct{}{}) })
-	sh.Start()
-	waitRound(t, stepped)
 	sh.OnUI(func() {
 		for _, it := range f.feed.Items {
 			if it.ID == prods[0].ID && len(it.Variants) == 2 {
