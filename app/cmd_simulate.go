@@ -147,14 +147,16 @@ func runSimulate(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	var res studio.SimulateResult
 	var perSeed []sim.Results
+	var prepared *studio.Feed // the catalog is read once for all the seeds
 	for k := range *seeds {
-		r, err := studio.SimulateFeed(ctx, db, studio.SimulateConfig{Users: *users, Steps: *steps, Policies: run, Seed: *seed + uint64(k), Log: *logFlag}, progress)
+		r, err := studio.SimulateFeed(ctx, db, studio.SimulateConfig{Users: *users, Steps: *steps, Policies: run, Seed: *seed + uint64(k), Log: *logFlag, Prepared: prepared}, progress)
 		if err != nil {
 			bar.finish()
 			return err
 		}
 		if k == 0 {
 			res = r
+			prepared = &r.Feed
 		} else {
 			res.Logged += r.Logged
 		}

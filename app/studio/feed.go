@@ -953,6 +953,9 @@ type SimulateConfig struct {
 	// run with the same seed logged under the same policies (store.DB.DeleteSimLogs): the same seed
 	// replays the same shoppers, so a repeated or interrupted-and-repeated run is not stored twice.
 	Log bool
+	// Prepared, when set, is the feed to simulate (SimulateResult.Feed of an earlier run on the same
+	// catalog, as for several seeds), instead of preparing it again from the catalog.
+	Prepared *Feed
 }
 
 // LogBatch is how many impressions Simulate writes per transaction when logging.
@@ -970,6 +973,7 @@ type SimulateResult struct {
 	Capped bool       // the asked Users was above sim.MaxUsers and was lowered to it
 	Logged int64      // impressions stored (Log)
 	Notes  []string   // things people should know about this run
+	Feed   Feed       // the feed as prepared (SimulateConfig.Prepared for another seed)
 }
 
 // Simulate runs the feed simulation (see SimulateFeed) and returns the simulator's results.
@@ -1086,10 +1090,18 @@ func SimulateFeed(ctx context.Context, db *store.DB, cfg SimulateConfig, report 
 		seen[p] = true
 		needRanker = needRanker || strings.HasPrefix(p, "ranker")
 	}
-	feed, notes, err := PrepareFeed(ctx, db, needRanker, cfg.Seed)
-	if err != nil {
+	var feed Feed
+	var notes []string
+	var err error
+	if cfg.Prepared != nil && (!needRanker || cfg.Prepared.Model != nil) {
+		feed, notes = *cfg.Prepared, []string{cfg.Prepared.Source.Note}
+		if needRanker {
+			notes = append(notes, "ranker: "+feed.Ranker.Note)
+		}
+	} else if feed, notes, err = PrepareFeed(ctx, db, needRanker, cfg.Seed); err != nil {
 		return res, err
 	}
+	res.Feed = feed
 	res.Source, res.Ranker = feed.Source, feed.Ranker
 	res.Notes = append(res.Notes, notes...)
 	items, styles := feed.Items, feed.Styles
