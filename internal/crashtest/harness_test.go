@@ -24,6 +24,7 @@ import (
 	_ "github.com/mattn/go-sqlite3"
 
 	"stylestudio/internal/treecopy"
+	"stylestudio/store"
 )
 
 // helperEnv selects a helper mode when the test binary re-executes itself (see helper_test.go).
@@ -393,10 +394,21 @@ func checkLibrary(t testing.TB, lib string) libInfo {
 		t.Errorf("PRAGMA foreign_key_check: %s row %v refers to a missing %s row", table, rowid.Int64, parent)
 	}
 	rows.Close()
-	var migrated int
-	db.QueryRow(`SELECT count(*) FROM sqlite_master WHERE name = 'label_batches'`).Scan(&migrated)
-	if migrated == 0 {
-		return info // killed before the schema was complete (migrations run at the next start)
+	// Killed while a new library's schema was being created: each migration is one transaction, so
+	// the catalog holds an older but whole schema, and the next start runs the rest. (This once looked
+	// for the second migration's table only, and a kill between the third and fourth failed the counts.)
+	known, err := store.KnownSchemaVersion()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var applied sql.NullInt64
+	var hasTable int
+	db.QueryRow(`SELECT count(*) FROM sqlite_master WHERE name = 'schema_migrations'`).Scan(&hasTable)
+	if hasTable > 0 {
+		db.QueryRow(`SELECT max(version) FROM schema_migrations`).Scan(&applied)
+	}
+	if int(applied.Int64) < known {
+		return info
 	}
 	count := func(dst *int, q string) {
 		if err := db.QueryRow(q).Scan(dst); err != nil {
