@@ -16,6 +16,7 @@ import (
 
 	"fyne.io/fyne/v2"
 
+	"stylestudio/internal/perflog"
 	"stylestudio/ui"
 )
 
@@ -25,18 +26,6 @@ import (
 // 99th percentile over the tick) and the resident memory; and events ("catalog_loaded", "label_loaded"
 // with the product count). Times are Unix milliseconds (unix_ms), so a script can measure from the
 // moment it started the program.
-
-type perfLine struct {
-	UnixMS        int64   `json:"unix_ms"`
-	Event         string  `json:"event"`
-	Products      int     `json:"products,omitempty"`
-	ThumbsLoaded  int64   `json:"thumbs_loaded"`
-	ThumbsPending int     `json:"thumbs_pending"`
-	LagMaxMS      float64 `json:"lag_max_ms"`
-	LagP99MS      float64 `json:"lag_p99_ms"`
-	Probes        int     `json:"probes"`
-	RSSMB         float64 `json:"rss_mb"`
-}
 
 func perfFlags(fs *flag.FlagSet, stderr io.Writer) func(ctx context.Context, sh *ui.Shell) {
 	path := fs.String("perf-log", "", "write the window's responsiveness (UI lag, thumbnails loaded, memory) to this file as JSON lines (scale measurements)")
@@ -129,7 +118,7 @@ const (
 )
 
 func (p *perfLog) event(name string, products int) {
-	l := perfLine{UnixMS: time.Now().UnixMilli(), Event: name, Products: products, RSSMB: rssMB()}
+	l := perflog.Line{UnixMS: time.Now().UnixMilli(), Event: name, Products: products, RSSMB: rssMB()}
 	l.ThumbsLoaded, l.ThumbsPending = p.sh.ThumbStats()
 	if name == "tick" {
 		p.mu.Lock()

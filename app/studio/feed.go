@@ -773,10 +773,7 @@ func RetrainFeedRanker(ctx context.Context, db *store.DB, f Feed, seed uint64) (
 	if err != nil {
 		return f, rep, err
 	}
-	if saved, lerr := rank.Load(library.RankerPath(db.Dir()), rank.Spec{}); lerr == nil {
-		m = saved
-	}
-	f.Model = m
+	f.Model = savedOr(db, m)
 	f.Ranker = RankerInfo{Source: RankerFromLibrary, Path: rep.Ranker.Path, Note: rep.Ranker.Note}
 	return f, rep, nil
 }
@@ -1002,7 +999,7 @@ func PrepareFeed(ctx context.Context, db *store.DB, withRanker bool, seed uint64
 	if err != nil {
 		return f, nil, err
 	}
-	notes = append(notes, f.Source.Note)
+	notes = f.notes(false)
 	if !withRanker {
 		return f, notes, nil
 	}
@@ -1018,10 +1015,7 @@ func PrepareFeed(ctx context.Context, db *store.DB, withRanker bool, seed uint64
 		}
 		f.Model, f.Ranker = m, RankerInfo{Source: RankerTrained, Note: "no ranker fitted this library, so one was trained on simulated logs"}
 		if serr := SaveRanker(db, m); serr == nil {
-			// Rank with the saved (float32) weights, so later runs that load them give the same results.
-			if saved, lerr := rank.Load(library.RankerPath(db.Dir()), rank.Spec{}); lerr == nil {
-				f.Model = saved
-			}
+			f.Model = savedOr(db, m)
 			f.Ranker.Path = library.RankerPath(db.Dir())
 			f.Ranker.Note += " and saved to " + f.Ranker.Path
 		} else {
@@ -1030,8 +1024,26 @@ func PrepareFeed(ctx context.Context, db *store.DB, withRanker bool, seed uint64
 	} else if err != nil {
 		return f, notes, err
 	}
-	notes = append(notes, "ranker: "+f.Ranker.Note)
-	return f, notes, nil
+	return f, f.notes(true), nil
+}
+
+// notes are what PrepareFeed tells people about f: where its perceived styles come from and, when it
+// has one, which ranker ranks it.
+func (f Feed) notes(withRanker bool) []string {
+	notes := []string{f.Source.Note}
+	if withRanker {
+		notes = append(notes, "ranker: "+f.Ranker.Note)
+	}
+	return notes
+}
+
+// savedOr is the library's saved ranker, just written from m: the float32 weights a later start loads,
+// so this run ranks as later ones will; m when it cannot be read back.
+func savedOr(db *store.DB, m *rank.Model) *rank.Model {
+	if saved, err := rank.Load(library.RankerPath(db.Dir()), rank.Spec{}); err == nil {
+		return saved
+	}
+	return m
 }
 
 // Policies builds the named policies (PolicyNames) over this feed's ranker.
@@ -1094,10 +1106,7 @@ func SimulateFeed(ctx context.Context, db *store.DB, cfg SimulateConfig, report 
 	var notes []string
 	var err error
 	if cfg.Prepared != nil && (!needRanker || cfg.Prepared.Model != nil) {
-		feed, notes = *cfg.Prepared, []string{cfg.Prepared.Source.Note}
-		if needRanker {
-			notes = append(notes, "ranker: "+feed.Ranker.Note)
-		}
+		feed, notes = *cfg.Prepared, cfg.Prepared.notes(needRanker)
 	} else if feed, notes, err = PrepareFeed(ctx, db, needRanker, cfg.Seed); err != nil {
 		return res, err
 	}

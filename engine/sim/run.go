@@ -447,13 +447,20 @@ func (r *runner) check(slate []Choice, u, step int) error {
 
 func (r *runner) result() PolicyResult {
 	res := r.res
-	res.CTR = res.Counter.CTR()
-	if res.Sessions > 0 {
-		res.MeanSlates = float64(res.Slates) / float64(res.Sessions)
-	}
-	if res.Originals.Impressions > 0 && res.Variants.Impressions > 0 && res.Originals.Clicks > 0 {
-		res.HasLift = true
-		res.VariantLift = res.Variants.CTR()/res.Originals.CTR() - 1
-	}
+	res.rates()
 	return res
+}
+
+// rates sets the figures derived from the counts: CTR, MeanSlates and the variant lift.
+func (p *PolicyResult) rates() {
+	p.CTR = p.Counter.CTR()
+	p.MeanSlates = 0
+	if p.Sessions > 0 {
+		p.MeanSlates = float64(p.Slates) / float64(p.Sessions)
+	}
+	p.HasLift, p.VariantLift = false, 0
+	if p.Originals.Impressions > 0 && p.Variants.Impressions > 0 && p.Originals.Clicks > 0 {
+		p.HasLift = true
+		p.VariantLift = p.Variants.CTR()/p.Originals.CTR() - 1
+	}
 }

@@ -90,17 +90,7 @@ func Pool(runs []Results) Results {
 		}
 	}
 	for i := range out.Policies {
-		p := &out.Policies[i]
-		p.CTR = p.Counter.CTR()
-		p.MeanSlates = 0
-		if p.Sessions > 0 {
-			p.MeanSlates = float64(p.Slates) / float64(p.Sessions)
-		}
-		p.HasLift, p.VariantLift = false, 0
-		if p.Originals.Impressions > 0 && p.Variants.Impressions > 0 && p.Originals.Clicks > 0 {
-			p.HasLift = true
-			p.VariantLift = p.Variants.CTR()/p.Originals.CTR() - 1
-		}
+		out.Policies[i].rates()
 	}
 	return out
 }

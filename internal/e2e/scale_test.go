@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"bufio"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -11,42 +10,13 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"stylestudio/internal/perflog"
 )
 
 // scaleEnv names the library TestScaleWindow opens (scripts/scale-window builds one of 10,000 real
 // pictures); without it the test skips.
 const scaleEnv = "STYLESTUDIO_SCALE_LIBRARY"
-
-// perfLine is one line of the app's --perf-log (app/perflog.go).
-type perfLine struct {
-	UnixMS        int64   `json:"unix_ms"`
-	Event         string  `json:"event"`
-	Products      int     `json:"products"`
-	ThumbsLoaded  int64   `json:"thumbs_loaded"`
-	ThumbsPending int     `json:"thumbs_pending"`
-	LagMaxMS      float64 `json:"lag_max_ms"`
-	LagP99MS      float64 `json:"lag_p99_ms"`
-	Probes        int     `json:"probes"`
-	RSSMB         float64 `json:"rss_mb"`
-}
-
-func readPerf(t *testing.T, path string) []perfLine {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		return nil
-	}
-	defer f.Close()
-	var out []perfLine
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		var l perfLine
-		if json.Unmarshal(sc.Bytes(), &l) == nil {
-			out = append(out, l)
-		}
-	}
-	return out
-}
 
 // scrollStats is what a scroll through a grid measured.
 type scrollStats struct {
@@ -92,10 +62,10 @@ func TestScaleWindow(t *testing.T) {
 	res := map[string]any{"library": lib}
 
 	// The grid holds the products: the catalog_loaded event (on the UI thread; the next frame paints).
-	var loaded perfLine
+	var loaded perflog.Line
 	deadline := time.Now().Add(2 * time.Minute)
 	for loaded.Event == "" {
-		for _, l := range readPerf(t, perf) {
+		for _, l := range perflog.Read(perf) {
 			if l.Event == "catalog_loaded" {
 				loaded = l
 				break
@@ -109,7 +79,7 @@ func TestScaleWindow(t *testing.T) {
 	res["products"] = loaded.Products
 	res["catalog_loaded_ms"] = loaded.UnixMS - start.UnixMilli()
 	// The first screen of thumbnails: none waits any more and some were loaded.
-	firstThumbs := waitPerf(t, perf, loaded.UnixMS, 60*time.Second, func(l perfLine) bool { return l.ThumbsLoaded > 0 && l.ThumbsPending == 0 })
+	firstThumbs := waitPerf(t, perf, loaded.UnixMS, 60*time.Second, func(l perflog.Line) bool { return l.ThumbsLoaded > 0 && l.ThumbsPending == 0 })
 	res["first_thumbnails_ms"] = firstThumbs.UnixMS - start.UnixMilli()
 	res["first_thumbnails"] = firstThumbs.ThumbsLoaded
 	// On screen: screenshots of the grid until it shows pictures (a grid of titles on a plain theme has
@@ -146,7 +116,7 @@ func TestScaleWindow(t *testing.T) {
 
 	// The Label screen's queue (right half of the screen).
 	a.nav("Label")
-	waitPerf(t, perf, 0, 2*time.Minute, func(l perfLine) bool { return l.Event == "label_loaded" })
+	waitPerf(t, perf, 0, 2*time.Minute, func(l perflog.Line) bool { return l.Event == "label_loaded" })
 	time.Sleep(2 * time.Second)
 	a.screenshot("scale-label-open")
 	res["label_scroll"] = a.scroll(t, perf, 965, 430, 240, "scale-label-scrolled")
@@ -160,11 +130,11 @@ func TestScaleWindow(t *testing.T) {
 }
 
 // waitPerf waits for a perf-log line at or after since (Unix ms) that ok accepts.
-func waitPerf(t *testing.T, path string, since int64, timeout time.Duration, ok func(perfLine) bool) perfLine {
+func waitPerf(t *testing.T, path string, since int64, timeout time.Duration, ok func(perflog.Line) bool) perflog.Line {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	for {
-		for _, l := range readPerf(t, path) {
+		for _, l := range perflog.Read(path) {
 			if l.UnixMS >= since && ok(l) {
 				return l
 			}
@@ -185,9 +155,9 @@ func (a *app) scroll(t *testing.T, perf string, x, y, steps int, shot string) sc
 	begin := time.Now()
 	a.xdo("click", "--repeat", strconv.Itoa(steps), "--delay", "25", "5")
 	scrolled := time.Now()
-	drained := waitPerf(t, perf, scrolled.UnixMilli(), 2*time.Minute, func(l perfLine) bool { return l.ThumbsPending == 0 })
+	drained := waitPerf(t, perf, scrolled.UnixMilli(), 2*time.Minute, func(l perflog.Line) bool { return l.ThumbsPending == 0 })
 	// The UI has caught up (its queue holds the loaded thumbnails' repaints): a quiet tick.
-	settled := waitPerf(t, perf, drained.UnixMS, 2*time.Minute, func(l perfLine) bool {
+	settled := waitPerf(t, perf, drained.UnixMS, 2*time.Minute, func(l perflog.Line) bool {
 		return l.Event == "tick" && l.ThumbsPending == 0 && l.Probes > 0 && l.LagMaxMS < 50
 	})
 	path := a.screenshot(shot)
@@ -201,10 +171,10 @@ func (a *app) scroll(t *testing.T, perf string, x, y, steps int, shot string) sc
 			t.Errorf("after scrolling, the grid around (%d, %d) shows %d colours: thumbnails not painted (%s)", x, y, st.RegionColours, path)
 		}
 	}
-	var prev *perfLine
+	var prev *perflog.Line
 	var busyMS int64
 	var busyLoaded, first int64 = 0, -1
-	for _, l := range readPerf(t, perf) {
+	for _, l := range perflog.Read(perf) {
 		switch {
 		case l.Event != "tick":
 		case l.UnixMS >= begin.UnixMilli()-1000 && l.UnixMS < begin.UnixMilli():
@@ -239,11 +209,11 @@ func (a *app) scroll(t *testing.T, perf string, x, y, steps int, shot string) sc
 	var jumpLoaded int64
 	var jumpMS int64
 	for range 5 {
-		before := readPerf(t, perf)
+		before := perflog.Read(perf)
 		last := before[len(before)-1]
 		t0 := time.Now()
 		a.xdo("click", "--repeat", "40", "--delay", "2", "5")
-		done := waitPerf(t, perf, time.Now().UnixMilli(), time.Minute, func(l perfLine) bool { return l.Event == "tick" && l.ThumbsPending == 0 })
+		done := waitPerf(t, perf, time.Now().UnixMilli(), time.Minute, func(l perflog.Line) bool { return l.Event == "tick" && l.ThumbsPending == 0 })
 		jumpLoaded += done.ThumbsLoaded - last.ThumbsLoaded
 		jumpMS += done.UnixMS - t0.UnixMilli()
 		time.Sleep(time.Second)
