@@ -53,7 +53,6 @@ func Input(g *gorgonia.ExprGraph, name string, shape ...int) (*gorgonia.Node, []
 // (out, in, k, k); Gamma and Beta (1, out, 1, 1).
 type ConvBNReLU struct {
 	Weight, Gamma, Beta *gorgonia.Node
-	BN                  *gorgonia.BatchNormOp
 	Stride              int
 	// Data says the block's input is data (images): no gradient is computed for it.
 	Data bool
@@ -70,10 +69,9 @@ func (b *ConvBNReLU) Apply(x *gorgonia.Node) (*gorgonia.Node, error) {
 	if err != nil {
 		return nil, fmt.Errorf("conv %s: %w", b.Weight.Name(), err)
 	}
-	out, _, _, op, err := gorgonia.BatchNorm(conv, b.Gamma, b.Beta, 0.1, BNEpsilon)
+	out, err := BatchNorm(conv, b.Gamma, b.Beta)
 	if err != nil {
-		return nil, fmt.Errorf("batch norm %s: %w", b.Weight.Name(), err)
+		return nil, err
 	}
-	b.BN = op
-	return gorgonia.Rectify(out)
+	return ReLU(out)
 }

@@ -24,7 +24,24 @@ func InstanceNorm(x, gamma, beta *gorgonia.Node) (*gorgonia.Node, error) {
 		return nil, fmt.Errorf("instance norm %s: input %v needs scale and shift of %d values, got %v and %v",
 			gamma.Name(), xs, xs[1], gamma.Shape(), beta.Shape())
 	}
-	return gorgonia.ApplyOp(&instNormOp{kind: inFwd}, x, gamma, beta)
+	return gorgonia.ApplyOp(&normOp{kind: inFwd, param: tensor.Shape{xs[1]}}, x, gamma, beta)
+}
+
+// BatchNorm adds training-mode batch normalisation with a learnable per-channel scale and shift to x's
+// graph: every channel of x (B, C, H, W) is normalised by the mean and biased variance of that channel
+// over the whole batch, then y = x̂·gamma[c] + beta[c]. gamma and beta hold C values in any one shape
+// (the classifier keeps them as (1, C, 1, 1)); their gradients come back in that shape.
+//
+// It replaced gorgonia's BatchNorm in the classifier's training graph: gorgonia's keeps running
+// statistics the classifier never reads (it sets population statistics after training) and spent
+// about an eighth of `classify`'s CPU time updating them element by element.
+func BatchNorm(x, gamma, beta *gorgonia.Node) (*gorgonia.Node, error) {
+	xs := x.Shape()
+	if len(xs) != 4 || gamma.Shape().TotalSize() != xs[1] || !gamma.Shape().Eq(beta.Shape()) {
+		return nil, fmt.Errorf("batch norm %s: input %v needs scale and shift of %d values in one shape, got %v and %v",
+			gamma.Name(), xs, xs[1], gamma.Shape(), beta.Shape())
+	}
+	return gorgonia.ApplyOp(&normOp{kind: inFwd, batch: true, param: gamma.Shape().Clone()}, x, gamma, beta)
 }
 
 type inKind int
@@ -36,25 +53,19 @@ const (
 	inDBeta                // (dy) → dbeta
 )
 
-type instNormOp struct{ kind inKind }
+// normOp is instance normalisation, or batch normalisation when batch is set: the statistics of a
+// (sample, channel) plane are its own, or its channel's over the whole batch. The three gradients
+// recompute them, which costs far less than the convolutions around them and keeps no state.
+type normOp struct {
+	kind  inKind
+	batch bool
+	param tensor.Shape // the shape of gamma, beta and their gradients
+}
 
 // planeStats returns the mean and 1/sqrt(var+eps) of one plane.
 func planeStats(p []float32) (mean, inv float32) {
 	m := sum(p) / float64(len(p))
-	var q [4]float64
-	i := 0
-	for ; i+4 <= len(p); i += 4 {
-		d0, d1, d2, d3 := float64(p[i])-m, float64(p[i+1])-m, float64(p[i+2])-m, float64(p[i+3])-m
-		q[0] += d0 * d0
-		q[1] += d1 * d1
-		q[2] += d2 * d2
-		q[3] += d3 * d3
-	}
-	for ; i < len(p); i++ {
-		d := float64(p[i]) - m
-		q[0] += d * d
-	}
-	v := (q[0] + q[1]) + (q[2] + q[3])
+	v := sqDev(p, m)
 	return float32(m), float32(1 / math.Sqrt(v/float64(len(p))+INEpsilon))
 }
 
@@ -75,6 +86,24 @@ func sum(p []float32) float64 {
 	return (s[0] + s[1]) + (s[2] + s[3])
 }
 
+// sqDev returns Σ (p[i] − m)² in float64 (four running sums, as in sum).
+func sqDev(p []float32, m float64) float64 {
+	var q [4]float64
+	i := 0
+	for ; i+4 <= len(p); i += 4 {
+		d0, d1, d2, d3 := float64(p[i])-m, float64(p[i+1])-m, float64(p[i+2])-m, float64(p[i+3])-m
+		q[0] += d0 * d0
+		q[1] += d1 * d1
+		q[2] += d2 * d2
+		q[3] += d3 * d3
+	}
+	for ; i < len(p); i++ {
+		d := float64(p[i]) - m
+		q[0] += d * d
+	}
+	return (q[0] + q[1]) + (q[2] + q[3])
+}
+
 // normDot returns Σ g[i]·(p[i] − m)·inv in float64 (four running sums, as in sum).
 func normDot(p, g []float32, m, inv float32) float64 {
 	var s [4]float64
@@ -92,24 +121,103 @@ func normDot(p, g []float32, m, inv float32) float64 {
 	return (s[0] + s[1]) + (s[2] + s[3])
 }
 
-// InstanceNormForward is the op's forward pass on raw slices (x and y are B×C×HW).
+// InstanceNormForward is the instance-norm op's forward pass on raw slices (x and y are B×C×HW).
 func InstanceNormForward(y, x, gamma, beta []float32, batch, channels int) {
+	mean, inv := normStats(x, batch, channels, false)
+	normApply(y, x, gamma, beta, mean, inv, batch, channels)
+}
+
+// normStats returns the mean and 1/sqrt(var+eps) of every (sample, channel) plane of x (B×C×HW), index
+// b·C+c: the plane's own, or with batch its channel's over all samples (batch norm), from per-plane
+// sums added in sample order, so the result does not depend on scheduling.
+func normStats(x []float32, batch, channels int, perChannel bool) (mean, inv []float32) {
+	planes := batch * channels
+	hw := len(x) / planes
+	mean, inv = make([]float32, planes), make([]float32, planes)
+	if !perChannel {
+		ForEachSample(batch, func(_, b int) {
+			for i := b * channels; i < (b+1)*channels; i++ {
+				mean[i], inv[i] = planeStats(x[i*hw : (i+1)*hw])
+			}
+		})
+		return mean, inv
+	}
+	n := float64(batch * hw)
+	part := make([]float64, planes)
+	ForEachSample(batch, func(_, b int) {
+		for i := b * channels; i < (b+1)*channels; i++ {
+			part[i] = sum(x[i*hw : (i+1)*hw])
+		}
+	})
+	m64 := channelTotals(part, batch, channels)
+	for c := range m64 {
+		m64[c] /= n
+	}
+	ForEachSample(batch, func(_, b int) {
+		for c := 0; c < channels; c++ {
+			i := b*channels + c
+			part[i] = sqDev(x[i*hw:(i+1)*hw], m64[c])
+		}
+	})
+	v := channelTotals(part, batch, channels)
+	for i := range mean {
+		c := i % channels
+		mean[i] = float32(m64[c])
+		inv[i] = float32(1 / math.Sqrt(v[c]/n+BNEpsilon))
+	}
+	return mean, inv
+}
+
+// channelTotals adds per-(sample, channel) values into one per channel, in sample order.
+func channelTotals(perPlane []float64, batch, channels int) []float64 {
+	out := make([]float64, channels)
+	for c := range out {
+		for b := 0; b < batch; b++ {
+			out[c] += perPlane[b*channels+c]
+		}
+	}
+	return out
+}
+
+// normApply writes y = (x − mean)·inv·gamma[c] + beta[c] plane by plane.
+func normApply(y, x, gamma, beta, mean, inv []float32, batch, channels int) {
 	hw := len(x) / (batch * channels)
 	ForEachSample(batch, func(_, b int) {
 		for c := 0; c < channels; c++ {
-			off := (b*channels + c) * hw
-			p := x[off : off+hw]
-			m, inv := planeStats(p)
-			sc, sh := inv*gamma[c], beta[c]-m*inv*gamma[c]
-			out := y[off : off+hw]
-			for i, v := range p {
-				out[i] = v*sc + sh
+			i := b*channels + c
+			sc := inv[i] * gamma[c]
+			sh := beta[c] - mean[i]*sc
+			out := y[i*hw : (i+1)*hw]
+			for j, v := range x[i*hw : (i+1)*hw] {
+				out[j] = v*sc + sh
 			}
 		}
 	})
 }
 
-func (op *instNormOp) Arity() int {
+// normSums returns, per (sample, channel) plane, Σdy and Σdy·x̂ over the plane's normalisation group:
+// the plane itself, or with perChannel its channel across the batch (the same value for every b).
+func normSums(x, dy, mean, inv []float32, batch, channels int, perChannel bool) (sd, sdx []float64) {
+	planes := batch * channels
+	hw := len(x) / planes
+	sd, sdx = make([]float64, planes), make([]float64, planes)
+	ForEachSample(batch, func(_, b int) {
+		for i := b * channels; i < (b+1)*channels; i++ {
+			p, g := x[i*hw:(i+1)*hw], dy[i*hw:(i+1)*hw]
+			sd[i] = sum(g)
+			sdx[i] = normDot(p, g, mean[i], inv[i])
+		}
+	})
+	if perChannel {
+		td, tdx := channelTotals(sd, batch, channels), channelTotals(sdx, batch, channels)
+		for i := range sd {
+			sd[i], sdx[i] = td[i%channels], tdx[i%channels]
+		}
+	}
+	return sd, sdx
+}
+
+func (op *normOp) Arity() int {
 	switch op.kind {
 	case inDGamma:
 		return 2
@@ -119,34 +227,34 @@ func (op *instNormOp) Arity() int {
 	return 3
 }
 
-func (op *instNormOp) Type() hm.Type {
+func (op *normOp) Type() hm.Type {
 	a := hm.TypeVariable('a')
 	t4 := gorgonia.TensorType{Dims: 4, Of: a}
-	t1 := gorgonia.TensorType{Dims: 1, Of: a}
+	tp := gorgonia.TensorType{Dims: len(op.param), Of: a}
 	switch op.kind {
 	case inFwd:
-		return hm.NewFnType(t4, t1, t1, t4)
+		return hm.NewFnType(t4, tp, tp, t4)
 	case inDInput:
-		return hm.NewFnType(t4, t1, t4, t4)
+		return hm.NewFnType(t4, tp, t4, t4)
 	case inDGamma:
-		return hm.NewFnType(t4, t4, t1)
+		return hm.NewFnType(t4, t4, tp)
 	default:
-		return hm.NewFnType(t4, t1)
+		return hm.NewFnType(t4, tp)
 	}
 }
 
-func (op *instNormOp) InferShape(inputs ...gorgonia.DimSizer) (tensor.Shape, error) {
+func (op *normOp) InferShape(inputs ...gorgonia.DimSizer) (tensor.Shape, error) {
 	s, ok := inputs[0].(tensor.Shape)
 	if !ok {
-		return nil, fmt.Errorf("instance norm: expected a shape, got %T", inputs[0])
+		return nil, fmt.Errorf("%s: expected a shape, got %T", op, inputs[0])
 	}
 	if op.kind == inDGamma || op.kind == inDBeta {
-		return tensor.Shape{s[1]}, nil
+		return op.param.Clone(), nil
 	}
 	return s.Clone(), nil
 }
 
-func (op *instNormOp) Do(inputs ...gorgonia.Value) (gorgonia.Value, error) {
+func (op *normOp) Do(inputs ...gorgonia.Value) (gorgonia.Value, error) {
 	if len(inputs) != op.Arity() {
 		return nil, fmt.Errorf("%s: expected %d inputs, got %d", op, op.Arity(), len(inputs))
 	}
@@ -163,74 +271,72 @@ func (op *instNormOp) Do(inputs ...gorgonia.Value) (gorgonia.Value, error) {
 	hw := shape.TotalSize() / (batch * channels)
 	switch op.kind {
 	case inFwd:
-		y := make([]float32, len(in[0]))
-		InstanceNormForward(y, in[0], in[1], in[2], batch, channels)
+		x := in[0]
+		mean, inv := normStats(x, batch, channels, op.batch)
+		y := make([]float32, len(x))
+		normApply(y, x, in[1], in[2], mean, inv, batch, channels)
 		return tensor.New(tensor.WithShape(shape.Clone()...), tensor.WithBacking(y)), nil
 	case inDInput:
 		x, gamma, dy := in[0], in[1], in[2]
+		mean, inv := normStats(x, batch, channels, op.batch)
+		sd, sdx := normSums(x, dy, mean, inv, batch, channels, op.batch)
+		n := float32(hw)
+		if op.batch {
+			n *= float32(batch)
+		}
 		dx := make([]float32, len(x))
 		ForEachSample(batch, func(_, b int) {
 			for c := 0; c < channels; c++ {
-				off := (b*channels + c) * hw
-				p, g, d := x[off:off+hw], dy[off:off+hw], dx[off:off+hw]
-				m, inv := planeStats(p)
-				// dx = inv/N·(N·dx̂ − Σdx̂ − x̂·Σ(dx̂·x̂)) with dx̂ = dy·gamma.
-				sd, sdx := sum(g), normDot(p, g, m, inv)
-				n := float32(hw)
-				k1 := float32(sd) / n
-				k2 := float32(sdx) / n
-				gc := gamma[c] * inv
-				for i, v := range p {
-					d[i] = gc * (g[i] - k1 - (v-m)*inv*k2)
+				i := b*channels + c
+				// dx = inv/N·(N·dx̂ − Σdx̂ − x̂·Σ(dx̂·x̂)) with dx̂ = dy·gamma, the sums over the group.
+				k1, k2 := float32(sd[i])/n, float32(sdx[i])/n
+				m, iv := mean[i], inv[i]
+				gc := gamma[c] * iv
+				p, g, d := x[i*hw:(i+1)*hw], dy[i*hw:(i+1)*hw], dx[i*hw:(i+1)*hw]
+				for j, v := range p {
+					d[j] = gc * (g[j] - k1 - (v-m)*iv*k2)
 				}
 			}
 		})
 		return tensor.New(tensor.WithShape(shape.Clone()...), tensor.WithBacking(dx)), nil
 	case inDGamma:
 		x, dy := in[0], in[1]
-		dg := make([]float32, channels)
-		perSample := make([]float64, batch*channels)
-		ForEachSample(batch, func(_, b int) {
-			for c := 0; c < channels; c++ {
-				off := (b*channels + c) * hw
-				p, g := x[off:off+hw], dy[off:off+hw]
-				m, inv := planeStats(p)
-				perSample[b*channels+c] = normDot(p, g, m, inv)
-			}
-		})
-		sumOverBatch(dg, perSample, batch, channels)
-		return tensor.New(tensor.WithShape(channels), tensor.WithBacking(dg)), nil
+		mean, inv := normStats(x, batch, channels, op.batch)
+		_, sdx := normSums(x, dy, mean, inv, batch, channels, false)
+		return op.perChannel(sdx, batch, channels), nil
 	default:
 		dy := in[0]
-		db := make([]float32, channels)
-		perSample := make([]float64, batch*channels)
-		for i := range perSample {
-			perSample[i] = sum(dy[i*hw : (i+1)*hw])
+		perPlane := make([]float64, batch*channels)
+		for i := range perPlane {
+			perPlane[i] = sum(dy[i*hw : (i+1)*hw])
 		}
-		sumOverBatch(db, perSample, batch, channels)
-		return tensor.New(tensor.WithShape(channels), tensor.WithBacking(db)), nil
+		return op.perChannel(perPlane, batch, channels), nil
 	}
 }
 
-// sumOverBatch adds per-(sample, channel) sums into one value per channel, in sample order.
-func sumOverBatch(dst []float32, perSample []float64, batch, channels int) {
-	for c := 0; c < channels; c++ {
-		var s float64
-		for b := 0; b < batch; b++ {
-			s += perSample[b*channels+c]
-		}
-		dst[c] = float32(s)
+// perChannel adds per-plane values over the batch into a tensor of gamma's shape.
+func (op *normOp) perChannel(perPlane []float64, batch, channels int) tensor.Tensor {
+	t := channelTotals(perPlane, batch, channels)
+	out := make([]float32, channels)
+	for c, v := range t {
+		out[c] = float32(v)
 	}
+	return tensor.New(tensor.WithShape(op.param.Clone()...), tensor.WithBacking(out))
 }
 
-func (op *instNormOp) ReturnsPtr() bool      { return false }
-func (op *instNormOp) CallsExtern() bool     { return false }
-func (op *instNormOp) OverwritesInput() int  { return -1 }
-func (op *instNormOp) WriteHash(h hash.Hash) { fmt.Fprintf(h, "%s", op) }
-func (op *instNormOp) Hashcode() uint32      { return hashOf(op) }
-func (op *instNormOp) String() string        { return fmt.Sprintf("InstanceNorm%d", op.kind) }
+func (op *normOp) ReturnsPtr() bool      { return false }
+func (op *normOp) CallsExtern() bool     { return false }
+func (op *normOp) OverwritesInput() int  { return -1 }
+func (op *normOp) WriteHash(h hash.Hash) { fmt.Fprintf(h, "%s", op) }
+func (op *normOp) Hashcode() uint32      { return hashOf(op) }
+func (op *normOp) String() string {
+	if op.batch {
+		return fmt.Sprintf("BatchNorm%d%v", op.kind, op.param)
+	}
+	return fmt.Sprintf("InstanceNorm%d", op.kind)
+}
 
-func (op *instNormOp) DiffWRT(n int) []bool {
+func (op *normOp) DiffWRT(n int) []bool {
 	out := make([]bool, n)
 	for i := range out {
 		out[i] = op.kind == inFwd
@@ -238,20 +344,21 @@ func (op *instNormOp) DiffWRT(n int) []bool {
 	return out
 }
 
-func (op *instNormOp) SymDiff(inputs gorgonia.Nodes, _, grad *gorgonia.Node) (gorgonia.Nodes, error) {
+func (op *normOp) SymDiff(inputs gorgonia.Nodes, _, grad *gorgonia.Node) (gorgonia.Nodes, error) {
 	if op.kind != inFwd {
-		return nil, fmt.Errorf("instance norm: second derivatives are not implemented")
+		return nil, fmt.Errorf("%s: second derivatives are not implemented", op)
 	}
 	x, gamma := inputs[0], inputs[1]
-	dx, err := gorgonia.ApplyOp(&instNormOp{kind: inDInput}, x, gamma, grad)
+	with := func(k inKind) *normOp { return &normOp{kind: k, batch: op.batch, param: op.param} }
+	dx, err := gorgonia.ApplyOp(with(inDInput), x, gamma, grad)
 	if err != nil {
 		return nil, err
 	}
-	dg, err := gorgonia.ApplyOp(&instNormOp{kind: inDGamma}, x, grad)
+	dg, err := gorgonia.ApplyOp(with(inDGamma), x, grad)
 	if err != nil {
 		return nil, err
 	}
-	db, err := gorgonia.ApplyOp(&instNormOp{kind: inDBeta}, grad)
+	db, err := gorgonia.ApplyOp(with(inDBeta), grad)
 	if err != nil {
 		return nil, err
 	}
