@@ -44,15 +44,33 @@ func trainEnsemble(ctx context.Context, cfg Config, styles []string, train []Exa
 	for i, e := range train {
 		y[i] = e.Style
 	}
-	feats := statsFeatureRows(imagesOf(train))
-	if err := ctx.Err(); err != nil {
-		return nil, err
+	// The statistics model needs nothing from the CNN: it trains beside it, filling the cores the
+	// CNN's serial parts leave idle. The CNN's random draws are its own, so the result is the same.
+	type statsResult struct {
+		reg *softmaxReg
+		oof [][]float64
+		err error
 	}
-	reg, oof, err := trainStats(ctx, feats, y, k)
-	if err != nil {
-		return nil, err
+	statsCtx, cancelStats := context.WithCancel(ctx)
+	defer cancelStats()
+	statsDone := make(chan statsResult, 1)
+	go func() {
+		feats := statsFeatureRows(imagesOf(train))
+		if err := statsCtx.Err(); err != nil {
+			statsDone <- statsResult{err: err}
+			return
+		}
+		reg, oof, err := trainStats(statsCtx, feats, y, k)
+		statsDone <- statsResult{reg: reg, oof: oof, err: err}
+	}()
+	// waitStats returns the statistics model; after a failure elsewhere it stops it first, so no
+	// goroutine outlives the call.
+	waitStats := func(stop bool) statsResult {
+		if stop {
+			cancelStats()
+		}
+		return <-statsDone
 	}
-	a := 1 / fitTemperature(oof, y)
 
 	// The CNN trains on every fold but the calibration one.
 	fold := foldsOf(y, k, calibFolds)
@@ -69,8 +87,15 @@ func trainEnsemble(ctx context.Context, cfg Config, styles []string, train []Exa
 	n := newNet(cfg.Size, cfg.Width, k, rng)
 	steps := cfg.Epochs * stepsPerEpoch(len(fitSet), cfg.BatchSize)
 	if err := fit(ctx, cfg, n, fitSet, steps, rng, report); err != nil {
+		waitStats(true)
 		return nil, err
 	}
+	st := waitStats(false)
+	if st.err != nil {
+		return nil, st.err
+	}
+	reg, oof := st.reg, st.oof
+	a := 1 / fitTemperature(oof, y)
 	m := &Model{cfg: cfg, styles: append([]string(nil), styles...), net: n}
 	cnnProbs := m.cnnProbs(imagesOf(calib))
 	statsL := make([][]float64, len(calib))

@@ -2,6 +2,9 @@ package style
 
 import (
 	"math"
+
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas64"
 )
 
 // softmaxReg is a multinomial logistic regression over standardised features: logits = ((x−mean)/std)·W + b,
@@ -87,11 +90,19 @@ func fitSoftmaxReg(z [][]float64, y []int, classes int, lambda float64, iters in
 	}
 	step := 1 / (0.5*(top+1) + lambda) // +1: the bias column
 	k := classes
+	// The rows as one n×d matrix: the logits of every row and the gradient are two matrix products a
+	// step (BLAS), which took the fit from a sixth of `classify`'s CPU time to a small part of it.
+	zm := blas64.General{Rows: n, Cols: d, Stride: d, Data: make([]float64, n*d)}
+	for i, x := range z {
+		copy(zm.Data[i*d:(i+1)*d], x)
+	}
 	w, b = make([]float64, d*k), make([]float64, k)
 	pw, pb := make([]float64, d*k), make([]float64, k) // previous iterate
-	gw, gb := make([]float64, d*k), make([]float64, k)
+	gb := make([]float64, k)
 	yw, yb := make([]float64, d*k), make([]float64, k) // look-ahead point
-	logits := make([]float64, k)
+	ywm := blas64.General{Rows: d, Cols: k, Stride: k, Data: yw}
+	gwm := blas64.General{Rows: d, Cols: k, Stride: k, Data: make([]float64, d*k)}
+	pm := blas64.General{Rows: n, Cols: k, Stride: k, Data: make([]float64, n*k)}
 	for it := 0; it < iters; it++ {
 		mom := float64(it) / float64(it+3)
 		for j := range w {
@@ -100,32 +111,24 @@ func fitSoftmaxReg(z [][]float64, y []int, classes int, lambda float64, iters in
 		for c := range b {
 			yb[c] = b[c] + mom*(b[c]-pb[c])
 		}
-		clear(gw)
+		blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, zm, ywm, 0, pm)
 		clear(gb)
-		for i, x := range z {
-			copy(logits, yb)
-			for j, xv := range x {
-				row := yw[j*k : j*k+k]
-				for c := range logits {
-					logits[c] += xv * row[c]
-				}
+		for i := 0; i < n; i++ {
+			p := pm.Data[i*k : (i+1)*k]
+			for c := range p {
+				p[c] += yb[c]
 			}
-			softmaxInPlace(logits)
-			logits[y[i]]--
-			for j, xv := range x {
-				row := gw[j*k : j*k+k]
-				for c, p := range logits {
-					row[c] += xv * p
-				}
-			}
-			for c, p := range logits {
-				gb[c] += p
+			softmaxInPlace(p)
+			p[y[i]]--
+			for c, v := range p {
+				gb[c] += v
 			}
 		}
+		blas64.Gemm(blas.Trans, blas.NoTrans, 1, zm, pm, 0, gwm)
 		copy(pw, w)
 		copy(pb, b)
 		for j := range w {
-			w[j] = yw[j] - step*(gw[j]/float64(n)+lambda*yw[j])
+			w[j] = yw[j] - step*(gwm.Data[j]/float64(n)+lambda*yw[j])
 		}
 		for c := range b {
 			b[c] = yb[c] - step*gb[c]/float64(n)
