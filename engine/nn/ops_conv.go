@@ -217,6 +217,7 @@ const (
 )
 
 type conv2dOp struct {
+	plainOp
 	geom convGeom
 	kind convKind
 	data bool // the input is data: no gradient for it (Conv2dOfData)
@@ -272,12 +273,8 @@ func (op *conv2dOp) Do(inputs ...gorgonia.Value) (gorgonia.Value, error) {
 	}
 }
 
-func (op *conv2dOp) ReturnsPtr() bool { return false }
-
-// CallsExtern is false although OpenBLAS is a cgo call: it tells gorgonia to batch and preallocate
-// for its own BLAS wrappers, which this op does not use.
-func (op *conv2dOp) CallsExtern() bool     { return false }
-func (op *conv2dOp) OverwritesInput() int  { return -1 }
+// conv2dOp's CallsExtern (plainOp's) is false although OpenBLAS and oneDNN are cgo calls: true tells
+// gorgonia to batch and preallocate for its own BLAS wrappers, which this op does not use.
 func (op *conv2dOp) WriteHash(h hash.Hash) { fmt.Fprintf(h, "%s", op) }
 func (op *conv2dOp) Hashcode() uint32      { return hashOf(op) }
 func (op *conv2dOp) String() string {

@@ -57,6 +57,7 @@ const (
 // (sample, channel) plane are its own, or its channel's over the whole batch. The three gradients
 // recompute them, which costs far less than the convolutions around them and keeps no state.
 type normOp struct {
+	plainOp
 	kind  inKind
 	batch bool
 	param tensor.Shape // the shape of gamma, beta and their gradients
@@ -324,9 +325,6 @@ func (op *normOp) perChannel(perPlane []float64, batch, channels int) tensor.Ten
 	return tensor.New(tensor.WithShape(op.param.Clone()...), tensor.WithBacking(out))
 }
 
-func (op *normOp) ReturnsPtr() bool      { return false }
-func (op *normOp) CallsExtern() bool     { return false }
-func (op *normOp) OverwritesInput() int  { return -1 }
 func (op *normOp) WriteHash(h hash.Hash) { fmt.Fprintf(h, "%s", op) }
 func (op *normOp) Hashcode() uint32      { return hashOf(op) }
 func (op *normOp) String() string {

@@ -40,6 +40,7 @@ const (
 )
 
 type pointOp struct {
+	plainOp
 	kind  pointKind
 	slope float32
 }
@@ -164,9 +165,6 @@ func leaky(v, g, slope float32) float32 {
 	return math.Float32frombits(math.Float32bits(g)&m | math.Float32bits(g*slope)&^m)
 }
 
-func (op *pointOp) ReturnsPtr() bool      { return false }
-func (op *pointOp) CallsExtern() bool     { return false }
-func (op *pointOp) OverwritesInput() int  { return -1 }
 func (op *pointOp) WriteHash(h hash.Hash) { fmt.Fprintf(h, "%s", op) }
 func (op *pointOp) Hashcode() uint32      { return hashOf(op) }
 func (op *pointOp) String() string        { return fmt.Sprintf("Point%d(%g)", op.kind, op.slope) }

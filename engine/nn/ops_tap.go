@@ -34,7 +34,10 @@ func (t *Tapped) Scalar() float64 {
 	return float64(t.Data[0])
 }
 
-type tapOp struct{ out *Tapped }
+type tapOp struct {
+	plainOp
+	out *Tapped
+}
 
 func (op *tapOp) Arity() int { return 1 }
 func (op *tapOp) Type() hm.Type {
@@ -66,9 +69,6 @@ func (op *tapOp) Do(inputs ...gorgonia.Value) (gorgonia.Value, error) {
 	}
 }
 
-func (op *tapOp) ReturnsPtr() bool      { return false }
-func (op *tapOp) CallsExtern() bool     { return false }
-func (op *tapOp) OverwritesInput() int  { return -1 }
 func (op *tapOp) WriteHash(h hash.Hash) { fmt.Fprintf(h, "Tap%p", op.out) }
 func (op *tapOp) Hashcode() uint32      { return hashOf(op) }
 func (op *tapOp) String() string        { return fmt.Sprintf("Tap%p", op.out) }
