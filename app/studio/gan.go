@@ -433,7 +433,7 @@ func checkpointValidator(ctx context.Context, db *store.DB, styles []string) (fu
 	}
 	return func(m *gan.Model) (*gan.Validation, error) {
 		// Also the checkpoint written when the run is paused (ctx cancelled) is measured.
-		rep, err := gan.Evaluate(context.WithoutCancel(ctx), m, items, nil, classifierJudge{judge})
+		rep, err := gan.Evaluate(context.WithoutCancel(ctx), m, items, nil, judge)
 		if err != nil {
 			return nil, err
 		}

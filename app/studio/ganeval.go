@@ -15,31 +15,6 @@ import (
 	"stylestudio/store/library"
 )
 
-// classifierJudge grades stylized images with the library's style classifier, which is trained on
-// real labeled images only and never sees the GAN's discriminator.
-type classifierJudge struct{ m *style.Model }
-
-func (j classifierJudge) Classify(imgs []image.Image) ([]string, [][]float64, error) {
-	probs, feats := j.m.PredictAll(imgs)
-	names := j.m.Styles()
-	out := make([]string, len(imgs))
-	fs := make([][]float64, len(imgs))
-	for i, p := range probs {
-		best := 0
-		for k := range p {
-			if p[k] > p[best] {
-				best = k
-			}
-		}
-		out[i] = names[best]
-		fs[i] = make([]float64, len(feats[i]))
-		for k, v := range feats[i] {
-			fs[i][k] = float64(v)
-		}
-	}
-	return out, fs, nil
-}
-
 // LoadRunModel loads the latest complete checkpoint of a named run.
 func LoadRunModel(ctx context.Context, db *store.DB, name string) (store.Run, *gan.Model, error) {
 	run, err := db.RunByName(ctx, name)
@@ -129,7 +104,7 @@ func EvaluateRun(ctx context.Context, db *store.DB, name string) (gan.EvalReport
 		}
 		items = append(items, item)
 	}
-	rep, err := gan.Evaluate(ctx, m, items, real, classifierJudge{judgeModel})
+	rep, err := gan.Evaluate(ctx, m, items, real, judgeModel)
 	if err != nil {
 		return rep, err
 	}

@@ -83,7 +83,7 @@ func BenchTrain(ctx context.Context, cfg Config, styles, steps, warmup int) (Ben
 		if err := ctx.Err(); err != nil {
 			return BenchResult{}, err
 		}
-		if _, err := st.step(x, org, trg, cfg.LR); err != nil {
+		if _, err := st.step(x, org, trg, cfg.LR, rng); err != nil {
 			return BenchResult{}, err
 		}
 	}

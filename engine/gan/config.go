@@ -22,6 +22,10 @@ type Config struct {
 	LambdaCls float64 `json:"lambda_cls"`
 	LambdaRec float64 `json:"lambda_rec"`
 	Seed      uint64  `json:"seed"`
+	// DiffAugment augments every image the discriminator sees, real and generated, with differentiable
+	// colour, translation and cutout (Zhao et al. 2020): the remedy for small style sets, where the
+	// discriminator otherwise memorises the few real images and the generator collapses. Off by default.
+	DiffAugment bool `json:"diff_augment,omitempty"`
 
 	SampleEvery     int `json:"sample_every"`     // steps between sample grids
 	CheckpointEvery int `json:"checkpoint_every"` // steps between checkpoints

@@ -188,6 +188,7 @@ type genStep struct {
 	// cls, rec, total.
 	fake, rec, srcFake, clsFake *nn.Tapped
 	losses                      [4]*nn.Tapped
+	aug                         *nn.AugDraws // the fakes' augmentation before D (nil: none)
 }
 
 func newGenStep(cfg Config, styles, batch int, p Params) (*genStep, error) {
@@ -215,7 +216,14 @@ func newGenStep(cfg Config, styles, batch int, p Params) (*genStep, error) {
 	if rec, s.rec, err = nn.Tap(rec); err != nil {
 		return nil, wrap(err)
 	}
-	src, cls, err := b.discriminator(fake)
+	seen := fake
+	if cfg.DiffAugment {
+		s.aug = nn.NewAugDraws(batch, n)
+		if seen, err = nn.DiffAugment(fake, s.aug); err != nil {
+			return nil, wrap(err)
+		}
+	}
+	src, cls, err := b.discriminator(seen)
 	if err != nil {
 		return nil, wrap(err)
 	}
@@ -271,6 +279,7 @@ type discStep struct {
 	losses             [4]*nn.Tapped // real, fake, cls, total
 	srcReal, clsReal   *nn.Tapped
 	srcFake            *nn.Tapped
+	augReal, augFake   *nn.AugDraws // the augmentations before D (nil: none)
 }
 
 func newDiscStep(cfg Config, styles, batch int, p Params) (*discStep, error) {
@@ -287,6 +296,17 @@ func newDiscStep(cfg Config, styles, batch int, p Params) (*discStep, error) {
 	b.data[x], b.data[f] = true, true // the discriminator's step leaves the generator's fakes alone
 	os, s.orgScaled = nn.Input(s.g, "org_scaled", batch, styles)
 	wrap := func(e error) error { return fmt.Errorf("gan: build discriminator step: %w", e) }
+	if cfg.DiffAugment {
+		s.augReal, s.augFake = nn.NewAugDraws(batch, n), nn.NewAugDraws(batch, n)
+		var err error
+		if x, err = nn.DiffAugment(x, s.augReal); err != nil {
+			return nil, wrap(err)
+		}
+		if f, err = nn.DiffAugment(f, s.augFake); err != nil {
+			return nil, wrap(err)
+		}
+		b.data[x], b.data[f] = true, true
+	}
 	srcR, clsR, err := b.discriminator(x)
 	if err != nil {
 		return nil, wrap(err)

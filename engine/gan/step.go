@@ -3,6 +3,7 @@ package gan
 import (
 	"fmt"
 	"math"
+	"math/rand/v2"
 
 	"gorgonia.org/gorgonia"
 
@@ -107,7 +108,17 @@ func fillPlane(p []float32) {
 
 // step runs one training step (generator, then discriminator on the same fakes) and applies both
 // optimiser updates with learning rate lr. fake, when not nil, receives the generated images.
-func (st *stepper) step(x []float32, org, trg []int, lr float64) (Losses, error) {
+// With DiffAugment on, its draws come from rng, in the order: the generator step's fakes, the
+// discriminator step's real images, its fakes.
+func (st *stepper) step(x []float32, org, trg []int, lr float64, rng *rand.Rand) (Losses, error) {
+	if st.gs.aug != nil {
+		if rng == nil {
+			return Losses{}, fmt.Errorf("gan: DiffAugment needs a random generator for its draws")
+		}
+		for _, a := range []*nn.AugDraws{st.gs.aug, st.ds.augReal, st.ds.augFake} {
+			a.Draw(rng, st.cfg.Size)
+		}
+	}
 	if st.runsSinceNew >= vmRefresh {
 		st.newMachines()
 	}

@@ -436,3 +436,17 @@ func TestTwoTorchLaunchesAtOnce(t *testing.T) {
 		}
 	}
 }
+
+// The PyTorch trainer has no DiffAugment: a run that asks for it is refused with a way out, before any
+// work, and never trains another model than its config says.
+func TestTorchRefusesDiffAugment(t *testing.T) {
+	cfg := tinyConfig(3)
+	cfg.DiffAugment = true
+	_, err := TrainTorch(context.Background(), cfg, demoData(t, 60), Options{Dir: t.TempDir()}, TorchOptions{}, nil)
+	if !errors.Is(err, ErrConfig) || !strings.Contains(err.Error(), "--backend builtin") {
+		t.Fatalf("got %v, want a configuration error naming the built-in engine", err)
+	}
+	if err := ExportTorch(t.TempDir(), "r", cfg, demoData(t, 60)); !errors.Is(err, ErrConfig) {
+		t.Fatalf("export: got %v", err)
+	}
+}

@@ -209,7 +209,7 @@ func Train(ctx context.Context, cfg Config, data Data, opts Options, report func
 			org[i] = data.Train[e].Style
 			trg[i] = rng.IntN(numStyles)
 		}
-		l, err := st.step(x, org, trg, cfg.LR)
+		l, err := st.step(x, org, trg, cfg.LR, rng)
 		if errors.Is(err, ErrNaN) {
 			msg := "no checkpoint was written yet"
 			if last.Step > 0 {

@@ -85,35 +85,53 @@ func TestTrainReportsAndCheckpoints(t *testing.T) {
 	}
 }
 
-// Resume must continue exactly: 3 steps + resume to 6 gives the weights of 6 uninterrupted steps.
+// Resume must continue exactly: 3 steps + resume to 6 gives the weights of 6 uninterrupted steps, with
+// DiffAugment too (its draws come from the run's saved random generator). DiffAugment must also change
+// what the discriminator sees: its run's losses differ from the plain one's.
 func TestResumeIsExact(t *testing.T) {
 	data := demoData(t, 60)
-	straight, split := t.TempDir(), t.TempDir()
-	if _, err := Train(context.Background(), tinyConfig(6), data, Options{Dir: straight}, nil); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := Train(context.Background(), tinyConfig(3), data, Options{Dir: split}, nil); err != nil {
-		t.Fatal(err)
-	}
-	sum, err := Train(context.Background(), tinyConfig(6), data, Options{Dir: split, Resume: true}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, _, _ := LatestCheckpoint(straight)
-	b, _, _ := LatestCheckpoint(split)
-	if a.Step != 6 || b.Step != 6 || sum.Steps != 6 {
-		t.Fatalf("steps %d and %d", a.Step, b.Step)
-	}
-	if a.Losses != b.Losses {
-		t.Fatalf("losses differ after resume:\n%+v\n%+v", a.Losses, b.Losses)
-	}
-	ta, _, _ := nn.ReadSafetensors(a.WeightsPath())
-	tb, _, _ := nn.ReadSafetensors(b.WeightsPath())
-	for name, x := range ta {
-		y := tb[name]
-		for i := range x.Data {
-			if x.Data[i] != y.Data[i] {
-				t.Fatalf("%s[%d] differs after resume: %g vs %g", name, i, x.Data[i], y.Data[i])
+	var plain Losses
+	for _, aug := range []bool{false, true} {
+		cfg := func(steps int) Config {
+			c := tinyConfig(steps)
+			c.DiffAugment = aug
+			return c
+		}
+		straight, split := t.TempDir(), t.TempDir()
+		if _, err := Train(context.Background(), cfg(6), data, Options{Dir: straight}, nil); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := Train(context.Background(), cfg(3), data, Options{Dir: split}, nil); err != nil {
+			t.Fatal(err)
+		}
+		sum, err := Train(context.Background(), cfg(6), data, Options{Dir: split, Resume: true}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, _, _ := LatestCheckpoint(straight)
+		b, _, _ := LatestCheckpoint(split)
+		if a.Step != 6 || b.Step != 6 || sum.Steps != 6 {
+			t.Fatalf("diff augment %v: steps %d and %d", aug, a.Step, b.Step)
+		}
+		if a.Losses != b.Losses {
+			t.Fatalf("diff augment %v: losses differ after resume:\n%+v\n%+v", aug, a.Losses, b.Losses)
+		}
+		if !aug {
+			plain = a.Losses
+		} else if a.Losses.DReal == plain.DReal || a.Losses.GAdv == plain.GAdv {
+			t.Fatalf("DiffAugment did not change the discriminator's inputs: %+v and %+v", a.Losses, plain)
+		}
+		if !a.Config.DiffAugment == aug {
+			t.Fatalf("the checkpoint's config lost diff_augment=%v", aug)
+		}
+		ta, _, _ := nn.ReadSafetensors(a.WeightsPath())
+		tb, _, _ := nn.ReadSafetensors(b.WeightsPath())
+		for name, x := range ta {
+			y := tb[name]
+			for i := range x.Data {
+				if x.Data[i] != y.Data[i] {
+					t.Fatalf("diff augment %v: %s[%d] differs after resume: %g vs %g", aug, name, i, x.Data[i], y.Data[i])
+				}
 			}
 		}
 	}

@@ -91,3 +91,19 @@ func argmax64(v []float64) int {
 	}
 	return best
 }
+
+// Classify names each image's most probable style and returns the CNN's feature vectors beside: the
+// judge gan.Evaluate scores generated images with (style accuracy, and Fréchet distances in this
+// feature space).
+func (m *Model) Classify(imgs []image.Image) (styles []string, features [][]float64, err error) {
+	probs, feats := m.PredictAll(imgs)
+	styles, features = make([]string, len(imgs)), make([][]float64, len(imgs))
+	for i, p := range probs {
+		styles[i] = m.styles[argmax64(p)]
+		features[i] = make([]float64, len(feats[i]))
+		for k, v := range feats[i] {
+			features[i][k] = float64(v)
+		}
+	}
+	return styles, features, nil
+}

@@ -2,60 +2,33 @@ package style
 
 import (
 	"context"
-	"hash/fnv"
-	"image/png"
 	"os"
-	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"stylestudio/internal/folderset"
 )
 
 // folderSet reads an ImageFolder tree (ROOT/<style>/<object>.png) as examples; objects[i] is the file
-// name, which names the same object in every style (scripts/realstyles writes such trees).
+// name, which names the same object in every style.
 func folderSet(tb testing.TB, root string) (styles []string, ex []Example, objects []string) {
 	tb.Helper()
-	dirs, err := os.ReadDir(root)
+	set, err := folderset.Read(root)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	for _, d := range dirs {
-		if !d.IsDir() {
-			continue
-		}
-		files, err := filepath.Glob(filepath.Join(root, d.Name(), "*.png"))
-		if err != nil {
-			tb.Fatal(err)
-		}
-		sort.Strings(files)
-		si := len(styles)
-		styles = append(styles, d.Name())
-		for _, f := range files {
-			fh, err := os.Open(f)
-			if err != nil {
-				tb.Fatal(err)
-			}
-			img, err := png.Decode(fh)
-			fh.Close()
-			if err != nil {
-				tb.Fatalf("%s: %v", f, err)
-			}
-			ex = append(ex, Example{Image: img, Style: si})
-			objects = append(objects, strings.TrimSuffix(filepath.Base(f), ".png"))
-		}
+	for i, img := range set.Images {
+		ex = append(ex, Example{Image: img, Style: set.Style[i]})
 	}
-	return styles, ex, objects
+	return set.Styles, ex, set.Object
 }
 
-// objectSplit holds out every style's drawing of about a fifth of the objects (chosen by a hash of
-// the object's name), so no model sees a held-out object in any style.
+// objectSplit holds out every style's drawing of about a fifth of the objects (folderset.HeldOut).
 func objectSplit(ex []Example, objects []string) (train, held []Example) {
 	for i, e := range ex {
-		h := fnv.New32a()
-		h.Write([]byte(objects[i]))
-		if h.Sum32()%5 == 0 {
+		if folderset.HeldOut(objects[i]) {
 			held = append(held, e)
 		} else {
 			train = append(train, e)

@@ -72,6 +72,7 @@ func (s *TrainScreen) fillPreset(i int) {
 	s.genWidth.SetText(v.GenWidth)
 	s.discWidth.SetText(v.DiscWidth)
 	s.resBlocks.SetText(v.ResBlocks)
+	s.diffAug.SetChecked(v.DiffAugment)
 	s.sampleEach.SetText(v.SampleEvery)
 	s.ckptEach.SetText(v.CheckpointEvery)
 	if i < len(s.presetOpts) {
@@ -103,7 +104,7 @@ func (s *TrainScreen) suggestName(preset string) {
 func (s *TrainScreen) formValues() trainFormValues {
 	return trainFormValues{Name: s.name.Text, Size: s.size.Selected, Batch: s.batch.Text, Steps: s.steps.Text, LR: s.lr.Text,
 		Seed: s.seed.Text, GenWidth: s.genWidth.Text, DiscWidth: s.discWidth.Text, ResBlocks: s.resBlocks.Text,
-		SampleEvery: s.sampleEach.Text, CheckpointEvery: s.ckptEach.Text}
+		SampleEvery: s.sampleEach.Text, CheckpointEvery: s.ckptEach.Text, DiffAugment: s.diffAug.Checked}
 }
 
 // formConfig reads the form; the log interval follows the preset (about 60 points for a short run).
@@ -231,6 +232,8 @@ func (s *TrainScreen) startProblem() string {
 		return "Check at least 2 styles."
 	case strings.TrimSpace(s.name.Text) == "":
 		return "Give the run a name."
+	case s.diffAug.Checked && s.torchChoice() != nil:
+		return "DiffAugment trains on the built-in engine only: choose Built-in (CPU) as the device, or uncheck it."
 	}
 	for _, r := range s.runs {
 		if strings.EqualFold(r.Name, strings.TrimSpace(s.name.Text)) {

@@ -123,8 +123,8 @@ func (s *TrainScreen) updateHistoryButtons() {
 	if !r.CreatedAt.IsZero() {
 		fmt.Fprintf(&b, ", started %s", r.CreatedAt.Local().Format("2 Jan 15:04"))
 	}
-	fmt.Fprintf(&b, ".\nSettings: %d px, batch %d, learning rate %g, seed %d, generator width %d, discriminator width %d, %d residual blocks.\nEval: %s.",
-		c.Size, c.BatchSize, c.LR, c.Seed, c.GenWidth, c.DiscWidth, c.ResBlocks, kit.EvalSummary(r.MetricsJSON))
+	fmt.Fprintf(&b, ".\nSettings: %d px, batch %d, learning rate %g, seed %d, generator width %d, discriminator width %d, %d residual blocks%s.\nEval: %s.",
+		c.Size, c.BatchSize, c.LR, c.Seed, c.GenWidth, c.DiscWidth, c.ResBlocks, augText(c), kit.EvalSummary(r.MetricsJSON))
 	if r.Active {
 		b.WriteString("\nPreview and Feed use this run.")
 	}

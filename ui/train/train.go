@@ -52,6 +52,7 @@ type TrainScreen struct {
 	genWidth   *widget.Entry
 	discWidth  *widget.Entry
 	resBlocks  *widget.Entry
+	diffAug    *widget.Check // DiffAugment, for small style sets
 	sampleEach *widget.Entry
 	ckptEach   *widget.Entry
 	device     *widget.RadioGroup
@@ -272,6 +273,7 @@ func (s *TrainScreen) buildForm() {
 	s.genWidth, s.discWidth, s.resBlocks = entry("16"), entry("32"), entry("3")
 	s.sampleEach, s.ckptEach = entry("100"), entry("250")
 	s.name.OnChanged = func(string) { s.edited() }
+	s.diffAug = widget.NewCheck("Augment what the discriminator sees (DiffAugment): for styles with a few dozen images", func(bool) { s.edited() })
 	s.device = widget.NewRadioGroup([]string{deviceBuiltin}, nil)
 	s.device.Horizontal = true
 	s.device.Required = true
@@ -293,6 +295,7 @@ func (s *TrainScreen) buildForm() {
 		widget.NewFormItem("Learning rate", s.lr),
 		widget.NewFormItem("Seed", s.seed),
 		widget.NewFormItem("Device", s.device),
+		widget.NewFormItem("Small style sets", s.diffAug),
 	)
 	advanced := widget.NewForm(
 		widget.NewFormItem("Generator width", s.genWidth),

@@ -52,6 +52,7 @@ type trainFormValues struct {
 	Name, Size, Batch, Steps, LR, Seed    string
 	GenWidth, DiscWidth, ResBlocks        string
 	SampleEvery, CheckpointEvery, LogEach string
+	DiffAugment                           bool
 }
 
 // formValues fills the form's texts from a configuration.
@@ -60,7 +61,8 @@ func formValues(name string, c gan.Config) trainFormValues {
 	return trainFormValues{Name: name, Size: strconv.Itoa(c.Size), Batch: strconv.Itoa(c.BatchSize), Steps: strconv.Itoa(c.Steps),
 		LR: strconv.FormatFloat(c.LR, 'g', -1, 64), Seed: strconv.FormatUint(c.Seed, 10),
 		GenWidth: strconv.Itoa(c.GenWidth), DiscWidth: strconv.Itoa(c.DiscWidth), ResBlocks: strconv.Itoa(c.ResBlocks),
-		SampleEvery: strconv.Itoa(c.SampleEvery), CheckpointEvery: strconv.Itoa(c.CheckpointEvery), LogEach: strconv.Itoa(c.LogEvery)}
+		SampleEvery: strconv.Itoa(c.SampleEvery), CheckpointEvery: strconv.Itoa(c.CheckpointEvery), LogEach: strconv.Itoa(c.LogEvery),
+		DiffAugment: c.DiffAugment}
 }
 
 // parse reads the form into a validated configuration, or says which field is wrong and how.
@@ -100,6 +102,7 @@ func (v trainFormValues) parse(base gan.Config) (gan.Config, error) {
 		}
 		c.Seed = seed
 	}
+	c.DiffAugment = v.DiffAugment
 	if c.ResBlocks < 1 {
 		// The trainer reads 0 as "the default", so the form asks for at least one.
 		return c, fmt.Errorf("Residual blocks: use 1 or more, got %d", c.ResBlocks)
@@ -115,7 +118,7 @@ func matchesPreset(c gan.Config) int {
 	for i, p := range trainPresets() {
 		q := p.Cfg
 		if c.Size == q.Size && c.BatchSize == q.BatchSize && c.Steps == q.Steps && c.LR == q.LR &&
-			c.GenWidth == q.GenWidth && c.DiscWidth == q.DiscWidth && c.ResBlocks == q.ResBlocks {
+			c.GenWidth == q.GenWidth && c.DiscWidth == q.DiscWidth && c.ResBlocks == q.ResBlocks && c.DiffAugment == q.DiffAugment {
 			return i
 		}
 	}
@@ -328,8 +331,8 @@ func runDetailsText(r store.Run, cks []store.Checkpoint, ckErr error) string {
 	if r.StepsDone >= minStepsForSpeed && r.Duration > 0 {
 		fmt.Fprintf(&b, " (%.2f s a step)", (r.Duration / time.Duration(r.StepsDone)).Seconds())
 	}
-	fmt.Fprintf(&b, ".\nSettings: %d px, batch %d, learning rate %g (Adam %g/%g), seed %d, generator width %d, discriminator width %d, %d residual blocks, cycle weight %g.",
-		c.Size, c.BatchSize, c.LR, c.Beta1, c.Beta2, c.Seed, c.GenWidth, c.DiscWidth, c.ResBlocks, c.LambdaRec)
+	fmt.Fprintf(&b, ".\nSettings: %d px, batch %d, learning rate %g (Adam %g/%g), seed %d, generator width %d, discriminator width %d, %d residual blocks, cycle weight %g%s.",
+		c.Size, c.BatchSize, c.LR, c.Beta1, c.Beta2, c.Seed, c.GenWidth, c.DiscWidth, c.ResBlocks, c.LambdaRec, augText(c))
 	if r.Active {
 		b.WriteString("\nPreview and the Feed use this run.")
 	}
@@ -460,4 +463,12 @@ func (t *throttle) poke() {
 		t.mu.Unlock()
 		t.apply()
 	})
+}
+
+// augText names DiffAugment in a run's settings when it trained with it.
+func augText(c gan.Config) string {
+	if c.DiffAugment {
+		return ", DiffAugment"
+	}
+	return ""
 }
