@@ -257,17 +257,17 @@ func (op *conv2dOp) Do(inputs ...gorgonia.Value) (gorgonia.Value, error) {
 	switch op.kind {
 	case convFwd:
 		batch := inputs[0].Shape()[0]
-		y := make([]float32, batch*g.o*g.cols())
+		y := op.out(batch * g.o * g.cols())
 		runConv(convFwd, g, batch, y, a, b)
 		return tensor.New(tensor.WithShape(batch, g.o, g.outH(), g.outW()), tensor.WithBacking(y)), nil
 	case convDInput:
 		batch := inputs[1].Shape()[0]
-		dx := make([]float32, batch*g.inSize())
+		dx := op.out(batch * g.inSize())
 		runConv(convDInput, g, batch, dx, a, b)
 		return tensor.New(tensor.WithShape(batch, g.c, g.h, g.w), tensor.WithBacking(dx)), nil
 	default:
 		batch := inputs[0].Shape()[0]
-		dw := make([]float32, g.o*g.rows())
+		dw := op.out(g.o * g.rows())
 		runConv(convDWeight, g, batch, dw, a, b)
 		return tensor.New(tensor.WithShape(g.o, g.c, g.k, g.k), tensor.WithBacking(dw)), nil
 	}

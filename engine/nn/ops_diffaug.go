@@ -166,7 +166,7 @@ func (op *augOp) Do(inputs ...gorgonia.Value) (gorgonia.Value, error) {
 		return nil, err
 	}
 	s := inputs[0].Shape()
-	out := make([]float32, len(in))
+	out := op.out(len(in))
 	if op.back {
 		op.draws.AugmentBackward(out, in, s[0], s[1], s[2], s[3])
 	} else {
@@ -199,11 +199,3 @@ func (op *augOp) SymDiff(_ gorgonia.Nodes, _, grad *gorgonia.Node) (gorgonia.Nod
 	}
 	return gorgonia.Nodes{d}, nil
 }
-
-// plainOp holds the answers every op here gives alike: a new value, computed in Go, overwriting none of
-// its inputs.
-type plainOp struct{}
-
-func (plainOp) ReturnsPtr() bool     { return false }
-func (plainOp) CallsExtern() bool    { return false }
-func (plainOp) OverwritesInput() int { return -1 }

@@ -274,7 +274,7 @@ func (op *normOp) Do(inputs ...gorgonia.Value) (gorgonia.Value, error) {
 	case inFwd:
 		x := in[0]
 		mean, inv := normStats(x, batch, channels, op.batch)
-		y := make([]float32, len(x))
+		y := op.out(len(x))
 		normApply(y, x, in[1], in[2], mean, inv, batch, channels)
 		return tensor.New(tensor.WithShape(shape.Clone()...), tensor.WithBacking(y)), nil
 	case inDInput:
@@ -285,7 +285,7 @@ func (op *normOp) Do(inputs ...gorgonia.Value) (gorgonia.Value, error) {
 		if op.batch {
 			n *= float32(batch)
 		}
-		dx := make([]float32, len(x))
+		dx := op.out(len(x))
 		ForEachSample(batch, func(_, b int) {
 			for c := 0; c < channels; c++ {
 				i := b*channels + c

@@ -92,7 +92,7 @@ func (op *pointOp) Do(inputs ...gorgonia.Value) (gorgonia.Value, error) {
 	}
 	switch op.kind {
 	case relu:
-		y := make([]float32, len(x))
+		y := op.out(len(x))
 		per := len(x) / batch
 		ForEachSample(batch, func(_, b int) {
 			lo, hi := b*per, (b+1)*per
@@ -106,7 +106,7 @@ func (op *pointOp) Do(inputs ...gorgonia.Value) (gorgonia.Value, error) {
 		if err != nil {
 			return nil, err
 		}
-		dx := make([]float32, len(x))
+		dx := op.out(len(x))
 		per := len(x) / batch
 		ForEachSample(batch, func(_, b int) {
 			lo, hi := b*per, (b+1)*per
@@ -119,7 +119,7 @@ func (op *pointOp) Do(inputs ...gorgonia.Value) (gorgonia.Value, error) {
 	case upsample:
 		h, w := shape[2], shape[3]
 		channels := shape[1]
-		y := make([]float32, len(x)*4)
+		y := op.out(len(x) * 4)
 		ForEachSample(batch, func(_, b int) {
 			for p := b * channels; p < (b+1)*channels; p++ {
 				src, dst := x[p*h*w:(p+1)*h*w], y[p*4*h*w:(p+1)*4*h*w]
@@ -137,7 +137,7 @@ func (op *pointOp) Do(inputs ...gorgonia.Value) (gorgonia.Value, error) {
 	default:
 		h, w := shape[2]/2, shape[3]/2
 		channels := shape[1]
-		dx := make([]float32, len(x)/4)
+		dx := op.out(len(x) / 4)
 		ForEachSample(batch, func(_, b int) {
 			for p := b * channels; p < (b+1)*channels; p++ {
 				src, dst := x[p*4*h*w:(p+1)*4*h*w], dx[p*h*w:(p+1)*h*w]
