@@ -5,16 +5,26 @@ import (
 	"runtime/debug"
 )
 
-// trainerGCPercent is the garbage collector's target for the program (unless GOGC is set): training
-// allocates every activation and gradient tensor afresh each step and drops them a step later, so
-// with Go's default (100) the heap grows to twice that working set. A quarter of the headroom cut
-// bench train --batch 12's peak RSS from 655 to 445 MB (oneDNN build) for the same CPU time (the
-// heap is float slices without pointers, cheap to mark), and a default 300-step training run's
-// from 734 MB (200 steps, default GC) to 490 MiB.
-const trainerGCPercent = 25
+// The garbage collector's target (unless GOGC is set). With Go's default (100) the heap grows to
+// twice what is live. A quarter of headroom cut a default 300-step training run's peak RSS from
+// 734 MB (200 steps, default GC) to 490 MiB, when every op allocated its tensors afresh each step.
+// Since the ops keep their output buffers (engine/nn plainOp), a training process's live heap is
+// mostly those buffers, pointer-free and never garbage: a tenth of headroom costs no measurable CPU
+// there and took a 40-step default run from 518 to 465 MB peak RSS. The window keeps a quarter: it
+// decodes thumbnails into short-lived pointerful garbage, where a tight target would mark often.
+const (
+	guiGCPercent     = 25
+	trainerGCPercent = 10
+)
 
-func tuneGC() {
-	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(trainerGCPercent)
+// tuneGC sets the target for the command about to run (args are the program's arguments).
+func tuneGC(args []string) {
+	if os.Getenv("GOGC") != "" {
+		return
 	}
+	percent := guiGCPercent
+	if len(args) > 0 && (args[0] == "train" || args[0] == "bench") {
+		percent = trainerGCPercent
+	}
+	debug.SetGCPercent(percent)
 }

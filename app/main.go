@@ -56,7 +56,7 @@ func commands() map[string]command {
 
 func main() {
 	passiveOpenMP()
-	tuneGC()
+	tuneGC(os.Args[1:])
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
