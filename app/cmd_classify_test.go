@@ -97,7 +97,7 @@ func TestBenchLabelAssistAppConfigOverSeeds(t *testing.T) {
 	if testing.Short() {
 		t.Skip("trains a classifier per round")
 	}
-	code, stdout, stderr := runCLI(t, "bench", "label-assist", "--products", "60", "--app", "--epochs", "1", "--seeds", "2", "--json")
+	code, stdout, stderr := runCLI(t, "bench", "label-assist", "--products", "60", "--app", "--epochs", "1", "--seeds", "2", "--target", "0.95", "--json")
 	if code != 0 {
 		t.Fatalf("bench label-assist --app exited %d: %s", code, stderr)
 	}
@@ -117,5 +117,19 @@ func TestBenchLabelAssistAppConfigOverSeeds(t *testing.T) {
 	}
 	if (got.Ratio < 0) != (got.RatioSD == nil) {
 		t.Errorf("ratio %v with sd %v: a mean over 2 seeds has a spread", got.Ratio, got.RatioSD)
+	}
+	// The labels counted are those to --target: the first seed's first point at or above it.
+	want := -1
+	for _, p := range got.Uncertainty {
+		if p.Accuracy >= 0.95 {
+			want = p.Labels
+			break
+		}
+	}
+	if got.Target != 0.95 || got.PerSeed[0].LabelsTo90["uncertainty"] != want {
+		t.Errorf("target %v: seed 1 counted %d labels, its curve reaches 0.95 at %d", got.Target, got.PerSeed[0].LabelsTo90["uncertainty"], want)
+	}
+	if code, _, stderr := runCLI(t, "bench", "label-assist", "--target", "1.5"); code == 0 || !strings.Contains(stderr, "--target") {
+		t.Errorf("--target 1.5: exit %d, %q", code, stderr)
 	}
 }
