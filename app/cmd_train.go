@@ -49,7 +49,7 @@ func ganConfigFlags(fs *flag.FlagSet, stepsHelp string) (*gan.Config, *string) {
 	fs.IntVar(&cfg.ResBlocks, "res-blocks", cfg.ResBlocks, "generator residual blocks")
 	fs.IntVar(&cfg.SampleEvery, "sample-every", cfg.SampleEvery, "steps between sample grids")
 	fs.IntVar(&cfg.CheckpointEvery, "checkpoint-every", cfg.CheckpointEvery, "steps between checkpoints")
-	fs.BoolVar(&cfg.DiffAugment, "diff-augment", false, "augment every image the discriminator sees (DiffAugment; for small style sets; built-in engine only)")
+	fs.BoolVar(&cfg.DiffAugment, "diff-augment", false, "augment every image the discriminator sees (DiffAugment; for small style sets)")
 	styles := fs.String("styles", "", "comma-separated styles to train (default: every style with enough labels; a resumed run keeps its own)")
 	return &cfg, styles
 }

@@ -160,9 +160,6 @@ type exportMeta struct {
 // with) and the trainer itself.
 func ExportTorch(dir, run string, cfg Config, data Data) error {
 	cfg = cfg.WithDefaults()
-	if err := torchSupports(cfg); err != nil {
-		return err
-	}
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
@@ -286,15 +283,6 @@ type torchLine struct {
 // stops the trainer with a checkpoint and starts it again from there on Resume; cancelling ctx stops it
 // with a checkpoint and returns ctx.Err(). A trainer that dies returns ErrTrainerStopped; the
 // checkpoints it wrote stay.
-// torchSupports refuses what the PyTorch trainer does not do yet, so a run never silently trains
-// another model than its config says.
-func torchSupports(cfg Config) error {
-	if cfg.DiffAugment {
-		return fmt.Errorf("%w: the PyTorch backend does not do DiffAugment yet; train this run with the built-in engine (--backend builtin)", ErrConfig)
-	}
-	return nil
-}
-
 func TrainTorch(ctx context.Context, cfg Config, data Data, opts Options, to TorchOptions, report func(Event)) (Summary, error) {
 	if report == nil {
 		report = func(Event) {}
@@ -312,9 +300,6 @@ func TrainTorch(ctx context.Context, cfg Config, data Data, opts Options, to Tor
 		}
 		cfg = resumedConfig(side, cfg)
 		last, start = side, side.Step
-	}
-	if err := torchSupports(cfg); err != nil {
-		return Summary{}, err
 	}
 	if to, err = CheckTorch(ctx, to, cfg.BatchSize); err != nil {
 		return Summary{}, err

@@ -91,10 +91,20 @@ func TestTorchDrawsTheEnginesBatches(t *testing.T) {
 // step on the whole batch: losses, gradients (Adam's first moment is 0.1·grad after one step) and
 // weights within 1e-5. A weight whose gradient is float noise (|g| < 1e-5) moves by ±lr·sign(g) in
 // Adam's first step, and that sign depends on summation order, so those may differ by 2·lr.
+// With DiffAugment too: each process augments its half with its half of the batch's draws.
 func TestTorchDDPStepEqualsJoinedBatch(t *testing.T) {
 	torchtest.SkipShort(t)
 	py := torchPython(t)
-	cfg, data := tinyConfig(1), demoData(t, 60)
+	data := demoData(t, 60)
+	for _, aug := range []bool{false, true} {
+		cfg := tinyConfig(1)
+		cfg.DiffAugment = aug
+		ddpStepEqualsJoinedBatch(t, py, cfg, data)
+	}
+}
+
+func ddpStepEqualsJoinedBatch(t *testing.T, py string, cfg Config, data Data) {
+	t.Helper()
 	dir := exportTiny(t, cfg, data)
 	script := filepath.Join(dir, torchtrain.FileName)
 	single, ddp := filepath.Join(t.TempDir(), "single"), filepath.Join(t.TempDir(), "ddp")
@@ -114,7 +124,7 @@ func TestTorchDDPStepEqualsJoinedBatch(t *testing.T) {
 	la, lb := []float64{a.Losses.G, a.Losses.D, a.Losses.GCls, a.Losses.GRec}, []float64{b.Losses.G, b.Losses.D, b.Losses.GCls, b.Losses.GRec}
 	for i := range la {
 		if math.Abs(la[i]-lb[i]) > 1e-5*math.Max(1, math.Abs(la[i])) {
-			t.Errorf("losses differ: single %+v, ddp %+v", a.Losses, b.Losses)
+			t.Errorf("DiffAugment %v: losses differ: single %+v, ddp %+v", cfg.DiffAugment, a.Losses, b.Losses)
 			break
 		}
 	}
@@ -134,7 +144,7 @@ func TestTorchDDPStepEqualsJoinedBatch(t *testing.T) {
 				tol = 2.01 * cfg.LR
 			}
 			if d := math.Abs(float64(x.Data[i] - y.Data[i])); d > tol {
-				t.Fatalf("%s[%d]: single %g, ddp %g", name, i, x.Data[i], y.Data[i])
+				t.Fatalf("DiffAugment %v: %s[%d]: single %g, ddp %g", cfg.DiffAugment, name, i, x.Data[i], y.Data[i])
 			}
 			if d := math.Abs(float64(m.Data[i] - tb["adam.m."+name].Data[i])); d > gradTol {
 				t.Fatalf("gradient of %s[%d]: single %g, ddp %g", name, i, m.Data[i]/0.1, tb["adam.m."+name].Data[i]/0.1)
@@ -235,13 +245,28 @@ func compareRuns(t *testing.T, what, dirA, dirB string) {
 }
 
 // A built-in checkpoint resumes in PyTorch, and a PyTorch one in the built-in engine, ending close to
-// an uninterrupted built-in run (crossTolerance).
+// an uninterrupted built-in run (crossTolerance), with and without DiffAugment: the trainer draws the
+// augmentation from the same stream and applies the same maps.
 func TestResumeAcrossBackends(t *testing.T) {
 	torchtest.SkipShort(t)
 	py := torchPython(t)
 	data := demoData(t, 60)
 	ctx := context.Background()
 	to := TorchOptions{Python: py, Threads: 1}
+	for _, aug := range []bool{false, true} {
+		tinyConfig := func(steps int) Config {
+			c := tinyConfig(steps)
+			c.DiffAugment = aug
+			return c
+		}
+		resumeAcrossBackends(t, ctx, data, to, tinyConfig, fmt.Sprintf("DiffAugment %v: ", aug))
+	}
+}
+
+// resumeAcrossBackends trains 6 steps straight on the built-in engine, and 3 on one backend then 3 on
+// the other, both ways, and compares the results.
+func resumeAcrossBackends(t *testing.T, ctx context.Context, data Data, to TorchOptions, tinyConfig func(int) Config, what string) {
+	t.Helper()
 	straight := t.TempDir()
 	if _, err := Train(ctx, tinyConfig(6), data, Options{Dir: straight}, nil); err != nil {
 		t.Fatal(err)
@@ -253,7 +278,7 @@ func TestResumeAcrossBackends(t *testing.T) {
 	if _, err := TrainTorch(ctx, tinyConfig(6), data, Options{Dir: goThenTorch, Resume: true}, to, nil); err != nil {
 		t.Fatal(err)
 	}
-	compareRuns(t, "built-in 3 steps, then PyTorch", straight, goThenTorch)
+	compareRuns(t, what+"built-in 3 steps, then PyTorch", straight, goThenTorch)
 	torchThenGo := t.TempDir()
 	if _, err := TrainTorch(ctx, tinyConfig(3), data, Options{Dir: torchThenGo}, to, nil); err != nil {
 		t.Fatal(err)
@@ -261,7 +286,7 @@ func TestResumeAcrossBackends(t *testing.T) {
 	if _, err := Train(ctx, tinyConfig(6), data, Options{Dir: torchThenGo, Resume: true}, nil); err != nil {
 		t.Fatal(err)
 	}
-	compareRuns(t, "PyTorch 3 steps, then built-in", straight, torchThenGo)
+	compareRuns(t, what+"PyTorch 3 steps, then built-in", straight, torchThenGo)
 }
 
 // Cancelling a PyTorch run stops the trainer with a checkpoint at the step it reached.
@@ -434,19 +459,5 @@ func TestTwoTorchLaunchesAtOnce(t *testing.T) {
 		if errs[i] != nil || !strings.Contains(string(outs[i]), "world 1") {
 			t.Errorf("launch %d: %v\n%s", i, errs[i], outs[i])
 		}
-	}
-}
-
-// The PyTorch trainer has no DiffAugment: a run that asks for it is refused with a way out, before any
-// work, and never trains another model than its config says.
-func TestTorchRefusesDiffAugment(t *testing.T) {
-	cfg := tinyConfig(3)
-	cfg.DiffAugment = true
-	_, err := TrainTorch(context.Background(), cfg, demoData(t, 60), Options{Dir: t.TempDir()}, TorchOptions{}, nil)
-	if !errors.Is(err, ErrConfig) || !strings.Contains(err.Error(), "--backend builtin") {
-		t.Fatalf("got %v, want a configuration error naming the built-in engine", err)
-	}
-	if err := ExportTorch(t.TempDir(), "r", cfg, demoData(t, 60)); !errors.Is(err, ErrConfig) {
-		t.Fatalf("export: got %v", err)
 	}
 }

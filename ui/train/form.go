@@ -232,8 +232,6 @@ func (s *TrainScreen) startProblem() string {
 		return "Check at least 2 styles."
 	case strings.TrimSpace(s.name.Text) == "":
 		return "Give the run a name."
-	case s.diffAug.Checked && s.torchChoice() != nil:
-		return "DiffAugment trains on the built-in engine only: choose Built-in (CPU) as the device, or uncheck it."
 	}
 	for _, r := range s.runs {
 		if strings.EqualFold(r.Name, strings.TrimSpace(s.name.Text)) {

@@ -93,8 +93,8 @@ func TestTrainScreenPyTorchRunPausesAndFinishes(t *testing.T) {
 	})
 }
 
-// The DiffAugment check goes into the run's config, a preset leaves it as the preset has it (off), and
-// with a PyTorch device chosen Start says why it cannot train (the PyTorch trainer has no DiffAugment).
+// The DiffAugment check goes into the run's config (on either engine), and a preset leaves it as the
+// preset has it (off).
 func TestDiffAugmentCheck(t *testing.T) {
 	h := newTrainHarness(t, testlib.DemoLibrary(t, 160, 7))
 	s := h.s
@@ -106,15 +106,6 @@ func TestDiffAugmentCheck(t *testing.T) {
 		}
 		if matchesPreset(c) >= 0 {
 			t.Error("a run with DiffAugment still reads as a preset")
-		}
-		s.applyTorch(gan.TorchInfo{Python: "/usr/bin/python3", Version: "1.13.0"}, nil)
-		s.device.SetSelected(devicePyTorchCPU)
-		if p := s.startProblem(); !strings.Contains(p, "built-in engine only") {
-			t.Errorf("DiffAugment on PyTorch: start problem %q", p)
-		}
-		s.device.SetSelected(deviceBuiltin)
-		if p := s.startProblem(); strings.Contains(p, "DiffAugment") {
-			t.Errorf("DiffAugment on the built-in engine: start problem %q", p)
 		}
 		s.fillPreset(1)
 		if c, _ := s.formConfig(); c.DiffAugment || s.diffAug.Checked {

@@ -250,6 +250,57 @@ class Dataset:
 
 
 # ---------------------------------------------------------------------------------------------
+# DiffAugment (engine/nn/ops_diffaug.go): the same draws from the same stream, the same maps
+
+
+AUG_SETS = ("g", "real", "fake")  # the order the engine draws them: G's fakes, D's real images, D's fakes
+
+
+def draw_aug(rng, batch, size):
+    """AugDraws.Draw: per sample brightness, saturation, contrast, shift x/y, cutout corner x/y."""
+    shift, cut = (size + 4) // 8, (size + 1) // 2
+    d = {"bright": [], "sat": [], "contrast": [], "tx": [], "ty": [], "cx": [], "cy": [], "cut": cut}
+    for _ in range(batch):
+        d["bright"].append(_F32(rng.float64() - 0.5))
+        d["sat"].append(_F32(rng.float64() * 2))
+        d["contrast"].append(_F32(rng.float64() + 0.5))
+        d["tx"].append(rng.intn(2 * shift + 1) - shift)
+        d["ty"].append(rng.intn(2 * shift + 1) - shift)
+        d["cx"].append(rng.intn(size + cut - 1) - (cut - 1))
+        d["cy"].append(rng.intn(size + cut - 1) - (cut - 1))
+    return d
+
+
+def diff_augment(x, d, lo):
+    """T(x) for the samples [lo, lo+len(x)) of the batch the draws d were made for: brightness, saturation
+    around each pixel's channel mean, contrast around the sample's mean, then the shift (vacated pixels 0)
+    and the cutout. Autograd gives the transpose the engine's backward op applies."""
+    n, size = x.shape[0], x.shape[-1]
+    col = lambda k: torch.tensor(d[k][lo : lo + n], dtype=x.dtype, device=x.device).view(-1, 1, 1, 1)
+    x = x + col("bright")
+    s = col("sat")
+    x = s * x + (1 - s) * x.mean(dim=1, keepdim=True)
+    c = col("contrast")
+    x = c * x + (1 - c) * x.mean(dim=(1, 2, 3), keepdim=True)
+    rows, cols = [], []
+    mask = np.zeros((n, 1, size, size), dtype=_F32)
+    i = np.arange(size)
+    for k in range(n):
+        tx, ty, cx, cy, cut = d["tx"][lo + k], d["ty"][lo + k], d["cx"][lo + k], d["cy"][lo + k], d["cut"]
+        rows.append((i - ty) % size)
+        cols.append((i - tx) % size)
+        valid = ((i - ty >= 0) & (i - ty < size))[:, None] & ((i - tx >= 0) & (i - tx < size))[None, :]
+        inside = ((i >= cy) & (i < cy + cut))[:, None] & ((i >= cx) & (i < cx + cut))[None, :]
+        mask[k, 0] = valid & ~inside
+    r = torch.from_numpy(np.stack(rows)).to(x.device)
+    q = torch.from_numpy(np.stack(cols)).to(x.device)
+    b = torch.arange(n, device=x.device).view(-1, 1, 1, 1)
+    ch = torch.arange(x.shape[1], device=x.device).view(1, -1, 1, 1)
+    shifted = x[b, ch, r.view(n, 1, size, 1), q.view(n, 1, 1, size)]
+    return shifted * torch.from_numpy(mask).to(x.device)
+
+
+# ---------------------------------------------------------------------------------------------
 # Model (parameter names match doc.go's checkpoint tensor names via StarGAN.named_parameters())
 
 
@@ -375,10 +426,12 @@ def make_optimizers(model, cfg):
     return opt_g, opt_d
 
 
-def train_step(model, opt_g, opt_d, cfg, x, c_org, c_trg, reduce=None):
+def train_step(model, opt_g, opt_d, cfg, x, c_org, c_trg, reduce=None, aug=None, lo=0):
     """One step in doc.go's order; returns a dict of activations, losses and grads (pre-update).
     reduce(grads, losses) -> (grads, losses), when given, averages them over the processes before the
-    update; a non-finite loss then skips the update (the caller stops the run)."""
+    update; a non-finite loss then skips the update (the caller stops the run). aug, when given, holds
+    the batch's DiffAugment draws by AUG_SETS name (x is the batch's samples from lo on)."""
+    seen = (lambda t, k: diff_augment(t, aug[k], lo)) if aug else (lambda t, k: t)
     g, d = model.g, model.d
     g_params = list(g.parameters())
     d_params = list(d.parameters())
@@ -388,7 +441,7 @@ def train_step(model, opt_g, opt_d, cfg, x, c_org, c_trg, reduce=None):
     # G half: fakes computed once and reused (detached) by the D half.
     fake = g(x, c_trg)
     rec = g(fake, c_org)
-    src_fake, cls_fake = d(fake)
+    src_fake, cls_fake = d(seen(fake, "g"))
     g_adv = ((src_fake - 1) ** 2).mean()
     g_cls = F.cross_entropy(cls_fake, lbl_trg)
     g_rec = (x - rec).abs().mean()
@@ -397,8 +450,8 @@ def train_step(model, opt_g, opt_d, cfg, x, c_org, c_trg, reduce=None):
     g_grads = torch.autograd.grad(loss_g, g_params)
 
     # D half: D still at its initial weights; fresh gradients.
-    src_real, cls_real = d(x)
-    src_fake_d, _ = d(fake.detach())
+    src_real, cls_real = d(seen(x, "real"))
+    src_fake_d, _ = d(seen(fake.detach(), "fake"))
     d_real = ((src_real - 1) ** 2).mean()
     d_fake = (src_fake_d**2).mean()
     d_cls = F.cross_entropy(cls_real, lbl_org)
@@ -712,8 +765,9 @@ def cmd_train(a):
             status = "paused"
             break
         x, org, trg = data.draw(rng, batch, lo, hi)
+        aug = {k: draw_aug(rng, batch, data.size) for k in AUG_SETS} if config.get("diff_augment") else None
         x = torch.from_numpy(x).to(device)
-        r = train_step(model, opt_g, opt_d, cfg, x, one_hot(org, len(styles), device), one_hot(trg, len(styles), device), reduce)
+        r = train_step(model, opt_g, opt_d, cfg, x, one_hot(org, len(styles), device), one_hot(trg, len(styles), device), reduce, aug, lo)
         vals = [float(v) for v in r["losses"].values()]
         if not r["finite"]:
             msg = "no checkpoint was written yet" if last_saved <= 0 else f"the last good checkpoint (step {last_saved}) is kept"
