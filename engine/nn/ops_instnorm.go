@@ -54,8 +54,8 @@ const (
 )
 
 // normOp is instance normalisation, or batch normalisation when batch is set: the statistics of a
-// (sample, channel) plane are its own, or its channel's over the whole batch. The three gradients
-// recompute them, which costs far less than the convolutions around them and keeps no state.
+// (sample, channel) plane are its own, or its channel's over the whole batch. The three gradient ops
+// take them, and the gradient sums, from the forward op's normRun (both constructors set run).
 type normOp struct {
 	plainOp
 	kind  inKind
@@ -75,9 +75,12 @@ type normRun struct {
 	sd, sdx   []float64 // per plane, before any per-channel total
 }
 
+// haveSums says whether sd and sdx are of the current forward run.
+func (r *normRun) haveSums() bool { return r.gen > 0 && r.sumsOf == r.gen }
+
 // stats returns the statistics the forward run computed.
 func (op *normOp) stats(x []float32, batch, channels int) (mean, inv []float32) {
-	if op.run == nil || op.run.gen == 0 {
+	if op.run.gen == 0 {
 		return normStats(x, batch, channels, op.batch)
 	}
 	return op.run.mean, op.run.inv
@@ -86,12 +89,12 @@ func (op *normOp) stats(x []float32, batch, channels int) (mean, inv []float32) 
 // sums returns Σdy and Σdy·x̂ per plane (not totalled over the batch), computed once a run.
 func (op *normOp) sums(x, dy []float32, batch, channels int) (sd, sdx []float64) {
 	r := op.run
-	if r != nil && r.gen > 0 && r.sumsOf == r.gen {
+	if r.haveSums() {
 		return r.sd, r.sdx
 	}
 	mean, inv := op.stats(x, batch, channels)
 	sd, sdx = normSums(x, dy, mean, inv, batch, channels)
-	if r != nil && r.gen > 0 {
+	if r.gen > 0 {
 		r.sd, r.sdx, r.sumsOf = sd, sdx, r.gen
 	}
 	return sd, sdx
@@ -301,10 +304,8 @@ func (op *normOp) Do(inputs ...gorgonia.Value) (gorgonia.Value, error) {
 	case inFwd:
 		x := in[0]
 		mean, inv := normStats(x, batch, channels, op.batch)
-		if op.run != nil {
-			op.run.gen++
-			op.run.mean, op.run.inv = mean, inv
-		}
+		op.run.gen++
+		op.run.mean, op.run.inv = mean, inv
 		y := op.out(len(x))
 		normApply(y, x, in[1], in[2], mean, inv, batch, channels)
 		return tensor.New(tensor.WithShape(shape.Clone()...), tensor.WithBacking(y)), nil
@@ -340,9 +341,8 @@ func (op *normOp) Do(inputs ...gorgonia.Value) (gorgonia.Value, error) {
 		_, sdx := op.sums(in[0], in[1], batch, channels)
 		return op.perChannel(sdx, batch, channels), nil
 	default:
-		r := op.run
-		if r != nil && r.gen > 0 && r.sumsOf == r.gen {
-			return op.perChannel(r.sd, batch, channels), nil
+		if op.run.haveSums() {
+			return op.perChannel(op.run.sd, batch, channels), nil
 		}
 		dy := in[0]
 		perPlane := make([]float64, batch*channels)
