@@ -273,7 +273,7 @@ func (s *TrainScreen) buildForm() {
 	s.genWidth, s.discWidth, s.resBlocks = entry("16"), entry("32"), entry("3")
 	s.sampleEach, s.ckptEach = entry("100"), entry("250")
 	s.name.OnChanged = func(string) { s.edited() }
-	s.diffAug = widget.NewCheck("Augment what the discriminator sees (DiffAugment): for styles with a few dozen images", func(bool) { s.edited() })
+	s.diffAug = widget.NewCheck("DiffAugment", func(bool) { s.edited() })
 	s.device = widget.NewRadioGroup([]string{deviceBuiltin}, nil)
 	s.device.Horizontal = true
 	s.device.Required = true
@@ -287,6 +287,9 @@ func (s *TrainScreen) buildForm() {
 	s.startBtn = widget.NewButtonWithIcon("Start training", theme.MediaPlayIcon(), s.StartTraining)
 	s.startBtn.Importance = widget.HighImportance
 
+	// The check's own text cannot wrap: a long one widened the whole screen past 1280 pixels.
+	diffAugItem := widget.NewFormItem("Small style sets", s.diffAug)
+	diffAugItem.HintText = "for styles with few images"
 	form := widget.NewForm(
 		widget.NewFormItem("Name", s.name),
 		widget.NewFormItem("Image size", s.size),
@@ -295,7 +298,7 @@ func (s *TrainScreen) buildForm() {
 		widget.NewFormItem("Learning rate", s.lr),
 		widget.NewFormItem("Seed", s.seed),
 		widget.NewFormItem("Device", s.device),
-		widget.NewFormItem("Small style sets", s.diffAug),
+		diffAugItem,
 	)
 	advanced := widget.NewForm(
 		widget.NewFormItem("Generator width", s.genWidth),
