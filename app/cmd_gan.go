@@ -74,6 +74,7 @@ type stylizeJSON struct {
 	FullRes  bool           `json:"full_res"`
 	Variants int            `json:"variants"`
 	Seconds  float64        `json:"seconds"`
+	Step     int            `json:"step"` // the checkpoint used: the run's best validated one, else its latest
 }
 
 type stylizeError struct {
@@ -114,7 +115,7 @@ func runStylize(ctx context.Context, env *cliEnv, args []string) error {
 		return fmt.Errorf("create the output folder: %w", err)
 	}
 	start := time.Now()
-	out := stylizeJSON{Run: run.Name, Style: *styleName, FullRes: *fullRes, Written: []string{}, Failed: []stylizeError{}}
+	out := stylizeJSON{Run: run.Name, Style: *styleName, FullRes: *fullRes, Written: []string{}, Failed: []stylizeError{}, Step: m.Step()}
 	res, err := studio.StylizeProducts(ctx, db, studio.StylizeRequest{Run: run, Model: m, Style: *styleName, SKUs: fs.Args(),
 		FullRes: *fullRes, OutDir: *outDir, Workers: runtime.GOMAXPROCS(0)})
 	for _, r := range res {
@@ -132,7 +133,7 @@ func runStylize(ctx context.Context, env *cliEnv, args []string) error {
 	if *asJSON {
 		return json.NewEncoder(env.stdout).Encode(out)
 	}
-	fmt.Fprintf(env.stdout, "Wrote %d images to %s in %.1f s", len(out.Written), *outDir, out.Seconds)
+	fmt.Fprintf(env.stdout, "Wrote %d images to %s in %.1f s (the checkpoint of step %d)", len(out.Written), *outDir, out.Seconds, out.Step)
 	if len(out.Failed) > 0 {
 		fmt.Fprintf(env.stdout, "; %d failed:\n", len(out.Failed))
 		for _, f := range out.Failed {

@@ -15,7 +15,7 @@ import (
 	"stylestudio/store/library"
 )
 
-// LoadRunModel loads the latest complete checkpoint of a named run.
+// LoadRunModel loads the model of a named run (RunModel).
 func LoadRunModel(ctx context.Context, db *store.DB, name string) (store.Run, *gan.Model, error) {
 	run, err := db.RunByName(ctx, name)
 	if errors.Is(err, store.ErrNotFound) {
@@ -28,7 +28,8 @@ func LoadRunModel(ctx context.Context, db *store.DB, name string) (store.Run, *g
 	return run, m, err
 }
 
-// RunModel loads the latest complete checkpoint of a run of the library in libraryDir.
+// RunModel loads the checkpoint a run's model is used from, of a run of the library in libraryDir: the
+// best on the validation split, or the latest where none was validated (gan.ServingCheckpoint).
 func RunModel(libraryDir string, run store.Run) (*gan.Model, error) {
 	m, err := gan.LoadModel(library.RunDir(libraryDir, run.ID))
 	if err != nil {
@@ -37,7 +38,7 @@ func RunModel(libraryDir string, run store.Run) (*gan.Model, error) {
 	return m, nil
 }
 
-// EvaluateRun measures a run's latest checkpoint on the held-out labeled products with the library's
+// EvaluateRun measures a run's model (RunModel) on the held-out labeled products with the library's
 // style classifier as the judge, stores the report as the run's metrics and returns it. Only products
 // that neither the GAN (as the run recorded) nor the judge (as its info recorded) trained on are
 // scored (HeldOutFor); a judge that did not record its training products, or none at all, is trained

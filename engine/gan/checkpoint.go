@@ -206,6 +206,29 @@ func LatestCheckpoint(dir string) (Sidecar, []string, error) {
 	return good[len(good)-1], damaged, nil
 }
 
+// ServingCheckpoint is the checkpoint a run's model is used from (Preview, stylize, eval, the Feed's
+// variants): the best of those measured on the validation split, or the latest where none was. The
+// training-loss score that ranks unvalidated checkpoints only decides which ones pruning keeps: it
+// favours checkpoints that barely change their input, so it does not choose the model a person sees.
+// latest is the latest complete checkpoint's step.
+func ServingCheckpoint(dir string) (serve Sidecar, latest int, err error) {
+	good, _, err := listCheckpoints(dir)
+	if err != nil {
+		return Sidecar{}, 0, err
+	}
+	if len(good) == 0 {
+		return Sidecar{}, 0, fmt.Errorf("%w in %s", ErrNoCheckpoint, dir)
+	}
+	serve = good[len(good)-1]
+	for _, s := range good {
+		if s.Val != nil && (serve.Val == nil || s.Val.Score > serve.Val.Score ||
+			(s.Val.Score == serve.Val.Score && s.Step > serve.Step)) {
+			serve = s
+		}
+	}
+	return serve, good[len(good)-1].Step, nil
+}
+
 // BestCheckpoint returns the best complete checkpoint: of those measured on the validation split
 // (Sidecar.Val), the one with the highest validation score; when none was, the one with the lowest
 // training-loss score. The latest wins ties.

@@ -19,19 +19,21 @@ type Model struct {
 	styles []string
 	p      Params
 	step   int
+	latest int // the latest checkpoint's step where a run folder was loaded, else step
 	path   string
 }
 
 // LoadModel loads the generator from a checkpoint: a weights file (.safetensors), its sidecar (.json),
-// or a run folder (its latest complete checkpoint). The weights file alone is enough: it carries the
-// config and the style list in its metadata.
+// or a run folder (its ServingCheckpoint: the best validated one, else the latest). The weights file
+// alone is enough: it carries the config and the style list in its metadata.
 func LoadModel(path string) (*Model, error) {
+	latestStep := 0
 	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
-		side, _, err := LatestCheckpoint(path)
+		side, latest, err := ServingCheckpoint(path)
 		if err != nil {
 			return nil, err
 		}
-		path = side.WeightsPath()
+		path, latestStep = side.WeightsPath(), latest
 	} else if strings.HasSuffix(path, ".json") {
 		side, err := readSidecar(path)
 		if err != nil {
@@ -59,6 +61,7 @@ func LoadModel(path string) (*Model, error) {
 		return nil, fmt.Errorf("%w: %s: %v", ErrCheckpoint, path, err)
 	}
 	fmt.Sscan(meta["step"], &m.step)
+	m.latest = max(m.step, latestStep)
 	m.p = Params{}
 	for name, t := range tensors {
 		if !strings.HasPrefix(name, "adam.") {
@@ -87,6 +90,10 @@ func (m *Model) Config() Config { return m.cfg }
 
 // Step is the training step the checkpoint was written at.
 func (m *Model) Step() int { return m.step }
+
+// LatestStep is the step of the run's latest checkpoint where the model was loaded from a run folder
+// (then Step is earlier where a validated checkpoint scored higher than the later ones), else Step.
+func (m *Model) LatestStep() int { return m.latest }
 
 // Path is the weights file the model was loaded from.
 func (m *Model) Path() string { return filepath.Clean(m.path) }

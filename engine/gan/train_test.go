@@ -453,6 +453,10 @@ func TestBestCheckpointIsChosenByValidation(t *testing.T) {
 	if fmt.Sprint(steps) != "[3 9]" {
 		t.Errorf("kept checkpoints %v, want the best (3) and the last (9)", steps)
 	}
+	// Preview, stylize and eval use the best-validated checkpoint, and know a later one exists.
+	if m, err := LoadModel(dir); err != nil || m.Step() != 3 || m.LatestStep() != 9 {
+		t.Errorf("the run folder's model: %v; want step 3 with latest 9", err)
+	}
 	// A failed validation is a warning, and the checkpoint is ranked without it.
 	dir2 := t.TempDir()
 	var warned bool
@@ -464,5 +468,14 @@ func TestBestCheckpointIsChosenByValidation(t *testing.T) {
 	}
 	if b, err := BestCheckpoint(dir2); err != nil || b.Val != nil || b.Step != 3 {
 		t.Errorf("best without validation %+v, %v", b, err)
+	}
+	// Without any validation the model used is the latest checkpoint, whatever the loss proxy ranks
+	// best (it favours checkpoints that barely change their input).
+	dir3 := t.TempDir()
+	if _, err := Train(context.Background(), tinyConfig(9), data, Options{Dir: dir3}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if s, latest, err := ServingCheckpoint(dir3); err != nil || s.Step != 9 || latest != 9 {
+		t.Errorf("serving checkpoint without validation: step %d (latest %d), %v; want 9", s.Step, latest, err)
 	}
 }

@@ -84,6 +84,7 @@ type PreviewScreen struct {
 	runs        []store.Run // runs with a checkpoint
 	runID       int64
 	model       *gan.Model
+	modelOf     int // the run's StepsDone when its model was loaded: a run trained further is reloaded
 	modelReq    kit.Latest
 	products    []store.ProductRow
 	marked      map[int64]store.ProductRow // products ticked for the batch, kept across searches
@@ -459,14 +460,15 @@ func (s *PreviewScreen) runChosen(opt string) {
 		if runOption(r) != opt {
 			continue
 		}
-		if r.ID == s.runID && s.model != nil && s.model.Step() == r.StepsDone {
+		if r.ID == s.runID && s.model != nil && s.modelOf == r.StepsDone {
 			return
 		}
 		s.loadModel(r)
 	}
 }
 
-// loadModel loads a run's latest checkpoint in the background.
+// loadModel loads a run's model in the background: its best checkpoint on the validation split, or its
+// latest where none was validated (studio.RunModel).
 func (s *PreviewScreen) loadModel(r store.Run) {
 	gen, lib := s.modelReq.Next(), s.deps.DB.Dir()
 	s.runID = r.ID
@@ -483,9 +485,9 @@ func (s *PreviewScreen) loadModel(r store.Run) {
 				s.stage("model")
 				return
 			}
-			s.model = m
+			s.model, s.modelOf = m, r.StepsDone
 			s.showMain()
-			s.modelInfo.SetText(fmt.Sprintf("%s · step %d · %d px · %s", r.Name, m.Step(), m.Size(), kit.EvalSummary(r.MetricsJSON)))
+			s.modelInfo.SetText(fmt.Sprintf("%s · %s · %d px · %s", r.Name, checkpointLabel(m.Step(), m.LatestStep()), m.Size(), kit.EvalSummary(r.MetricsJSON)))
 			styles := m.Styles()
 			s.style.Options = styles
 			pick := styles[0]
@@ -501,6 +503,15 @@ func (s *PreviewScreen) loadModel(r store.Run) {
 			s.stage("model")
 		})
 	}()
+}
+
+// checkpointLabel names the checkpoint Preview shows: "step N", and where the run has later checkpoints
+// than its best validated one, says so (they scored lower on the validation products).
+func checkpointLabel(step, latest int) string {
+	if step >= latest {
+		return fmt.Sprintf("step %d", step)
+	}
+	return fmt.Sprintf("step %d (best on validation; latest checkpoint %d)", step, latest)
 }
 
 func (s *PreviewScreen) showEmpty(title, text string) {

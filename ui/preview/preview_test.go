@@ -462,3 +462,13 @@ func TestPreviewBatchExportsTickedProducts(t *testing.T) {
 		}
 	})
 }
+
+// Preview names the checkpoint it shows, and says when the run has later ones that validated worse.
+func TestCheckpointLabel(t *testing.T) {
+	if got := checkpointLabel(2000, 2000); got != "step 2000" {
+		t.Errorf("latest checkpoint: %q", got)
+	}
+	if got := checkpointLabel(1750, 2000); got != "step 1750 (best on validation; latest checkpoint 2000)" {
+		t.Errorf("an earlier best checkpoint: %q", got)
+	}
+}
