@@ -51,13 +51,10 @@ func (b *netBuilder) convNorm(x *gorgonia.Node, s convSpec, act bool) (*gorgonia
 	if err != nil {
 		return nil, err
 	}
-	if y, err = nn.InstanceNorm(y, b.nodes[s.norm+".weight"], b.nodes[s.norm+".bias"]); err != nil {
-		return nil, err
-	}
 	if act {
-		return nn.ReLU(y)
+		return nn.InstanceNormReLU(y, b.nodes[s.norm+".weight"], b.nodes[s.norm+".bias"])
 	}
-	return y, nil
+	return nn.InstanceNorm(y, b.nodes[s.norm+".weight"], b.nodes[s.norm+".bias"])
 }
 
 // generator adds G(x, planes) for x (B,3,H,W) and the target style planes (B,S,H,W).

@@ -69,9 +69,5 @@ func (b *ConvBNReLU) Apply(x *gorgonia.Node) (*gorgonia.Node, error) {
 	if err != nil {
 		return nil, fmt.Errorf("conv %s: %w", b.Weight.Name(), err)
 	}
-	out, err := BatchNorm(conv, b.Gamma, b.Beta)
-	if err != nil {
-		return nil, err
-	}
-	return ReLU(out)
+	return BatchNormReLU(conv, b.Gamma, b.Beta)
 }

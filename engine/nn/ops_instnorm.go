@@ -19,12 +19,23 @@ const INEpsilon = 1e-5
 // InstanceNorm2d(affine=True) in one op; its three gradients recompute the plane statistics, which
 // costs far less than the convolutions around them and keeps no state between calls.
 func InstanceNorm(x, gamma, beta *gorgonia.Node) (*gorgonia.Node, error) {
+	return instanceNorm(x, gamma, beta, false)
+}
+
+func instanceNorm(x, gamma, beta *gorgonia.Node, relu bool) (*gorgonia.Node, error) {
 	xs := x.Shape()
 	if len(xs) != 4 || gamma.Shape().TotalSize() != xs[1] || beta.Shape().TotalSize() != xs[1] {
 		return nil, fmt.Errorf("instance norm %s: input %v needs scale and shift of %d values, got %v and %v",
 			gamma.Name(), xs, xs[1], gamma.Shape(), beta.Shape())
 	}
-	return gorgonia.ApplyOp(&normOp{kind: inFwd, param: tensor.Shape{xs[1]}, run: &normRun{}}, x, gamma, beta)
+	return gorgonia.ApplyOp(&normOp{kind: inFwd, param: tensor.Shape{xs[1]}, relu: relu, run: &normRun{}}, x, gamma, beta)
+}
+
+// InstanceNormReLU is InstanceNorm followed by a ReLU in one op: the same values bit for bit, one pass
+// over the activations less each forward run (the ReLU reads and writes them again otherwise) and one
+// activation-sized buffer less. Its gradient masks dy where the output is 0, as the ReLU's does.
+func InstanceNormReLU(x, gamma, beta *gorgonia.Node) (*gorgonia.Node, error) {
+	return instanceNorm(x, gamma, beta, true)
 }
 
 // BatchNorm adds training-mode batch normalisation with a learnable per-channel scale and shift to x's
@@ -36,12 +47,21 @@ func InstanceNorm(x, gamma, beta *gorgonia.Node) (*gorgonia.Node, error) {
 // statistics the classifier never reads (it sets population statistics after training) and spent
 // about an eighth of `classify`'s CPU time updating them element by element.
 func BatchNorm(x, gamma, beta *gorgonia.Node) (*gorgonia.Node, error) {
+	return batchNorm(x, gamma, beta, false)
+}
+
+// BatchNormReLU is BatchNorm followed by a ReLU in one op (see InstanceNormReLU).
+func BatchNormReLU(x, gamma, beta *gorgonia.Node) (*gorgonia.Node, error) {
+	return batchNorm(x, gamma, beta, true)
+}
+
+func batchNorm(x, gamma, beta *gorgonia.Node, relu bool) (*gorgonia.Node, error) {
 	xs := x.Shape()
 	if len(xs) != 4 || gamma.Shape().TotalSize() != xs[1] || !gamma.Shape().Eq(beta.Shape()) {
 		return nil, fmt.Errorf("batch norm %s: input %v needs scale and shift of %d values in one shape, got %v and %v",
 			gamma.Name(), xs, xs[1], gamma.Shape(), beta.Shape())
 	}
-	return gorgonia.ApplyOp(&normOp{kind: inFwd, batch: true, param: gamma.Shape().Clone(), run: &normRun{}}, x, gamma, beta)
+	return gorgonia.ApplyOp(&normOp{kind: inFwd, batch: true, param: gamma.Shape().Clone(), relu: relu, run: &normRun{}}, x, gamma, beta)
 }
 
 type inKind int
@@ -61,6 +81,7 @@ type normOp struct {
 	kind  inKind
 	batch bool
 	param tensor.Shape // the shape of gamma, beta and their gradients
+	relu  bool         // the forward op's output goes through a ReLU (InstanceNormReLU, BatchNormReLU)
 	run   *normRun     // shared by the forward op and its three gradient ops
 }
 
@@ -162,7 +183,7 @@ func normDot(p, g []float32, m, inv float32) float64 {
 // InstanceNormForward is the instance-norm op's forward pass on raw slices (x and y are B×C×HW).
 func InstanceNormForward(y, x, gamma, beta []float32, batch, channels int) {
 	mean, inv := normStats(x, batch, channels, false)
-	normApply(y, x, gamma, beta, mean, inv, batch, channels)
+	normApply(y, x, gamma, beta, mean, inv, batch, channels, false)
 }
 
 // normStats returns the mean and 1/sqrt(var+eps) of every (sample, channel) plane of x (B×C×HW), index
@@ -217,8 +238,9 @@ func channelTotals(perPlane []float64, batch, channels int) []float64 {
 	return out
 }
 
-// normApply writes y = (x − mean)·inv·gamma[c] + beta[c] plane by plane.
-func normApply(y, x, gamma, beta, mean, inv []float32, batch, channels int) {
+// normApply writes y = (x − mean)·inv·gamma[c] + beta[c] plane by plane (then max(y, 0) with relu, as
+// the ReLU op computes it).
+func normApply(y, x, gamma, beta, mean, inv []float32, batch, channels int, relu bool) {
 	hw := len(x) / (batch * channels)
 	ForEachSample(batch, func(_, b int) {
 		for c := 0; c < channels; c++ {
@@ -226,6 +248,13 @@ func normApply(y, x, gamma, beta, mean, inv []float32, batch, channels int) {
 			sc := inv[i] * gamma[c]
 			sh := beta[c] - mean[i]*sc
 			out := y[i*hw : (i+1)*hw]
+			if relu {
+				for j, v := range x[i*hw : (i+1)*hw] {
+					z := v*sc + sh
+					out[j] = leaky(z, z, 0)
+				}
+				continue
+			}
 			for j, v := range x[i*hw : (i+1)*hw] {
 				out[j] = v*sc + sh
 			}
@@ -307,7 +336,7 @@ func (op *normOp) Do(inputs ...gorgonia.Value) (gorgonia.Value, error) {
 		op.run.gen++
 		op.run.mean, op.run.inv = mean, inv
 		y := op.out(len(x))
-		normApply(y, x, in[1], in[2], mean, inv, batch, channels)
+		normApply(y, x, in[1], in[2], mean, inv, batch, channels, op.relu)
 		return tensor.New(tensor.WithShape(shape.Clone()...), tensor.WithBacking(y)), nil
 	case inDInput:
 		x, gamma, dy := in[0], in[1], in[2]
@@ -366,10 +395,14 @@ func (op *normOp) perChannel(perPlane []float64, batch, channels int) tensor.Ten
 func (op *normOp) WriteHash(h hash.Hash) { fmt.Fprintf(h, "%s", op) }
 func (op *normOp) Hashcode() uint32      { return hashOf(op) }
 func (op *normOp) String() string {
-	if op.batch {
-		return fmt.Sprintf("BatchNorm%d%v", op.kind, op.param)
+	relu := ""
+	if op.relu {
+		relu = "ReLU"
 	}
-	return fmt.Sprintf("InstanceNorm%d", op.kind)
+	if op.batch {
+		return fmt.Sprintf("BatchNorm%s%d%v", relu, op.kind, op.param)
+	}
+	return fmt.Sprintf("InstanceNorm%s%d", relu, op.kind)
 }
 
 func (op *normOp) DiffWRT(n int) []bool {
@@ -380,11 +413,18 @@ func (op *normOp) DiffWRT(n int) []bool {
 	return out
 }
 
-func (op *normOp) SymDiff(inputs gorgonia.Nodes, _, grad *gorgonia.Node) (gorgonia.Nodes, error) {
+func (op *normOp) SymDiff(inputs gorgonia.Nodes, output, grad *gorgonia.Node) (gorgonia.Nodes, error) {
 	if op.kind != inFwd {
 		return nil, fmt.Errorf("%s: second derivatives are not implemented", op)
 	}
 	x, gamma := inputs[0], inputs[1]
+	if op.relu {
+		// The ReLU's gradient from the fused output: it is > 0 exactly where the norm's output was.
+		var err error
+		if grad, err = gorgonia.ApplyOp(&pointOp{kind: reluGrad}, output, grad); err != nil {
+			return nil, err
+		}
+	}
 	with := func(k inKind) *normOp { return &normOp{kind: k, batch: op.batch, param: op.param, run: op.run} }
 	dx, err := gorgonia.ApplyOp(with(inDInput), x, gamma, grad)
 	if err != nil {
