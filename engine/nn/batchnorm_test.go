@@ -15,17 +15,7 @@ import (
 func TestBatchNormMatchesGorgonia(t *testing.T) {
 	for _, s := range [][4]int{{2, 3, 4, 5}, {5, 4, 3, 3}, {1, 2, 6, 6}} {
 		rng := rand.New(rand.NewPCG(uint64(s[0]), uint64(s[1])))
-		n := s[0] * s[1] * s[2] * s[3]
-		x, w := make([]float32, n), make([]float32, n)
-		for i := range x {
-			x[i] = float32(rng.NormFloat64()*2 + 1)
-			w[i] = float32(rng.NormFloat64())
-		}
-		gamma, beta := make([]float32, s[1]), make([]float32, s[1])
-		for c := range gamma {
-			gamma[c] = 0.5 + rng.Float32()
-			beta[c] = rng.Float32() - 0.5
-		}
+		x, w, gamma, beta := normTestData(rng, s, 1)
 		run := func(ours bool) (y, dx, dg, db []float32) {
 			g := gorgonia.NewGraph()
 			xn, xd := Input(g, "x", s[0], s[1], s[2], s[3])
@@ -92,4 +82,21 @@ func TestBatchNormMatchesGorgonia(t *testing.T) {
 			}
 		}
 	}
+}
+
+// normTestData draws a norm test's input x (shape s, mean shift), loss weights w and per-channel gamma
+// and beta.
+func normTestData(rng *rand.Rand, s [4]int, shift float64) (x, w, gamma, beta []float32) {
+	n := s[0] * s[1] * s[2] * s[3]
+	x, w = make([]float32, n), make([]float32, n)
+	for i := range x {
+		x[i] = float32(rng.NormFloat64()*2 + shift)
+		w[i] = float32(rng.NormFloat64())
+	}
+	gamma, beta = make([]float32, s[1]), make([]float32, s[1])
+	for c := range gamma {
+		gamma[c] = 0.5 + rng.Float32()
+		beta[c] = rng.Float32() - 0.5
+	}
+	return x, w, gamma, beta
 }

@@ -15,16 +15,7 @@ func TestNormReLUFusedEqualsSeparate(t *testing.T) {
 		s := [4]int{3, 4, 5, 6}
 		rng := rand.New(rand.NewPCG(7, 11))
 		n := s[0] * s[1] * s[2] * s[3]
-		x, w := make([]float32, n), make([]float32, n)
-		for i := range x {
-			x[i] = float32(rng.NormFloat64()*2 + 0.3)
-			w[i] = float32(rng.NormFloat64())
-		}
-		gamma, beta := make([]float32, s[1]), make([]float32, s[1])
-		for c := range gamma {
-			gamma[c] = 0.5 + rng.Float32()
-			beta[c] = rng.Float32() - 0.5
-		}
+		x, w, gamma, beta := normTestData(rng, s, 0.3)
 		run := func(fused bool) [][]float32 {
 			g := gorgonia.NewGraph()
 			xn, xd := Input(g, "x", s[0], s[1], s[2], s[3])
