@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"image/color"
 	"math"
 	"os"
@@ -603,7 +604,7 @@ func TestTrainHistoryEvaluateDetailsAndNote(t *testing.T) {
 	if dd == nil {
 		t.Fatal("the Details dialog did not open")
 	}
-	for _, want := range []string{"Evaluation at step", "content SSIM", "Checkpoints kept on disk", "best"} {
+	for _, want := range []string{"Evaluation at step", "content SSIM", "Checkpoints kept on disk", "the run's model"} {
 		if !strings.Contains(dd.text, want) {
 			t.Errorf("details lack %q:\n%s", want, dd.text)
 		}
@@ -615,5 +616,30 @@ func TestTrainHistoryEvaluateDetailsAndNote(t *testing.T) {
 	h.waitLoaded(t, "history after the note", func() bool { return s.runs[0].Notes == "lr too high?" })
 	if r, err := db.RunByName(ctx, "tiny"); err != nil || r.Notes != "lr too high?" {
 		t.Fatalf("note not stored: %q %v", r.Notes, err)
+	}
+}
+
+// The run's details say which checkpoint is the run's model: the best validated one, or the latest
+// where none was validated (then a loss-ranked "best" is only what pruning keeps).
+func TestRunDetailsNameTheRunsModel(t *testing.T) {
+	val := func(score float64) string {
+		return fmt.Sprintf(`{"val":{"style_accuracy":%g,"content_ssim":0.5,"score":%g,"products":4}}`, score, score)
+	}
+	cks := []store.Checkpoint{
+		{Step: 100, Path: "ckpt-100.safetensors", MetricsJSON: val(0.7), IsBest: true},
+		{Step: 200, Path: "ckpt-200.safetensors", MetricsJSON: val(0.6)},
+	}
+	text := runDetailsText(store.Run{Name: "r"}, cks, nil)
+	if !strings.Contains(text, "step 100 · ") || !strings.Contains(text, "best (highest validation score): the run's model") {
+		t.Errorf("validated run's details:\n%s", text)
+	}
+	cks = []store.Checkpoint{
+		{Step: 100, Path: "ckpt-100.safetensors", MetricsJSON: "{}", IsBest: true},
+		{Step: 200, Path: "ckpt-200.safetensors", MetricsJSON: "{}"},
+	}
+	text = runDetailsText(store.Run{Name: "r"}, cks, nil)
+	if !strings.Contains(text, "latest: the run's model (no checkpoint was validated)") ||
+		!strings.Contains(text, "kept by pruning (lowest smoothed style + cycle loss)") {
+		t.Errorf("unvalidated run's details:\n%s", text)
 	}
 }

@@ -359,18 +359,27 @@ func runDetailsText(r store.Run, cks []store.Checkpoint, ckErr error) string {
 		sorted := append([]store.Checkpoint(nil), cks...)
 		sort.Slice(sorted, func(i, j int) bool { return sorted[i].Step > sorted[j].Step })
 		fmt.Fprintf(&b, "\n\nCheckpoints kept on disk (%d):", len(sorted))
-		for _, ck := range sorted {
+		metrics := make([]studio.CheckpointMetrics, len(sorted))
+		validated := false
+		for i, ck := range sorted {
+			_ = json.Unmarshal([]byte(ck.MetricsJSON), &metrics[i])
+			validated = validated || metrics[i].Val != nil
+		}
+		// The run's model (Preview, stylize, eval) is its best validated checkpoint, else its latest
+		// (gan.ServingCheckpoint); a loss-ranked "best" only decides what pruning keeps.
+		for i, ck := range sorted {
+			m := metrics[i]
 			fmt.Fprintf(&b, "\n  step %s · %s · %s", thousands(ck.Step), ck.CreatedAt.Local().Format("2 Jan 15:04"), filepath.Base(ck.Path))
-			var m studio.CheckpointMetrics
-			_ = json.Unmarshal([]byte(ck.MetricsJSON), &m)
 			if m.Val != nil {
 				fmt.Fprintf(&b, " · validation: style accuracy %.0f%%, content SSIM %.2f (%d products)", 100*m.Val.StyleAccuracy, m.Val.ContentSSIM, m.Val.Products)
 			}
 			switch {
 			case ck.IsBest && m.Val != nil:
-				b.WriteString(" · best (highest validation score)")
+				b.WriteString(" · best (highest validation score): the run's model")
+			case !validated && i == 0:
+				b.WriteString(" · latest: the run's model (no checkpoint was validated)")
 			case ck.IsBest:
-				b.WriteString(" · best (lowest smoothed style + cycle loss)")
+				b.WriteString(" · kept by pruning (lowest smoothed style + cycle loss)")
 			}
 		}
 	}
