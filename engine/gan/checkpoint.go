@@ -219,14 +219,23 @@ func ServingCheckpoint(dir string) (serve Sidecar, latest int, err error) {
 	if len(good) == 0 {
 		return Sidecar{}, 0, fmt.Errorf("%w in %s", ErrNoCheckpoint, dir)
 	}
-	serve = good[len(good)-1]
-	for _, s := range good {
-		if s.Val != nil && (serve.Val == nil || s.Val.Score > serve.Val.Score ||
-			(s.Val.Score == serve.Val.Score && s.Step > serve.Step)) {
-			serve = s
+	latest = good[len(good)-1].Step
+	if best := bestValidated(good); best != nil {
+		return *best, latest, nil
+	}
+	return good[len(good)-1], latest, nil
+}
+
+// bestValidated is the checkpoint of good (oldest first) with the highest validation score, the latest
+// winning ties; nil when none was validated.
+func bestValidated(good []Sidecar) *Sidecar {
+	var best *Sidecar
+	for i := range good {
+		if s := &good[i]; s.Val != nil && (best == nil || s.Val.Score >= best.Val.Score) {
+			best = s
 		}
 	}
-	return serve, good[len(good)-1].Step, nil
+	return best
 }
 
 // BestCheckpoint returns the best complete checkpoint: of those measured on the validation split
@@ -240,16 +249,10 @@ func BestCheckpoint(dir string) (Sidecar, error) {
 	if len(good) == 0 {
 		return Sidecar{}, fmt.Errorf("%w in %s", ErrNoCheckpoint, dir)
 	}
-	var best *Sidecar
-	for i := range good {
-		if s := &good[i]; s.Val != nil && (best == nil || s.Val.Score >= best.Val.Score) {
-			best = s
-		}
-	}
-	if best != nil {
+	if best := bestValidated(good); best != nil {
 		return *best, nil
 	}
-	best = &good[0]
+	best := &good[0]
 	for i := range good[1:] {
 		if s := &good[i+1]; s.Score <= best.Score {
 			best = s

@@ -16,8 +16,8 @@ const INEpsilon = 1e-5
 // InstanceNorm adds instance normalisation with a learnable per-channel scale and shift to x's graph:
 // every (sample, channel) plane of x (B, C, H, W) is normalised by its own mean and biased variance,
 // then y = x̂·gamma[c] + beta[c] (gamma and beta have shape (C)). This is PyTorch's
-// InstanceNorm2d(affine=True) in one op; its three gradients recompute the plane statistics, which
-// costs far less than the convolutions around them and keeps no state between calls.
+// InstanceNorm2d(affine=True) in one op; its three gradient ops take the plane statistics and the
+// gradient sums from the forward run (normRun).
 func InstanceNorm(x, gamma, beta *gorgonia.Node) (*gorgonia.Node, error) {
 	return instanceNorm(x, gamma, beta, false)
 }
