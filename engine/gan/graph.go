@@ -19,10 +19,15 @@ type netBuilder struct {
 	// data are the inputs that are data (real images, detached fakes, and the generator's input built
 	// from them): convolutions of them get no input gradient (nn.Conv2dOfData).
 	data map[*gorgonia.Node]bool
+	// blocked: keep activations in nn.NChw16c where their channel count allows (nn.BlockedLayout);
+	// lay records each such node's layout (absent: NCHW).
+	blocked bool
+	lay     map[*gorgonia.Node]nn.Layout
 }
 
 func newNetBuilder(g *gorgonia.ExprGraph, cfg Config, styles int, p Params) *netBuilder {
-	b := &netBuilder{g: g, cfg: cfg, styles: styles, nodes: map[string]*gorgonia.Node{}, data: map[*gorgonia.Node]bool{}}
+	b := &netBuilder{g: g, cfg: cfg, styles: styles, nodes: map[string]*gorgonia.Node{}, data: map[*gorgonia.Node]bool{},
+		blocked: nn.BlockedLayout(), lay: map[*gorgonia.Node]nn.Layout{}}
 	for name, t := range p {
 		b.nodes[name] = nn.Param(g, name, t)
 	}
@@ -39,10 +44,25 @@ func (b *netBuilder) params(p Params, prefix string) []*gorgonia.Node {
 }
 
 func (b *netBuilder) conv(x *gorgonia.Node, s convSpec) (*gorgonia.Node, error) {
-	if b.data[x] {
-		return nn.Conv2dOfData(x, b.nodes[s.name], s.stride, s.pad)
+	out := nn.LayoutFor(s.out, b.blocked)
+	y, err := nn.Conv2dLayout(x, b.nodes[s.name], s.stride, s.pad, b.data[x], b.lay[x], out)
+	if err != nil {
+		return nil, err
 	}
-	return nn.Conv2d(x, b.nodes[s.name], s.stride, s.pad)
+	b.lay[y] = out
+	return y, nil
+}
+
+// same returns a function that records an op's result y as being in x's layout (for the ops that
+// keep it: norms, ReLUs, Add, upsampling) and passes it on: b.same(x)(op(x)).
+func (b *netBuilder) same(x *gorgonia.Node) func(*gorgonia.Node, error) (*gorgonia.Node, error) {
+	return func(y *gorgonia.Node, err error) (*gorgonia.Node, error) {
+		if err != nil {
+			return nil, err
+		}
+		b.lay[y] = b.lay[x]
+		return y, nil
+	}
 }
 
 // convNorm is conv → instance norm (→ ReLU when act).
@@ -51,10 +71,7 @@ func (b *netBuilder) convNorm(x *gorgonia.Node, s convSpec, act bool) (*gorgonia
 	if err != nil {
 		return nil, err
 	}
-	if act {
-		return nn.InstanceNormReLU(y, b.nodes[s.norm+".weight"], b.nodes[s.norm+".bias"])
-	}
-	return nn.InstanceNorm(y, b.nodes[s.norm+".weight"], b.nodes[s.norm+".bias"])
+	return b.same(y)(nn.InstanceNormIn(y, b.nodes[s.norm+".weight"], b.nodes[s.norm+".bias"], b.lay[y], act))
 }
 
 // generator adds G(x, planes) for x (B,3,H,W) and the target style planes (B,S,H,W).
@@ -79,12 +96,15 @@ func (b *netBuilder) generator(x, planes *gorgonia.Node) (*gorgonia.Node, error)
 		if r, err = b.convNorm(r, res[i+1], false); err != nil {
 			return nil, err
 		}
-		if h, err = gorgonia.Add(h, r); err != nil {
+		if b.lay[h] != b.lay[r] {
+			return nil, fmt.Errorf("generator: residual block %d adds %v to %v", i/2, b.lay[r], b.lay[h])
+		}
+		if h, err = b.same(h)(gorgonia.Add(h, r)); err != nil {
 			return nil, err
 		}
 	}
 	for _, s := range specs[3+2*b.cfg.ResBlocks : len(specs)-1] {
-		if h, err = nn.Upsample2x(h); err != nil {
+		if h, err = b.same(h)(nn.Upsample2xIn(h, b.lay[h])); err != nil {
 			return nil, err
 		}
 		if h, err = b.convNorm(h, s, true); err != nil {
@@ -93,6 +113,9 @@ func (b *netBuilder) generator(x, planes *gorgonia.Node) (*gorgonia.Node, error)
 	}
 	if h, err = b.conv(h, specs[len(specs)-1]); err != nil {
 		return nil, err
+	}
+	if b.lay[h] != nn.NCHW {
+		return nil, fmt.Errorf("generator: its output is in %v, not NCHW", b.lay[h])
 	}
 	return gorgonia.Tanh(h)
 }
@@ -105,7 +128,7 @@ func (b *netBuilder) discriminator(x *gorgonia.Node) (src, cls *gorgonia.Node, e
 		if h, err = b.conv(h, s); err != nil {
 			return nil, nil, err
 		}
-		if h, err = nn.LeakyReLU(h, 0.01); err != nil {
+		if h, err = b.same(h)(nn.LeakyReLU(h, 0.01)); err != nil {
 			return nil, nil, err
 		}
 	}

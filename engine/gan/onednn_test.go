@@ -25,9 +25,22 @@ func TestOneDNNRunsJITKernels(t *testing.T) {
 	if len(impls) == 0 {
 		t.Fatal("no convolution went through oneDNN")
 	}
+	blockedShapes := 0
 	for shape, impl := range impls {
 		if !strings.HasPrefix(impl, "jit") {
 			t.Errorf("%s: %s, want a jit kernel", shape, impl)
 		}
+		// With activations in nChw16c on both sides only the weights are reordered (OIHW to the
+		// kernel's blocking): the activations go in and out as they are.
+		if strings.Contains(shape, "nChw16c→nChw16c") {
+			blockedShapes++
+			if strings.Contains(impl, "reorders") && !strings.Contains(impl, "(1 reorders)") {
+				t.Errorf("%s: %s, want the weights' reorder alone", shape, impl)
+			}
+		}
 	}
+	if nn.BlockedLayout() && blockedShapes == 0 {
+		t.Error("the kernels take nChw16c, but no convolution of the default model ran with it on both sides")
+	}
+	t.Logf("nn.BlockedLayout() = %v; %d convolutions with nChw16c activations on both sides", nn.BlockedLayout(), blockedShapes)
 }

@@ -16,9 +16,9 @@ func BenchmarkConv3x3(b *testing.B) {
 		w[i] = float32(i%5) * 0.01
 	}
 	for i := 0; i < b.N; i++ {
-		runConv(convFwd, g, batch, y, x, w)
-		runConv(convDInput, g, batch, dx, w, y)
-		runConv(convDWeight, g, batch, dw, x, y)
+		runConv(convFwd, g, convLayout{}, batch, y, x, w)
+		runConv(convDInput, g, convLayout{}, batch, dx, w, y)
+		runConv(convDWeight, g, convLayout{}, batch, dw, x, y)
 	}
 	macs := 3 * float64(batch*g.o*g.rows()*g.cols())
 	b.ReportMetric(macs*float64(b.N)/b.Elapsed().Seconds()/1e9, "GMAC/s")

@@ -7,9 +7,12 @@ package nn
 func convBackend() string { return blasName }
 
 // runConv runs one convolution computation (see convKind for the order of a and b).
-func runConv(kind convKind, g convGeom, batch int, out, a, b []float32) {
-	gemmConv(kind, g, batch, out, a, b)
+func runConv(kind convKind, g convGeom, lay convLayout, batch int, out, a, b []float32) {
+	gemmConvLayout(kind, g, lay, batch, out, a, b)
 }
+
+// blockedLayout is false: the GEMM kernels work on NCHW.
+func blockedLayout() bool { return false }
 
 // ConvImpls lists the kernel each convolution shape used so far; only the oneDNN build records any.
 func ConvImpls() map[string]string { return nil }

@@ -32,6 +32,7 @@ const maxPrims = 256
 
 type primKey struct {
 	g     convGeom
+	lay   convLayout
 	batch int
 	kind  convKind
 }
@@ -51,7 +52,10 @@ type executor struct {
 	calls chan func()
 	prims map[primKey]*prim // touched only on the executor's thread
 	err   error             // libdnnl could not be opened
-	impls sync.Map          // shape → implementation, for ConvImpls
+	// blocked16: the CPU's convolution kernels take nChw16c activations, so a graph that keeps its
+	// activations in that layout saves a reorder on each side of every convolution.
+	blocked16 bool
+	impls     sync.Map // shape → implementation, for ConvImpls
 }
 
 var onednn executor
@@ -66,6 +70,7 @@ func (e *executor) do(f func()) bool {
 		}
 		e.calls = make(chan func())
 		e.prims = map[primKey]*prim{}
+		e.blocked16 = C.sst_prefers_blocked16() != 0
 		go func() {
 			runtime.LockOSThread() // never unlocked: this goroutine is oneDNN's thread for good
 			for f := range e.calls {
@@ -105,7 +110,8 @@ func (e *executor) get(key primKey) *prim {
 	var msg [256]C.char
 	p := &prim{}
 	cv := C.sst_conv_create(C.int(key.kind), C.int(key.batch), C.int(g.c), C.int(g.h), C.int(g.w), C.int(g.o),
-		C.int(g.k), C.int(g.stride), C.int(g.pad), C.int(g.outH()), C.int(g.outW()), &msg[0], C.size_t(len(msg)))
+		C.int(g.k), C.int(g.stride), C.int(g.pad), C.int(g.outH()), C.int(g.outW()), cflag(key.lay.in == NChw16c),
+		cflag(key.lay.out == NChw16c), &msg[0], C.size_t(len(msg)))
 	if cv == nil {
 		p.impl = "gemm (oneDNN: " + C.GoString(&msg[0]) + ")"
 	} else {
@@ -122,16 +128,30 @@ func (e *executor) get(key primKey) *prim {
 		}
 	}
 	e.prims[key] = p
-	e.impls.Store(fmt.Sprintf("%s %v b%d", [...]string{"fwd", "bwd-data", "bwd-weights"}[key.kind], key.g, key.batch), p.impl)
+	e.impls.Store(fmt.Sprintf("%s %v%v b%d", [...]string{"fwd", "bwd-data", "bwd-weights"}[key.kind], key.g, key.lay, key.batch), p.impl)
 	return p
 }
 
-// runConv runs one convolution computation (see convKind for the order of a and b).
-func runConv(kind convKind, g convGeom, batch int, out, a, b []float32) {
+func cflag(b bool) C.int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// blockedLayout says whether graphs should keep activations whose channel count is a multiple of 16
+// in nChw16c: true where oneDNN is loaded and its kernels on this CPU work in that layout.
+func blockedLayout() bool {
+	return onednn.loadErr() == nil && onednn.blocked16
+}
+
+// runConv runs one convolution computation (see convKind for the order of a and b) on activations in
+// the layouts lay names.
+func runConv(kind convKind, g convGeom, lay convLayout, batch int, out, a, b []float32) {
 	var p *prim
 	var status C.int
 	ok := onednn.do(func() {
-		if p = onednn.get(primKey{g: g, batch: batch, kind: kind}); p.cv == nil {
+		if p = onednn.get(primKey{g: g, lay: lay, batch: batch, kind: kind}); p.cv == nil {
 			return
 		}
 		x, y := a, b
@@ -142,13 +162,13 @@ func runConv(kind convKind, g convGeom, batch int, out, a, b []float32) {
 			(*C.float)(unsafe.Pointer(&out[0])))
 	})
 	if !ok || p.cv == nil {
-		gemmConv(kind, g, batch, out, a, b)
+		gemmConvLayout(kind, g, lay, batch, out, a, b)
 		return
 	}
 	if status != 0 {
 		// Execution fails only on exhausted memory; the graph op has no error path, and a panic
 		// here would be a stack trace for the user, so compute the same result the slow way.
-		gemmConv(kind, g, batch, out, a, b)
+		gemmConvLayout(kind, g, lay, batch, out, a, b)
 	}
 }
 

@@ -92,6 +92,7 @@ func TestConvBackendMatchesGEMM(t *testing.T) {
 		{c: 3, h: 16, w: 16, o: 32, k: 4, stride: 2, pad: 1},
 		{c: 64, h: 4, w: 4, o: 6, k: 4, stride: 1, pad: 0},
 		{c: 16, h: 9, w: 9, o: 3, k: 3, stride: 2, pad: 1},
+		{c: 32, h: 8, w: 8, o: 16, k: 3, stride: 1, pad: 1},
 	} {
 		x, w, dy := rnd(batch*g.inSize()), rnd(g.o*g.rows()), rnd(batch*g.o*g.cols())
 		close := func(what string, got, want []float32) {
@@ -103,20 +104,82 @@ func TestConvBackendMatchesGEMM(t *testing.T) {
 			}
 		}
 		y := make([]float32, len(dy))
-		runConv(convFwd, g, batch, y, x, w)
+		runConv(convFwd, g, convLayout{}, batch, y, x, w)
 		for i := 0; i < batch; i++ {
 			close("forward", y[i*g.o*g.cols():(i+1)*g.o*g.cols()], naiveConv(g, x[i*g.inSize():(i+1)*g.inSize()], w))
 		}
-		dx, want := make([]float32, len(x)), make([]float32, len(x))
-		runConv(convDInput, g, batch, dx, w, dy)
+		want, wantW := make([]float32, len(x)), make([]float32, len(w))
 		gemmConv(convDInput, g, batch, want, w, dy)
-		close("input gradient", dx, want)
-		dw, wantW := make([]float32, len(w)), make([]float32, len(w))
-		runConv(convDWeight, g, batch, dw, x, dy)
 		gemmConv(convDWeight, g, batch, wantW, x, dy)
-		close("weight gradient", dw, wantW)
+		// Every layout the channel counts allow gives the same values (compared in NCHW).
+		for _, lay := range []convLayout{{NCHW, NCHW}, {NChw16c, NCHW}, {NCHW, NChw16c}, {NChw16c, NChw16c}} {
+			if !lay.in.fits(g.c) || !lay.out.fits(g.o) {
+				continue
+			}
+			inHW, outHW := g.h*g.w, g.cols()
+			xl, dyl := inLayout(x, batch, g.c, inHW, lay.in), inLayout(dy, batch, g.o, outHW, lay.out)
+			yl := make([]float32, len(y))
+			runConv(convFwd, g, lay, batch, yl, xl, w)
+			close("forward"+lay.String(), fromLayout(yl, batch, g.o, outHW, lay.out), y)
+			dx := make([]float32, len(x))
+			runConv(convDInput, g, lay, batch, dx, w, dyl)
+			close("input gradient"+lay.String(), fromLayout(dx, batch, g.c, inHW, lay.in), want)
+			dw := make([]float32, len(w))
+			runConv(convDWeight, g, lay, batch, dw, xl, dyl)
+			close("weight gradient"+lay.String(), dw, wantW)
+			// The GEMM fallback (a shape oneDNN has no jit kernel for) takes the same layouts.
+			clear(dx)
+			gemmConvLayout(convDInput, g, lay, batch, dx, w, dyl)
+			close("GEMM input gradient"+lay.String(), fromLayout(dx, batch, g.c, inHW, lay.in), want)
+		}
 	}
 	for shape, impl := range ConvImpls() {
 		t.Logf("%s: %s", shape, impl)
+	}
+}
+
+// inLayout returns a copy of the NCHW tensor t in layout l; fromLayout the inverse.
+func inLayout(t []float32, batch, c, hw int, l Layout) []float32 {
+	out := make([]float32, len(t))
+	place(out, t, batch, c, hw, l)
+	return out
+}
+
+func fromLayout(t []float32, batch, c, hw int, l Layout) []float32 {
+	out := make([]float32, len(t))
+	if l == NCHW {
+		copy(out, t)
+	} else {
+		ToPlain(out, t, batch, c, hw)
+	}
+	return out
+}
+
+// TestBlockedLayoutRoundTrip checks that ToBlocked puts channel c of pixel j where nChw16c says, and
+// ToPlain undoes it.
+func TestBlockedLayoutRoundTrip(t *testing.T) {
+	const batch, c, hw = 2, 32, 5
+	src := make([]float32, batch*c*hw)
+	for i := range src {
+		src[i] = float32(i)
+	}
+	blk := make([]float32, len(src))
+	ToBlocked(blk, src, batch, c, hw)
+	for b := 0; b < batch; b++ {
+		for ch := 0; ch < c; ch++ {
+			for j := 0; j < hw; j++ {
+				got := blk[((b*(c/Blk)+ch/Blk)*hw+j)*Blk+ch%Blk]
+				if want := src[(b*c+ch)*hw+j]; got != want {
+					t.Fatalf("sample %d channel %d pixel %d: %g, want %g", b, ch, j, got, want)
+				}
+			}
+		}
+	}
+	back := make([]float32, len(src))
+	ToPlain(back, blk, batch, c, hw)
+	for i := range src {
+		if back[i] != src[i] {
+			t.Fatalf("[%d] = %g after the round trip, want %g", i, back[i], src[i])
+		}
 	}
 }

@@ -65,7 +65,7 @@ const BNEpsilon = 1e-5
 func (b *ConvBNReLU) Apply(x *gorgonia.Node) (*gorgonia.Node, error) {
 	ws := b.Weight.Shape()
 	k := ws[2]
-	conv, err := conv2d(x, b.Weight, b.Stride, k/2, b.Data)
+	conv, err := conv2d(x, b.Weight, b.Stride, k/2, b.Data, convLayout{})
 	if err != nil {
 		return nil, fmt.Errorf("conv %s: %w", b.Weight.Name(), err)
 	}

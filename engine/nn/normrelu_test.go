@@ -42,25 +42,8 @@ func TestNormReLUFusedEqualsSeparate(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			loss := gorgonia.Must(gorgonia.Sum(gorgonia.Must(gorgonia.HadamardProd(out, wn))))
-			if _, err := gorgonia.Grad(loss, xn, gn, bn); err != nil {
-				t.Fatal(err)
-			}
-			var yv gorgonia.Value
-			gorgonia.Read(out, &yv)
-			vm := gorgonia.NewTapeMachine(g)
-			defer func() { _ = vm.Close() }()
-			if err := vm.RunAll(); err != nil {
-				t.Fatal(err)
-			}
-			res := [][]float32{append([]float32(nil), yv.Data().([]float32)...)}
-			for _, nd := range []*gorgonia.Node{xn, gn, bn} {
-				v, err := nd.Grad()
-				if err != nil {
-					t.Fatal(err)
-				}
-				res = append(res, append([]float32(nil), v.Data().([]float32)...))
-			}
+			y, grads := runWeightedSum(t, out, wn, []*gorgonia.Node{xn, gn, bn})
+			res := append([][]float32{y}, grads...)
 			return res
 		}
 		want, got := run(false), run(true)

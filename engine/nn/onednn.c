@@ -2,7 +2,9 @@
 
 // Convolution forward, backward-data and backward-weights through oneDNN's C API. Every primitive is
 // created with `any` layouts, so oneDNN picks the layouts its fastest (jit) kernel wants; the caller's
-// plain NCHW/OIHW tensors are reordered into those layouts and back. The reordered copies and the
+// tensors (NCHW or nChw16c activations, OIHW weights) are reordered into those layouts and back where
+// they differ. The GAN keeps its activations in nChw16c where the AVX-512 kernels take it, so in the
+// steady state only the weights and the 3-channel images are reordered. The reordered copies and the
 // primitives' scratchpads live in a few buffers shared by every primitive, grown to the largest need:
 // the Go side runs one call at a time, from one OS thread.
 
@@ -198,7 +200,7 @@ void sst_conv_destroy(sst_conv *cv) {
 }
 
 sst_conv *sst_conv_create(int kind, int n, int c, int h, int w, int o, int k, int stride, int pad, int oh,
-		int ow, char *err, size_t errlen) {
+		int ow, int src_blk, int dst_blk, char *err, size_t errlen) {
 	sst_conv *cv = calloc(1, sizeof *cv);
 	dnnl_primitive_desc_t fpd = NULL, pd = NULL;
 	dnnl_primitive_attr_t attr = NULL;
@@ -214,9 +216,9 @@ sst_conv *sst_conv_create(int kind, int n, int c, int h, int w, int o, int k, in
 	// rows are not reached).
 	dnnl_dims_t padr = {(oh - 1) * stride + k - h - pad, (ow - 1) * stride + k - w - pad};
 	dnnl_memory_desc_t s_user, w_user, d_user, s_any, w_any, d_any;
-	CHECK(dnnl_memory_desc_init_by_tag(&s_user, 4, sdims, dnnl_f32, dnnl_nchw));
+	CHECK(dnnl_memory_desc_init_by_tag(&s_user, 4, sdims, dnnl_f32, src_blk ? dnnl_aBcd16b : dnnl_nchw));
 	CHECK(dnnl_memory_desc_init_by_tag(&w_user, 4, wdims, dnnl_f32, dnnl_oihw));
-	CHECK(dnnl_memory_desc_init_by_tag(&d_user, 4, ddims, dnnl_f32, dnnl_nchw));
+	CHECK(dnnl_memory_desc_init_by_tag(&d_user, 4, ddims, dnnl_f32, dst_blk ? dnnl_aBcd16b : dnnl_nchw));
 	CHECK(dnnl_memory_desc_init_by_tag(&s_any, 4, sdims, dnnl_f32, dnnl_format_tag_any));
 	CHECK(dnnl_memory_desc_init_by_tag(&w_any, 4, wdims, dnnl_f32, dnnl_format_tag_any));
 	CHECK(dnnl_memory_desc_init_by_tag(&d_any, 4, ddims, dnnl_f32, dnnl_format_tag_any));
@@ -281,6 +283,30 @@ fail:
 }
 
 const char *sst_conv_impl(const sst_conv *cv) { return cv->impl; }
+
+int sst_prefers_blocked16(void) {
+	char err[256];
+	size_t errlen = sizeof err;
+	if (init_engine(err, errlen)) return 0;
+	// A convolution like the GAN's residual blocks: which source layout does the fastest kernel take?
+	dnnl_dims_t sdims = {2, 64, 16, 16}, wdims = {64, 64, 3, 3}, strides = {1, 1}, pad = {1, 1};
+	dnnl_memory_desc_t s_any, w_any, d_any, blk;
+	dnnl_primitive_desc_t pd = NULL;
+	int yes = 0;
+	CHECK(dnnl_memory_desc_init_by_tag(&s_any, 4, sdims, dnnl_f32, dnnl_format_tag_any));
+	CHECK(dnnl_memory_desc_init_by_tag(&w_any, 4, wdims, dnnl_f32, dnnl_format_tag_any));
+	CHECK(dnnl_memory_desc_init_by_tag(&d_any, 4, sdims, dnnl_f32, dnnl_format_tag_any));
+	CHECK(dnnl_memory_desc_init_by_tag(&blk, 4, sdims, dnnl_f32, dnnl_aBcd16b));
+	dnnl_convolution_desc_t fd;
+	CHECK(dnnl_convolution_forward_desc_init(&fd, dnnl_forward_training, dnnl_convolution_direct, &s_any,
+			&w_any, NULL, &d_any, strides, pad, pad));
+	CHECK(dnnl_primitive_desc_create(&pd, &fd, NULL, eng, NULL));
+	yes = dnnl_memory_desc_equal(dnnl_primitive_desc_query_md(pd, dnnl_query_src_md, 0), &blk) &&
+			dnnl_memory_desc_equal(dnnl_primitive_desc_query_md(pd, dnnl_query_dst_md, 0), &blk);
+fail:
+	if (pd) dnnl_primitive_desc_destroy(pd);
+	return yes;
+}
 
 int sst_conv_reorders(const sst_conv *cv) {
 	int r = 0;

@@ -7,15 +7,20 @@
 // The three computations of one convolution shape.
 enum { SST_FWD = 0, SST_BWD_DATA = 1, SST_BWD_WEIGHTS = 2 };
 
-// One primitive for one (batch, geometry, kind), with its reorders between the caller's plain layouts
-// (NCHW activations, OIHW weights) and the layouts the primitive chose. Opaque to Go.
+// One primitive for one (batch, geometry, layouts, kind), with its reorders between the caller's layouts
+// (NCHW or nChw16c activations, OIHW weights) and the layouts the primitive chose. Opaque to Go.
 typedef struct sst_conv sst_conv;
 
 // sst_load opens libdnnl (once); on failure it returns -1 and writes a message into err.
 int sst_load(char *err, size_t errlen);
 // sst_conv_create builds the primitive; on failure it returns NULL and writes a message into err.
+// The caller's activations (source and destination, or their gradients) are NCHW, or with src_blk /
+// dst_blk set nChw16c (oneDNN's aBcd16b: channels in blocks of 16, the block innermost).
 sst_conv *sst_conv_create(int kind, int n, int c, int h, int w, int o, int k, int stride, int pad, int oh,
-		int ow, char *err, size_t errlen);
+		int ow, int src_blk, int dst_blk, char *err, size_t errlen);
+// sst_prefers_blocked16 says whether this CPU's fastest convolution kernels take and give nChw16c
+// activations (AVX-512: yes; AVX2 kernels block by 8).
+int sst_prefers_blocked16(void);
 // sst_conv_destroy frees it.
 void sst_conv_destroy(sst_conv *cv);
 // sst_conv_impl is the implementation oneDNN picked ("jit:avx512_core", "gemm:jit", "ref:any", …).

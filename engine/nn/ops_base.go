@@ -11,6 +11,16 @@ func (*plainOp) ReturnsPtr() bool     { return false }
 func (*plainOp) CallsExtern() bool    { return false }
 func (*plainOp) OverwritesInput() int { return -1 }
 
+// outAll returns the op's output buffer of n values, not zeroed: for ops that write every value.
+// Clearing it first cost about 3% of a GAN training step.
+func (p *plainOp) outAll(n int) []float32 {
+	if cap(p.buf) < n {
+		p.buf = make([]float32, n)
+	}
+	p.buf = p.buf[:n]
+	return p.buf
+}
+
 // out returns the op's output buffer of n values, zeroed (as make would give it).
 func (p *plainOp) out(n int) []float32 {
 	if cap(p.buf) < n {

@@ -16,28 +16,38 @@ import (
 // this op does im2col and one GEMM per sample straight into NCHW, on every core, and its gradients are
 // two more ops of the same kind (conv2dInputGrad, conv2dWeightGrad).
 func Conv2d(x, w *gorgonia.Node, stride, pad int) (*gorgonia.Node, error) {
-	return conv2d(x, w, stride, pad, false)
+	return conv2d(x, w, stride, pad, false, convLayout{})
 }
 
 // Conv2dOfData is Conv2d for an input that is data (images, constant planes): no gradient is built for
 // x. gorgonia builds and runs an op's gradient for every input it calls differentiable, wanted or not;
 // for a network's first layer on real images that gradient is a large GEMM and col2im thrown away.
 func Conv2dOfData(x, w *gorgonia.Node, stride, pad int) (*gorgonia.Node, error) {
-	return conv2d(x, w, stride, pad, true)
+	return conv2d(x, w, stride, pad, true, convLayout{})
 }
 
-func conv2d(x, w *gorgonia.Node, stride, pad int, data bool) (*gorgonia.Node, error) {
+// Conv2dLayout is Conv2d (or with data Conv2dOfData) for an input in layout in, giving its output in
+// layout out (see Layout); the gradients come back in the same layouts.
+func Conv2dLayout(x, w *gorgonia.Node, stride, pad int, data bool, in, out Layout) (*gorgonia.Node, error) {
+	return conv2d(x, w, stride, pad, data, convLayout{in: in, out: out})
+}
+
+func conv2d(x, w *gorgonia.Node, stride, pad int, data bool, lay convLayout) (*gorgonia.Node, error) {
 	xs, ws := x.Shape(), w.Shape()
 	if len(xs) != 4 || len(ws) != 4 || ws[2] != ws[3] || xs[1] != ws[1] {
 		return nil, fmt.Errorf("conv2d %s: input %v and weight %v do not fit (want (B,C,H,W) and (O,C,k,k))",
 			w.Name(), xs, ws)
+	}
+	if !lay.in.fits(xs[1]) || !lay.out.fits(ws[0]) {
+		return nil, fmt.Errorf("conv2d %s: %d input and %d output channels cannot be in layouts %v and %v",
+			w.Name(), xs[1], ws[0], lay.in, lay.out)
 	}
 	g := convGeom{c: xs[1], h: xs[2], w: xs[3], o: ws[0], k: ws[2], stride: stride, pad: pad}
 	if g.outH() < 1 || g.outW() < 1 || stride < 1 || pad < 0 {
 		return nil, fmt.Errorf("conv2d %s: a %d×%d kernel with stride %d and pad %d does not fit a %d×%d input",
 			w.Name(), g.k, g.k, stride, pad, g.h, g.w)
 	}
-	return gorgonia.ApplyOp(&conv2dOp{geom: g, data: data}, x, w)
+	return gorgonia.ApplyOp(&conv2dOp{geom: g, data: data, lay: lay}, x, w)
 }
 
 // convGeom is one convolution's shape: input channels and size, output channels, kernel, stride, pad.
@@ -220,7 +230,8 @@ type conv2dOp struct {
 	plainOp
 	geom convGeom
 	kind convKind
-	data bool // the input is data: no gradient for it (Conv2dOfData)
+	data bool       // the input is data: no gradient for it (Conv2dOfData)
+	lay  convLayout // the activations' layouts
 }
 
 func (op *conv2dOp) Arity() int { return 2 }
@@ -257,18 +268,18 @@ func (op *conv2dOp) Do(inputs ...gorgonia.Value) (gorgonia.Value, error) {
 	switch op.kind {
 	case convFwd:
 		batch := inputs[0].Shape()[0]
-		y := op.out(batch * g.o * g.cols())
-		runConv(convFwd, g, batch, y, a, b)
+		y := op.outAll(batch * g.o * g.cols())
+		runConv(convFwd, g, op.lay, batch, y, a, b)
 		return tensor.New(tensor.WithShape(batch, g.o, g.outH(), g.outW()), tensor.WithBacking(y)), nil
 	case convDInput:
 		batch := inputs[1].Shape()[0]
-		dx := op.out(batch * g.inSize())
-		runConv(convDInput, g, batch, dx, a, b)
+		dx := op.outAll(batch * g.inSize())
+		runConv(convDInput, g, op.lay, batch, dx, a, b)
 		return tensor.New(tensor.WithShape(batch, g.c, g.h, g.w), tensor.WithBacking(dx)), nil
 	default:
 		batch := inputs[0].Shape()[0]
-		dw := op.out(g.o * g.rows())
-		runConv(convDWeight, g, batch, dw, a, b)
+		dw := op.outAll(g.o * g.rows())
+		runConv(convDWeight, g, op.lay, batch, dw, a, b)
 		return tensor.New(tensor.WithShape(g.o, g.c, g.k, g.k), tensor.WithBacking(dw)), nil
 	}
 }
@@ -278,7 +289,7 @@ func (op *conv2dOp) Do(inputs ...gorgonia.Value) (gorgonia.Value, error) {
 func (op *conv2dOp) WriteHash(h hash.Hash) { fmt.Fprintf(h, "%s", op) }
 func (op *conv2dOp) Hashcode() uint32      { return hashOf(op) }
 func (op *conv2dOp) String() string {
-	return fmt.Sprintf("Conv2d%d{%v data=%v}", op.kind, op.geom, op.data)
+	return fmt.Sprintf("Conv2d%d{%v data=%v%v}", op.kind, op.geom, op.data, op.lay)
 }
 
 func (op *conv2dOp) DiffWRT(int) []bool { return []bool{!op.data, true} }
@@ -291,11 +302,11 @@ func (op *conv2dOp) SymDiff(inputs gorgonia.Nodes, _, grad *gorgonia.Node) (gorg
 	var dx *gorgonia.Node
 	if !op.data {
 		var err error
-		if dx, err = gorgonia.ApplyOp(&conv2dOp{geom: op.geom, kind: convDInput}, w, grad); err != nil {
+		if dx, err = gorgonia.ApplyOp(&conv2dOp{geom: op.geom, kind: convDInput, lay: op.lay}, w, grad); err != nil {
 			return nil, err
 		}
 	}
-	dw, err := gorgonia.ApplyOp(&conv2dOp{geom: op.geom, kind: convDWeight}, x, grad)
+	dw, err := gorgonia.ApplyOp(&conv2dOp{geom: op.geom, kind: convDWeight, lay: op.lay}, x, grad)
 	if err != nil {
 		return nil, err
 	}
@@ -344,6 +355,6 @@ func hashOf(op fmt.Stringer) uint32 {
 func ConvForward(x []float32, batch, c, h, w int, weight Tensor, stride, pad int) (y []float32, oh, ow int) {
 	g := convGeom{c: c, h: h, w: w, o: weight.Shape[0], k: weight.Shape[2], stride: stride, pad: pad}
 	y = make([]float32, batch*g.o*g.cols())
-	runConv(convFwd, g, batch, y, x, weight.Data)
+	runConv(convFwd, g, convLayout{}, batch, y, x, weight.Data)
 	return y, g.outH(), g.outW()
 }

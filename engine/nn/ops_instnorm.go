@@ -19,23 +19,28 @@ const INEpsilon = 1e-5
 // InstanceNorm2d(affine=True) in one op; its three gradient ops take the plane statistics and the
 // gradient sums from the forward run (normRun).
 func InstanceNorm(x, gamma, beta *gorgonia.Node) (*gorgonia.Node, error) {
-	return instanceNorm(x, gamma, beta, false)
+	return InstanceNormIn(x, gamma, beta, NCHW, false)
 }
 
-func instanceNorm(x, gamma, beta *gorgonia.Node, relu bool) (*gorgonia.Node, error) {
+// InstanceNormIn is InstanceNorm (with relu InstanceNormReLU) of x in layout lay; its output and
+// gradients are in the same layout.
+func InstanceNormIn(x, gamma, beta *gorgonia.Node, lay Layout, relu bool) (*gorgonia.Node, error) {
 	xs := x.Shape()
 	if len(xs) != 4 || gamma.Shape().TotalSize() != xs[1] || beta.Shape().TotalSize() != xs[1] {
 		return nil, fmt.Errorf("instance norm %s: input %v needs scale and shift of %d values, got %v and %v",
 			gamma.Name(), xs, xs[1], gamma.Shape(), beta.Shape())
 	}
-	return gorgonia.ApplyOp(&normOp{kind: inFwd, param: tensor.Shape{xs[1]}, relu: relu, run: &normRun{}}, x, gamma, beta)
+	if !lay.fits(xs[1]) {
+		return nil, fmt.Errorf("instance norm %s: %d channels cannot be in layout %v", gamma.Name(), xs[1], lay)
+	}
+	return gorgonia.ApplyOp(&normOp{kind: inFwd, param: tensor.Shape{xs[1]}, relu: relu, lay: lay, run: &normRun{}}, x, gamma, beta)
 }
 
 // InstanceNormReLU is InstanceNorm followed by a ReLU in one op: the same values bit for bit, one pass
 // over the activations less each forward run (the ReLU reads and writes them again otherwise) and one
 // activation-sized buffer less. Its gradient masks dy where the output is 0, as the ReLU's does.
 func InstanceNormReLU(x, gamma, beta *gorgonia.Node) (*gorgonia.Node, error) {
-	return instanceNorm(x, gamma, beta, true)
+	return InstanceNormIn(x, gamma, beta, NCHW, true)
 }
 
 // BatchNorm adds training-mode batch normalisation with a learnable per-channel scale and shift to x's
@@ -82,6 +87,7 @@ type normOp struct {
 	batch bool
 	param tensor.Shape // the shape of gamma, beta and their gradients
 	relu  bool         // the forward op's output goes through a ReLU (InstanceNormReLU, BatchNormReLU)
+	lay   Layout       // the activations' layout (NChw16c: instance norm only)
 	run   *normRun     // shared by the forward op and its three gradient ops
 }
 
@@ -102,9 +108,17 @@ func (r *normRun) haveSums() bool { return r.gen > 0 && r.sumsOf == r.gen }
 // stats returns the statistics the forward run computed.
 func (op *normOp) stats(x []float32, batch, channels int) (mean, inv []float32) {
 	if op.run.gen == 0 {
-		return normStats(x, batch, channels, op.batch)
+		return op.computeStats(x, batch, channels)
 	}
 	return op.run.mean, op.run.inv
+}
+
+// computeStats computes the statistics of x in the op's layout.
+func (op *normOp) computeStats(x []float32, batch, channels int) (mean, inv []float32) {
+	if op.lay == NChw16c {
+		return blkStats(x, batch, channels)
+	}
+	return normStats(x, batch, channels, op.batch)
 }
 
 // sums returns Σdy and Σdy·x̂ per plane (not totalled over the batch), computed once a run.
@@ -114,7 +128,11 @@ func (op *normOp) sums(x, dy []float32, batch, channels int) (sd, sdx []float64)
 		return r.sd, r.sdx
 	}
 	mean, inv := op.stats(x, batch, channels)
-	sd, sdx = normSums(x, dy, mean, inv, batch, channels)
+	if op.lay == NChw16c {
+		sd, sdx = blkSums(x, dy, mean, inv, batch, channels)
+	} else {
+		sd, sdx = normSums(x, dy, mean, inv, batch, channels)
+	}
 	if r.gen > 0 {
 		r.sd, r.sdx, r.sumsOf = sd, sdx, r.gen
 	}
@@ -332,11 +350,15 @@ func (op *normOp) Do(inputs ...gorgonia.Value) (gorgonia.Value, error) {
 	switch op.kind {
 	case inFwd:
 		x := in[0]
-		mean, inv := normStats(x, batch, channels, op.batch)
+		mean, inv := op.computeStats(x, batch, channels)
 		op.run.gen++
 		op.run.mean, op.run.inv = mean, inv
-		y := op.out(len(x))
-		normApply(y, x, in[1], in[2], mean, inv, batch, channels, op.relu)
+		y := op.outAll(len(x))
+		if op.lay == NChw16c {
+			blkApply(y, x, in[1], in[2], mean, inv, batch, channels, op.relu)
+		} else {
+			normApply(y, x, in[1], in[2], mean, inv, batch, channels, op.relu)
+		}
 		return tensor.New(tensor.WithShape(shape.Clone()...), tensor.WithBacking(y)), nil
 	case inDInput:
 		x, gamma, dy := in[0], in[1], in[2]
@@ -351,7 +373,11 @@ func (op *normOp) Do(inputs ...gorgonia.Value) (gorgonia.Value, error) {
 				sd[i], sdx[i] = td[i%channels], tdx[i%channels]
 			}
 		}
-		dx := op.out(len(x))
+		dx := op.outAll(len(x))
+		if op.lay == NChw16c {
+			blkInputGrad(dx, x, gamma, dy, mean, inv, sd, sdx, batch, channels)
+			return tensor.New(tensor.WithShape(shape.Clone()...), tensor.WithBacking(dx)), nil
+		}
 		ForEachSample(batch, func(_, b int) {
 			for c := 0; c < channels; c++ {
 				i := b*channels + c
@@ -374,6 +400,9 @@ func (op *normOp) Do(inputs ...gorgonia.Value) (gorgonia.Value, error) {
 			return op.perChannel(op.run.sd, batch, channels), nil
 		}
 		dy := in[0]
+		if op.lay == NChw16c {
+			return op.perChannel(blkPlaneSums(dy, batch, channels), batch, channels), nil
+		}
 		perPlane := make([]float64, batch*channels)
 		for i := range perPlane {
 			perPlane[i] = sum(dy[i*hw : (i+1)*hw])
@@ -402,6 +431,9 @@ func (op *normOp) String() string {
 	if op.batch {
 		return fmt.Sprintf("BatchNorm%s%d%v", relu, op.kind, op.param)
 	}
+	if op.lay == NChw16c {
+		return fmt.Sprintf("InstanceNorm%s%d{%v}", relu, op.kind, op.lay)
+	}
 	return fmt.Sprintf("InstanceNorm%s%d", relu, op.kind)
 }
 
@@ -425,7 +457,9 @@ func (op *normOp) SymDiff(inputs gorgonia.Nodes, output, grad *gorgonia.Node) (g
 			return nil, err
 		}
 	}
-	with := func(k inKind) *normOp { return &normOp{kind: k, batch: op.batch, param: op.param, run: op.run} }
+	with := func(k inKind) *normOp {
+		return &normOp{kind: k, batch: op.batch, param: op.param, lay: op.lay, run: op.run}
+	}
 	dx, err := gorgonia.ApplyOp(with(inDInput), x, gamma, grad)
 	if err != nil {
 		return nil, err

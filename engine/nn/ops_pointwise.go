@@ -14,10 +14,18 @@ import (
 // PyTorch's Upsample(scale_factor=2, mode='nearest'). gorgonia's Upsample2D does the same through
 // per-element interface calls, which cost more than the convolution that follows it.
 func Upsample2x(x *gorgonia.Node) (*gorgonia.Node, error) {
+	return Upsample2xIn(x, NCHW)
+}
+
+// Upsample2xIn is Upsample2x of x in layout lay; its output and gradient are in the same layout.
+func Upsample2xIn(x *gorgonia.Node, lay Layout) (*gorgonia.Node, error) {
 	if x.Shape().Dims() != 4 {
 		return nil, fmt.Errorf("upsample: input %v is not (B, C, H, W)", x.Shape())
 	}
-	return gorgonia.ApplyOp(&pointOp{kind: upsample}, x)
+	if !lay.fits(x.Shape()[1]) {
+		return nil, fmt.Errorf("upsample: %d channels cannot be in layout %v", x.Shape()[1], lay)
+	}
+	return gorgonia.ApplyOp(&pointOp{kind: upsample, lay: lay}, x)
 }
 
 // ReLU adds max(x, 0) to x's graph.
@@ -43,6 +51,7 @@ type pointOp struct {
 	plainOp
 	kind  pointKind
 	slope float32
+	lay   Layout // upsampling's: NChw16c moves a pixel's 16 channels as one
 }
 
 func (op *pointOp) Arity() int {
@@ -92,7 +101,7 @@ func (op *pointOp) Do(inputs ...gorgonia.Value) (gorgonia.Value, error) {
 	}
 	switch op.kind {
 	case relu:
-		y := op.out(len(x))
+		y := op.outAll(len(x))
 		per := len(x) / batch
 		ForEachSample(batch, func(_, b int) {
 			lo, hi := b*per, (b+1)*per
@@ -106,7 +115,7 @@ func (op *pointOp) Do(inputs ...gorgonia.Value) (gorgonia.Value, error) {
 		if err != nil {
 			return nil, err
 		}
-		dx := op.out(len(x))
+		dx := op.outAll(len(x))
 		per := len(x) / batch
 		ForEachSample(batch, func(_, b int) {
 			lo, hi := b*per, (b+1)*per
@@ -119,7 +128,12 @@ func (op *pointOp) Do(inputs ...gorgonia.Value) (gorgonia.Value, error) {
 	case upsample:
 		h, w := shape[2], shape[3]
 		channels := shape[1]
-		y := op.out(len(x) * 4)
+		y := op.outAll(len(x) * 4)
+		shape[2], shape[3] = 2*h, 2*w
+		if op.lay == NChw16c {
+			upsampleBlocked(y, x, batch, channels/Blk, h, w)
+			return tensor.New(tensor.WithShape(shape...), tensor.WithBacking(y)), nil
+		}
 		ForEachSample(batch, func(_, b int) {
 			for p := b * channels; p < (b+1)*channels; p++ {
 				src, dst := x[p*h*w:(p+1)*h*w], y[p*4*h*w:(p+1)*4*h*w]
@@ -132,12 +146,16 @@ func (op *pointOp) Do(inputs ...gorgonia.Value) (gorgonia.Value, error) {
 				}
 			}
 		})
-		shape[2], shape[3] = 2*h, 2*w
 		return tensor.New(tensor.WithShape(shape...), tensor.WithBacking(y)), nil
 	default:
 		h, w := shape[2]/2, shape[3]/2
 		channels := shape[1]
-		dx := op.out(len(x) / 4)
+		dx := op.outAll(len(x) / 4)
+		shape[2], shape[3] = h, w
+		if op.lay == NChw16c {
+			upsampleGradBlocked(dx, x, batch, channels/Blk, h, w)
+			return tensor.New(tensor.WithShape(shape...), tensor.WithBacking(dx)), nil
+		}
 		ForEachSample(batch, func(_, b int) {
 			for p := b * channels; p < (b+1)*channels; p++ {
 				src, dst := x[p*4*h*w:(p+1)*4*h*w], dx[p*h*w:(p+1)*h*w]
@@ -149,7 +167,6 @@ func (op *pointOp) Do(inputs ...gorgonia.Value) (gorgonia.Value, error) {
 				}
 			}
 		})
-		shape[2], shape[3] = h, w
 		return tensor.New(tensor.WithShape(shape...), tensor.WithBacking(dx)), nil
 	}
 }
@@ -167,7 +184,12 @@ func leaky(v, g, slope float32) float32 {
 
 func (op *pointOp) WriteHash(h hash.Hash) { fmt.Fprintf(h, "%s", op) }
 func (op *pointOp) Hashcode() uint32      { return hashOf(op) }
-func (op *pointOp) String() string        { return fmt.Sprintf("Point%d(%g)", op.kind, op.slope) }
+func (op *pointOp) String() string {
+	if op.lay == NChw16c {
+		return fmt.Sprintf("Point%d(%g){%v}", op.kind, op.slope, op.lay)
+	}
+	return fmt.Sprintf("Point%d(%g)", op.kind, op.slope)
+}
 
 func (op *pointOp) DiffWRT(n int) []bool {
 	out := make([]bool, n)
@@ -184,7 +206,7 @@ func (op *pointOp) SymDiff(inputs gorgonia.Nodes, _, grad *gorgonia.Node) (gorgo
 	case relu:
 		d, err = gorgonia.ApplyOp(&pointOp{kind: reluGrad, slope: op.slope}, inputs[0], grad)
 	case upsample:
-		d, err = gorgonia.ApplyOp(&pointOp{kind: upsampleGrad}, grad)
+		d, err = gorgonia.ApplyOp(&pointOp{kind: upsampleGrad, lay: op.lay}, grad)
 	default:
 		return nil, fmt.Errorf("%s: second derivatives are not implemented", op)
 	}
@@ -192,4 +214,44 @@ func (op *pointOp) SymDiff(inputs gorgonia.Nodes, _, grad *gorgonia.Node) (gorgo
 		return nil, err
 	}
 	return gorgonia.Nodes{d}, nil
+}
+
+// upsampleBlocked is the ×2 nearest-neighbour upsampling of x in NChw16c (blocks channel blocks a
+// sample): each pixel's 16 values are copied to the four pixels it becomes.
+func upsampleBlocked(y, x []float32, batch, blocks, h, w int) {
+	ForEachSample(batch, func(_, b int) {
+		for p := b * blocks; p < (b+1)*blocks; p++ {
+			src, dst := x[p*h*w*Blk:][:h*w*Blk], y[p*4*h*w*Blk:][:4*h*w*Blk]
+			row := 2 * w * Blk // one output row
+			for i := 0; i < h; i++ {
+				out := dst[2*i*row:][:row]
+				for j := 0; j < w; j++ {
+					v := src[(i*w+j)*Blk:][:Blk]
+					copy(out[2*j*Blk:][:Blk], v)
+					copy(out[(2*j+1)*Blk:][:Blk], v)
+				}
+				copy(dst[(2*i+1)*row:][:row], out)
+			}
+		}
+	})
+}
+
+// upsampleGradBlocked sums each 2×2 block of dy (NChw16c) into dx, pixel by pixel.
+func upsampleGradBlocked(dx, dy []float32, batch, blocks, h, w int) {
+	ForEachSample(batch, func(_, b int) {
+		for p := b * blocks; p < (b+1)*blocks; p++ {
+			src, dst := dy[p*4*h*w*Blk:][:4*h*w*Blk], dx[p*h*w*Blk:][:h*w*Blk]
+			row := 2 * w * Blk
+			for i := 0; i < h; i++ {
+				r0, r1 := src[2*i*row:][:row], src[(2*i+1)*row:][:row]
+				for j := 0; j < w; j++ {
+					a, c := r0[2*j*Blk:][:2*Blk:2*Blk], r1[2*j*Blk:][:2*Blk:2*Blk]
+					o := dst[(i*w+j)*Blk:][:Blk:Blk]
+					for l := range o {
+						o[l] = a[l] + a[Blk+l] + c[l] + c[Blk+l]
+					}
+				}
+			}
+		}
+	})
 }
