@@ -1,0 +1,19 @@
+//go:build !onednn
+
+package nn
+
+// Without oneDNN nothing keeps activations blocked except tests: the Go kernels serve.
+
+func blkStatsSample(x []float32, hw int, mean, inv []float32) { goBlkStatsSample(x, hw, mean, inv) }
+
+func blkApplySample(y, x []float32, hw int, sc, sh []float32, relu bool) {
+	goBlkApplySample(y, x, hw, sc, sh, relu)
+}
+
+func blkSumsSample(x, dy []float32, hw int, mean, inv []float32, sd, sdx []float64) {
+	goBlkSumsSample(x, dy, hw, mean, inv, sd, sdx)
+}
+
+func blkInputGradSample(dx, x, dy []float32, hw int, k1, k2, m, iv, gc []float32) {
+	goBlkInputGradSample(dx, x, dy, hw, k1, k2, m, iv, gc)
+}
