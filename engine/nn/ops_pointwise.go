@@ -105,9 +105,7 @@ func (op *pointOp) Do(inputs ...gorgonia.Value) (gorgonia.Value, error) {
 		per := len(x) / batch
 		ForEachSample(batch, func(_, b int) {
 			lo, hi := b*per, (b+1)*per
-			for i, v := range x[lo:hi] {
-				y[lo+i] = leaky(v, v, op.slope)
-			}
+			leakyInto(y[lo:hi], x[lo:hi], x[lo:hi], op.slope)
 		})
 		return tensor.New(tensor.WithShape(shape...), tensor.WithBacking(y)), nil
 	case reluGrad:
@@ -119,10 +117,7 @@ func (op *pointOp) Do(inputs ...gorgonia.Value) (gorgonia.Value, error) {
 		per := len(x) / batch
 		ForEachSample(batch, func(_, b int) {
 			lo, hi := b*per, (b+1)*per
-			d := dy[lo:hi]
-			for i, v := range x[lo:hi] {
-				dx[lo+i] = leaky(v, d[i], op.slope)
-			}
+			leakyInto(dx[lo:hi], x[lo:hi], dy[lo:hi], op.slope)
 		})
 		return tensor.New(tensor.WithShape(shape...), tensor.WithBacking(dx)), nil
 	case upsample:
@@ -180,6 +175,15 @@ func leaky(v, g, slope float32) float32 {
 		m = ^uint32(0)
 	}
 	return math.Float32frombits(math.Float32bits(g)&m | math.Float32bits(g*slope)&^m)
+}
+
+// goLeakyInto writes leaky(v[i], g[i], slope) into out[i] (the oneDNN build's leakyInto does it in C).
+func goLeakyInto(out, v, g []float32, slope float32) {
+	g = g[:len(v)]
+	out = out[:len(v)]
+	for i, x := range v {
+		out[i] = leaky(x, g[i], slope)
+	}
 }
 
 func (op *pointOp) WriteHash(h hash.Hash) { fmt.Fprintf(h, "%s", op) }

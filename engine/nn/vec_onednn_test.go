@@ -8,8 +8,9 @@ import (
 	"testing"
 )
 
-// The C kernels the oneDNN build runs on nChw16c activations give the Go loops' values bit for bit.
-func TestBlockedNormKernelsMatchGo(t *testing.T) {
+// The C kernels the oneDNN build runs (the norm on nChw16c activations, the leaky ReLU) give the Go
+// loops' values bit for bit.
+func TestVectorKernelsMatchGo(t *testing.T) {
 	rng := rand.New(rand.NewPCG(2, 4))
 	const c, hw = 32, 37
 	r := func(n int) []float32 { return normals(rng, n) }
@@ -47,4 +48,11 @@ func TestBlockedNormKernelsMatchGo(t *testing.T) {
 	blkInputGradSample(d1, x, dy, hw, k1, k2, m1, i1, gc)
 	goBlkInputGradSample(d2, x, dy, hw, k1, k2, m1, i1, gc)
 	same("input gradient", d1, d2)
+	v := append(r(100), 0, float32(math.Copysign(0, -1)), float32(math.NaN()), float32(math.Inf(-1)))
+	for _, slope := range []float32{0, 0.01} {
+		o1, o2 := make([]float32, len(v)), make([]float32, len(v))
+		leakyInto(o1, v, dy[:len(v)], slope)
+		goLeakyInto(o2, v, dy[:len(v)], slope)
+		same("leaky", o1, o2)
+	}
 }

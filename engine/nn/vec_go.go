@@ -17,3 +17,5 @@ func blkSumsSample(x, dy []float32, hw int, mean, inv []float32, sd, sdx []float
 func blkInputGradSample(dx, x, dy []float32, hw int, k1, k2, m, iv, gc []float32) {
 	goBlkInputGradSample(dx, x, dy, hw, k1, k2, m, iv, gc)
 }
+
+func leakyInto(out, v, g []float32, slope float32) { goLeakyInto(out, v, g, slope) }

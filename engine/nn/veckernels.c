@@ -1,7 +1,7 @@
 //go:build onednn
 
 // The per-sample instance-norm kernels for nChw16c activations (norm_blocked.go has the same loops in
-// Go, and says what each computes). Sixteen channels lie side by side, so the compiler turns each
+// Go, and says what each computes), and the (leaky) ReLU's select (ops_pointwise.go's leaky). Sixteen channels lie side by side, so the compiler turns each
 // pixel's inner loop into vector instructions; on AVX-512 CPUs (the ones whose oneDNN kernels take
 // nChw16c) one register holds a pixel's 16 values. Compiled without contraction (no fused
 // multiply-add), so the results are the Go loops' bit for bit.
@@ -11,7 +11,7 @@
 #include <math.h>
 #include <stddef.h>
 
-#include "normblk.h"
+#include "veckernels.h"
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 #define SST_CLONES __attribute__((target_clones("avx512f", "default")))
@@ -86,4 +86,8 @@ SST_CLONES void sst_blk_input_grad(float *dx, const float *x, const float *dy, i
 			for (int l = 0; l < B; l++)
 				o[j * B + l] = gg[l] * (g[j * B + l] - a[l] - (p[j * B + l] - mm[l]) * ii[l] * b[l]);
 	}
+}
+
+SST_CLONES void sst_leaky(float *out, const float *v, const float *g, size_t n, float slope) {
+	for (size_t i = 0; i < n; i++) out[i] = v[i] > 0 ? g[i] : g[i] * slope;
 }
