@@ -76,7 +76,7 @@ func (b *netBuilder) convNorm(x *gorgonia.Node, s convSpec, act bool) (*gorgonia
 
 // generator adds G(x, planes) for x (B,3,H,W) and the target style planes (B,S,H,W).
 func (b *netBuilder) generator(x, planes *gorgonia.Node) (*gorgonia.Node, error) {
-	h, err := gorgonia.Concat(1, x, planes)
+	h, err := nn.ConcatChannels(x, planes)
 	if err != nil {
 		return nil, fmt.Errorf("generator input: %w", err)
 	}

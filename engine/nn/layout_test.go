@@ -94,3 +94,40 @@ func runWeightedSum(t *testing.T, out, w *gorgonia.Node, wrt []*gorgonia.Node) (
 	}
 	return append([]float32(nil), yv.Data().([]float32)...), grads
 }
+
+// ConcatChannels gives gorgonia's Concat(1, …) values and gradients, bit for bit.
+func TestConcatChannelsMatchesGorgonia(t *testing.T) {
+	rng := rand.New(rand.NewPCG(8, 1))
+	const b, ca, cb, h, w = 3, 2, 5, 4, 3
+	a, c, wt := normals(rng, b*ca*h*w), normals(rng, b*cb*h*w), normals(rng, b*(ca+cb)*h*w)
+	run := func(own bool) [][]float32 {
+		g := gorgonia.NewGraph()
+		wn, wd := Input(g, "w", b, ca+cb, h, w)
+		copy(wd, wt)
+		pa := Param(g, "pa", Tensor{Shape: []int{b, ca, h, w}, Data: append([]float32(nil), a...)})
+		pc := Param(g, "pc", Tensor{Shape: []int{b, cb, h, w}, Data: append([]float32(nil), c...)})
+		var out *gorgonia.Node
+		var err error
+		if own {
+			out, err = ConcatChannels(pa, pc)
+		} else {
+			out, err = gorgonia.Concat(1, pa, pc)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		y, grads := runWeightedSum(t, out, wn, []*gorgonia.Node{pa, pc})
+		return append([][]float32{y}, grads...)
+	}
+	want, got := run(false), run(true)
+	for k, name := range []string{"output", "da", "dc"} {
+		if len(got[k]) != len(want[k]) {
+			t.Fatalf("%s: %d values, want %d", name, len(got[k]), len(want[k]))
+		}
+		for i := range want[k] {
+			if math.Float32bits(got[k][i]) != math.Float32bits(want[k][i]) {
+				t.Fatalf("%s[%d] = %v, gorgonia's %v", name, i, got[k][i], want[k][i])
+			}
+		}
+	}
+}
