@@ -1,5 +1,12 @@
 package nn
 
+import (
+	"fmt"
+
+	"gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
 // plainOp is what every op here shares: it computes a new value in Go, overwriting none of its inputs,
 // into an output buffer it keeps from run to run. A training step runs each op once, and its value
 // is read (or copied) before the next step runs it again; allocating afresh every time made the
@@ -30,4 +37,23 @@ func (p *plainOp) out(n int) []float32 {
 	p.buf = p.buf[:n]
 	clear(p.buf)
 	return p.buf
+}
+
+// arityOp is an op that says how many inputs it takes.
+type arityOp interface {
+	fmt.Stringer
+	Arity() int
+}
+
+// firstInput checks that op got its number of inputs and returns the first one's data and a copy of
+// its shape.
+func firstInput(op arityOp, inputs []gorgonia.Value) ([]float32, tensor.Shape, error) {
+	if len(inputs) != op.Arity() {
+		return nil, nil, fmt.Errorf("%s: expected %d inputs, got %d", op, op.Arity(), len(inputs))
+	}
+	x, err := float32s(op, inputs[0])
+	if err != nil {
+		return nil, nil, err
+	}
+	return x, inputs[0].Shape().Clone(), nil
 }

@@ -55,14 +55,10 @@ func (op *concatOp) InferShape(inputs ...gorgonia.DimSizer) (tensor.Shape, error
 }
 
 func (op *concatOp) Do(inputs ...gorgonia.Value) (gorgonia.Value, error) {
-	if len(inputs) != op.Arity() {
-		return nil, fmt.Errorf("%s: expected %d inputs, got %d", op, op.Arity(), len(inputs))
-	}
-	x, err := float32s(op, inputs[0])
+	x, shape, err := firstInput(op, inputs)
 	if err != nil {
 		return nil, err
 	}
-	shape := inputs[0].Shape().Clone()
 	batch, hw := shape[0], shape[2]*shape[3]
 	ca, cb := op.ca*hw, op.cb*hw // values per sample
 	switch op.part {
@@ -94,7 +90,9 @@ func (op *concatOp) Do(inputs ...gorgonia.Value) (gorgonia.Value, error) {
 
 func (op *concatOp) WriteHash(h hash.Hash) { fmt.Fprintf(h, "%s", op) }
 func (op *concatOp) Hashcode() uint32      { return hashOf(op) }
-func (op *concatOp) String() string        { return fmt.Sprintf("ConcatChannels%d{%d,%d}", op.part, op.ca, op.cb) }
+func (op *concatOp) String() string {
+	return fmt.Sprintf("ConcatChannels%d{%d,%d}", op.part, op.ca, op.cb)
+}
 
 func (op *concatOp) DiffWRT(n int) []bool {
 	out := make([]bool, n)

@@ -85,14 +85,10 @@ func (op *pointOp) InferShape(inputs ...gorgonia.DimSizer) (tensor.Shape, error)
 }
 
 func (op *pointOp) Do(inputs ...gorgonia.Value) (gorgonia.Value, error) {
-	if len(inputs) != op.Arity() {
-		return nil, fmt.Errorf("%s: expected %d inputs, got %d", op, op.Arity(), len(inputs))
-	}
-	x, err := float32s(op, inputs[0])
+	x, shape, err := firstInput(op, inputs)
 	if err != nil {
 		return nil, err
 	}
-	shape := inputs[0].Shape().Clone()
 	// Each sample of the batch is done on its own core: these ops ran on one core while the other
 	// waited, about a tenth of a training step.
 	batch := 1
