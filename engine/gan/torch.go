@@ -209,7 +209,9 @@ func ExportTorch(dir, run string, cfg Config, data Data) error {
 }
 
 // TorchCommand is the command line that trains exportDir's data into outDir with workers processes
-// under torchrun (python -m torch.distributed.run, so the interpreter that has torch runs it).
+// under torchrun (python -m torch.distributed.run, so the interpreter that has torch runs it). The
+// trainer leaves pruning to runTorch, which prunes after it has validated each checkpoint: the trainer
+// pruning on its own would delete checkpoints before their validation arrived.
 // Debian's torchrun on Python 3.11 fails at start unless told to redirect and tee the workers' output;
 // its agent looks at the workers every --monitor_interval seconds (5 by default, so a run would end
 // up to 5 s after its trainer).
@@ -217,7 +219,7 @@ func TorchCommand(python, exportDir, outDir string, o TorchOptions, steps int) [
 	workers := max(o.Workers, 1)
 	args := append([]string{python}, TorchLauncherArgs(workers)...)
 	args = append(args, filepath.Join(exportDir, torchtrain.FileName), "train", "--data", exportDir, "--out", outDir,
-		"--device", o.Device, "--steps", strconv.Itoa(steps))
+		"--device", o.Device, "--steps", strconv.Itoa(steps), "--no-prune")
 	if o.Threads > 0 {
 		args = append(args, "--threads", strconv.Itoa(o.Threads))
 	}
@@ -321,7 +323,7 @@ func TrainTorch(ctx context.Context, cfg Config, data Data, opts Options, to Tor
 	begin := time.Now()
 	sum := Summary{Steps: start, Checkpoint: last}
 	for {
-		res, err := runTorch(ctx, work, opts, to, cfg, len(data.Styles), samples, report)
+		res, err := runTorch(ctx, work, opts, to, cfg, data.Styles, samples, report)
 		if res.step > sum.Steps {
 			sum.Steps = res.step
 		}
@@ -346,6 +348,55 @@ func TrainTorch(ctx context.Context, cfg Config, data Data, opts Options, to Tor
 	}
 }
 
+// validateTorchCheckpoint measures a checkpoint the PyTorch trainer wrote as Train measures its own
+// (Options.Validate) and records the result in its sidecar, where BestCheckpoint, pruning and the
+// catalog find it (train.py's best_checkpoint reads it too, for a trainer that prunes itself). p and
+// perr are the checkpoint's tensors as read. A failure is a warning and leaves the checkpoint
+// unmeasured, as in Train.
+func validateTorchCheckpoint(side *Sidecar, p Params, perr error, cfg Config, styles []string,
+	validate func(*Model) (*Validation, error), report func(Event)) {
+	warn := func(err error) {
+		report(Event{Kind: EventWarning, Step: side.Step, Message: fmt.Sprintf("checkpoint %d was not validated: %v", side.Step, err)})
+	}
+	if perr != nil {
+		warn(perr)
+		return
+	}
+	v, err := validate(&Model{cfg: cfg, styles: styles, p: p, step: side.Step})
+	if err != nil {
+		warn(err)
+		return
+	}
+	if err := recordValidation(side.Path, v); err != nil {
+		warn(err)
+		return
+	}
+	side.Val = v
+}
+
+// recordValidation adds v to the sidecar at path as its "val", keeping every other key as written
+// (the PyTorch trainer's sidecars may carry keys this build does not know), atomically.
+func recordValidation(path string, v *Validation) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	var keys map[string]json.RawMessage
+	if err := json.Unmarshal(data, &keys); err != nil {
+		return fmt.Errorf("%s is not a checkpoint description (%v)", path, err)
+	}
+	val, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	keys["val"] = val
+	out, err := json.MarshalIndent(keys, "", "  ")
+	if err != nil {
+		return err
+	}
+	return writeFileAtomic(path, out)
+}
+
 type torchResult struct {
 	step   int
 	losses *Losses
@@ -354,7 +405,7 @@ type torchResult struct {
 }
 
 // runTorch runs the trainer once, until it finishes, is stopped (cancel or pause), or dies.
-func runTorch(ctx context.Context, work string, opts Options, to TorchOptions, cfg Config, styles int, samples [][]float32, report func(Event)) (torchResult, error) {
+func runTorch(ctx context.Context, work string, opts Options, to TorchOptions, cfg Config, styles []string, samples [][]float32, report func(Event)) (torchResult, error) {
 	var res torchResult
 	stopFile := filepath.Join(opts.Dir, "STOP")
 	_ = os.Remove(stopFile)
@@ -439,12 +490,17 @@ func runTorch(ctx context.Context, work string, opts Options, to TorchOptions, c
 				report(Event{Kind: EventWarning, Message: "the PyTorch trainer wrote a checkpoint that does not verify: " + err.Error()})
 				continue
 			}
+			p, _, perr := readCheckpointTensors(side)
+			if opts.Validate != nil {
+				validateTorchCheckpoint(&side, p, perr, cfg, styles, opts.Validate, report)
+			}
 			res.last, res.step = side, side.Step
 			report(Event{Kind: EventCheckpoint, Step: side.Step, Steps: l.Steps, Checkpoint: side})
-			if len(samples) > 0 {
-				if p, _, err := readCheckpointTensors(side); err == nil {
-					report(Event{Kind: EventSample, Step: side.Step, Steps: l.Steps, Grid: sampleGrid(cfg, styles, p, samples)})
-				}
+			if err := pruneCheckpoints(opts.Dir, cfg.KeepLast); err != nil {
+				report(Event{Kind: EventWarning, Step: side.Step, Message: "old checkpoints were not pruned: " + err.Error()})
+			}
+			if len(samples) > 0 && perr == nil {
+				report(Event{Kind: EventSample, Step: side.Step, Steps: l.Steps, Grid: sampleGrid(cfg, len(styles), p, samples)})
 			}
 		case "warning":
 			report(Event{Kind: EventWarning, Message: l.Message})

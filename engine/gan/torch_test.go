@@ -461,3 +461,31 @@ func TestTwoTorchLaunchesAtOnce(t *testing.T) {
 		}
 	}
 }
+
+// The PyTorch trainer's checkpoints are validated as the built-in trainer's are: the Go side measures
+// each one when the trainer reports it and records "val" in its sidecar, so the best checkpoint (the
+// run's model), the catalog's rows and the trainer's own pruning (train.py's best_checkpoint) follow
+// validation, not the training-loss proxy.
+func TestTorchCheckpointsAreValidated(t *testing.T) {
+	torchtest.SkipShort(t)
+	py := torchPython(t)
+	data := demoData(t, 60)
+	dir := t.TempDir()
+	cfg := tinyConfig(9) // checkpoints at 3, 6, 9
+	cfg.KeepLast = 1
+	var seen []int
+	var reported []string
+	report := func(e Event) {
+		if e.Kind == EventCheckpoint {
+			reported = append(reported, fmt.Sprintf("%d:%v", e.Step, e.Checkpoint.Val != nil))
+		}
+	}
+	if _, err := TrainTorch(context.Background(), cfg, data, Options{Dir: dir, Validate: peakValidation(t, data, 6, &seen)},
+		TorchOptions{Python: py, Threads: 1}, report); err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(reported) != "[3:true 6:true 9:true]" {
+		t.Errorf("checkpoints reported %v; want each with its validation", reported)
+	}
+	checkValidatedRun(t, dir, seen, 6, 9)
+}

@@ -426,41 +426,14 @@ func TestBestCheckpointIsChosenByValidation(t *testing.T) {
 	cfg := tinyConfig(9) // checkpoints at 3, 6, 9
 	cfg.KeepLast = 1
 	var seen []int
-	validate := func(m *Model) (*Validation, error) {
-		seen = append(seen, m.Step())
-		if len(m.Styles()) != len(data.Styles) {
-			t.Errorf("validated model has styles %v", m.Styles())
-		}
-		// Step 3 measures best; a loss proxy would hardly ever pick the earliest checkpoint.
-		acc := 1 - float64(m.Step()-3)*float64(m.Step()-3)/100
-		return &Validation{StyleAccuracy: acc, ContentSSIM: 0.5, Score: (acc + 0.5) / 2, Products: 4}, nil
-	}
-	if _, err := Train(context.Background(), cfg, data, Options{Dir: dir, Validate: validate}, nil); err != nil {
+	if _, err := Train(context.Background(), cfg, data, Options{Dir: dir, Validate: peakValidation(t, data, 6, &seen)}, nil); err != nil {
 		t.Fatal(err)
 	}
-	if fmt.Sprint(seen) != "[3 6 9]" {
-		t.Errorf("validated at steps %v, want every checkpoint", seen)
-	}
-	best, err := BestCheckpoint(dir)
-	if err != nil || best.Step != 3 || best.Val == nil || best.Val.Products != 4 {
-		t.Fatalf("best %+v (val %+v), %v; want step 3 with its validation", best, best.Val, err)
-	}
-	good, _, _ := Checkpoints(dir)
-	steps := []int{}
-	for _, s := range good {
-		steps = append(steps, s.Step)
-	}
-	if fmt.Sprint(steps) != "[3 9]" {
-		t.Errorf("kept checkpoints %v, want the best (3) and the last (9)", steps)
-	}
-	// Preview, stylize and eval use the best-validated checkpoint, and know a later one exists.
-	if m, err := LoadModel(dir); err != nil || m.Step() != 3 || m.LatestStep() != 9 {
-		t.Errorf("the run folder's model: %v; want step 3 with latest 9", err)
-	}
+	checkValidatedRun(t, dir, seen, 6, 9)
 	// A failed validation is a warning, and the checkpoint is ranked without it.
 	dir2 := t.TempDir()
 	var warned bool
-	_, err = Train(context.Background(), tinyConfig(3), data, Options{Dir: dir2, Validate: func(*Model) (*Validation, error) {
+	_, err := Train(context.Background(), tinyConfig(3), data, Options{Dir: dir2, Validate: func(*Model) (*Validation, error) {
 		return nil, errors.New("no judge")
 	}}, func(e Event) { warned = warned || (e.Kind == EventWarning && strings.Contains(e.Message, "no judge")) })
 	if err != nil || !warned {
@@ -477,5 +450,50 @@ func TestBestCheckpointIsChosenByValidation(t *testing.T) {
 	}
 	if s, latest, err := ServingCheckpoint(dir3); err != nil || s.Step != 9 || latest != 9 {
 		t.Errorf("serving checkpoint without validation: step %d (latest %d), %v; want 9", s.Step, latest, err)
+	}
+}
+
+// peakValidation returns an Options.Validate that appends the steps it measures to *seen and scores
+// step peak best. The training-loss proxy favours the earliest checkpoints (they barely change their
+// input), so a peak later than the first tells validation from the proxy.
+func peakValidation(t *testing.T, data Data, peak int, seen *[]int) func(*Model) (*Validation, error) {
+	return func(m *Model) (*Validation, error) {
+		*seen = append(*seen, m.Step())
+		if len(m.Styles()) != len(data.Styles) {
+			t.Errorf("validated model has styles %v", m.Styles())
+		}
+		d := float64(m.Step() - peak)
+		acc := 1 - d*d/100
+		return &Validation{StyleAccuracy: acc, ContentSSIM: 0.5, Score: (acc + 0.5) / 2, Products: 4}, nil
+	}
+}
+
+// checkValidatedRun checks a run folder trained with checkpoints every 3 steps up to last, KeepLast
+// 1 and peakValidation(peak): every checkpoint was measured, the best is peak with its validation,
+// pruning kept it and the last, and the run's model (Preview, stylize, eval) is peak, knowing a later
+// checkpoint exists.
+func checkValidatedRun(t *testing.T, dir string, seen []int, peak, last int) {
+	t.Helper()
+	var want []int
+	for s := 3; s <= last; s += 3 {
+		want = append(want, s)
+	}
+	if fmt.Sprint(seen) != fmt.Sprint(want) {
+		t.Errorf("validated at steps %v, want every checkpoint %v", seen, want)
+	}
+	best, err := BestCheckpoint(dir)
+	if err != nil || best.Step != peak || best.Val == nil || best.Val.Products != 4 {
+		t.Fatalf("best step %d (val %+v), %v; want step %d with its validation", best.Step, best.Val, err, peak)
+	}
+	good, _, _ := Checkpoints(dir)
+	var steps []int
+	for _, s := range good {
+		steps = append(steps, s.Step)
+	}
+	if fmt.Sprint(steps) != fmt.Sprint([]int{peak, last}) {
+		t.Errorf("kept checkpoints %v, want the validated best (%d) and the last (%d)", steps, peak, last)
+	}
+	if m, err := LoadModel(dir); err != nil || m.Step() != peak || m.LatestStep() != last {
+		t.Errorf("the run folder's model: %v; want step %d with latest %d", err, peak, last)
 	}
 }

@@ -544,6 +544,16 @@ def list_checkpoints(folder):
 
 
 def best_checkpoint(good):
+    """checkpoint.go's BestCheckpoint: of the checkpoints the Go side validated (it writes "val" into the
+    sidecar after this trainer reports each checkpoint), the highest validation score; when none was,
+    the lowest training-loss score. The latest wins ties."""
+    validated = [s for s in good if s.get("val")]
+    if validated:
+        best = validated[0]
+        for s in validated[1:]:
+            if s["val"]["score"] >= best["val"]["score"]:
+                best = s
+        return best
     best = good[0]
     for s in good[1:]:
         if s["score"] <= best["score"]:
@@ -552,7 +562,7 @@ def best_checkpoint(good):
 
 
 def prune_checkpoints(folder, keep):
-    """checkpoint.go's pruneCheckpoints: keep the last `keep` and the best (lowest score)."""
+    """checkpoint.go's pruneCheckpoints: keep the last `keep` and the best (best_checkpoint)."""
     good = list_checkpoints(folder)
     if not good:
         return
@@ -754,7 +764,8 @@ def cmd_train(a):
     def save(step):
         weights = save_checkpoint(a.out, step, config, styles, state_tensors(model, opt_g, opt_d), rng, adam_t, losses, score, score_n)
         emit("checkpoint", step=step, steps=steps, checkpoint=os.path.abspath(weights))
-        prune_checkpoints(a.out, config["keep_last"])
+        if not a.no_prune:
+            prune_checkpoints(a.out, config["keep_last"])
 
     begin = time.perf_counter()
     step = start
@@ -846,6 +857,8 @@ def main(argv=None):
     p.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
     p.add_argument("--run", default="", help="run name for the progress lines")
     p.add_argument("--threads", type=int, default=0, help="CPU threads per process (default: cores / processes)")
+    p.add_argument("--no-prune", action="store_true",
+                   help="leave pruning old checkpoints to the caller (the studio prunes after validating each one)")
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser("forward", help="G(x, c) with a checkpoint's weights")
