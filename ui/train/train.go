@@ -274,8 +274,9 @@ func (s *TrainScreen) buildForm() {
 	s.sampleEach, s.ckptEach = entry("100"), entry("250")
 	s.name.OnChanged = func(string) { s.edited() }
 	s.diffAug = widget.NewCheck("DiffAugment", func(bool) { s.edited() })
+	// One choice a line: side by side, "Built-in (CPU)", "PyTorch CPU" and "PyTorch GPU" are wider than
+	// the form's column at 1,280 px, and the last went under its scroll bar.
 	s.device = widget.NewRadioGroup([]string{deviceBuiltin}, nil)
-	s.device.Horizontal = true
 	s.device.Required = true
 	s.device.SetSelected(deviceBuiltin)
 	s.deviceNote = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Italic: true})
