@@ -420,7 +420,9 @@ func pickRun(runs []store.Run) (store.Run, bool) {
 }
 
 func runOption(r store.Run) string {
-	s := fmt.Sprintf("%s (%s, step %d)", r.Name, r.Status, r.StepsDone)
+	// The steps it trained, not the checkpoint shown: that is the best validated one (the label
+	// under the picker says which).
+	s := fmt.Sprintf("%s (%s, %d steps)", r.Name, r.Status, r.StepsDone)
 	if r.Active {
 		s = "★ " + s
 	}
