@@ -44,7 +44,12 @@ func (b *netBuilder) params(p Params, prefix string) []*gorgonia.Node {
 }
 
 func (b *netBuilder) conv(x *gorgonia.Node, s convSpec) (*gorgonia.Node, error) {
-	out := nn.LayoutFor(s.out, b.blocked)
+	return b.convTo(x, s, nn.LayoutFor(s.out, b.blocked))
+}
+
+// convTo is conv with its output in layout out: NCHW for the outputs the graph reads as plain tensors
+// (the generator's image, the discriminator's scores and style logits).
+func (b *netBuilder) convTo(x *gorgonia.Node, s convSpec, out nn.Layout) (*gorgonia.Node, error) {
 	y, err := nn.Conv2dLayout(x, b.nodes[s.name], s.stride, s.pad, b.data[x], b.lay[x], out)
 	if err != nil {
 		return nil, err
@@ -111,11 +116,8 @@ func (b *netBuilder) generator(x, planes *gorgonia.Node) (*gorgonia.Node, error)
 			return nil, err
 		}
 	}
-	if h, err = b.conv(h, specs[len(specs)-1]); err != nil {
+	if h, err = b.convTo(h, specs[len(specs)-1], nn.NCHW); err != nil {
 		return nil, err
-	}
-	if b.lay[h] != nn.NCHW {
-		return nil, fmt.Errorf("generator: its output is in %v, not NCHW", b.lay[h])
 	}
 	return gorgonia.Tanh(h)
 }
@@ -132,10 +134,10 @@ func (b *netBuilder) discriminator(x *gorgonia.Node) (src, cls *gorgonia.Node, e
 			return nil, nil, err
 		}
 	}
-	if src, err = b.conv(h, specs[len(specs)-2]); err != nil {
+	if src, err = b.convTo(h, specs[len(specs)-2], nn.NCHW); err != nil {
 		return nil, nil, err
 	}
-	if cls, err = b.conv(h, specs[len(specs)-1]); err != nil {
+	if cls, err = b.convTo(h, specs[len(specs)-1], nn.NCHW); err != nil {
 		return nil, nil, err
 	}
 	bs := x.Shape()[0]
