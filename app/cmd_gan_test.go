@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"stylestudio/app/studio"
 	"stylestudio/engine/gan"
 	"stylestudio/store"
 	"stylestudio/store/library"
@@ -121,6 +122,16 @@ func TestTrainStylizeEvalOnDemoLibrary(t *testing.T) {
 	// Only products neither the run nor the judge trained on are scored, and the run recorded its own.
 	if n, _ := raw["heldout_products"].(float64); n <= 0 || n != raw["products"] || raw["train_products_recorded"] != true {
 		t.Errorf("heldout_products %v of products %v, recorded %v", raw["heldout_products"], raw["products"], raw["train_products_recorded"])
+	}
+	// The report names its judge: the classifier classify just trained.
+	var judged struct {
+		Judge *gan.JudgeInfo `json:"judge"`
+	}
+	_ = json.Unmarshal([]byte(stdout), &judged)
+	if _, info, err := studio.LoadClassifier(lib); err != nil || judged.Judge == nil ||
+		!judged.Judge.TrainedAt.Equal(info.TrainedAt) || judged.Judge.TrainProducts != len(info.TrainProducts) ||
+		judged.Judge.TrainProducts == 0 {
+		t.Errorf("eval --json judge %+v, want the library's classifier (%v)", judged.Judge, err)
 	}
 	// With a classifier, the checkpoints of a resumed session are validated, and runs --json shows it.
 	if code, _, stderr := runCLI(t, append([]string{"train", "--library", lib, "--run", "tiny", "--steps", "8", "--resume"}, tinyTrain...)...); code != 0 {

@@ -110,6 +110,8 @@ func EvaluateRun(ctx context.Context, db *store.DB, name string) (gan.EvalReport
 		return rep, err
 	}
 	rep.HeldOutProducts, rep.TrainRecorded = len(items), recorded
+	rep.Judge = &gan.JudgeInfo{TrainedAt: judgeInfo.TrainedAt, TrainProducts: len(judgeInfo.TrainProducts),
+		HeldOutAccuracy: judgeInfo.Accuracy}
 	js, _ := json.Marshal(rep)
 	if err := db.SetRunMetrics(ctx, run.ID, string(js)); err != nil {
 		return rep, err

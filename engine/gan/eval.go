@@ -6,6 +6,7 @@ import (
 	"image"
 	"maps"
 	"slices"
+	"time"
 
 	"stylestudio/engine/imaging"
 	"stylestudio/engine/quality"
@@ -86,6 +87,18 @@ type EvalReport struct {
 	Translations  int  `json:"translations"`
 	Pairs         int  `json:"pairs"`
 	Step          int  `json:"step"`
+	// Judge names the classifier that judged the style accuracy (studio.EvaluateRun sets it): the
+	// library's style classifier as it was when the evaluation ran. Retraining that classifier (the
+	// Label screen, `classify`) changes the judge, so reports with different judges do not compare.
+	Judge *JudgeInfo `json:"judge,omitempty"`
+}
+
+// JudgeInfo identifies a judging classifier: when it was trained, how many products it trained on and
+// its own held-out accuracy.
+type JudgeInfo struct {
+	TrainedAt       time.Time `json:"trained_at"`
+	TrainProducts   int       `json:"train_products"`
+	HeldOutAccuracy float64   `json:"held_out_accuracy"`
 }
 
 // FormatMetric prints an optional metric with format, or "—" when it was not measured.
