@@ -120,17 +120,17 @@ func TestConvBackendMatchesGEMM(t *testing.T) {
 			xl, dyl := inLayout(x, batch, g.c, inHW, lay.in), inLayout(dy, batch, g.o, outHW, lay.out)
 			yl := make([]float32, len(y))
 			runConv(convFwd, g, lay, batch, yl, xl, w)
-			close("forward"+lay.String(), fromLayout(yl, batch, g.o, outHW, lay.out), y)
+			close("forward"+lay.String(), asNCHW(yl, batch, g.o, outHW, lay.out), y)
 			dx := make([]float32, len(x))
 			runConv(convDInput, g, lay, batch, dx, w, dyl)
-			close("input gradient"+lay.String(), fromLayout(dx, batch, g.c, inHW, lay.in), want)
+			close("input gradient"+lay.String(), asNCHW(dx, batch, g.c, inHW, lay.in), want)
 			dw := make([]float32, len(w))
 			runConv(convDWeight, g, lay, batch, dw, xl, dyl)
 			close("weight gradient"+lay.String(), dw, wantW)
 			// The GEMM fallback (a shape oneDNN has no jit kernel for) takes the same layouts.
 			clear(dx)
 			gemmConvLayout(convDInput, g, lay, batch, dx, w, dyl)
-			close("GEMM input gradient"+lay.String(), fromLayout(dx, batch, g.c, inHW, lay.in), want)
+			close("GEMM input gradient"+lay.String(), asNCHW(dx, batch, g.c, inHW, lay.in), want)
 		}
 	}
 	for shape, impl := range ConvImpls() {
@@ -138,20 +138,10 @@ func TestConvBackendMatchesGEMM(t *testing.T) {
 	}
 }
 
-// inLayout returns a copy of the NCHW tensor t in layout l; fromLayout the inverse.
+// inLayout returns a copy of the NCHW tensor t in layout l (asNCHW is the inverse).
 func inLayout(t []float32, batch, c, hw int, l Layout) []float32 {
 	out := make([]float32, len(t))
 	place(out, t, batch, c, hw, l)
-	return out
-}
-
-func fromLayout(t []float32, batch, c, hw int, l Layout) []float32 {
-	out := make([]float32, len(t))
-	if l == NCHW {
-		copy(out, t)
-	} else {
-		ToPlain(out, t, batch, c, hw)
-	}
 	return out
 }
 

@@ -93,26 +93,28 @@ func gemmConvLayout(kind convKind, g convGeom, lay convLayout, batch int, out, a
 		return
 	}
 	inHW, outHW := g.h*g.w, g.cols()
-	plain := func(t []float32, c, hw int, l Layout) []float32 {
-		if l == NCHW {
-			return t
-		}
-		p := make([]float32, len(t))
-		ToPlain(p, t, batch, c, hw)
-		return p
-	}
 	switch kind {
 	case convFwd: // (x, w) → y
 		y := make([]float32, len(out))
-		gemmConv(kind, g, batch, y, plain(a, g.c, inHW, lay.in), b)
+		gemmConv(kind, g, batch, y, asNCHW(a, batch, g.c, inHW, lay.in), b)
 		place(out, y, batch, g.o, outHW, lay.out)
 	case convDInput: // (w, dy) → dx
 		dx := make([]float32, len(out))
-		gemmConv(kind, g, batch, dx, a, plain(b, g.o, outHW, lay.out))
+		gemmConv(kind, g, batch, dx, a, asNCHW(b, batch, g.o, outHW, lay.out))
 		place(out, dx, batch, g.c, inHW, lay.in)
 	default: // (x, dy) → dw
-		gemmConv(kind, g, batch, out, plain(a, g.c, inHW, lay.in), plain(b, g.o, outHW, lay.out))
+		gemmConv(kind, g, batch, out, asNCHW(a, batch, g.c, inHW, lay.in), asNCHW(b, batch, g.o, outHW, lay.out))
 	}
+}
+
+// asNCHW returns t (batch × c × hw in layout l) in NCHW: t itself when it is, else a converted copy.
+func asNCHW(t []float32, batch, c, hw int, l Layout) []float32 {
+	if l == NCHW {
+		return t
+	}
+	p := make([]float32, len(t))
+	ToPlain(p, t, batch, c, hw)
+	return p
 }
 
 // place writes the NCHW tensor t into out in layout l.

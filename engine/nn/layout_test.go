@@ -40,10 +40,10 @@ func TestNormAndUpsampleInBlockedLayout(t *testing.T) {
 					wrt = []*gorgonia.Node{bn}
 				}
 				y, grads := runWeightedSum(t, up, wn, wrt)
-				res := [][]float32{fromLayout(y, s[0], s[1], 4*hw, lay)}
+				res := [][]float32{asNCHW(y, s[0], s[1], 4*hw, lay)}
 				for i, d := range grads {
 					if wrt[i] == xn {
-						d = fromLayout(d, s[0], s[1], hw, lay)
+						d = asNCHW(d, s[0], s[1], hw, lay)
 					}
 					res = append(res, d)
 				}

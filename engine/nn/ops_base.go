@@ -30,13 +30,9 @@ func (p *plainOp) outAll(n int) []float32 {
 
 // out returns the op's output buffer of n values, zeroed (as make would give it).
 func (p *plainOp) out(n int) []float32 {
-	if cap(p.buf) < n {
-		p.buf = make([]float32, n)
-		return p.buf
-	}
-	p.buf = p.buf[:n]
-	clear(p.buf)
-	return p.buf
+	b := p.outAll(n)
+	clear(b)
+	return b
 }
 
 // arityOp is an op that says how many inputs it takes.
