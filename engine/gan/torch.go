@@ -490,7 +490,11 @@ func runTorch(ctx context.Context, work string, opts Options, to TorchOptions, c
 				report(Event{Kind: EventWarning, Message: "the PyTorch trainer wrote a checkpoint that does not verify: " + err.Error()})
 				continue
 			}
-			p, _, perr := readCheckpointTensors(side)
+			var p Params
+			var perr error
+			if opts.Validate != nil || len(samples) > 0 { // the weights are read only for these
+				p, _, perr = readCheckpointTensors(side)
+			}
 			if opts.Validate != nil {
 				validateTorchCheckpoint(&side, p, perr, cfg, styles, opts.Validate, report)
 			}
