@@ -3,14 +3,17 @@ package gan
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"image"
 	"image/png"
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
+	"stylestudio/engine/nn"
 	"stylestudio/engine/style"
 	"stylestudio/internal/folderset"
 )
@@ -25,7 +28,16 @@ import (
 //
 //	STYLESTUDIO_REALSTYLES_STEPS   training steps (default 2000, the Balanced preset)
 //	STYLESTUDIO_REALSTYLES_DIFFAUG 1: train with DiffAugment
+//	STYLESTUDIO_REALSTYLES_CONFIG  JSON laid over DefaultConfig, e.g. {"size":128,"gen_width":32}
 //	STYLESTUDIO_REALSTYLES_OUT     folder for the run, its last sample grid (grid.png) and report.json
+//	STYLESTUDIO_REALSTYLES_EXPORT  folder: only export the training data (the same held-out split) for the
+//	                               PyTorch trainer (ExportTorch), to train elsewhere, e.g. on a GPU
+//	STYLESTUDIO_REALSTYLES_RUN     run folder trained elsewhere from such an export: measure it instead
+//	                               of training (its served checkpoint, ServingCheckpoint); or a weights
+//	                               file holding only the generator's tensors (g.*), as a GPU machine
+//	                               sends back a large run's checkpoint
+//	STYLESTUDIO_REALSTYLES_JUDGE   file: load the judge from it where it exists, else train it and save
+//	                               it there (the same training objects, so several runs share one judge)
 func TestRealStylesGAN(t *testing.T) {
 	root := os.Getenv("STYLESTUDIO_REALSTYLES_GAN")
 	if root == "" {
@@ -42,6 +54,11 @@ func TestRealStylesGAN(t *testing.T) {
 		}
 	}
 	cfg.DiffAugment = os.Getenv("STYLESTUDIO_REALSTYLES_DIFFAUG") == "1"
+	if js := os.Getenv("STYLESTUDIO_REALSTYLES_CONFIG"); js != "" {
+		if err := json.Unmarshal([]byte(js), &cfg); err != nil {
+			t.Fatalf("STYLESTUDIO_REALSTYLES_CONFIG: %v", err)
+		}
+	}
 	out := os.Getenv("STYLESTUDIO_REALSTYLES_OUT")
 	if out == "" {
 		out = t.TempDir()
@@ -74,30 +91,72 @@ func TestRealStylesGAN(t *testing.T) {
 		judgeTrain = append(judgeTrain, style.Example{Image: img, Style: s})
 	}
 	ctx := context.Background()
+	if exp := os.Getenv("STYLESTUDIO_REALSTYLES_EXPORT"); exp != "" {
+		if err := ExportTorch(exp, filepath.Base(exp), cfg, data); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("exported %d training images (%d styles, %d held-out images) to %s: %+v", len(data.Train), len(set.Styles), len(held), exp, cfg)
+		return
+	}
 	begin := time.Now()
-	judge, err := style.Train(ctx, style.DefaultConfig(), set.Styles, judgeTrain, nil)
-	if err != nil {
-		t.Fatal(err)
+	judgePath := os.Getenv("STYLESTUDIO_REALSTYLES_JUDGE")
+	var judge *style.Model
+	if judgePath != "" {
+		if _, err := os.Stat(judgePath); err == nil {
+			if judge, err = style.Load(judgePath); err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("judge loaded from %s", judgePath)
+		}
 	}
-	t.Logf("judge trained on %d images in %s", len(judgeTrain), time.Since(begin).Round(time.Second))
+	if judge == nil {
+		if judge, err = style.Train(ctx, style.DefaultConfig(), set.Styles, judgeTrain, nil); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("judge trained on %d images in %s", len(judgeTrain), time.Since(begin).Round(time.Second))
+		if judgePath != "" {
+			if err := judge.Save(judgePath); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
 
-	dir := filepath.Join(out, "run")
-	_ = os.RemoveAll(dir)
 	var grid *image.NRGBA
-	begin = time.Now()
-	sum, err := Train(ctx, cfg, data, Options{Dir: dir}, func(e Event) {
-		if e.Kind == EventSample {
-			grid = e.Grid
+	var m *Model
+	dir := os.Getenv("STYLESTUDIO_REALSTYLES_RUN")
+	if strings.HasSuffix(dir, ".safetensors") {
+		if m, err = loadGenerator(dir); err != nil {
+			t.Fatal(err)
 		}
-		if e.Kind == EventStep && e.Step%250 == 0 {
-			t.Logf("step %d: %+v", e.Step, e.Losses)
+		grid = sampleGrid(m.cfg, len(m.styles), m.p, prepareSamples(data.Samples, m.cfg.Size))
+		t.Logf("measuring %s: generator of step %d, %+v", dir, m.step, m.cfg)
+	} else if dir != "" {
+		side, latest, err := ServingCheckpoint(dir)
+		if err != nil {
+			t.Fatal(err)
 		}
-	})
-	if err != nil {
-		t.Fatal(err)
+		if grid, err = CheckpointGrid(side, data.Samples); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("measuring %s: checkpoint step %d (latest %d), %+v", dir, side.Step, latest, side.Config)
+	} else {
+		dir = filepath.Join(out, "run")
+		_ = os.RemoveAll(dir)
+		begin = time.Now()
+		sum, err := Train(ctx, cfg, data, Options{Dir: dir}, func(e Event) {
+			if e.Kind == EventSample {
+				grid = e.Grid
+			}
+			if e.Kind == EventStep && e.Step%250 == 0 {
+				t.Logf("step %d: %+v", e.Step, e.Losses)
+			}
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("trained %d steps on %d images (%d styles) in %s, DiffAugment %v", sum.Steps, len(data.Train), len(set.Styles),
+			time.Since(begin).Round(time.Second), cfg.DiffAugment)
 	}
-	t.Logf("trained %d steps on %d images (%d styles) in %s, DiffAugment %v", sum.Steps, len(data.Train), len(set.Styles),
-		time.Since(begin).Round(time.Second), cfg.DiffAugment)
 	if grid != nil {
 		f, err := os.Create(filepath.Join(out, "grid.png"))
 		if err != nil {
@@ -109,9 +168,10 @@ func TestRealStylesGAN(t *testing.T) {
 		f.Close()
 	}
 
-	m, err := LoadModel(dir)
-	if err != nil {
-		t.Fatal(err)
+	if m == nil {
+		if m, err = LoadModel(dir); err != nil {
+			t.Fatal(err)
+		}
 	}
 	var items []EvalItem
 	real := map[int][]image.Image{}
@@ -142,4 +202,30 @@ func TestRealStylesGAN(t *testing.T) {
 		se := rep.PerStyle[name]
 		t.Logf("  %s: style accuracy %.2f, content SSIM %.2f, paired SSIM %s", name, se.Accuracy, se.ContentSSIM, FormatMetric("%.3f", se.PairedSSIM))
 	}
+}
+
+// loadGenerator reads a weights file that holds only a checkpoint's generator tensors (g.*) and its
+// metadata: what a GPU machine can send back of a run whose whole checkpoint is too large to fetch.
+func loadGenerator(path string) (*Model, error) {
+	tensors, meta, err := nn.ReadSafetensors(path)
+	if err != nil {
+		return nil, err
+	}
+	m := &Model{path: path, p: Params{}}
+	if err := json.Unmarshal([]byte(meta["config"]), &m.cfg); err != nil {
+		return nil, fmt.Errorf("%s: config: %v", path, err)
+	}
+	if err := json.Unmarshal([]byte(meta["styles"]), &m.styles); err != nil {
+		return nil, fmt.Errorf("%s: styles: %v", path, err)
+	}
+	m.cfg = m.cfg.WithDefaults()
+	fmt.Sscan(meta["step"], &m.step)
+	m.latest = m.step
+	for name, t := range tensors {
+		if !strings.HasPrefix(name, "g.") {
+			return nil, fmt.Errorf("%s: %s is not a generator tensor", path, name)
+		}
+		m.p[name] = t
+	}
+	return m, nil
 }
