@@ -26,6 +26,11 @@ type Config struct {
 	// colour, translation and cutout (Zhao et al. 2020): the remedy for small style sets, where the
 	// discriminator otherwise memorises the few real images and the generator collapses. Off by default.
 	DiffAugment bool `json:"diff_augment,omitempty"`
+	// LambdaContent weighs a content loss on the translation itself, mean |G(x, t) − x|, beside the
+	// cycle loss: the cycle loss alone lets the generator swap what it cannot tell apart and swap it
+	// back (on real card decks it turned every black suit red), and this loss needs no pretrained
+	// network. 0 (the default) leaves it out.
+	LambdaContent float64 `json:"lambda_content,omitempty"`
 
 	SampleEvery     int `json:"sample_every"`     // steps between sample grids
 	CheckpointEvery int `json:"checkpoint_every"` // steps between checkpoints
@@ -112,7 +117,7 @@ func (c Config) Validate() error {
 		return fmt.Errorf("%w: learning rate must be between 0 and 1, got %g", ErrConfig, c.LR)
 	case !(c.Beta1 >= 0 && c.Beta1 < 1 && c.Beta2 >= 0 && c.Beta2 < 1):
 		return fmt.Errorf("%w: Adam betas must be in [0, 1), got %g and %g", ErrConfig, c.Beta1, c.Beta2)
-	case c.LambdaCls < 0 || c.LambdaRec < 0:
+	case c.LambdaCls < 0 || c.LambdaRec < 0 || c.LambdaContent < 0:
 		return fmt.Errorf("%w: loss weights must not be negative", ErrConfig)
 	case c.SampleEvery < 1 || c.CheckpointEvery < 1 || c.KeepLast < 1 || c.LogEvery < 1:
 		return fmt.Errorf("%w: sample, checkpoint and log intervals and keep-last must be at least 1", ErrConfig)

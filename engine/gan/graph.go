@@ -201,6 +201,19 @@ func weighted(terms []*gorgonia.Node, weights []float64) (*gorgonia.Node, error)
 	return total, nil
 }
 
+// meanAbsDiff is mean |a − b|, the L1 loss of the cycle and content terms.
+func meanAbsDiff(a, b *gorgonia.Node) (*gorgonia.Node, error) {
+	diff, err := gorgonia.Sub(a, b)
+	if err != nil {
+		return nil, err
+	}
+	abs, err := gorgonia.Abs(diff)
+	if err != nil {
+		return nil, err
+	}
+	return gorgonia.Mean(abs)
+}
+
 // genStep is the graph of the generator's half of a training step.
 type genStep struct {
 	g                                  *gorgonia.ExprGraph
@@ -263,15 +276,7 @@ func newGenStep(cfg Config, styles, batch int, p Params) (*genStep, error) {
 	if err != nil {
 		return nil, wrap(err)
 	}
-	diff, err := gorgonia.Sub(x, rec)
-	if err != nil {
-		return nil, wrap(err)
-	}
-	abs, err := gorgonia.Abs(diff)
-	if err != nil {
-		return nil, wrap(err)
-	}
-	recLoss, err := gorgonia.Mean(abs)
+	recLoss, err := meanAbsDiff(x, rec)
 	if err != nil {
 		return nil, wrap(err)
 	}
@@ -279,7 +284,15 @@ func newGenStep(cfg Config, styles, batch int, p Params) (*genStep, error) {
 	if err != nil {
 		return nil, wrap(err)
 	}
-	total, err := weighted(terms, []float64{1, cfg.LambdaCls, cfg.LambdaRec})
+	weights := []float64{1, cfg.LambdaCls, cfg.LambdaRec}
+	if cfg.LambdaContent > 0 { // the content loss, mean |fake − x|: in the total only
+		content, err := meanAbsDiff(fake, x)
+		if err != nil {
+			return nil, wrap(err)
+		}
+		terms, weights = append(terms, content), append(weights, cfg.LambdaContent)
+	}
+	total, err := weighted(terms, weights)
 	if err != nil {
 		return nil, wrap(err)
 	}

@@ -40,7 +40,8 @@ func near(tol float64) func(int, float64) float64 {
 
 func TestParityWithPyTorch(t *testing.T) {
 	py := torchPython(t)
-	cfg := Config{Size: 32, GenWidth: 8, DiscWidth: 8, ResBlocks: 1, BatchSize: 3, LR: 1e-3}.WithDefaults()
+	// With the content loss on, so its term and gradient are compared too.
+	cfg := Config{Size: 32, GenWidth: 8, DiscWidth: 8, ResBlocks: 1, BatchSize: 3, LR: 1e-3, LambdaContent: 2}.WithDefaults()
 	const styles = 3
 	// One fixed setup (PARITY_SEED changes it). Float32 implementations can legitimately part by about
 	// 1e-3 on a few setups, where a ReLU input or |x − rec| sits within rounding of zero and the
@@ -81,7 +82,7 @@ func TestParityWithPyTorch(t *testing.T) {
 	meta := map[string]string{"size": strconv.Itoa(n), "styles": strconv.Itoa(styles),
 		"gen_width": strconv.Itoa(cfg.GenWidth), "disc_width": strconv.Itoa(cfg.DiscWidth),
 		"res_blocks": strconv.Itoa(cfg.ResBlocks), "lambda_cls": fmtF(cfg.LambdaCls), "lambda_rec": fmtF(cfg.LambdaRec),
-		"lr": fmtF(cfg.LR), "beta1": fmtF(cfg.Beta1), "beta2": fmtF(cfg.Beta2)}
+		"lambda_content": fmtF(cfg.LambdaContent), "lr": fmtF(cfg.LR), "beta1": fmtF(cfg.Beta1), "beta2": fmtF(cfg.Beta2)}
 	dir := t.TempDir()
 	inPath, outPath := filepath.Join(dir, "in.safetensors"), filepath.Join(dir, "out.safetensors")
 	if err := nn.WriteSafetensors(inPath, in, meta); err != nil {

@@ -113,3 +113,19 @@ func TestDiffAugmentCheck(t *testing.T) {
 		}
 	})
 }
+
+// A run's settings name what it trained with beyond the form: DiffAugment and the content loss.
+func TestAugTextNamesContentLoss(t *testing.T) {
+	for _, c := range []struct {
+		cfg  gan.Config
+		want string
+	}{
+		{gan.Config{}, ""},
+		{gan.Config{DiffAugment: true}, ", DiffAugment"},
+		{gan.Config{DiffAugment: true, LambdaContent: 3}, ", DiffAugment, content loss 3"},
+	} {
+		if got := augText(c.cfg); got != c.want {
+			t.Errorf("augText(%+v) = %q, want %q", c.cfg, got, c.want)
+		}
+	}
+}

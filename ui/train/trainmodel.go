@@ -474,10 +474,15 @@ func (t *throttle) poke() {
 	})
 }
 
-// augText names DiffAugment in a run's settings when it trained with it.
+// augText names DiffAugment and the content loss in a run's settings when it trained with them (a run
+// trained elsewhere, e.g. by scripts/realstyles-gpu, can carry the content loss the form does not offer).
 func augText(c gan.Config) string {
+	s := ""
 	if c.DiffAugment {
-		return ", DiffAugment"
+		s += ", DiffAugment"
 	}
-	return ""
+	if c.LambdaContent > 0 {
+		s += fmt.Sprintf(", content loss %g", c.LambdaContent)
+	}
+	return s
 }

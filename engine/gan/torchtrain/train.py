@@ -446,6 +446,8 @@ def train_step(model, opt_g, opt_d, cfg, x, c_org, c_trg, reduce=None, aug=None,
     g_cls = F.cross_entropy(cls_fake, lbl_trg)
     g_rec = (x - rec).abs().mean()
     loss_g = g_adv + cfg["lambda_cls"] * g_cls + cfg["lambda_rec"] * g_rec
+    if cfg.get("lambda_content", 0) > 0:  # the content loss, mean |fake − x| (Config.LambdaContent)
+        loss_g = loss_g + cfg["lambda_content"] * (fake - x).abs().mean()
     # autograd.grad so the G loss flows through D but only G params receive gradients.
     g_grads = torch.autograd.grad(loss_g, g_params)
 
@@ -501,6 +503,7 @@ def model_cfg(config, styles):
         "res_blocks": config["res_blocks"],
         "lambda_cls": config["lambda_cls"],
         "lambda_rec": config["lambda_rec"],
+        "lambda_content": config.get("lambda_content", 0.0),
         "lr": config["lr"],
         "beta1": config["beta1"],
         "beta2": config["beta2"],
