@@ -64,13 +64,22 @@ func runBundle(ctx context.Context, env *cliEnv, args []string) error {
 
 // importRun is `runs import DIR [--name NAME]`.
 func importRun(ctx context.Context, env *cliEnv, db *store.DB, dir, name string, asJSON bool) error {
-	run, err := studio.ImportRun(ctx, db, dir, name)
+	run, notes, err := studio.ImportRun(ctx, db, dir, name)
 	if err != nil {
 		return err
 	}
+	for _, w := range notes.Warnings {
+		fmt.Fprintf(env.stderr, "warning: %s\n", w)
+	}
 	if asJSON {
-		return json.NewEncoder(env.stdout).Encode(map[string]any{"ok": true, "run": run.Name, "steps": run.StepsDone, "status": string(run.Status)})
+		return json.NewEncoder(env.stdout).Encode(map[string]any{"ok": true, "run": run.Name, "steps": run.StepsDone, "status": string(run.Status),
+			"validated": notes.Validated, "serving_step": notes.ServingStep})
 	}
 	fmt.Fprintf(env.stdout, "Imported run %q: %d steps, %s\n", run.Name, run.StepsDone, run.Status)
+	if notes.Validated > 0 {
+		fmt.Fprintf(env.stdout, "Validated %d checkpoints on the validation split; the run's model is the best of them, step %d.\n", notes.Validated, notes.ServingStep)
+	} else {
+		fmt.Fprintf(env.stdout, "No checkpoint was validated; the run's model is its latest checkpoint, step %d.\n", notes.ServingStep)
+	}
 	return nil
 }

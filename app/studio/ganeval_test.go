@@ -3,6 +3,7 @@ package studio
 import (
 	"context"
 	"encoding/json"
+	"path/filepath"
 	"slices"
 	"testing"
 
@@ -10,6 +11,7 @@ import (
 	"stylestudio/engine/gan"
 	"stylestudio/engine/style"
 	"stylestudio/store"
+	"stylestudio/store/library"
 )
 
 // Evaluation scores only products that neither the run (as it recorded) nor its judge trained on.
@@ -124,5 +126,51 @@ func TestTrainGANValidatesCheckpoints(t *testing.T) {
 	best, err := db.BestCheckpoint(ctx, run.ID)
 	if err != nil || best.Step != bestStep {
 		t.Errorf("best checkpoint %d, %v; the best-validated kept one is %d", best.Step, err, bestStep)
+	}
+}
+
+// A bundle's checkpoints come back measured on the validation split, as a run trained here is (the
+// trainer elsewhere has no judge; its own pick is the training-loss proxy), and the run's model is the
+// best-measured one.
+func TestImportRunValidatesCheckpoints(t *testing.T) {
+	ctx := context.Background()
+	db := demoLibrary(t, 150)
+	if _, _, err := TrainClassifier(ctx, db, style.Config{Size: 16, Epochs: 2, Width: 4, BatchSize: 8}, nil); err != nil {
+		t.Fatal(err)
+	}
+	data, _, err := GANData(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Checkpoints in the trainer's format, none of them validated, as a bundle's trainer leaves them.
+	bundle := t.TempDir()
+	cfg := gan.Config{Size: 32, GenWidth: 4, DiscWidth: 4, ResBlocks: 1, BatchSize: 4, Steps: 3, SampleEvery: 3, CheckpointEvery: 1, KeepLast: 5}
+	if _, err := gan.Train(ctx, cfg, data, gan.Options{Dir: filepath.Join(bundle, "checkpoints")}, func(gan.Event) {}); err != nil {
+		t.Fatal(err)
+	}
+	run, notes, err := ImportRun(ctx, db, bundle, "away")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(notes.Warnings) > 0 || notes.Validated != 3 {
+		t.Fatalf("validated %d of 3 checkpoints; warnings %v", notes.Validated, notes.Warnings)
+	}
+	cks, err := db.Checkpoints(ctx, run.ID)
+	if err != nil || len(cks) != 3 {
+		t.Fatalf("checkpoints %v, %v", cks, err)
+	}
+	bestScore, bestStep := -1.0, 0
+	for _, c := range cks {
+		var m CheckpointMetrics
+		if err := json.Unmarshal([]byte(c.MetricsJSON), &m); err != nil || m.Val == nil || m.Val.Products == 0 {
+			t.Fatalf("checkpoint %d metrics %s: want its validation", c.Step, c.MetricsJSON)
+		}
+		if m.Val.Score >= bestScore {
+			bestScore, bestStep = m.Val.Score, c.Step
+		}
+	}
+	serve, _, err := gan.ServingCheckpoint(library.RunDir(db.Dir(), run.ID))
+	if err != nil || serve.Step != bestStep || notes.ServingStep != bestStep || serve.Val == nil {
+		t.Errorf("serving step %d (notes %d), %v; the best-validated one is %d", serve.Step, notes.ServingStep, err, bestStep)
 	}
 }

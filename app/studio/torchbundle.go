@@ -106,7 +106,7 @@ func WriteBundle(ctx context.Context, db *store.DB, req BundleRequest) (Bundle, 
 
 // BundleCommand is the single-machine command a bundle's README gives.
 func BundleCommand(gpus int) string {
-	return fmt.Sprintf("torchrun --rdzv_backend c10d --rdzv_endpoint localhost:0 --nnodes 1 --nproc_per_node %d --redirects 1 --tee 1 data/train.py train --data data --out checkpoints --device cuda", gpus)
+	return fmt.Sprintf("torchrun --rdzv_backend c10d --rdzv_endpoint localhost:0 --nnodes 1 --nproc_per_node %d --redirects 1 --tee 1 data/train.py train --data data --out checkpoints --device cuda --no-prune", gpus)
 }
 
 func bundleReadme(b Bundle) string {
@@ -127,6 +127,8 @@ batch %d, styles %s. Run the commands from this folder.
 (gloo). --redirects 1 --tee 1 are needed by some torchrun builds (Debian's, Python 3.11) and harmless
 elsewhere. Progress is printed as JSON lines and appended to checkpoints/progress.jsonl. To stop with a
 checkpoint, create checkpoints/STOP (or send SIGTERM); run the same command again to continue.
+--no-prune keeps every checkpoint: the studio measures each one on its validation split when you
+import them, keeps the best and the last few, and uses the best.
 
 ## A Slurm cluster (several nodes)
 
@@ -154,14 +156,32 @@ func slurmScript(b Bundle) string {
 head=$(scontrol show hostnames "$SLURM_JOB_NODELIST" | head -n 1)
 srun torchrun --nnodes "$SLURM_NNODES" --nproc_per_node 4 --rdzv_id "$SLURM_JOB_ID" \
   --rdzv_backend c10d --rdzv_endpoint "$head:29500" --redirects 1 --tee 1 \
-  data/train.py train --data data --out checkpoints --device cuda
+  data/train.py train --data data --out checkpoints --device cuda --no-prune
 `, b.Run, b.Batch)
+}
+
+// ImportNotes say what ImportRun did besides copying: how many imported checkpoints it measured on the
+// validation split, the checkpoint the run's model is now used from, and what went wrong without
+// stopping the import.
+type ImportNotes struct {
+	Validated   int
+	ServingStep int
+	Warnings    []string
 }
 
 // ImportRun brings a bundle's checkpoints and loss curves into the library: as a new run named name
 // (default: the bundle's run), or, when that run exists with the same model and styles, as its
-// continuation (checkpoints after its latest one).
-func ImportRun(ctx context.Context, db *store.DB, dir, name string) (store.Run, error) {
+// continuation (checkpoints after its latest one). Each imported checkpoint is measured on the
+// validation split as a run trained here is (when the library's classifier knows every style), and the
+// run's checkpoints are then pruned as training prunes them, so the run's model is its best-validated
+// checkpoint, not the trainer's training-loss pick.
+func ImportRun(ctx context.Context, db *store.DB, dir, name string) (store.Run, ImportNotes, error) {
+	var notes ImportNotes
+	run, err := importRun(ctx, db, dir, name, &notes)
+	return run, notes, err
+}
+
+func importRun(ctx context.Context, db *store.DB, dir, name string, notes *ImportNotes) (store.Run, error) {
 	ckdir := filepath.Join(dir, "checkpoints")
 	good, damaged, err := gan.Checkpoints(ckdir)
 	if err != nil {
@@ -215,13 +235,35 @@ func ImportRun(ctx context.Context, db *store.DB, dir, name string) (store.Run, 
 		return run, fmt.Errorf("%w: %q", err, run.Name)
 	}
 	defer release()
+	validate, err := checkpointValidator(ctx, db, latest.Styles)
+	if err != nil {
+		notes.Warnings = append(notes.Warnings, "the checkpoints were not validated: "+err.Error())
+		validate = nil
+	} else if validate == nil {
+		notes.Warnings = append(notes.Warnings, "the checkpoints were not validated: the library has no style classifier that knows every style of the run, or no labeled product in the validation split (train one with `classify` or on the Label screen)")
+	}
 	for _, s := range good {
 		if s.Step <= from {
 			continue
 		}
-		if _, err := gan.CopyCheckpoint(s, rdir); err != nil {
+		cp, err := gan.CopyCheckpoint(s, rdir)
+		if err != nil {
 			return run, err
 		}
+		if validate == nil {
+			continue
+		}
+		if err := gan.ValidateCheckpoint(&cp, validate); err != nil {
+			notes.Warnings = append(notes.Warnings, fmt.Sprintf("checkpoint %d was not validated: %v", cp.Step, err))
+			continue
+		}
+		notes.Validated++
+	}
+	if err := gan.PruneCheckpoints(rdir, latest.Config.WithDefaults().KeepLast); err != nil {
+		notes.Warnings = append(notes.Warnings, "old checkpoints were not pruned: "+err.Error())
+	}
+	if serve, _, err := gan.ServingCheckpoint(rdir); err == nil {
+		notes.ServingStep = serve.Step
 	}
 	if err := syncCheckpoints(ctx, db, run.ID, rdir); err != nil {
 		return run, err

@@ -362,17 +362,39 @@ func validateTorchCheckpoint(side *Sidecar, p Params, perr error, cfg Config, st
 		warn(perr)
 		return
 	}
-	v, err := validate(&Model{cfg: cfg, styles: styles, p: p, step: side.Step})
-	if err != nil {
+	if err := validateInto(side, &Model{cfg: cfg, styles: styles, p: p, step: side.Step}, validate); err != nil {
 		warn(err)
-		return
+	}
+}
+
+// validateInto measures m, the model of the checkpoint side describes, and records the measurement in
+// the checkpoint's sidecar and in side.
+func validateInto(side *Sidecar, m *Model, validate func(*Model) (*Validation, error)) error {
+	v, err := validate(m)
+	if err != nil {
+		return err
 	}
 	if err := recordValidation(side.Path, v); err != nil {
-		warn(err)
-		return
+		return err
 	}
 	side.Val = v
+	return nil
 }
+
+// ValidateCheckpoint measures a complete checkpoint written elsewhere (a bundle trained with PyTorch
+// on another machine, brought back by `runs import`) as Train measures its own (Options.Validate), and
+// records the result in its sidecar and in side.
+func ValidateCheckpoint(side *Sidecar, validate func(*Model) (*Validation, error)) error {
+	p, _, err := readCheckpointTensors(*side)
+	if err != nil {
+		return err
+	}
+	return validateInto(side, &Model{cfg: side.Config.WithDefaults(), styles: side.Styles, p: p, step: side.Step}, validate)
+}
+
+// PruneCheckpoints deletes the checkpoints in dir other than the best one (by validation where any was
+// measured) and the last keep, as training does after each checkpoint.
+func PruneCheckpoints(dir string, keep int) error { return pruneCheckpoints(dir, max(keep, 1)) }
 
 // recordValidation adds v to the sidecar at path as its "val", keeping every other key as written
 // (the PyTorch trainer's sidecars may carry keys this build does not know), atomically.
