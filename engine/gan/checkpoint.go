@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"sort"
@@ -249,8 +250,13 @@ func BestCheckpoint(dir string) (Sidecar, error) {
 	if len(good) == 0 {
 		return Sidecar{}, fmt.Errorf("%w in %s", ErrNoCheckpoint, dir)
 	}
+	return bestOf(good), nil
+}
+
+// bestOf is BestCheckpoint's choice among good (oldest first, not empty).
+func bestOf(good []Sidecar) Sidecar {
 	if best := bestValidated(good); best != nil {
-		return *best, nil
+		return *best
 	}
 	best := &good[0]
 	for i := range good[1:] {
@@ -258,20 +264,33 @@ func BestCheckpoint(dir string) (Sidecar, error) {
 			best = s
 		}
 	}
-	return *best, nil
+	return *best
 }
 
 // pruneCheckpoints deletes complete checkpoints other than the last keep and the best one, and the
 // leftovers of damaged ones older than the latest good checkpoint.
 func pruneCheckpoints(dir string, keep int) error {
-	good, _, err := listCheckpoints(dir)
-	if err != nil || len(good) == 0 {
-		return err
-	}
-	best, err := BestCheckpoint(dir)
+	return pruneCheckpointsThrough(dir, keep, math.MaxInt)
+}
+
+// pruneCheckpointsThrough prunes as pruneCheckpoints among the checkpoints up to step through only. The
+// PyTorch trainer can run ahead of the studio's validation: its newer checkpoints are neither deleted
+// nor counted until their own turn comes, or one could be pruned before it is measured.
+func pruneCheckpointsThrough(dir string, keep, through int) error {
+	all, _, err := listCheckpoints(dir)
 	if err != nil {
 		return err
 	}
+	var good []Sidecar
+	for _, s := range all {
+		if s.Step <= through {
+			good = append(good, s)
+		}
+	}
+	if len(good) == 0 {
+		return nil
+	}
+	best := bestOf(good)
 	for i, s := range good {
 		if i >= len(good)-keep || s.Step == best.Step {
 			continue

@@ -522,7 +522,8 @@ func runTorch(ctx context.Context, work string, opts Options, to TorchOptions, c
 			}
 			res.last, res.step = side, side.Step
 			report(Event{Kind: EventCheckpoint, Step: side.Step, Steps: l.Steps, Checkpoint: side})
-			if err := pruneCheckpoints(opts.Dir, cfg.KeepLast); err != nil {
+			// Only up to this checkpoint: the trainer may have written newer ones, not validated yet.
+			if err := pruneCheckpointsThrough(opts.Dir, cfg.KeepLast, side.Step); err != nil {
 				report(Event{Kind: EventWarning, Step: side.Step, Message: "old checkpoints were not pruned: " + err.Error()})
 			}
 			if len(samples) > 0 && perr == nil {
