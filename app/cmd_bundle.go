@@ -73,13 +73,16 @@ func importRun(ctx context.Context, env *cliEnv, db *store.DB, dir, name string,
 	}
 	if asJSON {
 		return json.NewEncoder(env.stdout).Encode(map[string]any{"ok": true, "run": run.Name, "steps": run.StepsDone, "status": string(run.Status),
-			"validated": notes.Validated, "serving_step": notes.ServingStep})
+			"validated": notes.Validated, "serving_step": notes.ServingStep, "serving_validated": notes.ServingValidated})
 	}
 	fmt.Fprintf(env.stdout, "Imported run %q: %d steps, %s\n", run.Name, run.StepsDone, run.Status)
-	if notes.Validated > 0 {
-		fmt.Fprintf(env.stdout, "Validated %d checkpoints on the validation split; the run's model is the best of them, step %d.\n", notes.Validated, notes.ServingStep)
-	} else {
-		fmt.Fprintf(env.stdout, "No checkpoint was validated; the run's model is its latest checkpoint, step %d.\n", notes.ServingStep)
+	fmt.Fprintf(env.stdout, "Validated %d imported checkpoints on the validation split.\n", notes.Validated)
+	switch {
+	case notes.ServingStep == 0:
+	case notes.ServingValidated:
+		fmt.Fprintf(env.stdout, "The run's model is its best-validated checkpoint, step %d.\n", notes.ServingStep)
+	default:
+		fmt.Fprintf(env.stdout, "No checkpoint of the run is validated; its model is its latest checkpoint, step %d.\n", notes.ServingStep)
 	}
 	return nil
 }

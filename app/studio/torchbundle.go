@@ -164,17 +164,20 @@ srun torchrun --nnodes "$SLURM_NNODES" --nproc_per_node 4 --rdzv_id "$SLURM_JOB_
 // validation split, the checkpoint the run's model is now used from, and what went wrong without
 // stopping the import.
 type ImportNotes struct {
-	Validated   int
-	ServingStep int
-	Warnings    []string
+	Validated        int
+	ServingStep      int
+	ServingValidated bool // the serving checkpoint is the best validated one (else: the latest)
+	Warnings         []string
 }
 
 // ImportRun brings a bundle's checkpoints and loss curves into the library: as a new run named name
 // (default: the bundle's run), or, when that run exists with the same model and styles, as its
 // continuation (checkpoints after its latest one). Each imported checkpoint is measured on the
-// validation split as a run trained here is (when the library's classifier knows every style), and the
-// run's checkpoints are then pruned as training prunes them, so the run's model is its best-validated
-// checkpoint, not the trainer's training-loss pick.
+// validation split as a run trained here is (when the library's classifier knows every style and the
+// split has products), and the run's checkpoints are pruned as training prunes them, so the run's model
+// is its best-validated checkpoint, not the trainer's training-loss pick. Without a measurement nothing
+// is pruned and the run's model is its latest checkpoint. A continued run's earlier checkpoints keep
+// the measurement they got when they were written, by the classifier of that time.
 func ImportRun(ctx context.Context, db *store.DB, dir, name string) (store.Run, ImportNotes, error) {
 	var notes ImportNotes
 	run, err := importRun(ctx, db, dir, name, &notes)
@@ -240,8 +243,9 @@ func importRun(ctx context.Context, db *store.DB, dir, name string, notes *Impor
 		notes.Warnings = append(notes.Warnings, "the checkpoints were not validated: "+err.Error())
 		validate = nil
 	} else if validate == nil {
-		notes.Warnings = append(notes.Warnings, "the checkpoints were not validated: the library has no style classifier that knows every style of the run, or no labeled product in the validation split (train one with `classify` or on the Label screen)")
+		notes.Warnings = append(notes.Warnings, "the checkpoints were not validated, so all of them were kept: the library has no style classifier that knows every style of the run, or no labeled product in the validation split (train one with `classify` or on the Label screen)")
 	}
+	keep := latest.Config.WithDefaults().KeepLast
 	for _, s := range good {
 		if s.Step <= from {
 			continue
@@ -250,20 +254,23 @@ func importRun(ctx context.Context, db *store.DB, dir, name string, notes *Impor
 		if err != nil {
 			return run, err
 		}
-		if validate == nil {
+		if validate == nil { // without a measurement the only ranking is the training-loss proxy: prune nothing
 			continue
 		}
 		if err := gan.ValidateCheckpoint(&cp, validate); err != nil {
 			notes.Warnings = append(notes.Warnings, fmt.Sprintf("checkpoint %d was not validated: %v", cp.Step, err))
-			continue
+		} else {
+			notes.Validated++
 		}
-		notes.Validated++
+		// As training does after each checkpoint, so a long run never needs all its checkpoints here at once.
+		if err := gan.PruneCheckpoints(rdir, keep); err != nil {
+			notes.Warnings = append(notes.Warnings, "old checkpoints were not pruned: "+err.Error())
+		}
 	}
-	if err := gan.PruneCheckpoints(rdir, latest.Config.WithDefaults().KeepLast); err != nil {
-		notes.Warnings = append(notes.Warnings, "old checkpoints were not pruned: "+err.Error())
-	}
-	if serve, _, err := gan.ServingCheckpoint(rdir); err == nil {
-		notes.ServingStep = serve.Step
+	if serve, _, err := gan.ServingCheckpoint(rdir); err != nil {
+		notes.Warnings = append(notes.Warnings, "which checkpoint the run's model is: "+err.Error())
+	} else {
+		notes.ServingStep, notes.ServingValidated = serve.Step, serve.Val != nil
 	}
 	if err := syncCheckpoints(ctx, db, run.ID, rdir); err != nil {
 		return run, err

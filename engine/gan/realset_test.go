@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"image"
 	"image/png"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -105,6 +107,9 @@ func TestRealStylesGAN(t *testing.T) {
 		if _, err := os.Stat(judgePath); err == nil {
 			if judge, err = style.Load(judgePath); err != nil {
 				t.Fatal(err)
+			}
+			if !slices.Equal(judge.Styles(), set.Styles) {
+				t.Fatalf("the judge in %s knows styles %v, the set has %v; remove it to train one for this set", judgePath, judge.Styles(), set.Styles)
 			}
 			t.Logf("judge loaded from %s", judgePath)
 		}
@@ -219,13 +224,33 @@ func loadGenerator(path string) (*Model, error) {
 		return nil, fmt.Errorf("%s: styles: %v", path, err)
 	}
 	m.cfg = m.cfg.WithDefaults()
-	fmt.Sscan(meta["step"], &m.step)
+	if err := m.cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("%s: %v", path, err)
+	}
+	if _, err := fmt.Sscan(meta["step"], &m.step); err != nil {
+		return nil, fmt.Errorf("%s: step %q: %v", path, meta["step"], err)
+	}
 	m.latest = m.step
 	for name, t := range tensors {
 		if !strings.HasPrefix(name, "g.") {
 			return nil, fmt.Errorf("%s: %s is not a generator tensor", path, name)
 		}
 		m.p[name] = t
+	}
+	// The generator's part of Params.check: every tensor the config's generator has, in its shape.
+	want := Params{}
+	for name, tns := range newParams(m.cfg, len(m.styles), rand.New(rand.NewPCG(1, 1))) {
+		if strings.HasPrefix(name, "g.") {
+			want[name] = tns
+		}
+	}
+	for name, tns := range want {
+		if got, ok := m.p[name]; !ok || !slices.Equal(got.Shape, tns.Shape) {
+			return nil, fmt.Errorf("%s: generator tensor %s missing or not of shape %v", path, name, tns.Shape)
+		}
+	}
+	if len(m.p) != len(want) {
+		return nil, fmt.Errorf("%s: %d generator tensors, the config has %d", path, len(m.p), len(want))
 	}
 	return m, nil
 }
