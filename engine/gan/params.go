@@ -82,7 +82,17 @@ func (p Params) names(prefix string) []string {
 
 // check reports whether p has exactly the tensors of the architecture c with the given styles.
 func (p Params) check(c Config, styles int) error {
-	want := newShapes(c, styles)
+	return p.checkShapes(specShapes(append(genSpecs(c, styles), discSpecs(c, styles)...)))
+}
+
+// checkGenerator is check for a file that holds the generator's tensors alone (all inference needs).
+func (p Params) checkGenerator(c Config, styles int) error {
+	return p.checkShapes(specShapes(genSpecs(c, styles)))
+}
+
+// checkShapes reports the first tensor of want that p lacks or has in another shape, or the first
+// tensor of p that want does not name.
+func (p Params) checkShapes(want map[string][]int) error {
 	for name, shape := range want {
 		t, ok := p[name]
 		if !ok {
@@ -100,9 +110,10 @@ func (p Params) check(c Config, styles int) error {
 	return nil
 }
 
-func newShapes(c Config, styles int) map[string][]int {
+// specShapes is the shape of every tensor specs' layers have.
+func specShapes(specs []convSpec) map[string][]int {
 	out := map[string][]int{}
-	for _, s := range append(genSpecs(c, styles), discSpecs(c, styles)...) {
+	for _, s := range specs {
 		out[s.name] = []int{s.out, s.in, s.k, s.k}
 		if s.norm != "" {
 			out[s.norm+".weight"] = []int{s.out}

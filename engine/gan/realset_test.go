@@ -3,10 +3,8 @@ package gan
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"image"
 	"image/png"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
@@ -15,7 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"stylestudio/engine/nn"
 	"stylestudio/engine/style"
 	"stylestudio/internal/folderset"
 )
@@ -130,7 +127,7 @@ func TestRealStylesGAN(t *testing.T) {
 	var m *Model
 	dir := os.Getenv("STYLESTUDIO_REALSTYLES_RUN")
 	if strings.HasSuffix(dir, ".safetensors") {
-		if m, err = loadGenerator(dir); err != nil {
+		if m, err = readModel(dir, true); err != nil {
 			t.Fatal(err)
 		}
 		grid = sampleGrid(m.cfg, len(m.styles), m.p, prepareSamples(data.Samples, m.cfg.Size))
@@ -207,50 +204,4 @@ func TestRealStylesGAN(t *testing.T) {
 		se := rep.PerStyle[name]
 		t.Logf("  %s: style accuracy %.2f, content SSIM %.2f, paired SSIM %s", name, se.Accuracy, se.ContentSSIM, FormatMetric("%.3f", se.PairedSSIM))
 	}
-}
-
-// loadGenerator reads a weights file that holds only a checkpoint's generator tensors (g.*) and its
-// metadata: what a GPU machine can send back of a run whose whole checkpoint is too large to fetch.
-func loadGenerator(path string) (*Model, error) {
-	tensors, meta, err := nn.ReadSafetensors(path)
-	if err != nil {
-		return nil, err
-	}
-	m := &Model{path: path, p: Params{}}
-	if err := json.Unmarshal([]byte(meta["config"]), &m.cfg); err != nil {
-		return nil, fmt.Errorf("%s: config: %v", path, err)
-	}
-	if err := json.Unmarshal([]byte(meta["styles"]), &m.styles); err != nil {
-		return nil, fmt.Errorf("%s: styles: %v", path, err)
-	}
-	m.cfg = m.cfg.WithDefaults()
-	if err := m.cfg.Validate(); err != nil {
-		return nil, fmt.Errorf("%s: %v", path, err)
-	}
-	if _, err := fmt.Sscan(meta["step"], &m.step); err != nil {
-		return nil, fmt.Errorf("%s: step %q: %v", path, meta["step"], err)
-	}
-	m.latest = m.step
-	for name, t := range tensors {
-		if !strings.HasPrefix(name, "g.") {
-			return nil, fmt.Errorf("%s: %s is not a generator tensor", path, name)
-		}
-		m.p[name] = t
-	}
-	// The generator's part of Params.check: every tensor the config's generator has, in its shape.
-	want := Params{}
-	for name, tns := range newParams(m.cfg, len(m.styles), rand.New(rand.NewPCG(1, 1))) {
-		if strings.HasPrefix(name, "g.") {
-			want[name] = tns
-		}
-	}
-	for name, tns := range want {
-		if got, ok := m.p[name]; !ok || !slices.Equal(got.Shape, tns.Shape) {
-			return nil, fmt.Errorf("%s: generator tensor %s missing or not of shape %v", path, name, tns.Shape)
-		}
-	}
-	if len(m.p) != len(want) {
-		return nil, fmt.Errorf("%s: %d generator tensors, the config has %d", path, len(m.p), len(want))
-	}
-	return m, nil
 }

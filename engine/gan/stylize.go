@@ -41,6 +41,17 @@ func LoadModel(path string) (*Model, error) {
 		}
 		path = side.WeightsPath()
 	}
+	m, err := readModel(path, false)
+	if err != nil {
+		return nil, err
+	}
+	m.latest = max(m.step, latestStep)
+	return m, nil
+}
+
+// readModel reads a weights file: a whole checkpoint, or with generatorOnly one that holds only the
+// generator's tensors (as the GPU script sends back a run too large to fetch whole).
+func readModel(path string, generatorOnly bool) (*Model, error) {
 	tensors, meta, err := nn.ReadSafetensors(path)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrCheckpoint, err)
@@ -61,14 +72,18 @@ func LoadModel(path string) (*Model, error) {
 		return nil, fmt.Errorf("%w: %s: %v", ErrCheckpoint, path, err)
 	}
 	fmt.Sscan(meta["step"], &m.step)
-	m.latest = max(m.step, latestStep)
+	m.latest = m.step
 	m.p = Params{}
 	for name, t := range tensors {
 		if !strings.HasPrefix(name, "adam.") {
 			m.p[name] = t
 		}
 	}
-	if err := m.p.check(m.cfg, len(m.styles)); err != nil {
+	check := m.p.check
+	if generatorOnly {
+		check = m.p.checkGenerator
+	}
+	if err := check(m.cfg, len(m.styles)); err != nil {
 		return nil, fmt.Errorf("%w: %s does not match its own config: %v", ErrCheckpoint, path, err)
 	}
 	for name := range m.p { // inference needs the generator only
