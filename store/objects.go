@@ -109,8 +109,21 @@ func (db *DB) sweepObjectTemps(olderThan time.Duration) int {
 	}
 	cutoff := db.now().Add(-olderThan)
 	removed := 0
+	stale := func(dir string, e os.DirEntry) bool {
+		if !strings.HasPrefix(e.Name(), objectTempPrefix) || !e.Type().IsRegular() {
+			return false
+		}
+		fi, err := e.Info()
+		return err == nil && fi.ModTime().Before(cutoff) && os.Remove(filepath.Join(dir, e.Name())) == nil
+	}
 	for _, sub := range subs {
-		if !sub.IsDir() || len(sub.Name()) != 2 {
+		if !sub.IsDir() { // the write probe's temp (checkWritable) sits in objects/ itself
+			if stale(root, sub) {
+				removed++
+			}
+			continue
+		}
+		if len(sub.Name()) != 2 {
 			continue
 		}
 		dir := filepath.Join(root, sub.Name())
@@ -119,10 +132,7 @@ func (db *DB) sweepObjectTemps(olderThan time.Duration) int {
 			continue
 		}
 		for _, e := range entries {
-			if !strings.HasPrefix(e.Name(), objectTempPrefix) || !e.Type().IsRegular() {
-				continue
-			}
-			if fi, err := e.Info(); err == nil && fi.ModTime().Before(cutoff) && os.Remove(filepath.Join(dir, e.Name())) == nil {
+			if stale(dir, e) {
 				removed++
 			}
 		}

@@ -235,7 +235,9 @@ func checkWritable(dir string) error {
 			}
 			return fmt.Errorf("open library %s: %w", dir, err)
 		}
-		f, err := os.CreateTemp(d, ".write-probe-*")
+		// Named as an object temp file: a process killed between creating and removing it leaves a temp
+		// that Open's sweep removes later, not a stray file in the object store.
+		f, err := os.CreateTemp(d, objectTempPrefix+"write-probe-*")
 		if err != nil {
 			if isPermission(err) {
 				return readOnly("library folder "+d, err)

@@ -962,22 +962,28 @@ func TestOpenSweepsAbandonedObjectTemps(t *testing.T) {
 	db.Close()
 	old := filepath.Join(sub, objectTempPrefix+"00000000000000aa")
 	fresh := filepath.Join(sub, objectTempPrefix+"00000000000000bb")
-	for _, p := range []string{old, fresh} {
+	// Open's write probe, left in objects/ itself by a process killed before it removed it.
+	probe := filepath.Join(dir, ObjectsDir, objectTempPrefix+"write-probe-123")
+	for _, p := range []string{old, fresh, probe} {
 		if err := os.WriteFile(p, []byte("half a pic"), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
 	long := time.Now().Add(-2 * staleTempAge)
-	if err := os.Chtimes(old, long, long); err != nil {
-		t.Fatal(err)
+	for _, p := range []string{old, probe} {
+		if err := os.Chtimes(p, long, long); err != nil {
+			t.Fatal(err)
+		}
 	}
 	db, err = Open(ctx, dir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	if _, err := os.Stat(old); !errors.Is(err, fs.ErrNotExist) {
-		t.Errorf("abandoned temp %s still there (%v)", old, err)
+	for _, p := range []string{old, probe} {
+		if _, err := os.Stat(p); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("abandoned temp %s still there (%v)", p, err)
+		}
 	}
 	if _, err := os.Stat(fresh); err != nil {
 		t.Errorf("a fresh temp (maybe another process's write) was removed: %v", err)
