@@ -48,16 +48,17 @@ type labelAssistJSON struct {
 	HeldOut     int            `json:"held_out"`
 	Seconds     float64        `json:"seconds"`
 	// Config is "bench" (the quick setting the benchmark always measured: width 8, warm-started rounds
-	// of 6 labels, diversity 0.5) or "app" (the app's classifier, retrained from scratch every
-	// RetrainEvery labels, queue diversity 0.3). With several seeds, labels_to_90 and ratio are the
-	// means over the seeds (-1 when a seed never got there), the curves are the first seed's, and
+	// of 6 labels, diversity 0.5) or "app" (the app's classifier, retrained from scratch at the app's
+	// cadence, studio.RetrainAfter: rounds of batch_min labels growing to batch; queue diversity 0.3).
+	// With several seeds, labels_to_90 and ratio are the means over the seeds (-1 when a seed never got there), the curves are the first seed's, and
 	// ratio_sd and per_seed give the spread.
-	Config  string          `json:"config"`
-	Batch   int             `json:"batch"`
-	Width   int             `json:"width"`
-	RatioSD *float64        `json:"ratio_sd"` // null with one seed
-	PerSeed []seedRatioJSON `json:"per_seed"`
-	Target  float64         `json:"target"` // the held-out accuracy labels_to_90 counts labels to (default 0.9)
+	Config   string          `json:"config"`
+	Batch    int             `json:"batch"`     // labels a round (the largest round with the app's cadence)
+	BatchMin int             `json:"batch_min"` // the smallest round (equal to batch for the bench setting)
+	Width    int             `json:"width"`
+	RatioSD  *float64        `json:"ratio_sd"` // null with one seed
+	PerSeed  []seedRatioJSON `json:"per_seed"`
+	Target   float64         `json:"target"` // the held-out accuracy labels_to_90 counts labels to (default 0.9)
 }
 
 type seedRatioJSON struct {
@@ -79,7 +80,7 @@ func benchLabelAssist(ctx context.Context, env *cliEnv, args []string) error {
 			"(--target: another accuracy).")
 	n := fs.Int("products", 400, "demo products (80% labeling pool, 20% held out)")
 	seed := fs.Uint64("seed", 1, "seed for the catalog, the split and the simulation (the first seed with --seeds)")
-	app := fs.Bool("app", false, fmt.Sprintf("replay the app's labeling: its classifier retrained from scratch every %d labels, queue diversity %g", studio.RetrainEvery, studio.QueueDiversity))
+	app := fs.Bool("app", false, fmt.Sprintf("replay the app's labeling: its classifier retrained from scratch after a third more labels (%d to %d), queue diversity %g", style.RetrainMin, style.RetrainMax, studio.QueueDiversity))
 	seeds := fs.Int("seeds", 1, "run with this many consecutive seeds (catalog, split and simulation) and report the mean and spread")
 	epochs := fs.Int("epochs", 0, "with --app: classifier epochs per retraining (default the app's)")
 	target := fs.Float64("target", 0.9, "held-out accuracy to count labels to (0.5 to 1); the classifier reaches 0.9 on the demo from the 12 starting labels, so 0.95 leaves room to measure")
@@ -106,14 +107,18 @@ func benchLabelAssist(ctx context.Context, env *cliEnv, args []string) error {
 		cfg := style.DefaultSimConfig()
 		cfg.Seed = s
 		if *app {
-			cfg = style.AppSimConfig(studio.RetrainEvery, studio.QueueDiversity, s)
+			cfg = style.AppSimConfig(studio.QueueDiversity, s)
+			cfg.BatchAfter = studio.RetrainAfter
 			if *epochs > 0 {
 				cfg.Train.Epochs = *epochs
 			}
 			out.Config = "app"
 		}
 		cfg.Target = *target
-		out.Batch, out.Width = cfg.Batch, cfg.Train.Width
+		out.Batch, out.BatchMin, out.Width = cfg.Batch, cfg.Batch, cfg.Train.Width
+		if cfg.BatchAfter != nil {
+			out.BatchMin = style.RetrainMin
+		}
 		res, pool, held, err := labelAssistOnce(ctx, env, *n, cfg, *asJSON)
 		if err != nil {
 			return err

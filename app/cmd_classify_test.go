@@ -91,8 +91,8 @@ func TestBenchLabelAssistJSON(t *testing.T) {
 	}
 }
 
-// --app replays the app's labeling (its classifier from scratch every studio.RetrainEvery labels, its
-// queue diversity), and --seeds reports the mean and spread over seeds.
+// --app replays the app's labeling (its classifier from scratch at the app's cadence, studio.RetrainAfter,
+// its queue diversity), and --seeds reports the mean and spread over seeds.
 func TestBenchLabelAssistAppConfigOverSeeds(t *testing.T) {
 	if testing.Short() {
 		t.Skip("trains a classifier per round")
@@ -105,15 +105,17 @@ func TestBenchLabelAssistAppConfigOverSeeds(t *testing.T) {
 	if err := json.Unmarshal([]byte(stdout), &got); err != nil {
 		t.Fatalf("bench --json: %v\n%s", err, stdout)
 	}
-	if got.Config != "app" || got.Batch != studio.RetrainEvery || got.Width != style.DefaultConfig().Width || len(got.PerSeed) != 2 ||
+	if got.Config != "app" || got.Batch != style.RetrainMax || got.BatchMin != style.RetrainMin || got.Width != style.DefaultConfig().Width || len(got.PerSeed) != 2 ||
 		got.PerSeed[0].Seed != 1 || got.PerSeed[1].Seed != 2 {
 		t.Fatalf("not the app's configuration over 2 seeds: %s", stdout)
 	}
-	// 12 starting labels, then rounds of RetrainEvery.
+	// 12 starting labels, then rounds at the app's cadence.
+	at := 12
 	for i, p := range got.Uncertainty {
-		if p.Labels != min(12+i*studio.RetrainEvery, got.Pool) {
-			t.Errorf("point %d at %d labels, want rounds of %d", i, p.Labels, studio.RetrainEvery)
+		if p.Labels != at {
+			t.Errorf("point %d at %d labels, want %d (the app retrains after studio.RetrainAfter(%d) more)", i, p.Labels, at, at)
 		}
+		at = min(at+studio.RetrainAfter(at), got.Pool)
 	}
 	if (got.Ratio < 0) != (got.RatioSD == nil) {
 		t.Errorf("ratio %v with sd %v: a mean over 2 seeds has a spread", got.Ratio, got.RatioSD)

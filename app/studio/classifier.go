@@ -246,9 +246,11 @@ func Suggest(ctx context.Context, db *store.DB, m *style.Model, seed uint64) (ma
 // QueueDiversity is the share of the labeling queue chosen for diversity rather than uncertainty.
 const QueueDiversity = 0.3
 
-// RetrainEvery is how many new labels make the Label screen retrain the classifier (from scratch, with
-// style.DefaultConfig) and rebuild the queue; `bench label-assist --app` replays that cadence.
-const RetrainEvery = 20
+// RetrainAfter is how many new labels make the Label screen retrain the classifier (from scratch, with
+// style.DefaultConfig) and rebuild the queue, given the labels the classifier on show learned from:
+// style.RetrainAfter, from 6 while it knows a few dozen labels up to 20. `bench label-assist --app`
+// replays that cadence.
+func RetrainAfter(trainedOn int) int { return style.RetrainAfter(trainedOn) }
 
 func topTwo(p []float64) (best, second int) {
 	idx := make([]int, len(p))

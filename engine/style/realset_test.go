@@ -86,8 +86,8 @@ func runExperiment(t *testing.T, name string, styles []string, train, held []Exa
 		h.outOfFoldAcc, h.statsLambda, h.a, h.b, h.scale, ece, sec, len(held), len(train))
 }
 
-// TestRealStylesLabelAssist replays the app's labeling (AppSimConfig with the app's retraining every 20
-// labels and queue diversity 0.3, as app/studio sets them) on the first folder tree named by
+// TestRealStylesLabelAssist replays the app's labeling (AppSimConfig: the app's retraining cadence,
+// RetrainAfter, and queue diversity 0.3, as app/studio sets it) on the first folder tree named by
 // STYLESTUDIO_REALSTYLES: 80% of every style is the labeling pool, 20% held out. For seeds 1 to
 // STYLESTUDIO_REALSTYLES_SEEDS (default 1) it logs labels to 95% for queue order and random order and
 // both curves. A measuring tool, skipped without the variable.
@@ -103,7 +103,7 @@ func TestRealStylesLabelAssist(t *testing.T) {
 		seeds = v
 	}
 	for seed := uint64(1); seed <= uint64(seeds); seed++ {
-		cfg := AppSimConfig(20, 0.3, seed)
+		cfg := AppSimConfig(0.3, seed)
 		cfg.Target = 0.95 // 90% comes within the first rounds on the card decks; 95% tells the orders apart
 		cfg.MaxLabels = 110
 		start := time.Now()

@@ -16,12 +16,15 @@ const (
 
 // SimConfig sets up an active-learning simulation.
 type SimConfig struct {
-	Train        Config  // network and optimiser; Epochs is ignored (see StepsPerRound)
-	SeedPerStyle int     // labels per style in the starting set (default 2)
-	Batch        int     // labels added per round (default 6)
-	MaxLabels    int     // stop a strategy at this many labels (default: the whole pool)
-	Rounds       int     // optional cap on rounds per strategy, 0 for none
-	Diversity    float64 // diversity weight passed to Queue (0 to 1)
+	Train        Config // network and optimiser; Epochs is ignored (see StepsPerRound)
+	SeedPerStyle int    // labels per style in the starting set (default 2)
+	Batch        int    // labels added per round (default 6)
+	// BatchAfter, when set, replaces Batch: the labels added after a round that trained on the given
+	// number of labels (the app's cadence, RetrainAfter).
+	BatchAfter func(trainedOn int) int
+	MaxLabels  int     // stop a strategy at this many labels (default: the whole pool)
+	Rounds     int     // optional cap on rounds per strategy, 0 for none
+	Diversity  float64 // diversity weight passed to Queue (0 to 1)
 	// StepsPerRound is the number of optimiser steps after each batch of new labels (default 60).
 	// Rounds warm-start from the previous round's weights, so the total training a strategy gets
 	// is the same for both strategies at every label count.
@@ -71,12 +74,28 @@ func (c SimConfig) withDefaults() SimConfig {
 	return c
 }
 
-// AppSimConfig is the labeling the app does (see AppSimConfig's callers for the cadence and
-// diversity, which live with the app): the classifier the app trains (DefaultConfig: Width 16, its
-// epochs), retrained from scratch after every batch of labels, one replay per seed.
-func AppSimConfig(batch int, diversity float64, seed uint64) SimConfig {
-	return SimConfig{Train: DefaultConfig(), SeedPerStyle: 2, Batch: batch, Diversity: diversity, FromScratch: true,
-		Target: 0.9, StopAtTarget: true, Repeats: 1, Seed: seed}
+// Bounds of RetrainAfter: the app's classifier retrains after at least RetrainMin and at most
+// RetrainMax new labels.
+const (
+	RetrainMin = 6
+	RetrainMax = 20
+)
+
+// RetrainAfter is the app's retraining cadence: how many new labels make the classifier that learned
+// from trainedOn labels retrain (from scratch) and rebuild the labeling queue. A third more labels, at
+// least RetrainMin and at most RetrainMax: while the classifier knows a few dozen labels each one moves
+// it, a retraining takes about a second, and the queue it rebuilds decides what is labeled next, so it
+// retrains often; later every RetrainMax labels, as a retraining grows with the catalog.
+func RetrainAfter(trainedOn int) int {
+	return min(RetrainMax, max(RetrainMin, trainedOn/3))
+}
+
+// AppSimConfig is the labeling the app does (see AppSimConfig's callers for the queue diversity,
+// which lives with the app): the classifier the app trains (DefaultConfig: Width 16, its epochs),
+// retrained from scratch at the app's cadence (RetrainAfter), one replay per seed.
+func AppSimConfig(diversity float64, seed uint64) SimConfig {
+	return SimConfig{Train: DefaultConfig(), SeedPerStyle: 2, Batch: RetrainMax, BatchAfter: RetrainAfter, Diversity: diversity,
+		FromScratch: true, Target: 0.9, StopAtTarget: true, Repeats: 1, Seed: seed}
 }
 
 // SimPoint is the held-out accuracy of one strategy after training on Labels labels (averaged over
@@ -217,7 +236,11 @@ func SimulateLabeling(ctx context.Context, cfg SimConfig, pool []Example, heldOu
 			if err := ctx.Err(); err != nil {
 				return res, err
 			}
-			k := min(cfg.Batch, maxLabels-labels)
+			batch := cfg.Batch
+			if cfg.BatchAfter != nil {
+				batch = max(1, cfg.BatchAfter(labels))
+			}
+			k := min(batch, maxLabels-labels)
 			for r, rr := range runs {
 				if strategy == StrategyUncertainty {
 					var idx []int

@@ -144,8 +144,35 @@ func TestSimulateLabelingFromScratch(t *testing.T) {
 	if again.Random[0].Accuracy != a.Random[0].Accuracy || again.Random[1].Accuracy != a.Random[1].Accuracy {
 		t.Errorf("from scratch twice: %+v then %+v, want the same", a.Random, again.Random)
 	}
-	app := AppSimConfig(20, 0.3, 4)
-	if !app.FromScratch || app.Batch != 20 || app.Diversity != 0.3 || app.Train != DefaultConfig() || app.Seed != 4 || app.Repeats != 1 {
+	app := AppSimConfig(0.3, 4)
+	if !app.FromScratch || app.BatchAfter == nil || app.Diversity != 0.3 || app.Train != DefaultConfig() || app.Seed != 4 || app.Repeats != 1 {
 		t.Errorf("AppSimConfig = %+v", app)
+	}
+}
+
+// The app's cadence: a third more labels, from RetrainMin to RetrainMax.
+func TestRetrainAfter(t *testing.T) {
+	for _, c := range [][2]int{{0, 6}, {12, 6}, {20, 6}, {24, 8}, {32, 10}, {45, 15}, {60, 20}, {61, 20}, {5000, 20}} {
+		if got := RetrainAfter(c[0]); got != c[1] {
+			t.Errorf("RetrainAfter(%d) = %d, want %d", c[0], got, c[1])
+		}
+	}
+}
+
+// BatchAfter replaces Batch: each round adds what it says for the labels trained on.
+func TestSimulateLabelingBatchAfter(t *testing.T) {
+	pool := demoExamples(t, 96, 11)
+	heldOut := demoExamples(t, 48, 12)
+	cfg := tinySim()
+	cfg.Repeats = 1
+	cfg.BatchAfter = func(n int) int { return n / 2 }
+	res, err := SimulateLabeling(context.Background(), cfg, pool, heldOut, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, curve := range [][]SimPoint{res.Uncertainty, res.Random} {
+		if len(curve) != 3 || curve[0].Labels != 12 || curve[1].Labels != 18 || curve[2].Labels != 27 {
+			t.Errorf("curve %+v, want points at 12, 18 and 27 labels", curve)
+		}
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"stylestudio/engine/style"
 	"stylestudio/internal/treecopy"
 )
 
@@ -205,6 +206,42 @@ func TestLabelKeysUndoRedoRestart(t *testing.T) {
 	if after.Labeled != before.Labeled+1 {
 		t.Fatalf("the catalog holds %d labeled after undo in a new session, want %d", after.Labeled, before.Labeled+1)
 	}
+}
+
+// The classifier retrains by itself once a third more labels than the screen held at its last training
+// have come (6 to 20, style.RetrainAfter): on a small library with a few dozen labels, key presses short
+// of that leave the classifier as it is, the next one starts a training, which ends with a new one.
+func TestLabelRetrainsAtTheCadence(t *testing.T) {
+	lib := filepath.Join(t.TempDir(), "lib")
+	if b, err := exec.Command(suite.bin, "demo", "--library", lib, "--products", "80").CombinedOutput(); err != nil {
+		t.Fatalf("stylestudio demo: %v %s", err, b)
+	}
+	var before catalogCounts
+	suite.cli(t, &before, "catalog", "--library", lib)
+	need := style.RetrainAfter(before.Labeled)
+	if need >= style.RetrainMax {
+		t.Fatalf("%d labeled: the library is too large to show the early cadence", before.Labeled)
+	}
+	a := suite.launch(t, lib)
+	a.nav("Label")
+	const trainedRE = `^Classifier: \d+% correct on \d+ held-out products · trained on \d+ labels`
+	a.waitText(trainedRE, 4*time.Minute)
+	key, name := styleKey(t, a.fresh())
+	trainingRE := regexp.MustCompile(`^Classifier: training`)
+	for i := 1; i <= need; i++ {
+		a.key(key)
+		r := a.waitFor(fmt.Sprintf("%d labeled after %d presses of %s (%s)", before.Labeled+i, i, key, name), 30*time.Second, func(r report) bool {
+			n, _ := labeledOnScreen(r)
+			return n == before.Labeled+i
+		})
+		if i < need && len(r.match("", trainingRE)) > 0 {
+			t.Fatalf("training after %d new labels, want it after %d: %s", i, need, r.texts())
+		}
+	}
+	a.waitText(trainingRE.String(), 30*time.Second)
+	a.waitText(trainedRE, 4*time.Minute)
+	a.screenshot("label-retrained-at-cadence")
+	a.quit()
 }
 
 // Feed: Play advances at the chosen speed and memory stays flat; Pause stops it.

@@ -19,9 +19,6 @@ import (
 	"stylestudio/ui/kit"
 )
 
-// retrainEvery is how many new labels trigger a background retrain of the classifier.
-const retrainEvery = studio.RetrainEvery
-
 // LabelScreen labels products fast: a large image with the classifier's suggestion, a queue ordered by
 // what the classifier most needs to learn, a key per style, undo/redo, multi-select and filters.
 // Labels show at once; the store write and the retraining happen in the background.
@@ -199,14 +196,14 @@ func (s *LabelScreen) reloadNow() {
 }
 
 // retrainIfBehind retrains when the catalog has moved on from the classifier on show: none yet (a first
-// start, whose demo catalog arrives after the screen started), or retrainEvery more labels than it
+// start, whose demo catalog arrives after the screen started), or studio.RetrainAfter more labels than it
 // learned from (an import with labels, labels made on the command line). UI goroutine only.
 func (s *LabelScreen) retrainIfBehind() {
 	labeled, _ := s.model.counts()
 	if labeled == 0 {
 		return
 	}
-	if s.trainedOn < 0 && labeled != s.triedOn || s.trainedOn >= 0 && labeled >= s.trainedOn+retrainEvery {
+	if s.trainedOn < 0 && labeled != s.triedOn || s.trainedOn >= 0 && labeled >= s.trainedOn+studio.RetrainAfter(s.trainedOn) {
 		s.requestRetrain()
 	}
 }
@@ -422,7 +419,7 @@ func (s *LabelScreen) LabelWith(st store.Style) {
 		}
 		s.refreshUndoState()
 	})
-	if s.sinceTrain >= retrainEvery {
+	if s.sinceTrain >= studio.RetrainAfter(s.triedOn) {
 		s.requestRetrain()
 	}
 }

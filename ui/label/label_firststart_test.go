@@ -85,3 +85,43 @@ func TestLabelScreenTrainingFailureIsShownInWords(t *testing.T) {
 		}
 	})
 }
+
+// Once a classifier is on show, the screen retrains after studio.RetrainAfter more labels (a third more
+// than it learned from, 6 to 20), not before: early labels reach the suggestions and the queue soon.
+func TestLabelScreenRetrainsAtTheAppsCadence(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains the default classifier (minutes under -race); make unit and the e2e suite run it")
+	}
+	db := testlib.DemoLibrary(t, 80, 7)
+	h := newLabelHarness(t, db)
+	s := h.shell.Screen
+	select {
+	case err := <-h.trained:
+		if err != nil {
+			t.Fatalf("the first training failed: %v", err)
+		}
+	case <-time.After(4 * time.Minute):
+		t.Fatal("no classifier trained on start")
+	}
+	var need int
+	var key rune
+	h.shell.OnUI(func() {
+		need = studio.RetrainAfter(s.triedOn)
+		key = []rune(s.model.styles[0].Key)[0]
+		if labeled, _ := s.model.counts(); len(s.model.items)-labeled < need {
+			t.Fatalf("%d unlabeled products, the test needs %d", len(s.model.items)-labeled, need)
+		}
+	})
+	if need >= 20 {
+		t.Fatalf("the classifier learned from enough labels to retrain every %d; the test wants the early cadence", need)
+	}
+	for i := 1; i <= need; i++ {
+		h.shell.OnUI(func() {
+			s.TypedRune(key)
+			if s.training != (i == need) {
+				t.Errorf("after %d of %d new labels: training %v", i, need, s.training)
+			}
+		})
+	}
+	s.Flush()
+}
