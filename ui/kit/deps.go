@@ -25,7 +25,10 @@ type Deps struct {
 	DB     *store.DB
 	Window fyne.Window
 	Jobs   *JobPanel // long-running work with progress, ETA and cancel
-	Events *Events   // what screens announce (Topic constants); kit.Prepare makes it
+	// Work counts the CPU-heavy background work under way (the panel's jobs, a classifier training);
+	// kit.Prepare makes it. A speed measurement waits for it to be idle.
+	Work   *Work
+	Events *Events // what screens announce (Topic constants); kit.Prepare makes it
 	// Quit quits the app (QuitApp); nil: stop UI updates and quit the running Fyne app.
 	Quit func()
 	// Headless is set for software-rendered screenshots and widget tests, where Fyne's test driver has no
@@ -72,8 +75,14 @@ func Prepare(deps Deps) Deps {
 		deps.loop = newUILoop()
 		go deps.loop.run(deps.Ctx)
 	}
+	if deps.Work == nil {
+		deps.Work = NewWork()
+	}
 	if deps.Jobs == nil {
 		deps.Jobs = NewJobPanel(deps.Ctx, deps.Do)
+	}
+	if deps.Jobs.work == nil {
+		deps.Jobs.work = deps.Work
 	}
 	if deps.Events == nil {
 		deps.Events = NewEvents()

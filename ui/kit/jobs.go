@@ -20,6 +20,8 @@ type JobPanel struct {
 	cancel *widget.Button
 	box    *fyne.Container
 
+	work *Work // counts the running job (Deps.Work; kit.Prepare sets it)
+
 	// Touched on the UI goroutine only.
 	running bool
 	stop    context.CancelFunc
@@ -71,7 +73,9 @@ func (p *JobPanel) Run(title string, job Job, done func(error)) bool {
 	p.bar.SetValue(0)
 	p.text.SetText(title + "…")
 	p.box.Show()
+	end := p.work.Begin()
 	go func() {
+		defer end()
 		err := job(ctx, func(pr Progress) {
 			p.do(func() { p.show(title, pr) })
 		})

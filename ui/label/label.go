@@ -579,7 +579,9 @@ func (s *LabelScreen) Retrain() {
 	ctx, cancel := context.WithCancel(s.deps.Ctx)
 	s.cancelTrain = cancel
 	db := s.deps.DB
+	end := s.deps.Work.Begin()
 	go func() {
+		defer end()
 		var last time.Time
 		m, info, err := studio.TrainClassifier(ctx, db, style.DefaultConfig(), func(ev style.Event) {
 			if time.Since(last) < 100*time.Millisecond {
