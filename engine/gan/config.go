@@ -31,6 +31,10 @@ type Config struct {
 	// back (on real card decks it turned every black suit red), and this loss needs no pretrained
 	// network. 0 (the default) leaves it out.
 	LambdaContent float64 `json:"lambda_content,omitempty"`
+	// ContentPool, when above 1, makes the content loss compare the two images averaged over
+	// ContentPool × ContentPool blocks: the layout of light, dark and colour (a black suit stays dark)
+	// without pinning the strokes and textures a style redraws. A power of two that divides Size.
+	ContentPool int `json:"content_pool,omitempty"`
 
 	SampleEvery     int `json:"sample_every"`     // steps between sample grids
 	CheckpointEvery int `json:"checkpoint_every"` // steps between checkpoints
@@ -119,6 +123,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("%w: Adam betas must be in [0, 1), got %g and %g", ErrConfig, c.Beta1, c.Beta2)
 	case c.LambdaCls < 0 || c.LambdaRec < 0 || c.LambdaContent < 0:
 		return fmt.Errorf("%w: loss weights must not be negative", ErrConfig)
+	case c.ContentPool < 0 || c.ContentPool > 1 && (c.ContentPool&(c.ContentPool-1) != 0 || c.Size%c.ContentPool != 0):
+		return fmt.Errorf("%w: the content loss's pooling must be a power of two that divides the image size %d, got %d", ErrConfig, c.Size, c.ContentPool)
 	case c.SampleEvery < 1 || c.CheckpointEvery < 1 || c.KeepLast < 1 || c.LogEvery < 1:
 		return fmt.Errorf("%w: sample, checkpoint and log intervals and keep-last must be at least 1", ErrConfig)
 	}

@@ -214,6 +214,19 @@ func meanAbsDiff(a, b *gorgonia.Node) (*gorgonia.Node, error) {
 	return gorgonia.Mean(abs)
 }
 
+// blockSums sums an NCHW batch of 3-channel n×n images over k×k blocks: (batch·3·n/k) × (n/k). k ≤ 1
+// returns img itself.
+func blockSums(img *gorgonia.Node, batch, n, k int) (*gorgonia.Node, error) {
+	if k <= 1 {
+		return img, nil
+	}
+	r, err := gorgonia.Reshape(img, []int{batch * 3 * n / k, k, n / k, k})
+	if err != nil {
+		return nil, err
+	}
+	return gorgonia.Sum(r, 1, 3)
+}
+
 // genStep is the graph of the generator's half of a training step.
 type genStep struct {
 	g                                  *gorgonia.ExprGraph
@@ -286,11 +299,21 @@ func newGenStep(cfg Config, styles, batch int, p Params) (*genStep, error) {
 	}
 	weights := []float64{1, cfg.LambdaCls, cfg.LambdaRec}
 	if cfg.LambdaContent > 0 { // the content loss, mean |fake − x|: in the total only
-		content, err := meanAbsDiff(fake, x)
+		// With ContentPool k, on k×k block sums; the weight's 1/k² makes them block means.
+		pf, err := blockSums(fake, batch, n, cfg.ContentPool)
 		if err != nil {
 			return nil, wrap(err)
 		}
-		terms, weights = append(terms, content), append(weights, cfg.LambdaContent)
+		px, err := blockSums(x, batch, n, cfg.ContentPool)
+		if err != nil {
+			return nil, wrap(err)
+		}
+		content, err := meanAbsDiff(pf, px)
+		if err != nil {
+			return nil, wrap(err)
+		}
+		k := float64(max(1, cfg.ContentPool))
+		terms, weights = append(terms, content), append(weights, cfg.LambdaContent/(k*k))
 	}
 	total, err := weighted(terms, weights)
 	if err != nil {

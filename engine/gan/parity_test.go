@@ -40,8 +40,9 @@ func near(tol float64) func(int, float64) float64 {
 
 func TestParityWithPyTorch(t *testing.T) {
 	py := torchPython(t)
-	// With the content loss on, so its term and gradient are compared too.
-	cfg := Config{Size: 32, GenWidth: 8, DiscWidth: 8, ResBlocks: 1, BatchSize: 3, LR: 1e-3, LambdaContent: 2}.WithDefaults()
+	// With the content loss on, on 4×4 block means, so its term, the pooling and their gradient are
+	// compared too.
+	cfg := Config{Size: 32, GenWidth: 8, DiscWidth: 8, ResBlocks: 1, BatchSize: 3, LR: 1e-3, LambdaContent: 2, ContentPool: 4}.WithDefaults()
 	const styles = 3
 	// One fixed setup (PARITY_SEED changes it). Float32 implementations can legitimately part by about
 	// 1e-3 on a few setups, where a ReLU input or |x − rec| sits within rounding of zero and the
@@ -82,7 +83,7 @@ func TestParityWithPyTorch(t *testing.T) {
 	meta := map[string]string{"size": strconv.Itoa(n), "styles": strconv.Itoa(styles),
 		"gen_width": strconv.Itoa(cfg.GenWidth), "disc_width": strconv.Itoa(cfg.DiscWidth),
 		"res_blocks": strconv.Itoa(cfg.ResBlocks), "lambda_cls": fmtF(cfg.LambdaCls), "lambda_rec": fmtF(cfg.LambdaRec),
-		"lambda_content": fmtF(cfg.LambdaContent), "lr": fmtF(cfg.LR), "beta1": fmtF(cfg.Beta1), "beta2": fmtF(cfg.Beta2)}
+		"lambda_content": fmtF(cfg.LambdaContent), "content_pool": strconv.Itoa(cfg.ContentPool), "lr": fmtF(cfg.LR), "beta1": fmtF(cfg.Beta1), "beta2": fmtF(cfg.Beta2)}
 	dir := t.TempDir()
 	inPath, outPath := filepath.Join(dir, "in.safetensors"), filepath.Join(dir, "out.safetensors")
 	if err := nn.WriteSafetensors(inPath, in, meta); err != nil {

@@ -123,6 +123,7 @@ func TestAugTextNamesContentLoss(t *testing.T) {
 		{gan.Config{}, ""},
 		{gan.Config{DiffAugment: true}, ", DiffAugment"},
 		{gan.Config{DiffAugment: true, LambdaContent: 3}, ", DiffAugment, content loss 3"},
+		{gan.Config{LambdaContent: 3, ContentPool: 8}, ", content loss 3 on 8×8 blocks"},
 	} {
 		if got := augText(c.cfg); got != c.want {
 			t.Errorf("augText(%+v) = %q, want %q", c.cfg, got, c.want)

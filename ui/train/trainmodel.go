@@ -483,6 +483,9 @@ func augText(c gan.Config) string {
 	}
 	if c.LambdaContent > 0 {
 		s += fmt.Sprintf(", content loss %g", c.LambdaContent)
+		if c.ContentPool > 1 {
+			s += fmt.Sprintf(" on %d×%d blocks", c.ContentPool, c.ContentPool)
+		}
 	}
 	return s
 }

@@ -61,6 +61,7 @@ def parse_config(meta, path):
         except ValueError:
             raise ValueError(f"{path}: metadata {key}={meta[key]!r} is not a valid {conv.__name__}") from None
     cfg["lambda_content"] = float(meta.get("lambda_content", "0"))  # optional: 0 leaves the content loss out
+    cfg["content_pool"] = int(meta.get("content_pool", "0"))  # optional: 0 or 1 compares pixel by pixel
     size = cfg["size"]
     if size < 8 or size & (size - 1):
         raise ValueError(f"{path}: size {size} must be a power of two >= 8")

@@ -447,7 +447,9 @@ def train_step(model, opt_g, opt_d, cfg, x, c_org, c_trg, reduce=None, aug=None,
     g_rec = (x - rec).abs().mean()
     loss_g = g_adv + cfg["lambda_cls"] * g_cls + cfg["lambda_rec"] * g_rec
     if cfg.get("lambda_content", 0) > 0:  # the content loss, mean |fake − x| (Config.LambdaContent)
-        loss_g = loss_g + cfg["lambda_content"] * (fake - x).abs().mean()
+        k = int(cfg.get("content_pool", 0))  # on k×k block means when k > 1 (Config.ContentPool)
+        pf, px = (F.avg_pool2d(fake, k), F.avg_pool2d(x, k)) if k > 1 else (fake, x)
+        loss_g = loss_g + cfg["lambda_content"] * (pf - px).abs().mean()
     # autograd.grad so the G loss flows through D but only G params receive gradients.
     g_grads = torch.autograd.grad(loss_g, g_params)
 
@@ -504,6 +506,7 @@ def model_cfg(config, styles):
         "lambda_cls": config["lambda_cls"],
         "lambda_rec": config["lambda_rec"],
         "lambda_content": config.get("lambda_content", 0.0),
+        "content_pool": config.get("content_pool", 0),
         "lr": config["lr"],
         "beta1": config["beta1"],
         "beta2": config["beta2"],
