@@ -117,7 +117,8 @@ func (m *labelModel) rebuild(keep int64) {
 				seen[id] = true
 			}
 		}
-		// Products the classifier has not ranked (new, or no classifier yet) follow, most uncertain first.
+		// Products the classifier has not ranked (new, or no classifier yet) follow, most uncertain first,
+		// equals scattered (spread).
 		var rest []int
 		for i, it := range m.items {
 			if !seen[it.row.ID] && m.shows(it) {
@@ -125,7 +126,11 @@ func (m *labelModel) rebuild(keep int64) {
 			}
 		}
 		sort.SliceStable(rest, func(a, b int) bool {
-			return m.items[rest[a]].sugg.uncertainty > m.items[rest[b]].sugg.uncertainty
+			ia, ib := m.items[rest[a]], m.items[rest[b]]
+			if ia.sugg.uncertainty != ib.sugg.uncertainty {
+				return ia.sugg.uncertainty > ib.sugg.uncertainty
+			}
+			return spread(ia.row.ID) < spread(ib.row.ID)
 		})
 		m.view = append(m.view, rest...)
 	} else {
@@ -288,4 +293,16 @@ func (m *labelModel) styleByKey(key string) (store.Style, bool) {
 // suggestionText is how a suggestion reads in the UI: "neon 93%".
 func suggestionText(s suggestion) string {
 	return fmt.Sprintf("%s %.0f%%", s.style, 100*s.confidence)
+}
+
+// spread scatters product ids (splitmix64's finaliser) so that the products no classifier has ranked —
+// all of them before the first one trains — come in an order unrelated to the catalog's. A catalog
+// imported folder by folder lists one style's products together; labeled in that order, a second style
+// got the labels a first classifier needs only after dozens (on the card decks, 66 labels against 29
+// in random order).
+func spread(id int64) uint64 {
+	z := uint64(id) + 0x9e3779b97f4a7c15
+	z = (z ^ z>>30) * 0xbf58476d1ce4e5b9
+	z = (z ^ z>>27) * 0x94d049bb133111eb
+	return z ^ z>>31
 }

@@ -1,6 +1,9 @@
 package label
 
 import (
+	"cmp"
+	"fmt"
+	"slices"
 	"testing"
 
 	"stylestudio/store"
@@ -31,8 +34,8 @@ func ids(m *labelModel) []int64 {
 func TestLabelModelQueueFollowsActiveLearningOrder(t *testing.T) {
 	m := newLabelModel()
 	m.setData(testRows(), testStyles())
-	if got := ids(m); len(got) != 3 || got[0] != 11 {
-		t.Fatalf("queue before the classifier: %v, want the 3 unlabeled in catalog order", got)
+	if got := ids(m); len(got) != 3 || !slices.IsSortedFunc(got, func(a, b int64) int { return cmp.Compare(spread(a), spread(b)) }) {
+		t.Fatalf("queue before the classifier: %v, want the 3 unlabeled in scattered order", got)
 	}
 	m.setSuggestions(map[int64]suggestion{11: {style: "neon", confidence: 0.9}}, []int64{14, 11, 12})
 	if got := ids(m); got[0] != 14 || got[1] != 11 || got[2] != 12 {
@@ -44,9 +47,10 @@ func TestLabelModelLabelAdvancesAndCountsUpdate(t *testing.T) {
 	m := newLabelModel()
 	m.setData(testRows(), testStyles())
 	neon := testStyles()[1]
-	m.applyLabel(m.targets(), neon) // labels B; it leaves the unlabeled view, C takes its place
-	if cur, _ := m.current(); cur.row.ID != 12 {
-		t.Fatalf("cursor on %d after labeling, want 12", cur.row.ID)
+	queue := ids(m)
+	m.applyLabel(m.targets(), neon) // labels the first; it leaves the unlabeled view, the second takes its place
+	if cur, _ := m.current(); cur.row.ID != queue[1] {
+		t.Fatalf("cursor on %d after labeling %d, want %d (queue %v)", cur.row.ID, queue[0], queue[1], queue)
 	}
 	labeled, per := m.counts()
 	if labeled != 3 || per["neon"] != 2 {
@@ -107,5 +111,31 @@ func TestLabelModelDisagreementFilter(t *testing.T) {
 	}
 	if st, ok := m.styleByKey("2"); !ok || st.Name != "neon" {
 		t.Fatalf("key 2 should be neon")
+	}
+}
+
+// Before a classifier ranks them, the queue scatters the products instead of following the catalog,
+// whose folder imports list one style's products together: the first labels reach several styles.
+func TestLabelModelQueueScattersUnrankedProducts(t *testing.T) {
+	var rows []store.ProductRow
+	for id := int64(1); id <= 60; id++ { // three "folders" of 20 in catalog order
+		rows = append(rows, store.ProductRow{ID: id, SKU: fmt.Sprintf("P-%02d", id)})
+	}
+	m := newLabelModel()
+	m.setData(rows, testStyles())
+	got := ids(m)
+	if len(got) != 60 {
+		t.Fatalf("queue has %d products, want 60", len(got))
+	}
+	folders := map[int64]bool{}
+	for _, id := range got[:10] {
+		folders[(id-1)/20] = true
+	}
+	if len(folders) < 3 {
+		t.Errorf("the first 10 in the queue %v come from %d of the 3 folders", got[:10], len(folders))
+	}
+	m.setData(rows, testStyles())
+	if again := ids(m); !slices.Equal(again, got) {
+		t.Errorf("the order changed on a reload: %v then %v", got, again)
 	}
 }
