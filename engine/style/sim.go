@@ -33,9 +33,16 @@ type SimConfig struct {
 	// weights, the replay's initial ones, for Train.Epochs epochs, the style statistics and their
 	// calibration) on the labels so far, as the app's classifier is retrained
 	// (studio.TrainClassifier), instead of warm-starting the CNN alone StepsPerRound steps.
-	FromScratch  bool
-	Target       float64 // held-out accuracy that LabelsTo90 looks for (default 0.9)
-	StopAtTarget bool    // stop a strategy as soon as it reaches Target
+	FromScratch bool
+	// AppTrainShare, with FromScratch, trains as studio.TrainClassifier does: only on the labeled
+	// products of the train split (this share of the pool, drawn once per product and frozen), and
+	// only on the styles with MinPerStyle of them. While fewer than 2 styles have that many there is
+	// no classifier: the point's accuracy is 0 and the queue order is a random one of its own (the
+	// Label screen scatters the catalog then). Held-out products of a style left out count as wrong.
+	// 0: every label trains, from the first round.
+	AppTrainShare float64
+	Target        float64 // held-out accuracy that LabelsTo90 looks for (default 0.9)
+	StopAtTarget  bool    // stop a strategy as soon as it reaches Target
 	// Repeats is the number of independent replays (each with its own starting set, random order
 	// and initial weights) whose held-out accuracies are averaged into every point (default 1). A
 	// single replay's "labels to 90%" moves by a round or two with the seed; averaging steadies it.
@@ -95,8 +102,12 @@ func RetrainAfter(trainedOn int) int {
 // retrained from scratch at the app's cadence (RetrainAfter), one replay per seed.
 func AppSimConfig(diversity float64, seed uint64) SimConfig {
 	return SimConfig{Train: DefaultConfig(), SeedPerStyle: 2, Batch: RetrainMax, BatchAfter: RetrainAfter, Diversity: diversity,
-		FromScratch: true, Target: 0.9, StopAtTarget: true, Repeats: 1, Seed: seed}
+		FromScratch: true, AppTrainShare: AppTrainShare, Target: 0.9, StopAtTarget: true, Repeats: 1, Seed: seed}
 }
+
+// AppTrainShare is the share of a library's products in the train split (studio.DefaultSplit: 80%;
+// the rest validate and test, and the Label screen's footer reports on them).
+const AppTrainShare = 0.8
 
 // SimPoint is the held-out accuracy of one strategy after training on Labels labels (averaged over
 // SimConfig.Repeats replays).
@@ -154,6 +165,8 @@ func SimulateLabeling(ctx context.Context, cfg SimConfig, pool []Example, heldOu
 	type replay struct {
 		start, randomOrder []int
 		initSeed           uint64
+		trains             []bool // with AppTrainShare: whether pool[i] is in the train split
+		scattered          []int  // with AppTrainShare: the queue's order before a classifier
 	}
 	rng := rand.New(rand.NewPCG(cfg.Seed, 0x51a))
 	replays := make([]replay, cfg.Repeats)
@@ -168,6 +181,14 @@ func SimulateLabeling(ctx context.Context, cfg SimConfig, pool []Example, heldOu
 			}
 		}
 		replays[r] = replay{start: start, randomOrder: rng.Perm(len(pool)), initSeed: rng.Uint64()}
+		if cfg.FromScratch && cfg.AppTrainShare > 0 {
+			split := rand.New(rand.NewPCG(replays[r].initSeed, 0x5b1))
+			replays[r].trains = make([]bool, len(pool))
+			for i := range pool {
+				replays[r].trains[i] = split.Float64() < cfg.AppTrainShare
+			}
+			replays[r].scattered = split.Perm(len(pool))
+		}
 	}
 
 	// run is the state of one replay of one strategy.
@@ -203,6 +224,25 @@ func SimulateLabeling(ctx context.Context, cfg SimConfig, pool []Example, heldOu
 					// The app's classifier, exactly as Train builds it: the CNN and the style
 					// statistics, calibrated together.
 					init := rand.New(rand.NewPCG(replays[r].initSeed, 0x7))
+					if trains := replays[r].trains; trains != nil {
+						// As studio.TrainClassifier: the train split's labels, of the styles with
+						// enough of them; no classifier (accuracy 0) while fewer than 2 have.
+						var kept []Example
+						for _, i := range rr.order {
+							if trains[i] {
+								kept = append(kept, pool[i])
+							}
+						}
+						m, err := trainAppStyles(ctx, cfg.Train, styles, kept, init)
+						if err != nil {
+							return res, err
+						}
+						models[r] = m
+						if m != nil {
+							accSum += m.accuracyOver(styles, heldOut)
+						}
+						continue
+					}
 					m, err := trainEnsemble(ctx, cfg.Train, styles, train, init, nil)
 					if err != nil {
 						return res, err
@@ -251,6 +291,19 @@ func SimulateLabeling(ctx context.Context, cfg SimConfig, pool []Example, heldOu
 							imgs = append(imgs, e.Image)
 						}
 					}
+					if models[r] == nil {
+						// No classifier yet: the Label screen scatters the catalog (its spread
+						// order), a random order of its own.
+						added := 0
+						for _, i := range replays[r].scattered {
+							if added < k && !rr.labeled[i] {
+								rr.labeled[i] = true
+								rr.order = append(rr.order, i)
+								added++
+							}
+						}
+						continue
+					}
 					for _, q := range Queue(models[r], imgs, k, cfg.Diversity, rr.rng) {
 						rr.labeled[idx[q.Index]] = true
 						rr.order = append(rr.order, idx[q.Index])
@@ -278,4 +331,52 @@ func (r SimResult) labelRatio() float64 {
 		return math.NaN()
 	}
 	return float64(u) / float64(rd)
+}
+
+// trainAppStyles trains the classifier on the styles of train that have MinPerStyle examples, as
+// studio.TrainClassifier leaves the others out; nil (and no error) when fewer than 2 styles have.
+func trainAppStyles(ctx context.Context, cfg Config, styles []string, train []Example, rng *rand.Rand) (*Model, error) {
+	counts := make([]int, len(styles))
+	for _, e := range train {
+		counts[e.Style]++
+	}
+	index := make([]int, len(styles)) // the style's index in the trained model, -1 when left out
+	var kept []string
+	for s, n := range counts {
+		index[s] = -1
+		if n >= MinPerStyle {
+			index[s] = len(kept)
+			kept = append(kept, styles[s])
+		}
+	}
+	if len(kept) < 2 {
+		return nil, nil
+	}
+	var ex []Example
+	for _, e := range train {
+		if j := index[e.Style]; j >= 0 {
+			ex = append(ex, Example{Image: e.Image, Style: j})
+		}
+	}
+	return trainEnsemble(ctx, cfg, kept, ex, rng, nil)
+}
+
+// accuracyOver is m's accuracy on examples whose Style indexes all (a superset of m's styles, in
+// the same order of names): an example of a style m does not know counts as wrong.
+func (m *Model) accuracyOver(all []string, examples []Example) float64 {
+	pos := map[string]int{}
+	for i, name := range all {
+		pos[name] = i
+	}
+	imgs := make([]image.Image, len(examples))
+	for i, e := range examples {
+		imgs[i] = e.Image
+	}
+	correct := 0
+	for i, p := range m.PredictBatch(imgs) {
+		if pos[m.styles[argmax64(p)]] == examples[i].Style {
+			correct++
+		}
+	}
+	return float64(correct) / float64(len(examples))
 }

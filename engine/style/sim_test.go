@@ -145,7 +145,7 @@ func TestSimulateLabelingFromScratch(t *testing.T) {
 		t.Errorf("from scratch twice: %+v then %+v, want the same", a.Random, again.Random)
 	}
 	app := AppSimConfig(0.3, 4)
-	if !app.FromScratch || app.BatchAfter == nil || app.Diversity != 0.3 || app.Train != DefaultConfig() || app.Seed != 4 || app.Repeats != 1 {
+	if !app.FromScratch || app.BatchAfter == nil || app.AppTrainShare != 0.8 || app.Diversity != 0.3 || app.Train != DefaultConfig() || app.Seed != 4 || app.Repeats != 1 {
 		t.Errorf("AppSimConfig = %+v", app)
 	}
 }
@@ -174,5 +174,42 @@ func TestSimulateLabelingBatchAfter(t *testing.T) {
 		if len(curve) != 3 || curve[0].Labels != 12 || curve[1].Labels != 18 || curve[2].Labels != 27 {
 			t.Errorf("curve %+v, want points at 12, 18 and 27 labels", curve)
 		}
+	}
+}
+
+// With AppTrainShare the replay trains as the app does: no classifier (accuracy 0) while fewer than 2
+// styles have MinPerStyle labels in the train split, then one on the styles that have them, the others
+// counted wrong.
+func TestSimulateLabelingAppTrainShare(t *testing.T) {
+	pool := demoExamples(t, 96, 11)
+	heldOut := demoExamples(t, 48, 12)
+	cfg := tinySim()
+	cfg.FromScratch, cfg.Repeats, cfg.Rounds, cfg.AppTrainShare = true, 1, 6, 0.8
+	cfg.Train.Epochs = 2
+	cfg.Batch = 12
+	res, err := SimulateLabeling(context.Background(), cfg, pool, heldOut, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, curve := range [][]SimPoint{res.Uncertainty, res.Random} {
+		if len(curve) != 6 || curve[0].Labels != 12 {
+			t.Fatalf("curve %+v, want 6 points from 12 labels", curve)
+		}
+		// 2 labels a style cannot train a classifier the app would show.
+		if curve[0].Accuracy != 0 {
+			t.Errorf("accuracy %v at 12 labels (2 a style), want 0: no classifier yet", curve[0].Accuracy)
+		}
+		if last := curve[len(curve)-1]; last.Accuracy <= 0.3 {
+			t.Errorf("accuracy %v at %d labels, want a classifier by then", last.Accuracy, last.Labels)
+		}
+	}
+	// Without it, the 12 starting labels already train one.
+	cfg.AppTrainShare, cfg.Rounds = 0, 1
+	all, err := SimulateLabeling(context.Background(), cfg, pool, heldOut, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if all.Random[0].Accuracy == 0 {
+		t.Error("every label training: no classifier from the 12 starting labels")
 	}
 }
