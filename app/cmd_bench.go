@@ -50,8 +50,8 @@ type labelAssistJSON struct {
 	// Config is "bench" (the quick setting the benchmark always measured: width 8, warm-started rounds
 	// of 6 labels, diversity 0.5) or "app" (the app's classifier, retrained from scratch at the app's
 	// cadence, studio.RetrainAfter: rounds of batch_min labels growing to batch; queue diversity 0.3).
-	// With several seeds, labels_to_90 and ratio are the means over the seeds (-1 when a seed never got there), the curves are the first seed's, and
-	// ratio_sd and per_seed give the spread.
+	// With several seeds, labels_to_90 and ratio are the means over the seeds (-1 when a seed never got
+	// there), the curves are the first seed's, and ratio_sd and per_seed give the spread.
 	Config   string          `json:"config"`
 	Batch    int             `json:"batch"`     // labels a round (the largest round with the app's cadence)
 	BatchMin int             `json:"batch_min"` // the smallest round (equal to batch for the bench setting)
@@ -107,8 +107,7 @@ func benchLabelAssist(ctx context.Context, env *cliEnv, args []string) error {
 		cfg := style.DefaultSimConfig()
 		cfg.Seed = s
 		if *app {
-			cfg = style.AppSimConfig(studio.QueueDiversity, s)
-			cfg.BatchAfter = studio.RetrainAfter
+			cfg = style.AppSimConfig(studio.QueueDiversity, s) // its cadence is studio.RetrainAfter's rule
 			if *epochs > 0 {
 				cfg.Train.Epochs = *epochs
 			}

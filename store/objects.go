@@ -109,7 +109,8 @@ func (db *DB) sweepObjectTemps(olderThan time.Duration) int {
 	}
 	cutoff := db.now().Add(-olderThan)
 	removed := 0
-	stale := func(dir string, e os.DirEntry) bool {
+	// removeStale removes e (in dir) when it is an object temp older than cutoff; true when it did.
+	removeStale := func(dir string, e os.DirEntry) bool {
 		if !strings.HasPrefix(e.Name(), objectTempPrefix) || !e.Type().IsRegular() {
 			return false
 		}
@@ -118,7 +119,7 @@ func (db *DB) sweepObjectTemps(olderThan time.Duration) int {
 	}
 	for _, sub := range subs {
 		if !sub.IsDir() { // the write probe's temp (checkWritable) sits in objects/ itself
-			if stale(root, sub) {
+			if removeStale(root, sub) {
 				removed++
 			}
 			continue
@@ -132,7 +133,7 @@ func (db *DB) sweepObjectTemps(olderThan time.Duration) int {
 			continue
 		}
 		for _, e := range entries {
-			if stale(dir, e) {
+			if removeStale(dir, e) {
 				removed++
 			}
 		}

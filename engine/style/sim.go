@@ -197,7 +197,18 @@ func SimulateLabeling(ctx context.Context, cfg SimConfig, pool []Example, heldOu
 		net        *net
 		labeled    []bool
 		order      []int // labeled pool indices, in labeling order
-		nextRandom int
+		nextRandom int   // position in the replay's random order
+		nextScat   int   // position in the replay's scattered order (AppTrainShare, no classifier yet)
+	}
+	// takeNext labels the next k pool indices of order not labeled yet, from *next on.
+	takeNext := func(rr *run, order []int, next *int, k int) {
+		for added := 0; added < k && *next < len(order); *next++ {
+			if i := order[*next]; !rr.labeled[i] {
+				rr.labeled[i] = true
+				rr.order = append(rr.order, i)
+				added++
+			}
+		}
 	}
 	res := SimResult{LabelsTo90: map[string]int{StrategyUncertainty: -1, StrategyRandom: -1}}
 	for _, strategy := range []string{StrategyUncertainty, StrategyRandom} {
@@ -216,34 +227,28 @@ func SimulateLabeling(ctx context.Context, cfg SimConfig, pool []Example, heldOu
 			var accSum float64
 			models := make([]*Model, len(runs))
 			for r, rr := range runs {
-				train := make([]Example, len(rr.order))
-				for k, i := range rr.order {
-					train[k] = pool[i]
+				// The labels that train: all of them, or with AppTrainShare the train split's.
+				trains := replays[r].trains
+				var train []Example
+				for _, i := range rr.order {
+					if trains == nil || trains[i] {
+						train = append(train, pool[i])
+					}
 				}
+				held := heldOut
 				if cfg.FromScratch {
 					// The app's classifier, exactly as Train builds it: the CNN and the style
 					// statistics, calibrated together.
 					init := rand.New(rand.NewPCG(replays[r].initSeed, 0x7))
-					if trains := replays[r].trains; trains != nil {
-						// As studio.TrainClassifier: the train split's labels, of the styles with
-						// enough of them; no classifier (accuracy 0) while fewer than 2 have.
-						var kept []Example
-						for _, i := range rr.order {
-							if trains[i] {
-								kept = append(kept, pool[i])
-							}
-						}
-						m, err := trainAppStyles(ctx, cfg.Train, styles, kept, init)
-						if err != nil {
-							return res, err
-						}
-						models[r] = m
-						if m != nil {
-							accSum += m.accuracyOver(styles, heldOut)
-						}
-						continue
+					var m *Model
+					var err error
+					if trains != nil {
+						// As studio.TrainClassifier: only the styles with enough labels; no
+						// classifier (accuracy 0) while fewer than 2 have.
+						m, held, err = trainAppStyles(ctx, cfg.Train, styles, train, heldOut, init)
+					} else {
+						m, err = trainEnsemble(ctx, cfg.Train, styles, train, init, nil)
 					}
-					m, err := trainEnsemble(ctx, cfg.Train, styles, train, init, nil)
 					if err != nil {
 						return res, err
 					}
@@ -254,7 +259,9 @@ func SimulateLabeling(ctx context.Context, cfg SimConfig, pool []Example, heldOu
 					}
 					models[r] = &Model{cfg: cfg.Train, styles: styles, net: rr.net}
 				}
-				accSum += Accuracy(models[r], heldOut)
+				if models[r] != nil {
+					accSum += Accuracy(models[r], held)
+				}
 			}
 			labels := len(runs[0].order)
 			p := SimPoint{Strategy: strategy, Labels: labels, Accuracy: accSum / float64(len(runs))}
@@ -282,6 +289,12 @@ func SimulateLabeling(ctx context.Context, cfg SimConfig, pool []Example, heldOu
 			}
 			k := min(batch, maxLabels-labels)
 			for r, rr := range runs {
+				if strategy == StrategyUncertainty && models[r] == nil {
+					// No classifier yet: the Label screen scatters the catalog (its spread
+					// order), a random order of its own.
+					takeNext(rr, replays[r].scattered, &rr.nextScat, k)
+					continue
+				}
 				if strategy == StrategyUncertainty {
 					var idx []int
 					var imgs []image.Image
@@ -291,33 +304,13 @@ func SimulateLabeling(ctx context.Context, cfg SimConfig, pool []Example, heldOu
 							imgs = append(imgs, e.Image)
 						}
 					}
-					if models[r] == nil {
-						// No classifier yet: the Label screen scatters the catalog (its spread
-						// order), a random order of its own.
-						added := 0
-						for _, i := range replays[r].scattered {
-							if added < k && !rr.labeled[i] {
-								rr.labeled[i] = true
-								rr.order = append(rr.order, i)
-								added++
-							}
-						}
-						continue
-					}
 					for _, q := range Queue(models[r], imgs, k, cfg.Diversity, rr.rng) {
 						rr.labeled[idx[q.Index]] = true
 						rr.order = append(rr.order, idx[q.Index])
 					}
 					continue
 				}
-				order := replays[r].randomOrder
-				for added := 0; added < k && rr.nextRandom < len(order); rr.nextRandom++ {
-					if i := order[rr.nextRandom]; !rr.labeled[i] {
-						rr.labeled[i] = true
-						rr.order = append(rr.order, i)
-						added++
-					}
-				}
+				takeNext(rr, replays[r].randomOrder, &rr.nextRandom, k)
 			}
 		}
 	}
@@ -334,8 +327,10 @@ func (r SimResult) labelRatio() float64 {
 }
 
 // trainAppStyles trains the classifier on the styles of train that have MinPerStyle examples, as
-// studio.TrainClassifier leaves the others out; nil (and no error) when fewer than 2 styles have.
-func trainAppStyles(ctx context.Context, cfg Config, styles []string, train []Example, rng *rand.Rand) (*Model, error) {
+// studio.TrainClassifier leaves the others out, and returns heldOut with its styles numbered as the
+// model's (-1, which Accuracy counts wrong, for a style left out). A nil model (and no error) when
+// fewer than 2 styles have enough.
+func trainAppStyles(ctx context.Context, cfg Config, styles []string, train, heldOut []Example, rng *rand.Rand) (*Model, []Example, error) {
 	counts := make([]int, len(styles))
 	for _, e := range train {
 		counts[e.Style]++
@@ -350,33 +345,21 @@ func trainAppStyles(ctx context.Context, cfg Config, styles []string, train []Ex
 		}
 	}
 	if len(kept) < 2 {
-		return nil, nil
+		return nil, nil, nil
 	}
-	var ex []Example
-	for _, e := range train {
-		if j := index[e.Style]; j >= 0 {
-			ex = append(ex, Example{Image: e.Image, Style: j})
+	renumber := func(ex []Example) []Example {
+		var out []Example
+		for _, e := range ex {
+			out = append(out, Example{Image: e.Image, Style: index[e.Style]})
+		}
+		return out
+	}
+	var kt []Example
+	for _, e := range renumber(train) {
+		if e.Style >= 0 {
+			kt = append(kt, e)
 		}
 	}
-	return trainEnsemble(ctx, cfg, kept, ex, rng, nil)
-}
-
-// accuracyOver is m's accuracy on examples whose Style indexes all (a superset of m's styles, in
-// the same order of names): an example of a style m does not know counts as wrong.
-func (m *Model) accuracyOver(all []string, examples []Example) float64 {
-	pos := map[string]int{}
-	for i, name := range all {
-		pos[name] = i
-	}
-	imgs := make([]image.Image, len(examples))
-	for i, e := range examples {
-		imgs[i] = e.Image
-	}
-	correct := 0
-	for i, p := range m.PredictBatch(imgs) {
-		if pos[m.styles[argmax64(p)]] == examples[i].Style {
-			correct++
-		}
-	}
-	return float64(correct) / float64(len(examples))
+	m, err := trainEnsemble(ctx, cfg, kept, kt, rng, nil)
+	return m, renumber(heldOut), err
 }

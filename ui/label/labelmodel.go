@@ -118,7 +118,7 @@ func (m *labelModel) rebuild(keep int64) {
 			}
 		}
 		// Products the classifier has not ranked (new, or no classifier yet) follow, most uncertain first,
-		// equals scattered (spread).
+		// ties in a scattered order (spread).
 		var rest []int
 		for i, it := range m.items {
 			if !seen[it.row.ID] && m.shows(it) {
