@@ -198,23 +198,20 @@ type Suggestion struct {
 	Uncertainty float64 `json:"uncertainty"` // 1 - margin between the two most likely styles
 }
 
-// Suggest predicts a style for every product and orders the unlabeled ones for labeling: most useful first
-// (uncertainty with a share of diversity), so each label teaches the classifier the most.
+// Suggest predicts a style for every product and orders the unlabeled ones for labeling: first those most
+// like the styles the classifier cannot learn yet (FillQueue), then the most useful (uncertainty with a
+// share of diversity), so each label teaches the classifier the most.
 func Suggest(ctx context.Context, db *store.DB, m *style.Model, seed uint64) (map[int64]Suggestion, []int64, error) {
-	rows, err := db.Products(ctx, store.ProductFilter{})
+	rows, thumbs, err := catalogImages(ctx, db)
 	if err != nil {
 		return nil, nil, err
 	}
-	imgs := make([]image.Image, 0, len(rows))
-	for _, r := range rows {
-		if err := ctx.Err(); err != nil {
-			return nil, nil, err
-		}
-		img, err := thumbImage(ctx, db, r.ImageHash)
-		if err != nil {
+	imgs := make([]image.Image, len(rows))
+	for i, img := range thumbs {
+		if img == nil {
 			img = image.NewNRGBA(image.Rect(0, 0, 1, 1)) // a missing thumbnail gets a meaningless but harmless guess
 		}
-		imgs = append(imgs, img)
+		imgs[i] = img
 	}
 	probs, feats := m.PredictAll(imgs)
 	names := m.Styles()
@@ -235,10 +232,21 @@ func Suggest(ctx context.Context, db *store.DB, m *style.Model, seed uint64) (ma
 	if err := ctx.Err(); err != nil {
 		return nil, nil, err
 	}
+	// First the products most like the styles the classifier left out for want of labels, then its
+	// own order.
+	queue, err := fillOrder(ctx, db, rows, thumbs)
+	if err != nil {
+		return nil, nil, err
+	}
+	first := make(map[int64]bool, len(queue))
+	for _, id := range queue {
+		first[id] = true
+	}
 	rng := rand.New(rand.NewPCG(seed, 0x5eed))
-	queue := make([]int64, 0, len(unlabeledIDs))
 	for _, q := range style.QueuePredicted(uProbs, uFeats, len(unlabeledIDs), QueueDiversity, rng) {
-		queue = append(queue, unlabeledIDs[q.Index])
+		if id := unlabeledIDs[q.Index]; !first[id] {
+			queue = append(queue, id)
+		}
 	}
 	return out, queue, nil
 }

@@ -172,3 +172,26 @@ func FillSplits(items []SplitItem, have map[string][3]int, seed uint64, pct [3]i
 	}
 	return out
 }
+
+// LabelsToTrain is how many more items a class whose members are split as have ([train, val, test])
+// needs before want of them are in train, when FillSplits splits the newcomers with pct (0 when it has
+// them already). Val and test take their share first, so a class of 80/10/10 needs want+2 items while
+// it is small. It returns -1 when no number of newcomers does it (train's percentage is 0).
+func LabelsToTrain(have [3]int, want int, pct [3]int) int {
+	if have[0] >= want {
+		return 0
+	}
+	if pct[0] <= 0 {
+		return -1
+	}
+	n := have[0] + have[1] + have[2]
+	for m := 1; ; m++ {
+		target := classCounts(n+m, pct)
+		lack := func(k, left int) int { return max(0, min(target[k]-have[k], left)) }
+		test := lack(2, m)
+		val := lack(1, m-test)
+		if have[0]+m-test-val >= want {
+			return m
+		}
+	}
+}

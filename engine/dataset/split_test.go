@@ -202,3 +202,60 @@ func TestFillSplitsTopsUpWithoutMovingAnyone(t *testing.T) {
 		t.Errorf("FillSplits of a fresh catalog %v, StratifiedSplit %v", a, b)
 	}
 }
+
+// LabelsToTrain is exactly the number of newcomers FillSplits needs to put want of a class in train.
+func TestLabelsToTrain(t *testing.T) {
+	pct := [3]int{80, 10, 10}
+	for _, c := range []struct {
+		have       [3]int
+		want, need int
+	}{
+		{[3]int{0, 0, 0}, 5, 7}, // val and test take one each first
+		{[3]int{2, 0, 0}, 5, 5},
+		{[3]int{4, 1, 1}, 5, 1},
+		{[3]int{5, 1, 1}, 5, 0},
+		{[3]int{9, 0, 0}, 5, 0},
+	} {
+		if got := LabelsToTrain(c.have, c.want, pct); got != c.need {
+			t.Errorf("LabelsToTrain(%v, %d) = %d, want %d", c.have, c.want, got, c.need)
+		}
+	}
+	if got := LabelsToTrain([3]int{}, 5, [3]int{0, 50, 50}); got != -1 {
+		t.Errorf("with no train share: %d, want -1", got)
+	}
+	// Against FillSplits itself, a class growing a few newcomers at a time.
+	for _, pct := range [][3]int{{80, 10, 10}, {70, 15, 15}, {60, 20, 20}} {
+		have := [3]int{}
+		next := 0
+		for step := 0; step < 12; step++ {
+			for _, want := range []int{1, 5, 8} {
+				m := LabelsToTrain(have, want, pct)
+				newcomers := func(k int) int {
+					var items []SplitItem
+					for j := 0; j < k; j++ {
+						items = append(items, SplitItem{Key: fmt.Sprintf("n%d-%d", step, j), Class: "c"})
+					}
+					train := have[0]
+					for _, sp := range FillSplits(items, map[string][3]int{"c": have}, 3, pct) {
+						if sp == Train {
+							train++
+						}
+					}
+					return train
+				}
+				if newcomers(m) < want || m > 0 && newcomers(m-1) >= want {
+					t.Fatalf("%v have %v want %d: LabelsToTrain says %d", pct, have, want, m)
+				}
+			}
+			// Grow the class by step%3+1 newcomers.
+			var items []SplitItem
+			for j := 0; j <= step%3; j++ {
+				items = append(items, SplitItem{Key: fmt.Sprintf("k%d", next), Class: "c"})
+				next++
+			}
+			for _, sp := range FillSplits(items, map[string][3]int{"c": have}, 3, pct) {
+				have[slices.Index(Splits[:], sp)]++
+			}
+		}
+	}
+}

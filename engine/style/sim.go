@@ -6,6 +6,10 @@ import (
 	"image"
 	"math"
 	"math/rand/v2"
+	"slices"
+	"strconv"
+
+	"stylestudio/engine/dataset"
 )
 
 // Strategy names used in SimPoint and SimResult.LabelsTo90.
@@ -34,15 +38,20 @@ type SimConfig struct {
 	// calibration) on the labels so far, as the app's classifier is retrained
 	// (studio.TrainClassifier), instead of warm-starting the CNN alone StepsPerRound steps.
 	FromScratch bool
-	// AppTrainShare, with FromScratch, trains as studio.TrainClassifier does: only on the labeled
-	// products of the train split (this share of the pool, drawn once per product and frozen), and
-	// only on the styles with MinPerStyle of them. While fewer than 2 styles have that many there is
-	// no classifier: the point's accuracy is 0 and the queue order is a random one of its own (the
-	// Label screen scatters the catalog then). Held-out products of a style left out count as wrong.
-	// 0: every label trains, from the first round.
-	AppTrainShare float64
-	Target        float64 // held-out accuracy that LabelsTo90 looks for (default 0.9)
-	StopAtTarget  bool    // stop a strategy as soon as it reaches Target
+	// AppSplit, with FromScratch, trains as studio.TrainClassifier does: only on the labeled products
+	// of the train split, and only on the styles with MinPerStyle of them. Labels get their split as
+	// the library gives it (dataset.FillSplits with these train, val and test percentages, per style,
+	// the new labels of each round together, never moving one), so a style needs MinPerStyle+2 labels
+	// before it is learned. While fewer than 2 styles have enough there is no classifier: the point's
+	// accuracy is 0. Held-out products of a style left out count as wrong. Zero: every label trains,
+	// from the first round.
+	AppSplit [3]int
+	// Fill, with AppSplit, puts first in the queue order the products most like the styles that lack
+	// training labels (FillOrder), as the Label screen does, before the classifier's own order (or,
+	// with no classifier yet, the scattered one).
+	Fill         bool
+	Target       float64 // held-out accuracy that LabelsTo90 looks for (default 0.9)
+	StopAtTarget bool    // stop a strategy as soon as it reaches Target
 	// Repeats is the number of independent replays (each with its own starting set, random order
 	// and initial weights) whose held-out accuracies are averaged into every point (default 1). A
 	// single replay's "labels to 90%" moves by a round or two with the seed; averaging steadies it.
@@ -102,12 +111,12 @@ func RetrainAfter(trainedOn int) int {
 // retrained from scratch at the app's cadence (RetrainAfter), one replay per seed.
 func AppSimConfig(diversity float64, seed uint64) SimConfig {
 	return SimConfig{Train: DefaultConfig(), SeedPerStyle: 2, Batch: RetrainMax, BatchAfter: RetrainAfter, Diversity: diversity,
-		FromScratch: true, AppTrainShare: AppTrainShare, Target: 0.9, StopAtTarget: true, Repeats: 1, Seed: seed}
+		FromScratch: true, AppSplit: AppSplit(), Fill: true, Target: 0.9, StopAtTarget: true, Repeats: 1, Seed: seed}
 }
 
-// AppTrainShare is the share of a library's products in the train split (studio.DefaultSplit: 80%;
-// the rest validate and test, and the Label screen's footer reports on them).
-const AppTrainShare = 0.8
+// AppSplit is the train, val and test percentages a library's labels get (studio.DefaultSplit; the
+// val and test labels measure the classifier in the Label screen's footer).
+func AppSplit() [3]int { return [3]int{80, 10, 10} }
 
 // SimPoint is the held-out accuracy of one strategy after training on Labels labels (averaged over
 // SimConfig.Repeats replays).
@@ -159,14 +168,18 @@ func SimulateLabeling(ctx context.Context, cfg SimConfig, pool []Example, heldOu
 	if maxLabels <= 0 || maxLabels > len(pool) {
 		maxLabels = len(pool)
 	}
+	app := cfg.FromScratch && cfg.AppSplit != [3]int{}
+	var fillStats [][]float64 // with Fill: the pool's style statistics
+	if app && cfg.Fill {
+		fillStats = statsFeatureRows(imagesOf(pool))
+	}
 
 	// One independent replay per repeat: its own starting set, random order and initial weights,
 	// shared by both strategies.
 	type replay struct {
 		start, randomOrder []int
 		initSeed           uint64
-		trains             []bool // with AppTrainShare: whether pool[i] is in the train split
-		scattered          []int  // with AppTrainShare: the queue's order before a classifier
+		scattered          []int // with AppSplit: the queue's order before a classifier
 	}
 	rng := rand.New(rand.NewPCG(cfg.Seed, 0x51a))
 	replays := make([]replay, cfg.Repeats)
@@ -181,13 +194,8 @@ func SimulateLabeling(ctx context.Context, cfg SimConfig, pool []Example, heldOu
 			}
 		}
 		replays[r] = replay{start: start, randomOrder: rng.Perm(len(pool)), initSeed: rng.Uint64()}
-		if cfg.FromScratch && cfg.AppTrainShare > 0 {
-			split := rand.New(rand.NewPCG(replays[r].initSeed, 0x5b1))
-			replays[r].trains = make([]bool, len(pool))
-			for i := range pool {
-				replays[r].trains[i] = split.Float64() < cfg.AppTrainShare
-			}
-			replays[r].scattered = split.Perm(len(pool))
+		if app {
+			replays[r].scattered = rand.New(rand.NewPCG(replays[r].initSeed, 0x5b1)).Perm(len(pool))
 		}
 	}
 
@@ -198,7 +206,8 @@ func SimulateLabeling(ctx context.Context, cfg SimConfig, pool []Example, heldOu
 		labeled    []bool
 		order      []int // labeled pool indices, in labeling order
 		nextRandom int   // position in the replay's random order
-		nextScat   int   // position in the replay's scattered order (AppTrainShare, no classifier yet)
+		nextScat   int   // position in the replay's scattered order (AppSplit, no classifier yet)
+		splits     splitBook
 	}
 	// takeNext labels the next k pool indices of order not labeled yet, from *next on.
 	takeNext := func(rr *run, order []int, next *int, k int) {
@@ -214,7 +223,8 @@ func SimulateLabeling(ctx context.Context, cfg SimConfig, pool []Example, heldOu
 	for _, strategy := range []string{StrategyUncertainty, StrategyRandom} {
 		runs := make([]*run, len(replays))
 		for r, rp := range replays {
-			rr := &run{rng: rand.New(rand.NewPCG(rp.initSeed, 0x7)), labeled: make([]bool, len(pool))}
+			rr := &run{rng: rand.New(rand.NewPCG(rp.initSeed, 0x7)), labeled: make([]bool, len(pool)),
+				splits: splitBook{of: make([]string, len(pool)), have: make([][3]int, numStyles)}}
 			rr.net = newNet(cfg.Train.Size, cfg.Train.Width, numStyles, rr.rng)
 			for _, i := range rp.start {
 				rr.labeled[i] = true
@@ -227,11 +237,13 @@ func SimulateLabeling(ctx context.Context, cfg SimConfig, pool []Example, heldOu
 			var accSum float64
 			models := make([]*Model, len(runs))
 			for r, rr := range runs {
-				// The labels that train: all of them, or with AppTrainShare the train split's.
-				trains := replays[r].trains
+				// The labels that train: all of them, or with AppSplit the train split's.
 				var train []Example
+				if app {
+					rr.splits.assign(rr.order, pool, replays[r].initSeed, cfg.AppSplit)
+				}
 				for _, i := range rr.order {
-					if trains == nil || trains[i] {
+					if !app || rr.splits.of[i] == dataset.Train {
 						train = append(train, pool[i])
 					}
 				}
@@ -242,7 +254,7 @@ func SimulateLabeling(ctx context.Context, cfg SimConfig, pool []Example, heldOu
 					init := rand.New(rand.NewPCG(replays[r].initSeed, 0x7))
 					var m *Model
 					var err error
-					if trains != nil {
+					if app {
 						// As studio.TrainClassifier: only the styles with enough labels; no
 						// classifier (accuracy 0) while fewer than 2 have.
 						m, held, err = trainAppStyles(ctx, cfg.Train, styles, train, heldOut, init)
@@ -289,6 +301,33 @@ func SimulateLabeling(ctx context.Context, cfg SimConfig, pool []Example, heldOu
 			}
 			k := min(batch, maxLabels-labels)
 			for r, rr := range runs {
+				if strategy == StrategyUncertainty && fillStats != nil {
+					// First the products most like the styles that lack training labels.
+					var lab, cand [][]float64
+					var labStyle, candIdx []int
+					var scatter []uint64
+					for i := range pool {
+						if rr.labeled[i] {
+							lab, labStyle = append(lab, fillStats[i]), append(labStyle, pool[i].Style)
+						} else {
+							cand, candIdx = append(cand, fillStats[i]), append(candIdx, i)
+							scatter = append(scatter, splitmix(replays[r].initSeed^uint64(i)))
+						}
+					}
+					need := make([]int, numStyles)
+					for st := range need {
+						need[st] = dataset.LabelsToTrain(rr.splits.have[st], MinPerStyle, cfg.AppSplit)
+					}
+					fill := FillOrder(lab, labStyle, cand, scatter, need)
+					for _, c := range fill[:min(k, len(fill))] {
+						rr.labeled[candIdx[c]] = true
+						rr.order = append(rr.order, candIdx[c])
+					}
+					if len(fill) >= k {
+						continue
+					}
+					k -= len(fill)
+				}
 				if strategy == StrategyUncertainty && models[r] == nil {
 					// No classifier yet: the Label screen scatters the catalog (its spread
 					// order), a random order of its own.
@@ -324,6 +363,35 @@ func (r SimResult) labelRatio() float64 {
 		return math.NaN()
 	}
 	return float64(u) / float64(rd)
+}
+
+// splitBook is the replay's record of the library's frozen splits: of[i] is pool[i]'s split ("" before
+// it is labeled), have[s] how many of style s are in train, val and test.
+type splitBook struct {
+	of   []string
+	have [][3]int
+}
+
+// assign gives the labeled pool indices that have no split yet theirs, together, as the library does
+// (dataset.FillSplits, keyed by pool index).
+func (b *splitBook) assign(labeled []int, pool []Example, seed uint64, pct [3]int) {
+	var items []dataset.SplitItem
+	var fresh []int
+	have := map[string][3]int{}
+	for s, h := range b.have {
+		have[strconv.Itoa(s)] = h
+	}
+	for _, i := range labeled {
+		if b.of[i] == "" {
+			fresh = append(fresh, i)
+			items = append(items, dataset.SplitItem{Key: strconv.Itoa(i), Class: strconv.Itoa(pool[i].Style)})
+		}
+	}
+	for k, sp := range dataset.FillSplits(items, have, seed, pct) {
+		i := fresh[k]
+		b.of[i] = sp
+		b.have[pool[i].Style][slices.Index(dataset.Splits[:], sp)]++
+	}
 }
 
 // trainAppStyles trains the classifier on the styles of train that have MinPerStyle examples, as
@@ -362,4 +430,13 @@ func trainAppStyles(ctx context.Context, cfg Config, styles []string, train, hel
 	}
 	m, err := trainEnsemble(ctx, cfg, kept, kt, rng, nil)
 	return m, renumber(heldOut), err
+}
+
+// splitmix is splitmix64's finaliser: a fixed scatter of x (the Label screen scatters product ids
+// with it).
+func splitmix(x uint64) uint64 {
+	z := x + 0x9e3779b97f4a7c15
+	z = (z ^ z>>30) * 0xbf58476d1ce4e5b9
+	z = (z ^ z>>27) * 0x94d049bb133111eb
+	return z ^ z>>31
 }

@@ -145,7 +145,7 @@ func TestSimulateLabelingFromScratch(t *testing.T) {
 		t.Errorf("from scratch twice: %+v then %+v, want the same", a.Random, again.Random)
 	}
 	app := AppSimConfig(0.3, 4)
-	if !app.FromScratch || app.BatchAfter == nil || app.AppTrainShare != 0.8 || app.Diversity != 0.3 || app.Train != DefaultConfig() || app.Seed != 4 || app.Repeats != 1 {
+	if !app.FromScratch || app.BatchAfter == nil || app.AppSplit != AppSplit() || !app.Fill || app.Diversity != 0.3 || app.Train != DefaultConfig() || app.Seed != 4 || app.Repeats != 1 {
 		t.Errorf("AppSimConfig = %+v", app)
 	}
 }
@@ -184,7 +184,7 @@ func TestSimulateLabelingAppTrainShare(t *testing.T) {
 	pool := demoExamples(t, 96, 11)
 	heldOut := demoExamples(t, 48, 12)
 	cfg := tinySim()
-	cfg.FromScratch, cfg.Repeats, cfg.Rounds, cfg.AppTrainShare = true, 1, 6, 0.8
+	cfg.FromScratch, cfg.Repeats, cfg.Rounds, cfg.AppSplit = true, 1, 6, AppSplit()
 	cfg.Train.Epochs = 2
 	cfg.Batch = 12
 	res, err := SimulateLabeling(context.Background(), cfg, pool, heldOut, nil)
@@ -204,7 +204,7 @@ func TestSimulateLabelingAppTrainShare(t *testing.T) {
 		}
 	}
 	// Without it, the 12 starting labels already train one.
-	cfg.AppTrainShare, cfg.Rounds = 0, 1
+	cfg.AppSplit, cfg.Rounds = [3]int{}, 1
 	all, err := SimulateLabeling(context.Background(), cfg, pool, heldOut, nil)
 	if err != nil {
 		t.Fatal(err)

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -14,8 +15,11 @@ import (
 	"testing"
 	"time"
 
+	"stylestudio/app/studio"
 	"stylestudio/engine/style"
+	"stylestudio/internal/testkit/testlib"
 	"stylestudio/internal/treecopy"
+	"stylestudio/store"
 )
 
 // killedBySIGKILL reports whether the process ended by the SIGKILL the test sent (the kill landed).
@@ -241,6 +245,88 @@ func TestLabelRetrainsAtTheCadence(t *testing.T) {
 	a.waitText(trainingRE.String(), 30*time.Second)
 	a.waitText(trainedRE, 4*time.Minute)
 	a.screenshot("label-retrained-at-cadence")
+	a.quit()
+}
+
+// With 2 labels a style no classifier can train; labeling what the queue shows, a person gets every
+// style its training labels in about as many labels as the styles lack (studio.FillQueue), and the
+// queue starts with the product FillQueue puts first.
+func TestLabelQueueFillsTheStylesFirst(t *testing.T) {
+	const products = 90
+	lib := filepath.Join(t.TempDir(), "lib")
+	if b, err := exec.Command(suite.bin, "demo", "--library", lib, "--products", strconv.Itoa(products)).CombinedOutput(); err != nil {
+		t.Fatalf("stylestudio demo: %v %s", err, b)
+	}
+	ctx := context.Background()
+	db, err := store.Open(ctx, lib)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The demo's styles are the labeler's answers.
+	truth, styleIDs := testlib.KeepLabels(t, db, products, 1, 2)
+	rows, err := db.Products(ctx, store.ProductFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fill, err := studio.FillQueue(ctx, db)
+	if err != nil || len(fill) == 0 {
+		t.Fatalf("FillQueue: %v (%v)", fill, err)
+	}
+	skuOf := map[int64]string{}
+	for _, r := range rows {
+		skuOf[r.ID] = r.SKU
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	a := suite.launch(t, lib)
+	a.nav("Label")
+	a.waitText(`^Classifier: waiting for labels`, 2*time.Minute)
+	titleRE := regexp.MustCompile(`^(DEMO-\S+)  ·  `)
+	trainingRE := regexp.MustCompile(`^Classifier: training`)
+	trainedRE := regexp.MustCompile(`^Classifier: \d+% correct on \d+ held-out products`)
+	current := func(r report) string {
+		for _, o := range r.match("text", titleRE) {
+			return titleRE.FindStringSubmatch(o.Text)[1]
+		}
+		return ""
+	}
+	keys := map[string]string{}
+	keyRE := regexp.MustCompile(`^(\S)  (\S+)$`)
+	r := a.fresh()
+	for _, o := range r.match("button", keyRE) {
+		m := keyRE.FindStringSubmatch(o.Text)
+		keys[m[2]] = m[1]
+	}
+	if sku := current(r); sku != skuOf[fill[0]] {
+		t.Errorf("the queue starts with %q, want %q, the first product FillQueue picks", sku, skuOf[fill[0]])
+	}
+	labeled := 2 * len(styleIDs)
+	added := 0
+	for ; added < len(fill)+20; added++ {
+		// Settled: no training under way (a new queue order moves the cursor), the classifier trained
+		// on every style or the next product to label.
+		r = a.waitFor("the queue to settle", 2*time.Minute, func(r report) bool {
+			n, ok := labeledOnScreen(r)
+			return ok && n == labeled && len(r.match("text", trainingRE)) == 0
+		})
+		if len(r.match("text", trainedRE)) > 0 && !strings.Contains(r.texts(), "needs more labels for") {
+			break
+		}
+		sku := current(r)
+		key, ok := keys[truth[sku]]
+		if sku == "" || !ok {
+			t.Fatalf("no product or no key for %q (%s): %s", sku, truth[sku], r.texts())
+		}
+		a.key(key)
+		labeled++
+	}
+	t.Logf("every style learned after %d labels; the styles lacked %d", added, len(fill))
+	if added >= len(fill)+20 {
+		t.Errorf("%d labels and the classifier has not learned every style; the styles lacked %d", added, len(fill))
+	}
+	a.screenshot("label-filled-styles")
 	a.quit()
 }
 

@@ -286,11 +286,13 @@ func (s *LabelScreen) refresh() {
 		s.image.Image = nil
 		s.image.Refresh()
 	} else {
-		s.title.SetText(it.row.Title + "  ·  " + it.row.SKU)
+		// The SKU first: a long title is cut short, and the SKU is what a merchandiser looks up.
+		s.title.SetText(it.row.SKU + "  ·  " + it.row.Title)
 		if it.sugg.style != "" {
 			s.suggestion.ParseMarkdown("Suggestion: **" + suggestionText(it.sugg) + "**")
 		} else {
-			s.suggestion.ParseMarkdown("No suggestion yet: the classifier trains once styles have a few labels.")
+			s.suggestion.ParseMarkdown("No suggestion yet: the classifier trains once styles have about 7 labels.\n\n" +
+				"The queue shows first the products most like the styles that lack them.")
 		}
 		s.showImage(it.row.ImageHash)
 	}
@@ -594,6 +596,8 @@ func (s *LabelScreen) Retrain() {
 		})
 		if err == nil {
 			s.applySuggestions(ctx, db, m, info)
+		} else if errors.Is(err, style.ErrNotEnoughLabels) {
+			s.applyFill(ctx, db)
 		}
 		// Decided here, not in the queued closure: the closure runs later, after cancel below.
 		cancelled := ctx.Err() != nil
@@ -642,6 +646,25 @@ func (s *LabelScreen) applySuggestions(ctx context.Context, db *store.DB, m *sty
 			s.model.cursor = 0 // a new queue order: start from its most useful product
 		}
 		s.status.SetText(classifierStatus(info))
+		s.refresh()
+	})
+}
+
+// applyFill installs, while no classifier can be trained, the queue that gets the styles their first
+// training labels (studio.FillQueue), off the UI goroutine.
+func (s *LabelScreen) applyFill(ctx context.Context, db *store.DB) {
+	queue, err := studio.FillQueue(ctx, db)
+	if err != nil {
+		if ctx.Err() == nil {
+			s.showError("order the labeling queue", err)
+		}
+		return
+	}
+	s.deps.Do(func() {
+		s.model.setSuggestions(nil, queue)
+		if s.model.filter.kind == filterQueue {
+			s.model.cursor = 0
+		}
 		s.refresh()
 	})
 }

@@ -2,11 +2,14 @@ package label
 
 import (
 	"context"
+	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"stylestudio/app/studio"
+	"stylestudio/engine/style"
 	"stylestudio/internal/testkit/testlib"
 	"stylestudio/store"
 	"stylestudio/ui/kit/kittest"
@@ -124,4 +127,42 @@ func TestLabelScreenRetrainsAtTheAppsCadence(t *testing.T) {
 		})
 	}
 	s.Flush()
+}
+
+// While no classifier can be trained (2 labels a style), the queue starts with the products most like
+// the styles that lack training labels (studio.FillQueue), not with the scattered catalog.
+func TestLabelScreenQueueFillsTheStylesBeforeAClassifier(t *testing.T) {
+	ctx := context.Background()
+	db := testlib.DemoLibrary(t, 90, 7)
+	testlib.KeepLabels(t, db, 90, 7, 2)
+	styles, err := db.Styles(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sh, trained := startShell(t, db)
+	select {
+	case err := <-trained:
+		if !errors.Is(err, style.ErrNotEnoughLabels) {
+			t.Fatalf("first training: %v, want too few labels", err)
+		}
+	case <-time.After(2 * time.Minute):
+		t.Fatal("the classifier's first training never ended")
+	}
+	fill, err := studio.FillQueue(ctx, db)
+	if err != nil || len(fill) < 5*len(styles) {
+		t.Fatalf("FillQueue: %d products (%v), want at least 5 a style", len(fill), err)
+	}
+	sh.OnUI(func() {
+		s := sh.Screen
+		var shown []int64
+		for i := 0; i < len(fill) && i < len(s.model.view); i++ {
+			shown = append(shown, s.model.at(i).row.ID)
+		}
+		if !slices.Equal(shown, fill) {
+			t.Errorf("the queue starts %v, want the products the styles lack %v", shown, fill)
+		}
+		if it, ok := s.model.current(); !ok || it.row.ID != fill[0] {
+			t.Errorf("the cursor is not on the queue's first product %d", fill[0])
+		}
+	})
 }

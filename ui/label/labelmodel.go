@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 
+	"stylestudio/app/studio"
 	"stylestudio/store"
 )
 
@@ -118,7 +119,9 @@ func (m *labelModel) rebuild(keep int64) {
 			}
 		}
 		// Products the classifier has not ranked (new, or no classifier yet) follow, most uncertain first,
-		// ties in a scattered order (spread).
+		// ties in a scattered order (studio.Spread): a catalog imported folder by folder lists one
+		// style's products together, and labeled in that order a second style got the labels a first
+		// classifier needs only after dozens (on the card decks, 66 labels against 29 in random order).
 		var rest []int
 		for i, it := range m.items {
 			if !seen[it.row.ID] && m.shows(it) {
@@ -130,7 +133,7 @@ func (m *labelModel) rebuild(keep int64) {
 			if ia.sugg.uncertainty != ib.sugg.uncertainty {
 				return ia.sugg.uncertainty > ib.sugg.uncertainty
 			}
-			return spread(ia.row.ID) < spread(ib.row.ID)
+			return studio.Spread(ia.row.ID) < studio.Spread(ib.row.ID)
 		})
 		m.view = append(m.view, rest...)
 	} else {
@@ -293,16 +296,4 @@ func (m *labelModel) styleByKey(key string) (store.Style, bool) {
 // suggestionText is how a suggestion reads in the UI: "neon 93%".
 func suggestionText(s suggestion) string {
 	return fmt.Sprintf("%s %.0f%%", s.style, 100*s.confidence)
-}
-
-// spread scatters product ids (splitmix64's finaliser) so that the products no classifier has ranked —
-// all of them before the first one trains — come in an order unrelated to the catalog's. A catalog
-// imported folder by folder lists one style's products together; labeled in that order, a second style
-// got the labels a first classifier needs only after dozens (on the card decks, 66 labels against 29
-// in random order).
-func spread(id int64) uint64 {
-	z := uint64(id) + 0x9e3779b97f4a7c15
-	z = (z ^ z>>30) * 0xbf58476d1ce4e5b9
-	z = (z ^ z>>27) * 0x94d049bb133111eb
-	return z ^ z>>31
 }

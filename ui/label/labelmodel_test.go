@@ -6,6 +6,7 @@ import (
 	"slices"
 	"testing"
 
+	"stylestudio/app/studio"
 	"stylestudio/store"
 )
 
@@ -34,7 +35,7 @@ func ids(m *labelModel) []int64 {
 func TestLabelModelQueueFollowsActiveLearningOrder(t *testing.T) {
 	m := newLabelModel()
 	m.setData(testRows(), testStyles())
-	if got := ids(m); len(got) != 3 || !slices.IsSortedFunc(got, func(a, b int64) int { return cmp.Compare(spread(a), spread(b)) }) {
+	if got := ids(m); len(got) != 3 || !slices.IsSortedFunc(got, func(a, b int64) int { return cmp.Compare(studio.Spread(a), studio.Spread(b)) }) {
 		t.Fatalf("queue before the classifier: %v, want the 3 unlabeled in scattered order", got)
 	}
 	m.setSuggestions(map[int64]suggestion{11: {style: "neon", confidence: 0.9}}, []int64{14, 11, 12})

@@ -37,3 +37,45 @@ func DemoImage(t testing.TB, size int) image.Image {
 	}
 	return img
 }
+
+// KeepLabels leaves db, a library seeded with the first n demo products drawn with seed, with keep
+// labels a style: it clears every label and labels the first keep products of each style (catalog
+// order) with their demo style. It returns every product's demo style by SKU (the answers a labeler
+// would give) and the styles' ids by name.
+func KeepLabels(t testing.TB, db *store.DB, n int, seed uint64, keep int) (truth map[string]string, styleIDs map[string]int64) {
+	t.Helper()
+	ctx := context.Background()
+	truth = map[string]string{}
+	for _, it := range demo.Catalog(n, seed) {
+		truth[it.SKU] = it.Style
+	}
+	rows, err := db.Products(ctx, store.ProductFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	styles, err := db.Styles(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	styleIDs = map[string]int64{}
+	for _, s := range styles {
+		styleIDs[s.Name] = s.ID
+	}
+	var all []int64
+	kept := map[string][]int64{}
+	for _, r := range rows {
+		all = append(all, r.ID)
+		if s := truth[r.SKU]; len(kept[s]) < keep {
+			kept[s] = append(kept[s], r.ID)
+		}
+	}
+	if _, err := db.SetLabels(ctx, all, 0, "test"); err != nil {
+		t.Fatal(err)
+	}
+	for name, ids := range kept {
+		if _, err := db.SetLabels(ctx, ids, styleIDs[name], "test"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return truth, styleIDs
+}

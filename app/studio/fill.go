@@ -1,0 +1,108 @@
+package studio
+
+import (
+	"context"
+	"image"
+
+	"stylestudio/engine/dataset"
+	"stylestudio/engine/style"
+	"stylestudio/store"
+)
+
+// FillQueue is the start of the labeling queue while some style has too few training labels for the
+// classifier to learn it (style.MinPerStyle in the train split; a new label of a small style often
+// goes to val or test first, so a style needs about 7): the unlabeled products most like those styles,
+// taken in turn from each (style.FillOrder on the style statistics, judged by the labels alone, so it
+// works before any classifier). It assigns the labeled products their frozen splits, as training
+// does. Empty when every style has enough.
+func FillQueue(ctx context.Context, db *store.DB) ([]int64, error) {
+	rows, imgs, err := catalogImages(ctx, db)
+	if err != nil {
+		return nil, err
+	}
+	return fillOrder(ctx, db, rows, imgs)
+}
+
+// catalogImages reads every product and its thumbnail (nil when it has none or it cannot be read).
+func catalogImages(ctx context.Context, db *store.DB) ([]store.ProductRow, []image.Image, error) {
+	rows, err := db.Products(ctx, store.ProductFilter{})
+	if err != nil {
+		return nil, nil, err
+	}
+	imgs := make([]image.Image, len(rows))
+	for i, r := range rows {
+		if err := ctx.Err(); err != nil {
+			return nil, nil, err
+		}
+		if img, err := thumbImage(ctx, db, r.ImageHash); err == nil {
+			imgs[i] = img
+		}
+	}
+	return rows, imgs, nil
+}
+
+// fillOrder is FillQueue over products already read (imgs parallel to rows, nil for none).
+func fillOrder(ctx context.Context, db *store.DB, rows []store.ProductRow, imgs []image.Image) ([]int64, error) {
+	counts, err := db.EnsureSplits(ctx, DefaultSplit())
+	if err != nil {
+		return nil, err
+	}
+	def := DefaultSplit()
+	pct := [3]int{def.Train, def.Val, def.Test}
+	if st, err := db.ActiveSplit(ctx); err == nil && dataset.ValidatePercentages([3]int{st.Train, st.Val, st.Test}) == nil {
+		pct = [3]int{st.Train, st.Val, st.Test}
+	}
+	styles, err := db.Styles(ctx)
+	if err != nil {
+		return nil, err
+	}
+	index := make(map[string]int, len(styles))
+	need := make([]int, len(styles))
+	needy := false
+	for i, s := range styles {
+		index[s.Name] = i
+		need[i] = dataset.LabelsToTrain(counts.PerStyle[s.Name], style.MinPerStyle, pct)
+		needy = needy || need[i] > 0
+	}
+	if !needy {
+		return nil, nil
+	}
+	var with []int // rows with an image
+	var withImgs []image.Image
+	for i, img := range imgs {
+		if img != nil {
+			with, withImgs = append(with, i), append(withImgs, img)
+		}
+	}
+	stats := style.StatsRows(withImgs)
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	var labeled, cands [][]float64
+	var labeledStyles []int
+	var candIDs []int64
+	var scatter []uint64
+	for k, i := range with {
+		if name := rows[i].Style; name != "" {
+			labeled, labeledStyles = append(labeled, stats[k]), append(labeledStyles, index[name])
+		} else {
+			cands, candIDs = append(cands, stats[k]), append(candIDs, rows[i].ID)
+			scatter = append(scatter, Spread(rows[i].ID))
+		}
+	}
+	var out []int64
+	for _, c := range style.FillOrder(labeled, labeledStyles, cands, scatter, need) {
+		out = append(out, candIDs[c])
+	}
+	return out, nil
+}
+
+// Spread scatters product ids (splitmix64's finaliser): the order the Label screen shows products no
+// classifier has ranked in, and the one FillQueue takes a style's likely products in, unrelated to
+// the catalog's (a catalog imported folder by folder lists one style's products together).
+func Spread(id int64) uint64 {
+	z := uint64(id) + 0x9e3779b97f4a7c15
+	z = (z ^ z>>30) * 0xbf58476d1ce4e5b9
+	z = (z ^ z>>27) * 0x94d049bb133111eb
+	return z ^ z>>31
+}
