@@ -49,7 +49,8 @@ type labelAssistJSON struct {
 	Seconds     float64        `json:"seconds"`
 	// Config is "bench" (the quick setting the benchmark always measured: width 8, warm-started rounds
 	// of 6 labels, diversity 0.5) or "app" (the app's classifier, retrained from scratch at the app's
-	// cadence, studio.RetrainAfter: rounds of batch_min labels growing to batch; queue diversity 0.3).
+	// cadence, studio.RetrainAfter: rounds of batch_min labels growing to batch; the queue fills the
+	// styles short of training labels first, then queue diversity 0.3).
 	// With several seeds, labels_to_90 and ratio are the means over the seeds (-1 when a seed never got
 	// there), the curves are the first seed's, and ratio_sd and per_seed give the spread.
 	Config   string          `json:"config"`
@@ -80,7 +81,7 @@ func benchLabelAssist(ctx context.Context, env *cliEnv, args []string) error {
 			"(--target: another accuracy).")
 	n := fs.Int("products", 400, "demo products (80% labeling pool, 20% held out)")
 	seed := fs.Uint64("seed", 1, "seed for the catalog, the split and the simulation (the first seed with --seeds)")
-	app := fs.Bool("app", false, fmt.Sprintf("replay the app's labeling: its classifier retrained from scratch after a third more labels (%d to %d), queue diversity %g", style.RetrainMin, style.RetrainMax, studio.QueueDiversity))
+	app := fs.Bool("app", false, fmt.Sprintf("replay the app's labeling: its classifier retrained from scratch after a third more labels (%d to %d), the queue first filling the styles short of training labels, then queue diversity %g", style.RetrainMin, style.RetrainMax, studio.QueueDiversity))
 	seeds := fs.Int("seeds", 1, "run with this many consecutive seeds (catalog, split and simulation) and report the mean and spread")
 	epochs := fs.Int("epochs", 0, "with --app: classifier epochs per retraining (default the app's)")
 	target := fs.Float64("target", 0.9, "held-out accuracy to count labels to (0.5 to 1); the classifier reaches 0.9 on the demo from the 12 starting labels, so 0.95 leaves room to measure")

@@ -65,11 +65,11 @@ func TestFillQueueGetsEveryStyleItsTrainingLabels(t *testing.T) {
 		}
 		want += n
 	}
-	if len(queue) != want {
-		t.Fatalf("fill queue of %d, want %d", len(queue), want)
+	if len(queue) != style.FillAsk*want {
+		t.Fatalf("fill queue of %d, want %d (%d lacked)", len(queue), style.FillAsk*want, want)
 	}
 	perStyle := map[string]int{}
-	for _, id := range queue {
+	for _, id := range queue[:want] { // the first round over the styles
 		if truth[id] == "" {
 			t.Fatalf("product %d has no true style", id)
 		}
@@ -102,8 +102,8 @@ func TestFillQueueGetsEveryStyleItsTrainingLabels(t *testing.T) {
 		t.Fatal(err)
 	}
 	fill, err := FillQueue(ctx, db)
-	if err != nil || len(fill) < 5 {
-		t.Fatalf("fill queue for %s alone: %v (%v), want 5 products or more", short, fill, err)
+	if err != nil || len(fill) < style.FillAsk*5 {
+		t.Fatalf("fill queue for %s alone: %v (%v), want %d products or more", short, fill, err, style.FillAsk*5)
 	}
 	_, queue, err = Suggest(ctx, db, m, 1)
 	if err != nil {

@@ -8,8 +8,10 @@ import (
 
 // FillOrder chooses, among unlabeled candidates, the products to label first so that the styles the
 // classifier cannot learn yet (too few training labels) get theirs: need[s] is how many more labels
-// style s needs (0 or less when it has enough). It returns candidate indices, at most the sum of need,
-// taking in turn from each style that still needs some (the neediest first) its next candidate.
+// style s needs (0 or less when it has enough). It returns candidate indices, taking in turn from each
+// style that still needs some (the neediest first) its next candidate, up to FillAsk times what each
+// style lacks: a pick can turn out to be of another style, and the Label screen retrains (and orders
+// the queue again) the moment a style has the labels it lacked, so the picks past that are not spent.
 //
 // Which candidates belong to a style is judged on the style statistics (rows of StatsRows,
 // standardised over labeled and candidates together) by the labeled products alone, so it works from
@@ -22,7 +24,7 @@ import (
 func FillOrder(labeled [][]float64, labeledStyles []int, candidates [][]float64, scatter []uint64, need []int) []int {
 	total := 0
 	for _, n := range need {
-		total += max(0, n)
+		total += FillAsk * max(0, n)
 	}
 	if total == 0 || len(candidates) == 0 {
 		return nil
@@ -85,7 +87,7 @@ func FillOrder(labeled [][]float64, labeledStyles []int, candidates [][]float64,
 			}
 			return score[ca] < score[cb]
 		})
-		queues = append(queues, &styleQueue{need: n, order: order})
+		queues = append(queues, &styleQueue{need: FillAsk * n, order: order})
 	}
 	sort.SliceStable(queues, func(a, b int) bool { return queues[a].need > queues[b].need })
 	taken := make([]bool, len(cand))
@@ -115,6 +117,9 @@ func FillOrder(labeled [][]float64, labeledStyles []int, candidates [][]float64,
 	}
 	return out
 }
+
+// FillAsk is how many candidates FillOrder offers a style for each label it lacks.
+const FillAsk = 2
 
 // StatsRows computes the style statistics FillOrder compares, one row per image, spread over the
 // cores.

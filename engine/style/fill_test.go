@@ -6,7 +6,7 @@ import (
 )
 
 // Three clusters of features: FillOrder takes in turn from the neediest style, each pick from the
-// cluster of the style it was taken for, and at most what the styles need.
+// cluster of the style it was taken for, FillAsk times what the styles lack.
 func TestFillOrderTakesFromEachNeedyStyle(t *testing.T) {
 	centre := [][2]float64{{0, 0}, {10, 0}, {0, 10}}
 	var labeled, cands [][]float64
@@ -26,7 +26,8 @@ func TestFillOrderTakesFromEachNeedyStyle(t *testing.T) {
 		scatter[i] = splitmix(uint64(i))
 	}
 	got := FillOrder(labeled, labeledStyles, cands, scatter, []int{2, 0, 3})
-	want := []int{2, 0, 2, 0, 2} // the neediest first, then in turn
+	// FillAsk (2) offers for each label lacked: the neediest first, then in turn.
+	want := []int{2, 0, 2, 0, 2, 0, 2, 0, 2, 2}
 	if len(got) != len(want) {
 		t.Fatalf("FillOrder = %v, want %d picks", got, len(want))
 	}
@@ -44,8 +45,8 @@ func TestFillOrderTakesFromEachNeedyStyle(t *testing.T) {
 	// A style with no label yet takes the candidate farthest from every labeled product.
 	far := append(append([][]float64(nil), cands...), []float64{30, 30})
 	got = FillOrder(labeled[:4], labeledStyles[:4], far, nil, []int{0, 0, 1})
-	if len(got) != 1 || got[0] != len(far)-1 {
-		t.Errorf("a style with no labels took %v, want the outlier %d", got, len(far)-1)
+	if len(got) != FillAsk || got[0] != len(far)-1 {
+		t.Errorf("a style with no labels took %v, want the outlier %d first", got, len(far)-1)
 	}
 }
 
@@ -76,9 +77,10 @@ func TestFillOrderFindsTheStylesOnTheDemo(t *testing.T) {
 		need[s] = 5
 	}
 	got := FillOrder(labeled, labeledStyles, cands, scatter, need)
-	if len(got) != 5*numStyles {
-		t.Fatalf("%d picks, want %d", len(got), 5*numStyles)
+	if len(got) != FillAsk*5*numStyles {
+		t.Fatalf("%d picks, want %d", len(got), FillAsk*5*numStyles)
 	}
+	got = got[:5*numStyles] // the first 5 a style
 	right := 0
 	for k, c := range got {
 		if candStyles[c] == k%numStyles { // every style needs the same: in turn, in style order

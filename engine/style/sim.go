@@ -299,8 +299,8 @@ func SimulateLabeling(ctx context.Context, cfg SimConfig, pool []Example, heldOu
 			if cfg.BatchAfter != nil {
 				batch = max(1, cfg.BatchAfter(labels))
 			}
-			k := min(batch, maxLabels-labels)
 			for r, rr := range runs {
+				k := min(batch, maxLabels-labels)
 				if strategy == StrategyUncertainty && fillStats != nil {
 					// First the products most like the styles that lack training labels.
 					var lab, cand [][]float64
