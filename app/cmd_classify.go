@@ -86,8 +86,9 @@ type suggestJSON struct {
 
 func runSuggest(ctx context.Context, env *cliEnv, args []string) error {
 	fs := newFlags(env, "suggest", "--library DIR [--n 20] [--json]",
-		"List the next products to label, most useful first (the classifier's least certain, with some\n"+
-			"diversity), with the suggested style and its probability. Trains the classifier if the library has none.")
+		"List the next products to label, most useful first (while a style has too few training labels for\n"+
+			"the classifier, the products most like it; then the classifier's least certain, with some diversity),\n"+
+			"with the suggested style and its probability. Trains the classifier if the library has none.")
 	lib := libraryFlag(fs)
 	n := fs.Int("n", 20, "how many products to list")
 	asJSON := fs.Bool("json", false, "print one JSON object")

@@ -233,10 +233,14 @@ func Suggest(ctx context.Context, db *store.DB, m *style.Model, seed uint64) (ma
 		return nil, nil, err
 	}
 	// First the products most like the styles the classifier left out for want of labels, then its
-	// own order.
+	// own order. The fill is an aid: where it cannot be made (a library opened read-only cannot take
+	// the splits it counts from), the classifier's order alone.
 	queue, err := fillOrder(ctx, db, rows, thumbs)
 	if err != nil {
-		return nil, nil, err
+		if ctx.Err() != nil {
+			return nil, nil, ctx.Err()
+		}
+		queue = nil
 	}
 	first := make(map[int64]bool, len(queue))
 	for _, id := range queue {

@@ -13,14 +13,51 @@ import (
 // classifier to learn it (style.MinPerStyle in the train split; a new label of a small style often
 // goes to val or test first, so a style needs about 7): the unlabeled products most like those styles,
 // taken in turn from each (style.FillOrder on the style statistics, judged by the labels alone, so it
-// works before any classifier). It assigns the labeled products their frozen splits, as training
-// does. Empty when every style has enough.
+// works before any classifier). Only styles with at least one label are filled: nothing says yet what
+// the others look like. It assigns the labeled products their frozen splits, as training does. Empty
+// when no labeled style lacks training labels.
 func FillQueue(ctx context.Context, db *store.DB) ([]int64, error) {
+	styles, need, err := styleNeeds(ctx, db)
+	if err != nil || need == nil {
+		return nil, err
+	}
 	rows, imgs, err := catalogImages(ctx, db)
 	if err != nil {
 		return nil, err
 	}
-	return fillOrder(ctx, db, rows, imgs)
+	return fillFrom(ctx, rows, imgs, styles, need)
+}
+
+// styleNeeds is how many more labels each style (in db.Styles order) needs before style.MinPerStyle
+// of them are in the train split, counted from the frozen splits (it gives the labeled products
+// theirs first, as training does; a style's new labels get theirs together at the next training,
+// dataset.LabelsToTrain, though a product relabeled after its label was cleared keeps the split it
+// had). need is nil when no style with a label lacks any.
+func styleNeeds(ctx context.Context, db *store.DB) ([]store.Style, []int, error) {
+	counts, err := db.EnsureSplits(ctx, DefaultSplit())
+	if err != nil {
+		return nil, nil, err
+	}
+	def := DefaultSplit()
+	pct := [3]int{def.Train, def.Val, def.Test}
+	if st, err := db.ActiveSplit(ctx); err == nil && dataset.ValidatePercentages([3]int{st.Train, st.Val, st.Test}) == nil {
+		pct = [3]int{st.Train, st.Val, st.Test}
+	}
+	styles, err := db.Styles(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	need := make([]int, len(styles))
+	needy := false
+	for i, s := range styles {
+		have := counts.PerStyle[s.Name]
+		need[i] = max(0, dataset.LabelsToTrain(have, style.MinPerStyle, pct))
+		needy = needy || need[i] > 0 && have[0]+have[1]+have[2] > 0
+	}
+	if !needy {
+		return styles, nil, nil
+	}
+	return styles, need, nil
 }
 
 // catalogImages reads every product and its thumbnail (nil when it has none or it cannot be read).
@@ -43,29 +80,18 @@ func catalogImages(ctx context.Context, db *store.DB) ([]store.ProductRow, []ima
 
 // fillOrder is FillQueue over products already read (imgs parallel to rows, nil for none).
 func fillOrder(ctx context.Context, db *store.DB, rows []store.ProductRow, imgs []image.Image) ([]int64, error) {
-	counts, err := db.EnsureSplits(ctx, DefaultSplit())
-	if err != nil {
+	styles, need, err := styleNeeds(ctx, db)
+	if err != nil || need == nil {
 		return nil, err
 	}
-	def := DefaultSplit()
-	pct := [3]int{def.Train, def.Val, def.Test}
-	if st, err := db.ActiveSplit(ctx); err == nil && dataset.ValidatePercentages([3]int{st.Train, st.Val, st.Test}) == nil {
-		pct = [3]int{st.Train, st.Val, st.Test}
-	}
-	styles, err := db.Styles(ctx)
-	if err != nil {
-		return nil, err
-	}
+	return fillFrom(ctx, rows, imgs, styles, need)
+}
+
+// fillFrom orders the fill queue for need (parallel to styles).
+func fillFrom(ctx context.Context, rows []store.ProductRow, imgs []image.Image, styles []store.Style, need []int) ([]int64, error) {
 	index := make(map[string]int, len(styles))
-	need := make([]int, len(styles))
-	needy := false
 	for i, s := range styles {
 		index[s.Name] = i
-		need[i] = dataset.LabelsToTrain(counts.PerStyle[s.Name], style.MinPerStyle, pct)
-		needy = needy || need[i] > 0
-	}
-	if !needy {
-		return nil, nil
 	}
 	var with []int // rows with an image
 	var withImgs []image.Image
@@ -84,7 +110,11 @@ func fillOrder(ctx context.Context, db *store.DB, rows []store.ProductRow, imgs 
 	var scatter []uint64
 	for k, i := range with {
 		if name := rows[i].Style; name != "" {
-			labeled, labeledStyles = append(labeled, stats[k]), append(labeledStyles, index[name])
+			si, ok := index[name]
+			if !ok {
+				si = -1 // a style removed meanwhile: FillOrder ignores it
+			}
+			labeled, labeledStyles = append(labeled, stats[k]), append(labeledStyles, si)
 		} else {
 			cands, candIDs = append(cands, stats[k]), append(candIDs, rows[i].ID)
 			scatter = append(scatter, Spread(rows[i].ID))

@@ -17,7 +17,7 @@ func labelFirst(t *testing.T, db *store.DB, rows []store.ProductRow, truth map[i
 	t.Helper()
 	taken := map[string][]int64{}
 	for _, r := range rows {
-		if s := truth[r.ID]; len(taken[s]) < keep {
+		if s := truth[r.ID]; s != "" && len(taken[s]) < keep {
 			taken[s] = append(taken[s], r.ID)
 		}
 	}
@@ -51,8 +51,8 @@ func TestFillQueueGetsEveryStyleItsTrainingLabels(t *testing.T) {
 		t.Fatal(err)
 	}
 	styles, _ := db.Styles(ctx)
-	// 2 labels a style: at least 5 more for the 5 training labels a style needs (more where one of
-	// the 2 kept the val or test split it had when the demo labeled it).
+	// 2 labels a style, both in train: 5 more for the 5 training labels a style needs (the first new
+	// ones go to val and test).
 	counts, err := db.EnsureSplits(ctx, DefaultSplit())
 	if err != nil {
 		t.Fatal(err)
@@ -124,5 +124,12 @@ func TestFillQueueGetsEveryStyleItsTrainingLabels(t *testing.T) {
 	labelFirst(t, db, rows, truth, byName, 10)
 	if queue, err := FillQueue(ctx, db); err != nil || len(queue) != 0 {
 		t.Errorf("every style with 10 labels: fill queue %v (%v), want none", queue, err)
+	}
+	// A new style nobody has labeled yet is not filled: nothing says what it looks like.
+	if _, err := db.AddStyle(ctx, "unused", "#888888", ""); err != nil {
+		t.Fatal(err)
+	}
+	if queue, err := FillQueue(ctx, db); err != nil || len(queue) != 0 {
+		t.Errorf("a style with no labels: fill queue %v (%v), want none", queue, err)
 	}
 }

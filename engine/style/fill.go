@@ -10,8 +10,8 @@ import (
 // classifier cannot learn yet (too few training labels) get theirs: need[s] is how many more labels
 // style s needs (0 or less when it has enough). It returns candidate indices, taking in turn from each
 // style that still needs some (the neediest first) its next candidate, up to FillAsk times what each
-// style lacks: a pick can turn out to be of another style, and the Label screen retrains (and orders
-// the queue again) the moment a style has the labels it lacked, so the picks past that are not spent.
+// style lacks: a pick can turn out to be of another style, and the labels past a style's need still
+// teach the classifier.
 //
 // Which candidates belong to a style is judged on the style statistics (rows of StatsRows,
 // standardised over labeled and candidates together) by the labeled products alone, so it works from
@@ -19,12 +19,21 @@ import (
 // product of s is nearer than its nearest labeled product of any other style. A style takes those in
 // scatter order (a key per candidate, so the picks spread over the style, as a random sample of it
 // would, rather than crowd around the products already labeled, which teach the classifier little),
-// then the others from most to least like it. A style with no labeled product yet takes the
-// candidates farthest from every labeled one. labeledStyles[i] is the style index of labeled[i].
+// then the others from most to least like it. A style with no labeled product is skipped: nothing
+// says yet what it looks like (and a style nobody uses would otherwise lead the queue for good).
+// labeledStyles[i] is the style index of labeled[i].
 func FillOrder(labeled [][]float64, labeledStyles []int, candidates [][]float64, scatter []uint64, need []int) []int {
+	has := make([]bool, len(need))
+	for _, s := range labeledStyles {
+		if s >= 0 && s < len(has) {
+			has[s] = true
+		}
+	}
 	total := 0
-	for _, n := range need {
-		total += FillAsk * max(0, n)
+	for s, n := range need {
+		if has[s] {
+			total += FillAsk * max(0, n)
+		}
 	}
 	if total == 0 || len(candidates) == 0 {
 		return nil
@@ -51,11 +60,10 @@ func FillOrder(labeled [][]float64, labeledStyles []int, candidates [][]float64,
 	}
 	var queues []*styleQueue
 	for s, n := range need {
-		if n <= 0 {
+		if n <= 0 || !has[s] {
 			continue
 		}
-		// score: below 1 when nearer s than any other style, smaller the more alike; for a style
-		// with no labels yet, minus the distance to the nearest labeled product.
+		// score: below 1 when nearer s than any other style, smaller the more alike.
 		score := make([]float64, len(cand))
 		for c, d := range nearest {
 			other := math.Inf(1)
@@ -65,15 +73,13 @@ func FillOrder(labeled [][]float64, labeledStyles []int, candidates [][]float64,
 				}
 			}
 			switch {
-			case math.IsInf(d[s], 1):
-				score[c] = -other
 			case math.IsInf(other, 1):
 				score[c] = 0 // only s has labels: every candidate is like it
 			default:
 				score[c] = d[s] / math.Max(other, 1e-12)
 			}
 		}
-		like := func(c int) bool { return !math.IsInf(nearest[c][s], 1) && score[c] < 1 }
+		like := func(c int) bool { return score[c] < 1 }
 		order := make([]int, len(cand))
 		for c := range order {
 			order[c] = c

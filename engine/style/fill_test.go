@@ -42,11 +42,13 @@ func TestFillOrderTakesFromEachNeedyStyle(t *testing.T) {
 		t.Errorf("no style in need: %v, want none", got)
 	}
 
-	// A style with no label yet takes the candidate farthest from every labeled product.
-	far := append(append([][]float64(nil), cands...), []float64{30, 30})
-	got = FillOrder(labeled[:4], labeledStyles[:4], far, nil, []int{0, 0, 1})
-	if len(got) != FillAsk || got[0] != len(far)-1 {
-		t.Errorf("a style with no labels took %v, want the outlier %d first", got, len(far)-1)
+	// A style with no label yet is skipped (nothing says what it looks like), and with no labels at
+	// all nothing is filled.
+	if got := FillOrder(labeled[:4], labeledStyles[:4], cands, scatter, []int{0, 1, 1}); len(got) != FillAsk || candStyles[got[0]] != 1 {
+		t.Errorf("styles 1 (labeled) and 2 (not) short of one label: %v, want %d picks for style 1", got, FillAsk)
+	}
+	if got := FillOrder(nil, nil, cands, scatter, []int{5, 5, 5}); len(got) != 0 {
+		t.Errorf("no labels: %v, want nothing filled", got)
 	}
 }
 

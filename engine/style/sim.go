@@ -124,6 +124,7 @@ type SimPoint struct {
 	Strategy string
 	Labels   int
 	Accuracy float64
+	Styles   int // styles the classifier learned (with AppSplit; the first replay's, 0 without one)
 }
 
 // SimResult holds both learning curves and, per strategy, the first label count whose held-out
@@ -277,6 +278,9 @@ func SimulateLabeling(ctx context.Context, cfg SimConfig, pool []Example, heldOu
 			}
 			labels := len(runs[0].order)
 			p := SimPoint{Strategy: strategy, Labels: labels, Accuracy: accSum / float64(len(runs))}
+			if models[0] != nil {
+				p.Styles = len(models[0].Styles())
+			}
 			if strategy == StrategyUncertainty {
 				res.Uncertainty = append(res.Uncertainty, p)
 			} else {
@@ -301,6 +305,7 @@ func SimulateLabeling(ctx context.Context, cfg SimConfig, pool []Example, heldOu
 			}
 			for r, rr := range runs {
 				k := min(batch, maxLabels-labels)
+				var filled []int // this round's fill picks
 				if strategy == StrategyUncertainty && fillStats != nil {
 					// First the products most like the styles that lack training labels.
 					var lab, cand [][]float64
@@ -322,6 +327,7 @@ func SimulateLabeling(ctx context.Context, cfg SimConfig, pool []Example, heldOu
 					for _, c := range fill[:min(k, len(fill))] {
 						rr.labeled[candIdx[c]] = true
 						rr.order = append(rr.order, candIdx[c])
+						filled = append(filled, candIdx[c])
 					}
 					if len(fill) >= k {
 						continue
@@ -335,17 +341,23 @@ func SimulateLabeling(ctx context.Context, cfg SimConfig, pool []Example, heldOu
 					continue
 				}
 				if strategy == StrategyUncertainty {
+					// As studio.Suggest: the whole unlabeled catalog ranked (the fill picks
+					// among it), the fill picks then left out.
 					var idx []int
 					var imgs []image.Image
 					for i, e := range pool {
-						if !rr.labeled[i] {
+						if !rr.labeled[i] || slices.Contains(filled, i) {
 							idx = append(idx, i)
 							imgs = append(imgs, e.Image)
 						}
 					}
-					for _, q := range Queue(models[r], imgs, k, cfg.Diversity, rr.rng) {
-						rr.labeled[idx[q.Index]] = true
-						rr.order = append(rr.order, idx[q.Index])
+					added := 0
+					for _, q := range Queue(models[r], imgs, len(imgs), cfg.Diversity, rr.rng) {
+						if i := idx[q.Index]; added < k && !rr.labeled[i] {
+							rr.labeled[i] = true
+							rr.order = append(rr.order, i)
+							added++
+						}
 					}
 					continue
 				}

@@ -177,10 +177,10 @@ func TestSimulateLabelingBatchAfter(t *testing.T) {
 	}
 }
 
-// With AppTrainShare the replay trains as the app does: no classifier (accuracy 0) while fewer than 2
+// With AppSplit the replay trains as the app does: no classifier (accuracy 0) while fewer than 2
 // styles have MinPerStyle labels in the train split, then one on the styles that have them, the others
 // counted wrong.
-func TestSimulateLabelingAppTrainShare(t *testing.T) {
+func TestSimulateLabelingAppSplit(t *testing.T) {
 	pool := demoExamples(t, 96, 11)
 	heldOut := demoExamples(t, 48, 12)
 	cfg := tinySim()
@@ -211,5 +211,35 @@ func TestSimulateLabelingAppTrainShare(t *testing.T) {
 	}
 	if all.Random[0].Accuracy == 0 {
 		t.Error("every label training: no classifier from the 12 starting labels")
+	}
+}
+
+// The replay's fill queue gets every style its training labels sooner than the queue's scattered
+// order: after 5 rounds of 6 labels on top of 2 a style (7 a style are needed), the classifier
+// learned more styles with the fill than without.
+func TestSimulateLabelingFillsTheStyles(t *testing.T) {
+	pool := demoExamples(t, 120, 11)
+	heldOut := demoExamples(t, 48, 12)
+	cfg := tinySim()
+	cfg.FromScratch, cfg.Repeats, cfg.Rounds, cfg.AppSplit = true, 1, 6, AppSplit()
+	cfg.Train.Epochs = 1
+	cfg.Batch = 6
+	styles := func(fill bool) int {
+		t.Helper()
+		cfg.Fill = fill
+		res, err := SimulateLabeling(context.Background(), cfg, pool, heldOut, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		last := res.Uncertainty[len(res.Uncertainty)-1]
+		if len(res.Uncertainty) != 6 || last.Labels != 42 {
+			t.Fatalf("curve %+v, want 6 points to 42 labels", res.Uncertainty)
+		}
+		return last.Styles
+	}
+	with, without := styles(true), styles(false)
+	t.Logf("styles learned at 42 labels: %d with the fill queue, %d without", with, without)
+	if with < 5 || with <= without {
+		t.Errorf("styles learned at 42 labels: %d with the fill queue, %d without; want at least 5 and more", with, without)
 	}
 }

@@ -304,7 +304,7 @@ func TestLabelQueueFillsTheStylesFirst(t *testing.T) {
 	}
 	a.screenshot("label-fill-queue")
 	labeled := 2 * len(styleIDs)
-	added := 0
+	added, learned := 0, false
 	for ; added < len(fill); added++ {
 		// Settled: no training under way (a new queue order moves the cursor), the classifier trained
 		// on every style or the next product to label.
@@ -313,6 +313,7 @@ func TestLabelQueueFillsTheStylesFirst(t *testing.T) {
 			return ok && n == labeled && len(r.match("text", trainingRE)) == 0
 		})
 		if len(r.match("text", trainedRE)) > 0 && !strings.Contains(r.texts(), "needs more labels for") {
+			learned = true
 			break
 		}
 		sku := current(r)
@@ -323,9 +324,12 @@ func TestLabelQueueFillsTheStylesFirst(t *testing.T) {
 		a.key(key)
 		labeled++
 	}
-	// The classifier retrains at the cadence (after 6, 12, 20, 30, 44, 62 … labels here). With the
-	// fill queue every style had its training labels by the retraining after 44; in the scattered
-	// catalog order the screen showed before, this library took 50.
+	if !learned {
+		t.Fatalf("after %d labels the classifier has not learned every style: %s", added, r.texts())
+	}
+	// The classifier retrains at the cadence (after 6, 12, 20, 30, 44 … labels here). With the fill
+	// queue every style had its training labels by the retraining after 44; with the fill queue
+	// switched off (the scattered catalog order the screen showed before) this library took 50.
 	lacked := len(fill) / style.FillAsk
 	t.Logf("every style learned after %d labels; the styles lacked %d", added, lacked)
 	if added >= 50 {

@@ -661,7 +661,14 @@ func (s *LabelScreen) applyFill(ctx context.Context, db *store.DB) {
 		return
 	}
 	s.deps.Do(func() {
-		s.model.setSuggestions(nil, queue)
+		// Keep what a classifier shown earlier suggested (labels removed since leave it standing).
+		kept := make(map[int64]suggestion, len(s.model.items))
+		for _, it := range s.model.items {
+			if it.sugg.style != "" {
+				kept[it.row.ID] = it.sugg
+			}
+		}
+		s.model.setSuggestions(kept, queue)
 		if s.model.filter.kind == filterQueue {
 			s.model.cursor = 0
 		}
