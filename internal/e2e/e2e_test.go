@@ -599,7 +599,7 @@ func TestCloseWhileTrainingBothChoices(t *testing.T) {
 			a.nav("Train")
 			a.click("text", a.waitText(`^Quick preview · 300 steps · `, 30*time.Second).Text) // "measuring…", then an estimate
 			a.setEntry("run name", "closing")
-			a.setEntry("16", "4")   // batch
+			a.setEntry("16", "4") // batch
 			a.setEntry("2000", strconv.Itoa(steps))
 			a.click("button", "Start training")
 			a.waitFor("training to start", 3*time.Minute, func(r report) bool { return trainStep(r) >= 1 })
