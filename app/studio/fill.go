@@ -6,6 +6,7 @@ import (
 
 	"stylestudio/engine/dataset"
 	"stylestudio/engine/style"
+	"stylestudio/internal/splitmix"
 	"stylestudio/store"
 )
 
@@ -130,9 +131,4 @@ func fillFrom(ctx context.Context, rows []store.ProductRow, imgs []image.Image, 
 // Spread scatters product ids (splitmix64's finaliser): the order the Label screen shows products no
 // classifier has ranked in, and the one FillQueue takes a style's likely products in, unrelated to
 // the catalog's (a catalog imported folder by folder lists one style's products together).
-func Spread(id int64) uint64 {
-	z := uint64(id) + 0x9e3779b97f4a7c15
-	z = (z ^ z>>30) * 0xbf58476d1ce4e5b9
-	z = (z ^ z>>27) * 0x94d049bb133111eb
-	return z ^ z>>31
-}
+func Spread(id int64) uint64 { return splitmix.Mix(uint64(id)) }

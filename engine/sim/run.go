@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"stylestudio/internal/par"
+	"stylestudio/internal/splitmix"
 )
 
 // Bounds and defaults of a run.
@@ -290,14 +291,6 @@ func newRunner(p Policy, cfg RunConfig, cat *Catalog) *runner {
 	return r
 }
 
-// splitmix is the SplitMix64 finaliser, used to derive independent stream ids.
-func splitmix(x uint64) uint64 {
-	x += 0x9e3779b97f4a7c15
-	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9
-	x = (x ^ (x >> 27)) * 0x94d049bb133111eb
-	return x ^ (x >> 31)
-}
-
 // Stream ids of a shopper's random streams.
 const (
 	streamTaste  = 1
@@ -307,7 +300,7 @@ const (
 // ShopperSeed returns the two PCG seed words of shopper u's stream for a run seeded with seed: the
 // tastes of shopper u in a run are those of NewShopper with rand.New(rand.NewPCG(ShopperSeed(seed, u))).
 func ShopperSeed(seed uint64, u int) (uint64, uint64) {
-	return seed, splitmix(splitmix(uint64(u)) ^ streamTaste)
+	return seed, splitmix.Mix(splitmix.Mix(uint64(u)) ^ streamTaste)
 }
 
 func (r *runner) users(ctx context.Context, lo, hi int) {
@@ -329,8 +322,8 @@ func (r *runner) users(ctx context.Context, lo, hi int) {
 func (r *runner) user(u int) error {
 	cfg, cat := r.cfg, r.cat
 	r.tastePCG.Seed(ShopperSeed(cfg.Seed, u))
-	r.choicePCG.Seed(cfg.Seed, splitmix(splitmix(uint64(u))^streamChoice))
-	r.polPCG.Seed(cfg.Seed, splitmix(splitmix(uint64(u))^r.stream))
+	r.choicePCG.Seed(cfg.Seed, splitmix.Mix(splitmix.Mix(uint64(u))^streamChoice))
+	r.polPCG.Seed(cfg.Seed, splitmix.Mix(splitmix.Mix(uint64(u))^r.stream))
 	r.shopper.draw(cat, cfg.Shopper, r.tasteRng)
 	r.profile.reset()
 	for _, i := range r.touched {

@@ -3,6 +3,8 @@ package style
 import (
 	"math"
 	"testing"
+
+	"stylestudio/internal/splitmix"
 )
 
 // Three clusters of features: FillOrder takes in turn from the neediest style, each pick from the
@@ -23,7 +25,7 @@ func TestFillOrderTakesFromEachNeedyStyle(t *testing.T) {
 	}
 	scatter := make([]uint64, len(cands))
 	for i := range scatter {
-		scatter[i] = splitmix(uint64(i))
+		scatter[i] = splitmix.Mix(uint64(i))
 	}
 	got := FillOrder(labeled, labeledStyles, cands, scatter, []int{2, 0, 3})
 	// FillAsk (2) offers for each label lacked: the neediest first, then in turn.
@@ -72,7 +74,7 @@ func TestFillOrderFindsTheStylesOnTheDemo(t *testing.T) {
 	}
 	scatter := make([]uint64, len(cands))
 	for i := range scatter {
-		scatter[i] = splitmix(uint64(i))
+		scatter[i] = splitmix.Mix(uint64(i))
 	}
 	need := make([]int, numStyles)
 	for s := range need {

@@ -10,6 +10,7 @@ import (
 	"strconv"
 
 	"stylestudio/engine/dataset"
+	"stylestudio/internal/splitmix"
 )
 
 // Strategy names used in SimPoint and SimResult.LabelsTo90.
@@ -316,7 +317,7 @@ func SimulateLabeling(ctx context.Context, cfg SimConfig, pool []Example, heldOu
 							lab, labStyle = append(lab, fillStats[i]), append(labStyle, pool[i].Style)
 						} else {
 							cand, candIdx = append(cand, fillStats[i]), append(candIdx, i)
-							scatter = append(scatter, splitmix(replays[r].initSeed^uint64(i)))
+							scatter = append(scatter, splitmix.Mix(replays[r].initSeed^uint64(i)))
 						}
 					}
 					need := make([]int, numStyles)
@@ -442,13 +443,4 @@ func trainAppStyles(ctx context.Context, cfg Config, styles []string, train, hel
 	}
 	m, err := trainEnsemble(ctx, cfg, kept, kt, rng, nil)
 	return m, renumber(heldOut), err
-}
-
-// splitmix is splitmix64's finaliser: a fixed scatter of x (the Label screen scatters product ids
-// with it).
-func splitmix(x uint64) uint64 {
-	z := x + 0x9e3779b97f4a7c15
-	z = (z ^ z>>30) * 0xbf58476d1ce4e5b9
-	z = (z ^ z>>27) * 0x94d049bb133111eb
-	return z ^ z>>31
 }
