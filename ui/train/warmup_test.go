@@ -42,6 +42,18 @@ func TestWarmupWaitsForOtherWork(t *testing.T) {
 		return fakeStepTimer(ctx, cfg, data)
 	}
 	sh, measured := warmupShell(t, timer, work)
+	// The catalog's data loads first (over a second under the race detector); only then does the
+	// warm-up start, and wait.
+	ready := false
+	for deadline := time.Now().Add(30 * time.Second); !ready && time.Now().Before(deadline); {
+		sh.OnUI(func() { ready = sh.Screen.dataReady })
+		if !ready {
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	if !ready {
+		t.Fatal("the Train screen's data did not load in 30 s")
+	}
 	select {
 	case <-measured:
 		t.Fatal("the warm-up ended while other work was under way")
