@@ -246,8 +246,11 @@ func Suggest(ctx context.Context, db *store.DB, m *style.Model, seed uint64) (ma
 	for _, id := range queue {
 		first[id] = true
 	}
+	// The classifier's order: its head is the labels the person gives before the Label screen
+	// retrains (less the fill's), chosen with a share of diversity; the rest by uncertainty.
+	head := max(1, RetrainAfter(len(rows)-len(unlabeledIDs))-len(queue))
 	rng := rand.New(rand.NewPCG(seed, 0x5eed))
-	for _, q := range style.QueuePredicted(uProbs, uFeats, len(unlabeledIDs), QueueDiversity, rng) {
+	for _, q := range style.QueueHead(uProbs, uFeats, head, QueueDiversity, rng) {
 		if id := unlabeledIDs[q.Index]; !first[id] {
 			queue = append(queue, id)
 		}

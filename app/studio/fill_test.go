@@ -1,8 +1,10 @@
 package studio
 
 import (
+	"cmp"
 	"context"
 	"errors"
+	"math"
 	"slices"
 	"testing"
 
@@ -125,6 +127,32 @@ func TestFillQueueGetsEveryStyleItsTrainingLabels(t *testing.T) {
 	if queue, err := FillQueue(ctx, db); err != nil || len(queue) != 0 {
 		t.Errorf("every style with 10 labels: fill queue %v (%v), want none", queue, err)
 	}
+	// With no style short, the queue is the classifier's: the labels before the next retraining
+	// come from the most uncertain products (diversity chooses among them), not from the whole catalog.
+	if _, _, err := TrainClassifier(ctx, db, style.Config{Size: 16, Epochs: 1, Width: 4, BatchSize: 8}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if m, _, err = LoadClassifier(db.Dir()); err != nil {
+		t.Fatal(err)
+	}
+	sugg, queue, err := Suggest(ctx, db, m, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	head := RetrainAfter(len(rows) - len(queue))
+	if head > len(queue) {
+		t.Fatalf("queue of %d, head %d", len(queue), head)
+	}
+	byUncertainty := slices.Clone(queue)
+	slices.SortStableFunc(byUncertainty, func(a, b int64) int { return cmp.Compare(sugg[b].Uncertainty, sugg[a].Uncertainty) })
+	pool := int(math.Ceil(float64(head) * (1 + 3*QueueDiversity)))
+	cut := sugg[byUncertainty[pool-1]].Uncertainty
+	for k, id := range queue[:head] {
+		if u := sugg[id].Uncertainty; u < cut {
+			t.Errorf("queue pick %d of the first %d has uncertainty %.3f, below the %d most uncertain (%.3f)", k, head, u, pool, cut)
+		}
+	}
+
 	// A new style nobody has labeled yet is not filled: nothing says what it looks like.
 	if _, err := db.AddStyle(ctx, "unused", "#888888", ""); err != nil {
 		t.Fatal(err)

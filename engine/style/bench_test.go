@@ -3,6 +3,7 @@ package style
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"time"
@@ -72,4 +73,41 @@ func curve(ps []SimPoint) string {
 		parts = append(parts, fmt.Sprintf("%d:%.3f", p.Labels, p.Accuracy))
 	}
 	return strings.Join(parts, " ")
+}
+
+// BenchmarkQueueOrder ranks 10,000 unlabeled products as the Label screen's queue does (QueueHead, a head
+// of 20) and as it did before, with diversity over the whole catalog, which is quadratic in the catalog:
+// go test ./engine/style -run '^$' -bench QueueOrder
+func BenchmarkQueueOrder(b *testing.B) {
+	const n = 10000
+	rng := rand.New(rand.NewPCG(1, 2))
+	probs := make([][]float64, n)
+	feats := make([][]float32, n)
+	for i := range probs {
+		p := make([]float64, 6)
+		s := 0.0
+		for j := range p {
+			p[j] = rng.Float64()
+			s += p[j]
+		}
+		for j := range p {
+			p[j] /= s
+		}
+		probs[i] = p
+		f := make([]float32, 64)
+		for j := range f {
+			f[j] = rng.Float32()
+		}
+		feats[i] = f
+	}
+	b.Run("head20", func(b *testing.B) {
+		for range b.N {
+			QueueHead(probs, feats, 20, 0.3, rand.New(rand.NewPCG(1, 1)))
+		}
+	})
+	b.Run("whole", func(b *testing.B) {
+		for range b.N {
+			QueuePredicted(probs, feats, n, 0.3, rand.New(rand.NewPCG(1, 1)))
+		}
+	})
 }

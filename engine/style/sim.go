@@ -353,7 +353,8 @@ func SimulateLabeling(ctx context.Context, cfg SimConfig, pool []Example, heldOu
 						}
 					}
 					added := 0
-					for _, q := range Queue(models[r], imgs, len(imgs), cfg.Diversity, rr.rng) {
+					probs, feats := models[r].PredictAll(imgs)
+					for _, q := range QueueHead(probs, feats, k, cfg.Diversity, rr.rng) {
 						if i := idx[q.Index]; added < k && !rr.labeled[i] {
 							rr.labeled[i] = true
 							rr.order = append(rr.order, i)

@@ -450,6 +450,62 @@ func TestQueueDiversitySpreadsPicks(t *testing.T) {
 	}
 }
 
+// QueueHead spends its diversity on the batch labeled before the next retraining: the head comes
+// from the most uncertain candidates, not from far-off, fairly sure ones, and every candidate follows
+// once, by uncertainty.
+func TestQueueHeadKeepsTheBatchUncertain(t *testing.T) {
+	// A: a tight cluster of very uncertain candidates (0-9); C: fairly sure ones, each far from
+	// every other (10-19).
+	var probs [][]float64
+	var feats [][]float32
+	for i := 0; i < 20; i++ {
+		f := make([]float32, 12)
+		if i < 10 {
+			probs = append(probs, []float64{0.5, 0.45, 0.05})
+			f[0], f[1] = 1, 0.01*float32(i)
+		} else {
+			probs = append(probs, []float64{0.65, 0.25, 0.1})
+			f[i-8] = 1
+		}
+		feats = append(feats, f)
+	}
+	whole := QueuePredicted(probs, feats, len(probs), 0.3, rand.New(rand.NewPCG(1, 1)))
+	far := 0
+	for _, it := range whole[:4] {
+		if it.Index >= 10 {
+			far++
+		}
+	}
+	if far == 0 {
+		t.Fatalf("ranked whole, the queue's first 4 took no far-off candidate (%+v): the case does not test the head", whole[:4])
+	}
+	q := QueueHead(probs, feats, 4, 0.3, rand.New(rand.NewPCG(1, 1)))
+	if len(q) != len(probs) {
+		t.Fatalf("QueueHead gave %d items, want all %d", len(q), len(probs))
+	}
+	for _, it := range q[:4] {
+		if it.Index >= 10 {
+			t.Errorf("head pick %d is a fairly sure far-off candidate; want the 4 from the uncertain cluster", it.Index)
+		}
+	}
+	seen := map[int]bool{}
+	for k, it := range q {
+		if seen[it.Index] {
+			t.Fatalf("index %d twice", it.Index)
+		}
+		seen[it.Index] = true
+		if k > 4 && it.Uncertainty > q[k-1].Uncertainty+1e-12 {
+			t.Errorf("after the head, item %d (uncertainty %.2f) follows a less uncertain one (%.2f)", k, it.Uncertainty, q[k-1].Uncertainty)
+		}
+	}
+	if q := QueueHead(probs, feats, 99, 0.3, nil); len(q) != len(probs) {
+		t.Errorf("head larger than the candidates: %d items", len(q))
+	}
+	if q := QueueHead(nil, nil, 4, 0.3, nil); len(q) != 0 {
+		t.Errorf("no candidates: %d items", len(q))
+	}
+}
+
 func TestQueueOnModel(t *testing.T) {
 	m, ex := trainedSmall(t)
 	imgs := make([]image.Image, 20)
