@@ -1,9 +1,12 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"image"
+	"image/png"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -674,5 +677,70 @@ func TestKillDuringFastLabelingKeepsWhatTheScreenCalledSaved(t *testing.T) {
 	}
 	if landed != kills {
 		t.Errorf("%d of %d kills landed", landed, kills)
+	}
+}
+
+// A catalog imported without folder labels has no styles. The Label screen says so and makes them: New
+// style…, a name typed and Enter add one with its key; the key labels; the catalog keeps both.
+func TestLabelMakesItsOwnStyles(t *testing.T) {
+	dir := t.TempDir()
+	imgs := filepath.Join(dir, "photos")
+	if err := os.MkdirAll(imgs, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 6 {
+		img := image.NewNRGBA(image.Rect(0, 0, 64, 64))
+		for p := 0; p < len(img.Pix); p += 4 {
+			img.Pix[p], img.Pix[p+1], img.Pix[p+2], img.Pix[p+3] = uint8(40*i), uint8(200-30*i), 120, 255
+		}
+		var buf bytes.Buffer
+		if err := png.Encode(&buf, img); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(imgs, fmt.Sprintf("product-%d.png", i)), buf.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	lib := filepath.Join(dir, "lib")
+	if b, err := exec.Command(suite.bin, "import", "--library", lib, imgs).CombinedOutput(); err != nil {
+		t.Fatalf("stylestudio import: %v %s", err, b)
+	}
+	a := suite.launch(t, lib)
+	a.nav("Label")
+	a.waitText(`^No styles yet`, time.Minute)
+	a.screenshot("label-no-styles")
+	for i, name := range []string{"alpha", "beta"} {
+		a.click("button", "New style…")
+		a.waitFor("the new style's name field", 30*time.Second, func(r report) bool {
+			for _, o := range r.Objects {
+				if o.Kind == "entry" && o.Hint == "Style name, e.g. vintage" {
+					return true
+				}
+			}
+			return false
+		})
+		a.typeText(name)
+		a.key("Return")
+		a.waitFor("the label button of "+name, 30*time.Second, func(r report) bool {
+			_, ok := r.find("button", fmt.Sprintf("%d  %s", i+1, name))
+			return ok
+		})
+	}
+	a.key("1")
+	a.waitFor("1 labeled after pressing 1 (alpha)", 30*time.Second, func(r report) bool { n, _ := labeledOnScreen(r); return n == 1 })
+	a.screenshot("label-own-styles")
+	a.quit()
+
+	var list struct {
+		Styles []struct {
+			Name    string `json:"name"`
+			Key     string `json:"key"`
+			Labeled int    `json:"labeled"`
+		} `json:"styles"`
+	}
+	suite.cli(t, &list, "styles", "list", "--library", lib)
+	got := fmt.Sprint(list.Styles)
+	if got != "[{alpha 1 1} {beta 2 0}]" {
+		t.Fatalf("the catalog holds the styles %s, want alpha (key 1, 1 labeled) and beta (key 2)", got)
 	}
 }

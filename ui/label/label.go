@@ -101,7 +101,8 @@ func NewLabelScreen(deps kit.Deps) *LabelScreen {
 	skip := widget.NewButton("Skip (Space)", func() { s.model.move(1); s.refresh() })
 
 	top := container.NewBorder(nil, nil, nil, container.NewHBox(s.undoBtn, s.redoBtn), s.progress)
-	header := container.NewVBox(top, container.NewHScroll(s.counts))
+	manage := widget.NewButtonWithIcon(manageStylesText, theme.SettingsIcon(), func() { s.ManageStylesDialog() })
+	header := container.NewVBox(top, container.NewBorder(nil, nil, nil, manage, container.NewHScroll(s.counts)))
 	imageBg := canvas.NewRectangle(theme.Color(theme.ColorNameInputBackground))
 	s.focus = container.NewBorder(nil,
 		container.NewVBox(s.title, s.current, container.NewCenter(s.suggestion), s.styleBtns, container.NewCenter(skip)),
@@ -235,6 +236,11 @@ func (s *LabelScreen) rebuildStyleButtons() {
 		b := widget.NewButton(text, func() { s.LabelWith(st) })
 		s.styleBtns.Objects = append(s.styleBtns.Objects, b)
 	}
+	add := widget.NewButtonWithIcon(newStyleText, theme.ContentAddIcon(), s.NewStyleDialog)
+	if len(s.model.styles) == 0 {
+		add.Importance = widget.HighImportance
+	}
+	s.styleBtns.Objects = append(s.styleBtns.Objects, add)
 	s.styleBtns.Refresh()
 	s.focus.Refresh() // the button rows changed height: lay the pane out again
 }
@@ -288,9 +294,12 @@ func (s *LabelScreen) refresh() {
 	} else {
 		// The SKU first: a long title is cut short, and the SKU is what a merchandiser looks up.
 		s.title.SetText(it.row.SKU + "  ·  " + it.row.Title)
-		if it.sugg.style != "" {
+		switch {
+		case len(s.model.styles) == 0:
+			s.suggestion.ParseMarkdown(noStylesHint)
+		case it.sugg.style != "":
 			s.suggestion.ParseMarkdown("Suggestion: **" + suggestionText(it.sugg) + "**")
-		} else {
+		default:
 			s.suggestion.ParseMarkdown("No suggestion yet: the classifier trains once styles have about 7 labels.\n\n" +
 				"The queue shows first the products most like the styles that lack them.")
 		}
@@ -318,6 +327,8 @@ func (s *LabelScreen) showProgress() {
 	s.progress.Refresh()
 	if it, ok := s.model.current(); ok {
 		switch _, saving := s.pending[it.row.ID]; {
+		case it.row.Style == "" && len(s.model.styles) == 0:
+			s.current.SetText("Unlabeled")
 		case it.row.Style == "":
 			s.current.SetText("Unlabeled — press a style's key")
 		case saving:
