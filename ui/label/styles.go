@@ -110,6 +110,20 @@ func (s *LabelScreen) ManageStylesDialog() {
 	d.Show()
 }
 
+// retrainAfterStyleChange retrains once a rename or removal (err nil) is on screen: the classifier
+// knows its styles by name, so until then its suggestions would name a style that is gone, and every
+// product of a renamed style would read as a disagreement. Writer goroutine.
+func (s *LabelScreen) retrainAfterStyleChange(err error) {
+	if err != nil {
+		return
+	}
+	s.deps.Do(func() {
+		if labeled, _ := s.model.counts(); labeled > 0 {
+			s.requestRetrain()
+		}
+	})
+}
+
 // renameStyleDialog renames st; its labels follow it. UI goroutine only.
 func (s *LabelScreen) renameStyleDialog(st store.Style) {
 	entry := widget.NewEntry()
@@ -124,10 +138,12 @@ func (s *LabelScreen) renameStyleDialog(st store.Style) {
 			name := strings.TrimSpace(entry.Text)
 			db, ctx := s.deps.DB, s.deps.Ctx
 			s.enqueue(func() {
-				if err := db.RenameStyle(ctx, st.ID, name); err != nil {
+				err := db.RenameStyle(ctx, st.ID, name)
+				if err != nil {
 					s.showError("Could not rename "+st.Name, err)
 				}
 				s.reloadNow()
+				s.retrainAfterStyleChange(err)
 			})
 		}, s.deps.Window)
 	entry.OnSubmitted = func(string) { d.Submit() }
@@ -143,10 +159,12 @@ func (s *LabelScreen) removeStyleDialog(st store.Style, labeled int) {
 	db, ctx, win := s.deps.DB, s.deps.Ctx, s.deps.Window
 	remove := func(moveTo int64) {
 		s.enqueue(func() {
-			if err := db.DeleteStyle(ctx, st.ID, moveTo, "user"); err != nil {
+			err := db.DeleteStyle(ctx, st.ID, moveTo, "user")
+			if err != nil {
 				s.showError("Could not remove "+st.Name, err)
 			}
 			s.reloadNow()
+			s.retrainAfterStyleChange(err)
 		})
 	}
 	if labeled == 0 {

@@ -171,3 +171,50 @@ func TestLabelScreenMakesItsOwnStyles(t *testing.T) {
 		t.Errorf("%d products labeled after the removal, want the 1 label moved, not lost", n)
 	}
 }
+
+// The classifier knows its styles by name: after a rename the screen retrains, so no suggestion names
+// a style that is gone (every product of the renamed style would otherwise read as a disagreement).
+func TestLabelScreenRetrainsAfterARename(t *testing.T) {
+	db := testlib.DemoLibrary(t, 120, 1)
+	h := newLabelHarness(t, db)
+	sh, s := h.shell, h.shell.Screen
+	if err := kittest.WaitChan(t, h.trained, "the first classifier"); err != nil {
+		t.Fatalf("the first classifier: %v", err)
+	}
+	var old string
+	sh.OnUI(func() {
+		old = s.model.styles[0].Name
+		s.ManageStylesDialog()
+		test.Tap(inOverlay(sh, func(b *widget.Button) bool { return b.Text == "Rename…" }))
+		entry := inOverlay(sh, func(e *widget.Entry) bool { return e.Text == old })
+		if entry == nil {
+			t.Fatal("Rename… opened no field holding the name")
+		}
+		entry.SetText("renamed")
+		test.Tap(inOverlay(sh, func(b *widget.Button) bool { return b.Text == "Rename" }))
+	})
+	if err := kittest.WaitChan(t, h.trained, "a retraining after the rename"); err != nil {
+		t.Fatalf("the retraining after the rename: %v", err)
+	}
+	sh.OnUI(func() {
+		names := map[string]bool{}
+		for _, st := range s.model.styles {
+			names[st.Name] = true
+		}
+		if !names["renamed"] || names[old] {
+			t.Fatalf("styles %v after renaming %s", styleNames(s), old)
+		}
+		shown := 0
+		for _, it := range s.model.items {
+			if it.sugg.style != "" {
+				shown++
+				if !names[it.sugg.style] {
+					t.Fatalf("%s is suggested as %s, a style that is gone", it.row.SKU, it.sugg.style)
+				}
+			}
+		}
+		if shown == 0 {
+			t.Error("no suggestions after the retraining")
+		}
+	})
+}
