@@ -45,8 +45,9 @@ func QueuePredicted(probs [][]float64, feats [][]float32, n int, diversity float
 // uncertainty alone. head is the labels a person gives before the classifier retrains and the queue
 // is ranked again: diversity keeps that batch from spending itself on near-duplicates, and past it
 // the order is only a fallback. Ranked whole with diversity, the queue's head was drawn from the
-// entire catalog, so the far-off, confident products crowded out the uncertain ones (the active-
-// learning replay needed 67 labels against 60 on its choice seeds).
+// entire catalog, so far-off, fairly sure products crowded out uncertain ones (the active-learning
+// replay needed 67 labels against 63 on its choice seeds), and the ranking was quadratic in the
+// catalog (BenchmarkQueueOrder).
 func QueueHead(probs [][]float64, feats [][]float32, head int, diversity float64, rng *rand.Rand) []QueueItem {
 	head = max(1, min(head, len(probs)))
 	return queueOrder(probs, feats, head, diversity, rng, true)

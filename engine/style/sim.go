@@ -343,7 +343,8 @@ func SimulateLabeling(ctx context.Context, cfg SimConfig, pool []Example, heldOu
 				}
 				if strategy == StrategyUncertainty {
 					// As studio.Suggest: the whole unlabeled catalog ranked (the fill picks
-					// among it), the fill picks then left out.
+					// among it), its head the round's labels (QueueHead), the fill picks then
+					// left out.
 					var idx []int
 					var imgs []image.Image
 					for i, e := range pool {
