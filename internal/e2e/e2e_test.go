@@ -744,3 +744,29 @@ func TestLabelMakesItsOwnStyles(t *testing.T) {
 		t.Fatalf("the catalog holds the styles %s, want alpha (key 1, 1 labeled) and beta (key 2)", got)
 	}
 }
+
+// A start with a saved classifier trained on the catalog's labels shows it and does not train
+// another: the screen's reload used to land before the saved classifier was read, and every start
+// retrained (half a minute of both cores on the demo catalog, seen in the real window).
+func TestLabelStartKeepsTheSavedClassifier(t *testing.T) {
+	lib := library(t, suite.seeded)
+	if b, err := exec.Command(suite.bin, "classify", "--library", lib).CombinedOutput(); err != nil {
+		t.Fatalf("stylestudio classify: %v %s", err, b)
+	}
+	a := suite.launch(t, lib)
+	a.nav("Label")
+	trainingRE := regexp.MustCompile(`^Classifier: training`)
+	loaded := regexp.MustCompile(`^Classifier: \d+% correct on`)
+	a.waitFor("the saved classifier on the Label screen", time.Minute, func(r report) bool {
+		if len(r.match("", trainingRE)) > 0 {
+			t.Fatalf("the Label screen trains a classifier at start though the saved one knows every label: %s", r.texts())
+		}
+		return len(r.match("", loaded)) > 0
+	})
+	for end := time.Now().Add(5 * time.Second); time.Now().Before(end); time.Sleep(200 * time.Millisecond) {
+		if r := a.read(); len(r.match("", trainingRE)) > 0 {
+			t.Fatalf("the Label screen started training after showing the saved classifier: %s", r.texts())
+		}
+	}
+	a.quit()
+}

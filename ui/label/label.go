@@ -54,7 +54,11 @@ type LabelScreen struct {
 	retrainQueued bool // a retrain was asked for while one ran: start another when it ends
 	trainedOn     int  // labeled products the shown classifier learned from; -1 while there is none
 	triedOn       int  // labeled products on screen when the last training started
-	cancelTrain   context.CancelFunc
+	// loadingSaved: the saved classifier is being read (from construction until loadClassifier ends);
+	// meanwhile the screen does not retrain, or every start would retrain a classifier already
+	// trained on the catalog's labels because its reload came in before the saved one.
+	loadingSaved bool
+	cancelTrain  context.CancelFunc
 	// Labels shown in memory whose store write has not been applied yet; a reload that read the catalog
 	// before the write landed keeps showing them instead of dropping what the user just pressed.
 	pending  map[int64]pendingLabel
@@ -70,7 +74,7 @@ type pendingLabel struct {
 
 // NewLabelScreen builds the screen; Start loads it.
 func NewLabelScreen(deps kit.Deps) *LabelScreen {
-	s := &LabelScreen{deps: deps, model: newLabelModel(), writes: make(chan func(), 256), pending: map[int64]pendingLabel{}, trainedOn: -1}
+	s := &LabelScreen{deps: deps, model: newLabelModel(), writes: make(chan func(), 256), pending: map[int64]pendingLabel{}, trainedOn: -1, loadingSaved: true}
 	s.image = canvas.NewImageFromImage(nil)
 	s.image.FillMode = canvas.ImageFillContain
 	s.image.ScaleMode = canvas.ImageScaleSmooth
@@ -201,7 +205,7 @@ func (s *LabelScreen) reloadNow() {
 // learned from (an import with labels, labels made on the command line). UI goroutine only.
 func (s *LabelScreen) retrainIfBehind() {
 	labeled, _ := s.model.counts()
-	if labeled == 0 {
+	if labeled == 0 || s.loadingSaved {
 		return
 	}
 	if s.trainedOn < 0 && labeled != s.triedOn || s.trainedOn >= 0 && labeled >= s.trainedOn+studio.RetrainAfter(s.trainedOn) {
@@ -558,13 +562,17 @@ func (s *LabelScreen) loadClassifier() {
 		if errors.Is(err, studio.ErrNoClassifier) {
 			// Train once there are labels: now if the catalog on screen has some, else when a reload
 			// (the demo catalog's seeding, an import) brings them.
-			s.deps.Do(s.retrainIfBehind)
+			s.deps.Do(func() {
+				s.loadingSaved = false
+				s.retrainIfBehind()
+			})
 			return
 		}
 		if err == nil {
 			s.applySuggestions(ctx, db, m, info)
 		}
 		s.deps.Do(func() {
+			s.loadingSaved = false
 			if err != nil {
 				s.status.SetText("Classifier: " + err.Error())
 			} else {
