@@ -12,11 +12,13 @@ import (
 
 // importJSON is the stable `import --json` / `demo --json` contract.
 type importJSON struct {
-	Total      int           `json:"total"`
-	Imported   int           `json:"imported"`
-	Duplicates int           `json:"duplicates"`
-	Failed     int           `json:"failed"`
-	Failures   []failureJSON `json:"failures"`
+	Total      int `json:"total"`
+	Imported   int `json:"imported"`
+	Duplicates int `json:"duplicates"`
+	// LabeledExisting: duplicates that had no label and took their folder's (or manifest row's) style.
+	LabeledExisting int           `json:"labeled_existing"`
+	Failed          int           `json:"failed"`
+	Failures        []failureJSON `json:"failures"`
 }
 
 type failureJSON struct {
@@ -25,7 +27,7 @@ type failureJSON struct {
 }
 
 func summaryJSON(s ingest.Summary) importJSON {
-	out := importJSON{Total: s.Total, Imported: s.Imported, Duplicates: s.Duplicates, Failed: len(s.Failures), Failures: []failureJSON{}}
+	out := importJSON{Total: s.Total, Imported: s.Imported, Duplicates: s.Duplicates, LabeledExisting: s.Labeled, Failed: len(s.Failures), Failures: []failureJSON{}}
 	for _, f := range s.Failures {
 		out.Failures = append(out.Failures, failureJSON{Path: f.Path, Reason: f.Reason})
 	}
@@ -88,8 +90,12 @@ func runImport(ctx context.Context, env *cliEnv, args []string) error {
 			return err
 		}
 	} else {
-		fmt.Fprintf(env.stdout, "Imported %d, already in the catalog %d, failed %d (of %d files) into %s\n",
-			sum.Imported, sum.Duplicates, len(sum.Failures), sum.Total, db.Dir())
+		labeled := ""
+		if sum.Labeled > 0 {
+			labeled = fmt.Sprintf(" (%d of them unlabeled until now, labeled from their folders or the manifest)", sum.Labeled)
+		}
+		fmt.Fprintf(env.stdout, "Imported %d, already in the catalog %d%s, failed %d (of %d files) into %s\n",
+			sum.Imported, sum.Duplicates, labeled, len(sum.Failures), sum.Total, db.Dir())
 	}
 	return failuresError(env, sum)
 }

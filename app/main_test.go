@@ -2,11 +2,15 @@ package main
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"stylestudio/engine/ingest"
 )
 
 // runCLI runs the binary's entry point in-process and returns its exit code and streams.
@@ -105,6 +109,63 @@ func TestImportReportsFailuresAndImportsTheRest(t *testing.T) {
 	json.Unmarshal([]byte(stdout), &sum)
 	if sum.Imported != 0 || sum.Duplicates != 2 {
 		t.Fatalf("re-import should find 2 duplicates, got %+v", sum)
+	}
+}
+
+// A folder imported without labels, then imported again with --labels-from-folders: the products that
+// have no label take their folder's style; one a person labeled keeps its label.
+func TestReimportWithFolderLabelsLabelsTheUnlabeled(t *testing.T) {
+	lib, src := t.TempDir(), t.TempDir()
+	demoLib := t.TempDir()
+	if code, _, stderr := runCLI(t, "demo", "--library", demoLib, "--products", "3"); code != 0 {
+		t.Fatalf("demo: %s", stderr)
+	}
+	if err := os.MkdirAll(filepath.Join(src, "retro"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	var first []byte
+	filepath.Walk(filepath.Join(demoLib, "objects"), func(p string, info os.FileInfo, err error) error {
+		if err == nil && info.Mode().IsRegular() {
+			data, _ := os.ReadFile(p)
+			if first == nil {
+				first = data
+			}
+			n++
+			os.WriteFile(filepath.Join(src, "retro", fmt.Sprintf("item%d.png", n)), data, 0o644)
+		}
+		return nil
+	})
+	if code, _, stderr := runCLI(t, "import", "--library", lib, src); code != 0 {
+		t.Fatalf("first import: %s", stderr)
+	}
+	// A person labels one product with a style of their own.
+	if code, _, stderr := runCLI(t, "styles", "--library", lib, "add", "mine"); code != 0 {
+		t.Fatalf("styles add: %s", stderr)
+	}
+	labels := filepath.Join(t.TempDir(), "labels.csv")
+	os.WriteFile(labels, []byte("sku,style\n"+ingest.DefaultSKU(fmt.Sprintf("%x", sha256.Sum256(first)))+",mine\n"), 0o644)
+	if code, _, stderr := runCLI(t, "label", "--library", lib, "--csv", labels); code != 0 {
+		t.Fatalf("label: %s", stderr)
+	}
+	code, stdout, stderr := runCLI(t, "import", "--library", lib, "--labels-from-folders", "--json", src)
+	if code != 0 {
+		t.Fatalf("re-import with folder labels exited %d: %s", code, stderr)
+	}
+	var sum importJSON
+	if err := json.Unmarshal([]byte(stdout), &sum); err != nil {
+		t.Fatalf("import --json: %v\n%s", err, stdout)
+	}
+	if sum.Imported != 0 || sum.Duplicates != n || sum.LabeledExisting != n-1 {
+		t.Fatalf("re-import with folder labels: %+v, want %d duplicates, %d of them labeled", sum, n, n-1)
+	}
+	_, stdout, _ = runCLI(t, "styles", "list", "--library", lib, "--json")
+	var list stylesListJSON
+	if err := json.Unmarshal([]byte(stdout), &list); err != nil {
+		t.Fatalf("styles list --json: %v\n%s", err, stdout)
+	}
+	if got := fmt.Sprint(list.Styles); got != fmt.Sprintf("[{mine 1 1 %s} {retro 2 %d %s}]", list.Styles[0].Color, n-1, list.Styles[len(list.Styles)-1].Color) {
+		t.Errorf("styles after the re-import: %s; want mine 1 (the person's label kept) and retro %d", got, n-1)
 	}
 }
 

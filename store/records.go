@@ -12,7 +12,10 @@ import (
 	"stylestudio/engine/ingest"
 )
 
-var _ ingest.Sink = (*DB)(nil)
+var (
+	_ ingest.Sink    = (*DB)(nil)
+	_ ingest.Labeler = (*DB)(nil)
+)
 
 // HasImage reports whether an image with this content hash is in the catalog.
 func (db *DB) HasImage(ctx context.Context, hash string) (bool, error) {
@@ -21,6 +24,41 @@ func (db *DB) HasImage(ctx context.Context, hash string) (bool, error) {
 		return false, fmt.Errorf("look up image %s: %w", hash, err)
 	}
 	return ok, nil
+}
+
+// LabelUnlabeled labels the product whose image has this content hash with the style (created when
+// new), recording the label as AddRecord does (source "folder" or "csv"; "import" when empty), when
+// the product has no label. It returns false when the product has a label (a person's label wins) or
+// no product holds the image. A re-import with labels uses it (ingest.Labeler).
+func (db *DB) LabelUnlabeled(ctx context.Context, hash, style, source string) (bool, error) {
+	style = strings.TrimSpace(style)
+	if style == "" {
+		return false, nil
+	}
+	if source == "" {
+		source = "import"
+	}
+	labeled := false
+	err := db.write(ctx, func(tx *sql.Tx) error {
+		var productID int64
+		err := tx.QueryRowContext(ctx, `SELECT p.id FROM products p JOIN images i ON i.id = p.image_id
+			WHERE i.hash = ? AND NOT EXISTS (SELECT 1 FROM labels l WHERE l.product_id = p.id)`, hash).Scan(&productID)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if err := labelNew(ctx, tx, productID, style, source, db.stamp()); err != nil {
+			return err
+		}
+		labeled = true
+		return nil
+	})
+	if err != nil {
+		return false, fmt.Errorf("label the product of image %s as %q: %w", hash, style, err)
+	}
+	return labeled, nil
 }
 
 // searchKey is what ProductFilter.Search matches against: SKU and title, lower-cased (Unicode-aware).
@@ -92,19 +130,8 @@ func (db *DB) AddRecord(ctx context.Context, r ingest.Record) (created bool, err
 			}
 		}
 		if styleName != "" {
-			st, err := ensureStyle(ctx, tx, styleName, now)
-			if err != nil {
-				return fmt.Errorf("style %q: %w", styleName, err)
-			}
-			if _, err := tx.ExecContext(ctx,
-				`INSERT INTO labels (product_id, style_id, source, labeled_at) VALUES (?, ?, ?, ?)`,
-				productID, st, who, now); err != nil {
-				return fmt.Errorf("insert label: %w", err)
-			}
-			if _, err := tx.ExecContext(ctx,
-				`INSERT INTO label_history (product_id, old_style_id, new_style_id, who, at) VALUES (?, NULL, ?, ?, ?)`,
-				productID, st, who, now); err != nil {
-				return fmt.Errorf("insert label history: %w", err)
+			if err := labelNew(ctx, tx, productID, styleName, who, now); err != nil {
+				return err
 			}
 		}
 		if r.DemoParams != nil {
@@ -121,6 +148,26 @@ func (db *DB) AddRecord(ctx context.Context, r ingest.Record) (created bool, err
 		return false, fmt.Errorf("add record %q: %w", sku, err)
 	}
 	return created, nil
+}
+
+// labelNew labels an unlabeled product with the style named style (created when new) and records the
+// label's history row, from who, at now.
+func labelNew(ctx context.Context, tx *sql.Tx, productID int64, style, who, now string) error {
+	st, err := ensureStyle(ctx, tx, style, now)
+	if err != nil {
+		return fmt.Errorf("style %q: %w", style, err)
+	}
+	if _, err := tx.ExecContext(ctx,
+		`INSERT INTO labels (product_id, style_id, source, labeled_at) VALUES (?, ?, ?, ?)`,
+		productID, st, who, now); err != nil {
+		return fmt.Errorf("insert label: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx,
+		`INSERT INTO label_history (product_id, old_style_id, new_style_id, who, at) VALUES (?, NULL, ?, ?, ?)`,
+		productID, st, who, now); err != nil {
+		return fmt.Errorf("insert label history: %w", err)
+	}
+	return nil
 }
 
 // paletteColors gives new styles distinct colours (Tableau 10), in order.

@@ -117,6 +117,9 @@ func (im *importer) report(title string, sum ingest.Summary, err error) {
 		return
 	}
 	head := fmt.Sprintf("Imported %d new products; %d were already in the catalog.", sum.Imported, sum.Duplicates)
+	if sum.Labeled > 0 {
+		head += fmt.Sprintf(" %d of those had no label and took the style their folder (or manifest row) gives; products already labeled kept theirs.", sum.Labeled)
+	}
 	if err == context.Canceled {
 		head = "Cancelled. " + head + " Nothing half-imported was kept."
 	}

@@ -46,6 +46,16 @@ type Sink interface {
 	AddRecord(ctx context.Context, r Record) (created bool, err error)
 }
 
+// Labeler is an optional Sink extension: a sink that can label a product it already holds lets a
+// re-import with labels (folder names, a manifest's style column) label the products imported
+// before without one. Run calls it from one goroutine, in order.
+type Labeler interface {
+	// LabelUnlabeled labels the product whose image has this content hash with the style (created
+	// when new), from source ("folder" or "csv"), when the product has no label; false when it has one
+	// (a person's label wins) or no product holds the image.
+	LabelUnlabeled(ctx context.Context, hash, style, source string) (labeled bool, err error)
+}
+
 // ObjectWriter is an optional Sink extension: a sink that can store image bytes by content ahead of
 // AddRecord lets Run write them on its workers, in parallel. An object nobody references is harmless.
 type ObjectWriter interface {

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -28,8 +29,12 @@ type Progress struct {
 // Summary is what an import did.
 type Summary struct {
 	Imported, Duplicates int
-	Failures             []Failure
-	Total                int
+	// Labeled counts the duplicates a re-import labeled: products already in the catalog with no label
+	// that took the style their folder (or manifest row) gives (a sink that is a Labeler; a product
+	// that has a label keeps it).
+	Labeled  int
+	Failures []Failure
+	Total    int
 }
 
 // progressInterval bounds progress callbacks to about 30 a second.
@@ -111,6 +116,8 @@ type outcome struct {
 	idx    int
 	kind   outcomeKind
 	rec    Record // kindRecord
+	known  *Job   // kindDuplicate of content the sink already had: the job, for its style
+	hash   string // with known: the content hash
 	reason string // kindFailure
 	fault  error  // kindFailure: the sink's storage failed (see StorageError); the run stops here
 }
@@ -260,17 +267,28 @@ func (r *runner) commit(ctx context.Context, out outcome, committed map[string]b
 		sum.Failures = append(sum.Failures, Failure{Path: job.Path, Reason: out.reason})
 	case kindDuplicate:
 		sum.Duplicates++
+		if l, ok := r.sink.(Labeler); ok && out.known != nil && strings.TrimSpace(out.known.Style) != "" {
+			labeled, err := l.LabelUnlabeled(ctx, out.hash, out.known.Style, out.known.LabelSource)
+			if stop := r.sinkFailed(ctx, err, sum, out.idx); stop != nil {
+				return stop
+			}
+			switch {
+			case err != nil:
+				sum.Failures = append(sum.Failures, Failure{Path: job.Path, Reason: fmt.Sprintf("is already in the catalog, and its label %q could not be saved (%v)", out.known.Style, err)})
+			case labeled:
+				sum.Labeled++
+			}
+		}
 	case kindRecord:
 		if committed[out.rec.Image.Hash] {
 			sum.Duplicates++ // the same bytes under another name, committed earlier in this run
 			break
 		}
 		created, err := r.sink.AddRecord(ctx, out.rec)
+		if stop := r.sinkFailed(ctx, err, sum, out.idx); stop != nil {
+			return stop
+		}
 		switch {
-		case err != nil && ctx.Err() != nil:
-			return ctx.Err()
-		case isStorageFault(err):
-			return &StorageError{Err: err, Imported: sum.Imported, Pending: len(r.jobs) - out.idx}
 		case err != nil:
 			sum.Failures = append(sum.Failures, Failure{Path: job.Path, Reason: fmt.Sprintf("could not be saved to the catalog (%v)", err)})
 		case created:
@@ -282,6 +300,19 @@ func (r *runner) commit(ctx context.Context, out outcome, committed map[string]b
 	}
 	r.cur.Done++
 	r.cur.Current = job.Path
+	return nil
+}
+
+// sinkFailed is the error that stops the run when the sink's call for job idx failed with err: the
+// run's cancellation, or a StorageError when the storage is full or read-only; nil to go on (the
+// caller lists any other error as the file's failure).
+func (r *runner) sinkFailed(ctx context.Context, err error, sum *Summary, idx int) error {
+	switch {
+	case err != nil && ctx.Err() != nil:
+		return ctx.Err()
+	case isStorageFault(err):
+		return &StorageError{Err: err, Imported: sum.Imported, Pending: len(r.jobs) - idx}
+	}
 	return nil
 }
 
@@ -336,7 +367,7 @@ func (r *runner) process(ctx context.Context, i int) (out outcome) {
 		return fail(fmt.Sprintf("could not be checked against the catalog (%v)", err))
 	}
 	if has {
-		return outcome{idx: i, kind: kindDuplicate}
+		return outcome{idx: i, kind: kindDuplicate, known: &job, hash: hash}
 	}
 
 	img, cfg, err := imaging.DecodeFit(data, r.opts.MaxPixels, ThumbSize)

@@ -770,3 +770,54 @@ func TestLabelStartKeepsTheSavedClassifier(t *testing.T) {
 	}
 	a.quit()
 }
+
+// A folder imported without "Folder names are style labels", then imported again through the window
+// with the box ticked: its products, unlabeled until then, take their folder's style, and the dialog
+// says so.
+func TestReimportWithFolderLabelsInTheWindow(t *testing.T) {
+	dir := t.TempDir()
+	photos := filepath.Join(dir, "photos")
+	if err := os.MkdirAll(filepath.Join(photos, "retro"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 4 {
+		img := image.NewNRGBA(image.Rect(0, 0, 48, 48))
+		for p := 0; p < len(img.Pix); p += 4 {
+			img.Pix[p], img.Pix[p+1], img.Pix[p+2], img.Pix[p+3] = uint8(60*i), 90, uint8(200-40*i), 255
+		}
+		var buf bytes.Buffer
+		if err := png.Encode(&buf, img); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(photos, "retro", fmt.Sprintf("p%d.png", i)), buf.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	lib := filepath.Join(dir, "lib")
+	if b, err := exec.Command(suite.bin, "import", "--library", lib, photos).CombinedOutput(); err != nil {
+		t.Fatalf("stylestudio import: %v %s", err, b)
+	}
+	a := suite.launch(t, lib)
+	a.click("button", "Import…")
+	a.setEntry("Folder or image file", photos)
+	box := "Folder names are style labels (folder/<style>/<image>)"
+	a.click("check", box)
+	a.waitFor("the folder-labels box ticked", 10*time.Second, func(r report) bool {
+		for _, o := range r.Objects {
+			if o.Kind == "check" && o.Text == box {
+				return o.Checked
+			}
+		}
+		return false
+	})
+	a.click("button", "Import")
+	a.waitText(`^Imported 0 new products; 4 were already in the catalog\. 4 of those had no label`, time.Minute)
+	a.screenshot("reimport-folder-labels")
+	a.quit()
+
+	var cat catalogCounts
+	suite.cli(t, &cat, "catalog", "--library", lib)
+	if cat.Labeled != 4 {
+		t.Fatalf("the catalog holds %d labeled products after the re-import, want the 4 of retro/", cat.Labeled)
+	}
+}
