@@ -1,6 +1,7 @@
 package label
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -69,12 +70,32 @@ func (s *LabelScreen) NewStyleDialog() {
 // refusal (a name taken meanwhile, a read-only library) is shown and nothing changes. UI goroutine.
 func (s *LabelScreen) AddStyle(name string) {
 	name = strings.TrimSpace(name)
+	s.changeStyles("Could not add the style "+name, false, func(ctx context.Context, db *store.DB) error {
+		_, err := db.AddStyle(ctx, name, "", "")
+		return err
+	})
+}
+
+// changeStyles applies op to the library's styles after every label already pressed (the write
+// queue), shows a refusal as failed, reloads the screen, and with retrain retrains once a change
+// went through: the classifier knows its styles by name, so after a rename or removal its
+// suggestions would name a style that is gone, and every product of a renamed style would read as
+// a disagreement. UI goroutine.
+func (s *LabelScreen) changeStyles(failed string, retrain bool, op func(context.Context, *store.DB) error) {
 	db, ctx := s.deps.DB, s.deps.Ctx
 	s.enqueue(func() {
-		if _, err := db.AddStyle(ctx, name, "", ""); err != nil {
-			s.showError("Could not add the style "+name, err)
+		err := op(ctx, db)
+		if err != nil {
+			s.showError(failed, err)
 		}
 		s.reloadNow()
+		if err == nil && retrain {
+			s.deps.Do(func() {
+				if labeled, _ := s.model.counts(); labeled > 0 {
+					s.requestRetrain()
+				}
+			})
+		}
 	})
 }
 
@@ -110,20 +131,6 @@ func (s *LabelScreen) ManageStylesDialog() {
 	d.Show()
 }
 
-// retrainAfterStyleChange retrains once a rename or removal (err nil) is on screen: the classifier
-// knows its styles by name, so until then its suggestions would name a style that is gone, and every
-// product of a renamed style would read as a disagreement. Writer goroutine.
-func (s *LabelScreen) retrainAfterStyleChange(err error) {
-	if err != nil {
-		return
-	}
-	s.deps.Do(func() {
-		if labeled, _ := s.model.counts(); labeled > 0 {
-			s.requestRetrain()
-		}
-	})
-}
-
 // renameStyleDialog renames st; its labels follow it. UI goroutine only.
 func (s *LabelScreen) renameStyleDialog(st store.Style) {
 	entry := widget.NewEntry()
@@ -136,14 +143,8 @@ func (s *LabelScreen) renameStyleDialog(st store.Style) {
 				return
 			}
 			name := strings.TrimSpace(entry.Text)
-			db, ctx := s.deps.DB, s.deps.Ctx
-			s.enqueue(func() {
-				err := db.RenameStyle(ctx, st.ID, name)
-				if err != nil {
-					s.showError("Could not rename "+st.Name, err)
-				}
-				s.reloadNow()
-				s.retrainAfterStyleChange(err)
+			s.changeStyles("Could not rename "+st.Name, true, func(ctx context.Context, db *store.DB) error {
+				return db.RenameStyle(ctx, st.ID, name)
 			})
 		}, s.deps.Window)
 	entry.OnSubmitted = func(string) { d.Submit() }
@@ -156,15 +157,10 @@ func (s *LabelScreen) renameStyleDialog(st store.Style) {
 // somewhere to move (another style), so nothing stored is lost; the dialog says it cannot be undone.
 // UI goroutine only.
 func (s *LabelScreen) removeStyleDialog(st store.Style, labeled int) {
-	db, ctx, win := s.deps.DB, s.deps.Ctx, s.deps.Window
+	win := s.deps.Window
 	remove := func(moveTo int64) {
-		s.enqueue(func() {
-			err := db.DeleteStyle(ctx, st.ID, moveTo, "user")
-			if err != nil {
-				s.showError("Could not remove "+st.Name, err)
-			}
-			s.reloadNow()
-			s.retrainAfterStyleChange(err)
+		s.changeStyles("Could not remove "+st.Name, true, func(ctx context.Context, db *store.DB) error {
+			return db.DeleteStyle(ctx, st.ID, moveTo, "user")
 		})
 	}
 	if labeled == 0 {
