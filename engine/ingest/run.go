@@ -12,7 +12,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -116,7 +115,7 @@ type outcome struct {
 	idx    int
 	kind   outcomeKind
 	rec    Record // kindRecord
-	known  *Job   // kindDuplicate of content the sink already had: the job, for its style
+	known  bool   // kindDuplicate: the sink already had the content (not an earlier job of this run)
 	hash   string // with known: the content hash
 	reason string // kindFailure
 	fault  error  // kindFailure: the sink's storage failed (see StorageError); the run stops here
@@ -267,14 +266,14 @@ func (r *runner) commit(ctx context.Context, out outcome, committed map[string]b
 		sum.Failures = append(sum.Failures, Failure{Path: job.Path, Reason: out.reason})
 	case kindDuplicate:
 		sum.Duplicates++
-		if l, ok := r.sink.(Labeler); ok && out.known != nil && strings.TrimSpace(out.known.Style) != "" {
-			labeled, err := l.LabelUnlabeled(ctx, out.hash, out.known.Style, out.known.LabelSource)
+		if l, ok := r.sink.(Labeler); ok && out.known && job.Style != "" {
+			labeled, err := l.LabelUnlabeled(ctx, out.hash, job.Style, job.LabelSource)
 			if stop := r.sinkFailed(ctx, err, sum, out.idx); stop != nil {
 				return stop
 			}
 			switch {
 			case err != nil:
-				sum.Failures = append(sum.Failures, Failure{Path: job.Path, Reason: fmt.Sprintf("is already in the catalog, and its label %q could not be saved (%v)", out.known.Style, err)})
+				sum.Failures = append(sum.Failures, Failure{Path: job.Path, Reason: fmt.Sprintf("is already in the catalog, and its label %q could not be saved (%v)", job.Style, err)})
 			case labeled:
 				sum.Labeled++
 			}
@@ -367,7 +366,7 @@ func (r *runner) process(ctx context.Context, i int) (out outcome) {
 		return fail(fmt.Sprintf("could not be checked against the catalog (%v)", err))
 	}
 	if has {
-		return outcome{idx: i, kind: kindDuplicate, known: &job, hash: hash}
+		return outcome{idx: i, kind: kindDuplicate, known: true, hash: hash}
 	}
 
 	img, cfg, err := imaging.DecodeFit(data, r.opts.MaxPixels, ThumbSize)
