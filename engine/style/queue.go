@@ -1,7 +1,6 @@
 package style
 
 import (
-	"image"
 	"math"
 	"math/rand/v2"
 	"sort"
@@ -9,7 +8,7 @@ import (
 
 // QueueItem is one entry of the labeling queue.
 type QueueItem struct {
-	Index       int     // index into the candidates given to Queue
+	Index       int     // index into the candidates queued
 	Suggested   int     // most probable style (index into m.Styles())
 	Confidence  float64 // its probability
 	Uncertainty float64 // 1 - (p1 - p2): 0 when the model is sure, 1 when the top two styles tie
@@ -19,25 +18,18 @@ type QueueItem struct {
 // n*(1+queuePoolFactor*d) most uncertain candidates.
 const queuePoolFactor = 3
 
-// Queue orders candidates for labeling and returns the first n (all of them when n <= 0 or n is
-// larger). Uncertainty is the margin between the two most probable styles. With diversity 0 the
-// order is by uncertainty alone. With diversity d in (0, 1] the picks come from the
-// n*(1+3d) most uncertain candidates, chosen greedily by
+// QueuePredicted orders candidates for labeling from predictions made with PredictAll and returns
+// the first n (all of them when n <= 0 or n is larger). Uncertainty is the margin between the two
+// most probable styles. With diversity 0 the order is by uncertainty alone. With diversity d in
+// (0, 1] the picks come from the n*(1+3d) most uncertain candidates, chosen greedily by
 //
 //	(1-d)*uncertainty + d*distance/maxDistance
 //
 // where distance is the Euclidean distance of a candidate's unit-length feature vector to the
 // nearest one already picked, so a batch of labels does not spend itself on near-duplicates. rng
 // breaks ties between equally uncertain candidates; nil keeps them in index order.
-func Queue(m *Model, candidates []image.Image, n int, diversity float64, rng *rand.Rand) []QueueItem {
-	probs, feats := m.PredictAll(candidates)
-	return QueuePredicted(probs, feats, n, diversity, rng)
-}
-
-// QueuePredicted is Queue over predictions already made with PredictAll (so callers that also show
-// the suggestions run the network once).
 func QueuePredicted(probs [][]float64, feats [][]float32, n int, diversity float64, rng *rand.Rand) []QueueItem {
-	return queueFrom(probs, feats, n, diversity, rng)
+	return queueOrder(probs, feats, n, diversity, rng, false)
 }
 
 // QueueHead orders every candidate for labeling: the first head as QueuePredicted picks n = head
@@ -53,11 +45,7 @@ func QueueHead(probs [][]float64, feats [][]float32, head int, diversity float64
 	return queueOrder(probs, feats, head, diversity, rng, true)
 }
 
-func queueFrom(probs [][]float64, feats [][]float32, n int, diversity float64, rng *rand.Rand) []QueueItem {
-	return queueOrder(probs, feats, n, diversity, rng, false)
-}
-
-// queueOrder picks n as Queue describes; with rest, the candidates not picked follow in uncertainty
+// queueOrder picks n as QueuePredicted describes; with rest, the candidates not picked follow in uncertainty
 // order.
 func queueOrder(probs [][]float64, feats [][]float32, n int, diversity float64, rng *rand.Rand, rest bool) []QueueItem {
 	total := len(probs)

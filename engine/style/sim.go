@@ -29,7 +29,7 @@ type SimConfig struct {
 	BatchAfter func(trainedOn int) int
 	MaxLabels  int     // stop a strategy at this many labels (default: the whole pool)
 	Rounds     int     // optional cap on rounds per strategy, 0 for none
-	Diversity  float64 // diversity weight passed to Queue (0 to 1)
+	Diversity  float64 // diversity weight passed to QueueHead (0 to 1)
 	// StepsPerRound is the number of optimiser steps after each batch of new labels (default 60).
 	// Rounds warm-start from the previous round's weights, so the total training a strategy gets
 	// is the same for both strategies at every label count.
@@ -139,7 +139,7 @@ type SimResult struct {
 // Both start from the same SeedPerStyle random labels per style and the same initial weights. Each
 // round trains StepsPerRound steps on the labels so far (warm-starting from the previous round),
 // measures accuracy on heldOut, reports the point, and adds Batch labels: StrategyUncertainty in
-// Queue order under the current model (margin uncertainty mixed with feature diversity),
+// QueueHead order under the current model (margin uncertainty mixed with feature diversity),
 // StrategyRandom in a fixed random order. Example.Style values index the styles (0..max); every
 // style must have SeedPerStyle examples in pool. It checks ctx between training batches and
 // returns ctx.Err() with the points so far when cancelled.

@@ -17,6 +17,16 @@ func tinySim() SimConfig {
 	}
 }
 
+// tinyAppSim is tinySim replaying the app's labeling (from scratch, the library's splits) for 6 rounds
+// of batch labels, its classifier trained epochs epochs.
+func tinyAppSim(epochs, batch int) SimConfig {
+	cfg := tinySim()
+	cfg.FromScratch, cfg.Repeats, cfg.Rounds, cfg.AppSplit = true, 1, 6, AppSplit()
+	cfg.Train.Epochs = epochs
+	cfg.Batch = batch
+	return cfg
+}
+
 func TestSimulateLabelingSmall(t *testing.T) {
 	pool := demoExamples(t, 96, 11)
 	heldOut := demoExamples(t, 48, 12)
@@ -183,10 +193,7 @@ func TestSimulateLabelingBatchAfter(t *testing.T) {
 func TestSimulateLabelingAppSplit(t *testing.T) {
 	pool := demoExamples(t, 96, 11)
 	heldOut := demoExamples(t, 48, 12)
-	cfg := tinySim()
-	cfg.FromScratch, cfg.Repeats, cfg.Rounds, cfg.AppSplit = true, 1, 6, AppSplit()
-	cfg.Train.Epochs = 2
-	cfg.Batch = 12
+	cfg := tinyAppSim(2, 12)
 	res, err := SimulateLabeling(context.Background(), cfg, pool, heldOut, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -220,10 +227,7 @@ func TestSimulateLabelingAppSplit(t *testing.T) {
 func TestSimulateLabelingFillsTheStyles(t *testing.T) {
 	pool := demoExamples(t, 120, 11)
 	heldOut := demoExamples(t, 48, 12)
-	cfg := tinySim()
-	cfg.FromScratch, cfg.Repeats, cfg.Rounds, cfg.AppSplit = true, 1, 6, AppSplit()
-	cfg.Train.Epochs = 1
-	cfg.Batch = 6
+	cfg := tinyAppSim(1, 6)
 	styles := func(fill bool) int {
 		t.Helper()
 		cfg.Fill = fill

@@ -383,7 +383,7 @@ func TestQueueOrdersByUncertainty(t *testing.T) {
 		{0.34, 0.33, 0.33}, // margin 0.01
 	}
 	feats := [][]float32{{1, 0}, {0, 1}, {1, 1}, {1, 0}}
-	q := queueFrom(probs, feats, 0, 0, nil)
+	q := QueuePredicted(probs, feats, 0, 0, nil)
 	var order []int
 	for _, it := range q {
 		order = append(order, it.Index)
@@ -395,10 +395,10 @@ func TestQueueOrdersByUncertainty(t *testing.T) {
 	if first.Suggested != 0 || math.Abs(first.Confidence-0.34) > 1e-12 || math.Abs(first.Uncertainty-0.99) > 1e-12 {
 		t.Errorf("first item = %+v", first)
 	}
-	if q := queueFrom(probs, feats, 2, 0, nil); len(q) != 2 || q[1].Index != 1 {
+	if q := QueuePredicted(probs, feats, 2, 0, nil); len(q) != 2 || q[1].Index != 1 {
 		t.Errorf("n=2: %+v", q)
 	}
-	if q := queueFrom(probs, feats, 99, 0.5, nil); len(q) != 4 {
+	if q := QueuePredicted(probs, feats, 99, 0.5, nil); len(q) != 4 {
 		t.Errorf("n larger than the candidates: %d items", len(q))
 	}
 }
@@ -434,17 +434,17 @@ func TestQueueDiversitySpreadsPicks(t *testing.T) {
 		}
 		return
 	}
-	if a, b, _ := cluster(queueFrom(probs, feats, 4, 0, rand.New(rand.NewPCG(1, 1)))); a != 4 || b != 0 {
+	if a, b, _ := cluster(QueuePredicted(probs, feats, 4, 0, rand.New(rand.NewPCG(1, 1)))); a != 4 || b != 0 {
 		t.Errorf("diversity 0 picked %d from A and %d from B, want the 4 most uncertain (all A)", a, b)
 	}
-	q := queueFrom(probs, feats, 4, 0.8, rand.New(rand.NewPCG(1, 1)))
+	q := QueuePredicted(probs, feats, 4, 0.8, rand.New(rand.NewPCG(1, 1)))
 	if a, b, sure := cluster(q); a == 0 || b == 0 || sure != 0 {
 		t.Errorf("diversity 0.8 picked A=%d B=%d sure=%d, want both uncertain clusters and no sure ones", a, b, sure)
 	}
 	if q[0].Index >= 10 {
 		t.Errorf("first pick %d should be the most uncertain (cluster A)", q[0].Index)
 	}
-	again := queueFrom(probs, feats, 4, 0.8, rand.New(rand.NewPCG(1, 1)))
+	again := QueuePredicted(probs, feats, 4, 0.8, rand.New(rand.NewPCG(1, 1)))
 	if !slices.Equal(q, again) {
 		t.Error("same rng seed gave a different queue")
 	}
@@ -512,12 +512,13 @@ func TestQueueOnModel(t *testing.T) {
 	for i := range imgs {
 		imgs[i] = ex[i].Image
 	}
-	q := Queue(m, imgs, 8, 0.5, rand.New(rand.NewPCG(2, 2)))
+	probs, feats := m.PredictAll(imgs)
+	q := QueuePredicted(probs, feats, 8, 0.5, rand.New(rand.NewPCG(2, 2)))
 	if len(q) != 8 {
 		t.Fatalf("got %d items, want 8", len(q))
 	}
 	seen := map[int]bool{}
-	probs := m.PredictBatch(imgs)
+	probs = m.PredictBatch(imgs)
 	for _, it := range q {
 		if it.Index < 0 || it.Index >= len(imgs) || seen[it.Index] {
 			t.Fatalf("bad or repeated index in %+v", q)
