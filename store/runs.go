@@ -90,6 +90,7 @@ type Variant struct {
 	StyleID   int64
 	Style     string // the style's name
 	RunID     int64
+	RunName   string // the run's name (as it is now: a renamed run's variants follow it)
 	ImageHash string // the image's object (ReadObject / ObjectPath)
 	CreatedAt time.Time
 }
@@ -635,14 +636,14 @@ func (db *DB) ActiveRun(ctx context.Context) (Run, error) {
 	return r, nil
 }
 
-const variantCols = `v.id, v.product_id, v.style_id, s.name, v.run_id, v.image_hash, v.created_at`
+const variantCols = `v.id, v.product_id, v.style_id, s.name, v.run_id, COALESCE(r.name, ''), v.image_hash, v.created_at`
 
-const variantFrom = ` FROM variants v JOIN styles s ON s.id = v.style_id`
+const variantFrom = ` FROM variants v JOIN styles s ON s.id = v.style_id LEFT JOIN training_runs r ON r.id = v.run_id`
 
 func scanVariant(s scanner) (Variant, error) {
 	var v Variant
 	var created string
-	if err := s.Scan(&v.ID, &v.ProductID, &v.StyleID, &v.Style, &v.RunID, &v.ImageHash, &created); err != nil {
+	if err := s.Scan(&v.ID, &v.ProductID, &v.StyleID, &v.Style, &v.RunID, &v.RunName, &v.ImageHash, &created); err != nil {
 		return Variant{}, err
 	}
 	v.CreatedAt = parseTime(created)

@@ -518,6 +518,9 @@ func TestVariantsUpsertAndLists(t *testing.T) {
 	if got, err := db.VariantsForProduct(ctx, p1); err != nil || !slices.Equal(got, []Variant{v5, v3, v2}) {
 		t.Fatalf("VariantsForProduct(p1)\n got %+v, %v\nwant %+v", got, err, []Variant{v5, v3, v2})
 	}
+	if v5.RunName != r2.Name || v3.RunName != r1.Name {
+		t.Fatalf("variants name their runs %q and %q, want %q and %q", v5.RunName, v3.RunName, r2.Name, r1.Name)
+	}
 	if got, err := db.VariantsForRun(ctx, 999); err != nil || len(got) != 0 {
 		t.Fatalf("unknown run: %v, %v", got, err)
 	}

@@ -821,3 +821,38 @@ func TestReimportWithFolderLabelsInTheWindow(t *testing.T) {
 		t.Fatalf("the catalog holds %d labeled products after the re-import, want the 4 of retro/", cat.Labeled)
 	}
 }
+
+// The Catalog's detail pane shows a product's stylized variants under its photo, and a click on one
+// shows it large and names it (before, nothing in the window showed a product's variants: only the
+// Feed used them).
+func TestCatalogShowsAProductsVariants(t *testing.T) {
+	lib := library(t, suite.trained)
+	var list struct {
+		Styles []struct {
+			Name string `json:"name"`
+		} `json:"styles"`
+	}
+	suite.cli(t, &list, "styles", "list", "--library", lib)
+	styles := list.Styles
+	if len(styles) < 2 {
+		t.Fatalf("the trained library has %d styles", len(styles))
+	}
+	out := t.TempDir()
+	for _, st := range styles[:2] {
+		suite.cli(t, nil, "stylize", "--library", lib, "--run", "tiny", "--style", st.Name, "--out", filepath.Join(out, st.Name))
+	}
+	a := suite.launch(t, lib)
+	a.waitText(`^\d+ products$`, time.Minute)
+	first := a.waitText(`^DEMO-`, time.Minute) // a product card's SKU in the grid
+	a.clickAt(first.X, first.Y-30)             // its picture
+	a.waitFor("the two variants' cards", time.Minute, func(r report) bool {
+		return len(r.match("text", regexp.MustCompile(`^run tiny$`))) == 2
+	})
+	a.waitText(`^Original photo$`, 30*time.Second)
+	a.clickRight("text", styles[1].Name, 900) // its card in the detail pane, not the grid's style chips
+	a.waitText(fmt.Sprintf(`^%s variant \(run tiny\)$`, regexp.QuoteMeta(styles[1].Name)), 30*time.Second)
+	a.screenshot("catalog-variants")
+	a.clickRight("text", "Original", 900)
+	a.waitText(`^Original photo$`, 30*time.Second)
+	a.quit()
+}

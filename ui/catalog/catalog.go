@@ -103,6 +103,8 @@ func (s *CatalogScreen) Object() fyne.CanvasObject { return s.root }
 const (
 	Loaded     kit.Topic[int]      = "catalog.loaded" // a query result is shown, with its row count
 	ImageShown kit.Topic[struct{}] = "catalog.image"  // the detail pane painted a product's large image
+	// VariantsShown: the detail pane shows the open product's stylized variants, with their count.
+	VariantsShown kit.Topic[int] = "catalog.variants"
 )
 
 // OnLoaded subscribes f to Loaded.
@@ -189,6 +191,9 @@ func (s *CatalogScreen) apply(q catalogQuery) {
 	s.category.SetOptions(append([]string{allCategories}, q.categories...))
 	s.detail.setStyles(q.styles)
 
+	if id := s.OpenProduct(); id != 0 {
+		s.detail.loadVariants(id) // an export, or a deleted run, since it was opened
+	}
 	s.rows = q.rows
 	s.grid.UnselectAll()
 	s.grid.Refresh()
@@ -211,6 +216,7 @@ func (s *CatalogScreen) ThumbArrived(hash string) {
 			c.setThumb(img)
 		}
 	}
+	s.detail.thumbArrived(hash, img)
 }
 
 // PreloadFirst decodes the thumbnails of the first n rows synchronously (headless screenshots).

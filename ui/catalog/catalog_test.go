@@ -1,8 +1,13 @@
 package catalog
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"image"
+	"image/color"
+	"image/png"
+	"strings"
 	"testing"
 	"time"
 
@@ -133,4 +138,115 @@ func TestPriceFormatting(t *testing.T) {
 	if got := fmt.Sprint(kit.TextOn(kit.ParseHexColor("#ffffff"))); got == fmt.Sprint(kit.TextOn(kit.ParseHexColor("#000000"))) {
 		t.Errorf("text colour should differ on white and black")
 	}
+}
+
+// The detail pane shows the open product's stylized variants under its photo; a click on one shows it
+// large, named, and the photo's card goes back; a variant whose run is deleted leaves the pane when the
+// catalog reloads, and the photo comes back.
+func TestDetailPaneShowsTheProductsVariants(t *testing.T) {
+	db := testlib.DemoLibrary(t, 12, 7)
+	ctx := context.Background()
+	styles, err := db.Styles(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	run, err := db.CreateRun(ctx, "velvet", `{"steps":100}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := newCatalogHarness(t, db)
+	c := h.shell.Screen
+	target := c.rows[0]
+	// Two variants: plain colours, so the test can tell which picture is shown large.
+	red, blue := color.NRGBA{0xd0, 0x10, 0x10, 0xff}, color.NRGBA{0x10, 0x10, 0xd0, 0xff}
+	for i, col := range []color.NRGBA{red, blue} {
+		if _, err := db.PutVariantImage(ctx, target.ID, styles[i].ID, run.ID, solidPNG(t, col)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	shown := make(chan struct{}, 16)
+	variants := make(chan int, 16)
+	c.OnImageShown(func() { shown <- struct{}{} })
+	VariantsShown.On(c.deps.Events, func(n int) { variants <- n })
+	waitOn := func(what string, ch <-chan struct{}) {
+		t.Helper()
+		select {
+		case <-ch:
+		case <-time.After(3 * time.Minute):
+			t.Fatalf("%s did not happen", what)
+		}
+	}
+	waitVariants := func(want int) {
+		t.Helper()
+		for {
+			select {
+			case n := <-variants:
+				if n == want {
+					return
+				}
+			case <-time.After(3 * time.Minute):
+				t.Fatalf("the pane never showed %d variants", want)
+			}
+		}
+	}
+	h.shell.OnUI(func() { c.grid.Select(0) })
+	waitVariants(2)
+	waitOn("the photo", shown)
+	var cards []string
+	var note, caption string
+	h.shell.OnUI(func() {
+		for _, card := range c.detail.cards {
+			cards = append(cards, card.what.Text+"/"+card.by.Text)
+		}
+		note, caption = c.detail.variantsNote.Text, c.detail.caption.Text
+	})
+	want := []string{"Original/photo", styles[0].Name + "/run velvet", styles[1].Name + "/run velvet"}
+	if fmt.Sprint(cards) != fmt.Sprint(want) || caption != photoCaption || !strings.HasPrefix(note, "2 stylized") {
+		t.Fatalf("cards %v, note %q, caption %q; want cards %v under the photo", cards, note, caption, want)
+	}
+
+	// A click on the second variant shows it large.
+	h.shell.OnUI(func() { test.Tap(c.detail.cards[2]) })
+	waitOn("the blue variant", shown)
+	h.shell.OnUI(func() {
+		caption = c.detail.caption.Text
+		if got := kit.ToNRGBA(c.detail.image.Image.At(4, 4)); got != blue {
+			t.Errorf("the large picture is %v, want the blue variant", got)
+		}
+		if c.detail.cards[2].frame.StrokeColor == color.Transparent || c.detail.cards[0].frame.StrokeColor != color.Transparent {
+			t.Error("the frame is not on the card shown")
+		}
+	})
+	if caption != styles[1].Name+" variant (run velvet)" {
+		t.Fatalf("caption %q after the click", caption)
+	}
+	// Deleting the run deletes its variants: on the next reload the pane drops them and shows the photo.
+	if _, err := db.DeleteRun(ctx, run.ID); err != nil {
+		t.Fatal(err)
+	}
+	h.shell.OnUI(c.Reload)
+	waitVariants(0)
+	waitOn("the photo again", shown)
+	h.shell.OnUI(func() {
+		caption, note = c.detail.caption.Text, c.detail.variantsNote.Text
+		if c.detail.strip.Visible() || len(c.detail.cards) != 0 {
+			t.Error("the variant strip is still shown with no variants")
+		}
+	})
+	if caption != photoCaption || !strings.HasPrefix(note, "None yet") {
+		t.Fatalf("after the run's deletion: caption %q, note %q", caption, note)
+	}
+}
+
+func solidPNG(t *testing.T, c color.NRGBA) []byte {
+	t.Helper()
+	img := image.NewNRGBA(image.Rect(0, 0, 32, 32))
+	for i := 0; i < len(img.Pix); i += 4 {
+		img.Pix[i], img.Pix[i+1], img.Pix[i+2], img.Pix[i+3] = c.R, c.G, c.B, c.A
+	}
+	var b bytes.Buffer
+	if err := png.Encode(&b, img); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
 }

@@ -1,7 +1,9 @@
 package catalog
 
 import (
+	"context"
 	"fmt"
+	"image"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -11,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"stylestudio/app/studio"
 	"stylestudio/store"
 	"stylestudio/ui/kit"
 )
@@ -26,19 +29,30 @@ type detailPane struct {
 	onChanged func() // a label changed: the catalog re-queries
 
 	image   *canvas.Image
+	caption *widget.Label // what the large picture is: the photo or which variant
 	title   *widget.Label
 	fields  map[string]*widget.Label // metadata values by field name
 	label   *widget.Select
 	history *widget.Label
-	empty   *widget.Label
-	body    *fyne.Container
-	root    *fyne.Container
+	// The product's stylized variants (Preview's batch export and `stylize` make them): a card each,
+	// after one for the photo; a tap shows that picture large.
+	variantsNote *widget.Label     // the form's Variants row: how many, or how to make them
+	variantsBox  *fyne.Container   // the cards, in a row
+	strip        *container.Scroll // variantsBox under the large picture, scrolled sideways
+	empty        *widget.Label
+	body         *fyne.Container
+	root         *fyne.Container
 
 	// UI goroutine only.
-	product  store.ProductDetail
-	styles   []store.Style
-	loadReq  kit.Latest
-	updating bool // true while the select is set programmatically
+	product     store.ProductDetail
+	styles      []store.Style
+	loadReq     kit.Latest
+	imageReq    kit.Latest // the large picture's loads (a product's photo, a tapped variant)
+	variantsReq kit.Latest
+	variantOf   []store.Variant // the variants whose cards follow the photo's
+	cards       []*variantCard  // the photo's card, then the variants'
+	shownHash   string          // the picture shown large ("" before it is loaded)
+	updating    bool            // true while the select is set programmatically
 }
 
 func newDetailPane(deps kit.Deps, onChanged func()) *detailPane {
@@ -47,6 +61,8 @@ func newDetailPane(deps kit.Deps, onChanged func()) *detailPane {
 	d.image.FillMode = canvas.ImageFillContain
 	d.image.ScaleMode = canvas.ImageScaleSmooth
 	d.image.SetMinSize(fyne.NewSize(300, 300))
+	d.caption = widget.NewLabelWithStyle("", fyne.TextAlignCenter, fyne.TextStyle{Italic: true})
+	d.caption.Truncation = fyne.TextTruncateEllipsis
 	d.title = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	d.title.Wrapping = fyne.TextWrapWord
 	d.label = widget.NewSelect(nil, d.labelChosen)
@@ -60,8 +76,14 @@ func newDetailPane(deps kit.Deps, onChanged func()) *detailPane {
 		form.Append(name, v)
 	}
 	form.Append("Style", d.label)
+	d.variantsNote = widget.NewLabel("")
+	d.variantsNote.Wrapping = fyne.TextWrapWord
+	form.Append("Variants", d.variantsNote)
 	d.history = widget.NewLabel("")
 	d.history.Wrapping = fyne.TextWrapWord
+	d.variantsBox = container.NewHBox()
+	d.strip = container.NewHScroll(d.variantsBox)
+	d.strip.Hide()
 	d.empty = widget.NewLabelWithStyle("Select a product to see it here.", fyne.TextAlignCenter, fyne.TextStyle{Italic: true})
 
 	imageBg := canvas.NewRectangle(theme.Color(theme.ColorNameInputBackground))
@@ -70,7 +92,7 @@ func newDetailPane(deps kit.Deps, onChanged func()) *detailPane {
 		widget.NewLabelWithStyle("Label history", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		d.history,
 	)
-	d.body = container.NewBorder(container.NewStack(imageBg, d.image), nil, nil, nil, container.NewVScroll(info))
+	d.body = container.NewBorder(container.NewVBox(container.NewStack(imageBg, d.image), d.caption, d.strip), nil, nil, nil, container.NewVScroll(info))
 	d.body.Hide()
 	d.root = container.NewStack(container.NewCenter(d.empty), container.NewPadded(d.body))
 	return d
@@ -92,7 +114,8 @@ func (d *detailPane) setStyles(styles []store.Style) {
 
 // show loads product id off the UI goroutine: metadata first, then the full image.
 func (d *detailPane) show(id int64) {
-	gen, db, ctx := d.loadReq.Next(), d.deps.DB, d.deps.Ctx
+	gen, igen, db, ctx := d.loadReq.Next(), d.imageReq.Next(), d.deps.DB, d.deps.Ctx
+	d.variantsReq.Invalidate()
 	go func() {
 		p, err := db.Product(ctx, id)
 		if ctx.Err() != nil {
@@ -107,8 +130,157 @@ func (d *detailPane) show(id int64) {
 				return
 			}
 			d.setProduct(p)
+			d.loadVariants(id)
 		})
 		img, imgErr := kit.LoadFullImage(ctx, db, p.ImageHash)
+		if ctx.Err() != nil {
+			return
+		}
+		d.deps.Do(func() {
+			if !gen.Current() || !igen.Current() {
+				return
+			}
+			if imgErr != nil {
+				d.fields["Image"].SetText("unavailable: " + imgErr.Error())
+				return
+			}
+			d.showImage(p.ImageHash, photoCaption, img)
+		})
+	}()
+}
+
+// photoCaption names the product's own photo under the large picture.
+const photoCaption = "Original photo"
+
+// maxVariantCards bounds the cards the pane builds (their thumbnails are decoded from the variants' images).
+const maxVariantCards = 60
+
+// showImage puts img, the picture of object hash, up large with its caption and frames its card. UI
+// goroutine only.
+func (d *detailPane) showImage(hash, caption string, img image.Image) {
+	d.image.Image = img
+	d.image.Refresh()
+	d.caption.SetText(caption)
+	d.shownHash = hash
+	d.frameShown()
+	ImageShown.Emit(d.deps.Events, struct{}{})
+}
+
+// frameShown frames the card of the picture on show. UI goroutine only.
+func (d *detailPane) frameShown() {
+	for i, c := range d.cards {
+		c.setShown(d.cardHash(i) == d.shownHash)
+	}
+}
+
+// cardHash is the image object of card i (0: the photo). UI goroutine only.
+func (d *detailPane) cardHash(i int) string {
+	if i == 0 {
+		return d.product.ImageHash
+	}
+	return d.variantOf[i-1].ImageHash
+}
+
+// variantCaption says which variant a picture is.
+func variantCaption(v store.Variant) string {
+	return fmt.Sprintf("%s variant (run %s)", v.Style, orDash(v.RunName))
+}
+
+// loadVariants reads the product's stylized variants and their thumbnails off the UI goroutine and
+// shows their cards (the catalog calls it again when it reloads: an export or a deleted run changes them).
+func (d *detailPane) loadVariants(id int64) {
+	gen, db, ctx := d.variantsReq.Next(), d.deps.DB, d.deps.Ctx
+	go func() {
+		vs, err := db.VariantsForProduct(ctx, id)
+		more := max(0, len(vs)-maxVariantCards)
+		vs = vs[:len(vs)-more]
+		thumbs := variantThumbs(ctx, db, vs)
+		if ctx.Err() != nil {
+			return
+		}
+		d.deps.Do(func() {
+			if gen.Current() && d.product.ID == id {
+				d.setVariants(vs, thumbs, more, err)
+			}
+		})
+	}()
+}
+
+// variantThumbs decodes the variants' thumbnails; one that cannot be read stays nil (its card shows
+// the placeholder, and a tap says why).
+func variantThumbs(ctx context.Context, db *store.DB, vs []store.Variant) []image.Image {
+	out := make([]image.Image, len(vs))
+	for i, v := range vs {
+		if ctx.Err() != nil {
+			return out
+		}
+		out[i], _ = studio.VariantThumbnail(db, v.ImageHash)
+	}
+	return out
+}
+
+// setVariants shows the product's variant cards (more: those left out past maxVariantCards). UI
+// goroutine only.
+func (d *detailPane) setVariants(vs []store.Variant, thumbs []image.Image, more int, err error) {
+	d.variantOf = vs
+	d.cards = d.cards[:0]
+	d.variantsBox.RemoveAll()
+	switch {
+	case err != nil:
+		d.variantsNote.SetText("Could not read them: " + err.Error())
+	case len(vs) == 0:
+		d.variantsNote.SetText("None yet. Preview's Export batch makes them (Save as variants).")
+	default:
+		note := fmt.Sprintf("%d stylized, under the picture: click one to see it large.", len(vs)+more)
+		if len(vs) == 1 {
+			note = "1 stylized, under the picture: click it to see it large."
+		}
+		if more > 0 {
+			note += fmt.Sprintf(" The %d oldest are not shown.", more)
+		}
+		d.variantsNote.SetText(note)
+	}
+	if err == nil && len(vs) > 0 {
+		photo := d.product
+		d.cards = append(d.cards, newVariantCard("Original", "photo", d.deps.Thumbs.Get(photo.ImageHash), func() {
+			d.openPicture(photo.ImageHash, photoCaption)
+		}))
+		for i, v := range vs {
+			d.cards = append(d.cards, newVariantCard(v.Style, "run "+orDash(v.RunName), thumbs[i], func() {
+				d.openPicture(v.ImageHash, variantCaption(v))
+			}))
+		}
+		for _, c := range d.cards {
+			d.variantsBox.Add(c)
+		}
+		d.strip.Show()
+	} else {
+		d.strip.Hide()
+	}
+	d.variantsBox.Refresh()
+	if d.shownHash != "" && d.shownHash != d.product.ImageHash && !d.showsVariant() {
+		// The variant on show is gone (its run was deleted): back to the photo.
+		d.openPicture(d.product.ImageHash, photoCaption)
+	}
+	d.frameShown()
+	VariantsShown.Emit(d.deps.Events, len(vs))
+}
+
+// showsVariant reports whether the picture on show is one of the product's variants. UI goroutine only.
+func (d *detailPane) showsVariant() bool {
+	for _, v := range d.variantOf {
+		if v.ImageHash == d.shownHash {
+			return true
+		}
+	}
+	return false
+}
+
+// openPicture loads object hash at full size off the UI goroutine and shows it large. UI goroutine only.
+func (d *detailPane) openPicture(hash, caption string) {
+	gen, db, ctx := d.imageReq.Next(), d.deps.DB, d.deps.Ctx
+	go func() {
+		img, err := kit.LoadFullImage(ctx, db, hash)
 		if ctx.Err() != nil {
 			return
 		}
@@ -116,15 +288,22 @@ func (d *detailPane) show(id int64) {
 			if !gen.Current() {
 				return
 			}
-			if imgErr != nil {
-				d.fields["Image"].SetText("unavailable: " + imgErr.Error())
+			if err != nil {
+				dialog.ShowError(fmt.Errorf("show %s: %w; the image in the library cannot be read (check the library's disk)", strings.ToLower(caption[:1])+caption[1:], err), d.deps.Window)
 				return
 			}
-			d.image.Image = img
-			d.image.Refresh()
-			ImageShown.Emit(d.deps.Events, struct{}{})
+			d.showImage(hash, caption, img)
 		})
 	}()
+}
+
+// thumbArrived gives the photo's card its thumbnail once the loader has it. UI goroutine only.
+func (d *detailPane) thumbArrived(hash string, img image.Image) {
+	if len(d.cards) > 0 && hash == d.product.ImageHash {
+		d.cards[0].img.Image = img
+		d.cards[0].ph.Hide()
+		d.cards[0].img.Refresh()
+	}
 }
 
 func (d *detailPane) setProduct(p store.ProductDetail) {
@@ -133,6 +312,12 @@ func (d *detailPane) setProduct(p store.ProductDetail) {
 	d.body.Show()
 	d.image.Image = nil
 	d.image.Refresh()
+	d.caption.SetText(photoCaption)
+	d.shownHash = ""
+	d.variantOf, d.cards = nil, nil
+	d.variantsBox.RemoveAll()
+	d.strip.Hide()
+	d.variantsNote.SetText("")
 	d.title.SetText(p.Title)
 	d.fields["SKU"].SetText(p.SKU)
 	d.fields["Category"].SetText(orDash(p.Category))
