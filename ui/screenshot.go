@@ -74,6 +74,13 @@ func renderScreen(ctx context.Context, db *store.DB, screen string, size fyne.Si
 		default:
 		}
 	})
+	variantsShown := make(chan struct{}, 1)
+	sh.Catalog().OnVariantsShown(func() {
+		select {
+		case variantsShown <- struct{}{}:
+		default:
+		}
+	})
 	trained := make(chan struct{}, 1)
 	sh.Label().OnTrained(func(studio.ClassifierInfo, error) {
 		select {
@@ -174,10 +181,12 @@ func renderScreen(ctx context.Context, db *store.DB, screen string, size fyne.Si
 	locked(sh, func() { sh.Catalog().PreloadFirst(ctx, 60) })
 	if n > 0 {
 		locked(sh, sh.Catalog().SelectFirst)
-		select {
-		case <-imageShown:
-		case <-ctx.Done():
-			return nil, errors.New("the product image did not load in time")
+		for _, wait := range []chan struct{}{imageShown, variantsShown} {
+			select {
+			case <-wait:
+			case <-ctx.Done():
+				return nil, errors.New("the product image or its variants did not load in time")
+			}
 		}
 	}
 	var img image.Image

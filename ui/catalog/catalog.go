@@ -247,3 +247,7 @@ func (s *CatalogScreen) OpenProduct() int64 {
 // OnImageShown calls f (UI goroutine) each time the detail pane has painted a product's large image
 // (a headless screenshot waits for it).
 func (s *CatalogScreen) OnImageShown(f func()) { ImageShown.On(s.deps.Events, func(struct{}) { f() }) }
+
+// OnVariantsShown calls f (UI goroutine) each time the detail pane has shown the open product's
+// stylized variants (a headless screenshot waits for them too).
+func (s *CatalogScreen) OnVariantsShown(f func()) { VariantsShown.On(s.deps.Events, func(int) { f() }) }

@@ -199,6 +199,9 @@ func TestDetailPaneShowsTheProductsVariants(t *testing.T) {
 			cards = append(cards, card.what.Text+"/"+card.by.Text)
 		}
 		note, caption = c.detail.variantsNote.Text, c.detail.caption.Text
+		if h := c.detail.strip.Size().Height; h < variantCardSize {
+			t.Errorf("the variant strip is laid out %.0f px high, too low for its cards", h)
+		}
 	})
 	want := []string{"Original/photo", styles[0].Name + "/run velvet", styles[1].Name + "/run velvet"}
 	if fmt.Sprint(cards) != fmt.Sprint(want) || caption != photoCaption || !strings.HasPrefix(note, "2 stylized") {

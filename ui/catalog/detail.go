@@ -253,17 +253,25 @@ func (d *detailPane) setVariants(vs []store.Variant, thumbs []image.Image, more 
 		for _, c := range d.cards {
 			d.variantsBox.Add(c)
 		}
-		d.strip.Show()
-	} else {
-		d.strip.Hide()
 	}
-	d.variantsBox.Refresh()
+	d.showStrip(len(d.cards) > 0)
 	if d.shownHash != "" && d.shownHash != d.product.ImageHash && !d.showsVariant() {
 		// The variant on show is gone (its run was deleted): back to the photo.
 		d.openPicture(d.product.ImageHash, photoCaption)
 	}
 	d.frameShown()
 	VariantsShown.Emit(d.deps.Events, len(vs))
+}
+
+// showStrip shows or hides the variant strip and lays the pane out again: the picture's column
+// changes height. UI goroutine only.
+func (d *detailPane) showStrip(on bool) {
+	if on {
+		d.strip.Show()
+	} else {
+		d.strip.Hide()
+	}
+	d.body.Refresh()
 }
 
 // showsVariant reports whether the picture on show is one of the product's variants. UI goroutine only.
@@ -316,7 +324,7 @@ func (d *detailPane) setProduct(p store.ProductDetail) {
 	d.shownHash = ""
 	d.variantOf, d.cards = nil, nil
 	d.variantsBox.RemoveAll()
-	d.strip.Hide()
+	d.showStrip(false)
 	d.variantsNote.SetText("")
 	d.title.SetText(p.Title)
 	d.fields["SKU"].SetText(p.SKU)
