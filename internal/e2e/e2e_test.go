@@ -856,3 +856,44 @@ func TestCatalogShowsAProductsVariants(t *testing.T) {
 	a.waitText(`^Original photo$`, 30*time.Second)
 	a.quit()
 }
+
+// Picking a view in the Label screen's Show list gives the keys back to labeling: the list kept the
+// focus after a choice, so a style's key did nothing and an arrow changed the view (seen in the real
+// window: a person fixing a disagreement believed it fixed).
+func TestLabelKeysWorkAfterTheShowFilter(t *testing.T) {
+	lib := library(t, suite.seeded)
+	var before catalogCounts
+	suite.cli(t, &before, "catalog", "--library", lib)
+	a := suite.launch(t, lib)
+	a.nav("Label")
+	r := a.waitFor("the label queue", time.Minute, func(r report) bool { _, ok := labeledOnScreen(r); return ok })
+	key, name := styleKey(t, r)
+	a.click("select", "Next to label (most useful first)")
+	a.click("text", "Unlabeled")
+	a.waitFor("the Unlabeled view", 10*time.Second, func(r report) bool {
+		for _, o := range r.Objects {
+			if o.Kind == "select" && o.Text == "Unlabeled" {
+				return true
+			}
+		}
+		return false
+	})
+	a.key("Right")
+	a.key(key)
+	a.waitFor(fmt.Sprintf("%d labeled after pressing %s (%s) in the Unlabeled view", before.Labeled+1, key, name), 30*time.Second, func(r report) bool {
+		n, _ := labeledOnScreen(r)
+		return n == before.Labeled+1
+	})
+	r = a.read()
+	for _, o := range r.Objects {
+		if o.Kind == "select" && o.X < 1000 && strings.HasPrefix(o.Text, "Next to label") {
+			t.Fatalf("the arrow key changed the Show list back to %q", o.Text)
+		}
+	}
+	a.quit()
+	var after catalogCounts
+	suite.cli(t, &after, "catalog", "--library", lib)
+	if after.Labeled != before.Labeled+1 {
+		t.Fatalf("the catalog holds %d labeled, want %d", after.Labeled, before.Labeled+1)
+	}
+}

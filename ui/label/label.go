@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -118,7 +119,14 @@ func NewLabelScreen(deps kit.Deps) *LabelScreen {
 	footer := container.NewBorder(nil, nil, nil, s.retrainBtn, s.status)
 	s.root = container.NewBorder(container.NewPadded(header), container.NewPadded(footer), nil, nil, split)
 	s.updateFilterChoices()
-	s.filter.OnChanged = func(string) { s.filterChanged() }
+	s.filter.OnChanged = func(string) {
+		s.filterChanged()
+		// The select keeps the focus after a choice, and then takes the style keys and the arrows for
+		// itself: a key pressed to label would change the filter or do nothing (seen in the real window).
+		if c := fyne.CurrentApp().Driver().CanvasForObject(s.filter); c != nil {
+			c.Unfocus()
+		}
+	}
 	return s
 }
 
@@ -129,6 +137,9 @@ func (s *LabelScreen) Object() fyne.CanvasObject { return s.root }
 const (
 	Trained kit.Topic[Training] = "label.trained" // a classifier training ended (Err: how it failed)
 	Loaded  kit.Topic[int]      = "label.loaded"  // products were (re)loaded, with their count
+	// Undone: an undo or redo changed these products' labels in the store (the Edit menu runs it on
+	// any screen, so the others show it too).
+	Undone kit.Topic[[]int64] = "label.undone"
 )
 
 // Training is a classifier training that ended: what it measured, or why it failed.
@@ -517,6 +528,7 @@ func (s *LabelScreen) undoRedo(undo bool) {
 			}
 			s.setUndoState(st)
 			s.refresh()
+			Undone.Emit(s.deps.Events, res.ProductIDs)
 		})
 	})
 }
@@ -660,13 +672,34 @@ func (s *LabelScreen) applySuggestions(ctx context.Context, db *store.DB, m *sty
 		conv[id] = suggestion{style: sg.Style, confidence: sg.Confidence, uncertainty: sg.Uncertainty}
 	}
 	s.deps.Do(func() {
-		s.model.setSuggestions(conv, queue)
-		if s.model.filter.kind == filterQueue {
-			s.model.cursor = 0 // a new queue order: start from its most useful product
-		}
+		s.installQueue(conv, queue)
 		s.status.SetText(classifierStatus(info))
 		s.refresh()
 	})
+}
+
+// installQueue shows new suggestions and a new queue order. In the queue view the product on show
+// stays on show, first, and the new order follows it: the order lands while the person labels, and a
+// key pressed as it landed must label the product they were looking at, not the new order's first
+// (seen in the real window: the large image changed under the cursor when a retraining finished). UI
+// goroutine only.
+func (s *LabelScreen) installQueue(sugg map[int64]suggestion, queue []int64) {
+	if s.model.filter.kind != filterQueue {
+		s.model.setSuggestions(sugg, queue)
+		return
+	}
+	if cur, ok := s.model.current(); ok && cur.row.Style == "" {
+		q := make([]int64, 0, len(queue)+1)
+		q = append(q, cur.row.ID)
+		for _, id := range queue {
+			if id != cur.row.ID {
+				q = append(q, id)
+			}
+		}
+		queue = q
+	}
+	s.model.setSuggestions(sugg, queue)
+	s.model.cursor = 0 // the product on show, then the new order's most useful
 }
 
 // applyFill installs, while no classifier can be trained, the queue that gets the styles their first
@@ -687,10 +720,7 @@ func (s *LabelScreen) applyFill(ctx context.Context, db *store.DB) {
 				kept[it.row.ID] = it.sugg
 			}
 		}
-		s.model.setSuggestions(kept, queue)
-		if s.model.filter.kind == filterQueue {
-			s.model.cursor = 0
-		}
+		s.installQueue(kept, queue)
 		s.refresh()
 	})
 }
@@ -702,7 +732,7 @@ func classifierStatus(info studio.ClassifierInfo) string {
 	text := fmt.Sprintf("Classifier: %.0f%% correct on %d held-out products · trained on %d labels at %s",
 		100*info.Accuracy, info.HeldOutImages, info.TrainImages, info.TrainedAt.Local().Format("15:04"))
 	if len(info.Skipped) > 0 {
-		text += fmt.Sprintf(" · needs more labels for %v", info.Skipped)
+		text += " · needs more labels for " + strings.Join(info.Skipped, ", ")
 	}
 	return text
 }

@@ -161,3 +161,42 @@ func TestLabelScreenMultiSelectLabelsAllAtOnce(t *testing.T) {
 		t.Fatalf("undo restored %d unlabeled, want %d", stats.Unlabeled, len(ids))
 	}
 }
+
+// A new queue order (a retraining that finished) lands while the person labels: the product on show
+// stays on show, first, and the new order follows it, so a key pressed as it landed labels the
+// product they were looking at (the real window showed the large image change under the cursor).
+func TestLabelScreenKeepsTheProductOnShowWhenTheQueueChanges(t *testing.T) {
+	db := testlib.DemoLibrary(t, 30, 7)
+	ctx := context.Background()
+	h := newLabelHarness(t, db)
+	s := h.shell.Screen
+	var onShow store.ProductRow
+	var order []int64
+	var key string
+	h.shell.OnUI(func() {
+		s.model.move(2) // the person has moved on in the queue
+		it, _ := s.model.current()
+		onShow = it.row
+		key = s.model.styles[0].Key
+		// The new order puts the product on show last.
+		for _, i := range s.model.view {
+			if id := s.model.items[i].row.ID; id != onShow.ID {
+				order = append(order, id)
+			}
+		}
+		order = append(order, onShow.ID)
+		s.installQueue(map[int64]suggestion{}, order)
+		s.refresh()
+		if it, _ := s.model.current(); it.row.ID != onShow.ID {
+			t.Errorf("the new order put %s on show instead of %s", it.row.SKU, onShow.SKU)
+		}
+		if next := s.model.at(1).row.ID; next != order[0] {
+			t.Errorf("after the product on show comes %d, want the new order's first %d", next, order[0])
+		}
+		s.TypedRune([]rune(key)[0])
+	})
+	s.Flush()
+	if p, err := db.Product(ctx, onShow.ID); err != nil || p.Style != s.model.styles[0].Name {
+		t.Fatalf("the key labeled %q on the product on show (%v), want %s", p.Style, err, s.model.styles[0].Name)
+	}
+}
