@@ -124,6 +124,8 @@ func newShell(deps kit.Deps, trainOpts train.Options) *Shell {
 	s.preview.CatalogSelection = s.catalog.OpenProduct
 	s.preview.GoTrain = func() { s.ShowScreen("train") }
 	s.preview.VariantsChanged = s.feed.Reload
+	// Edit → Undo label works on any screen: the catalog's grid and open product follow it.
+	label.Undone.On(deps.Events, func([]int64) { s.catalog.Reload() })
 	// The feed's perceived styles come from the style classifier: a new one (the first, on a fresh
 	// library, or a retraining after more labels) is read into the feed, whose rounds start again.
 	s.label.OnTrained(func(_ studio.ClassifierInfo, err error) {

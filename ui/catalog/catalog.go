@@ -191,8 +191,8 @@ func (s *CatalogScreen) apply(q catalogQuery) {
 	s.category.SetOptions(append([]string{allCategories}, q.categories...))
 	s.detail.setStyles(q.styles)
 
-	if id := s.OpenProduct(); id != 0 {
-		s.detail.loadVariants(id) // an export, or a deleted run, since it was opened
+	if s.OpenProduct() != 0 {
+		s.detail.reload() // its label, history and variants may have changed since it was opened
 	}
 	s.rows = q.rows
 	s.grid.UnselectAll()

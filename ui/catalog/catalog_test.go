@@ -253,3 +253,47 @@ func solidPNG(t *testing.T, c color.NRGBA) []byte {
 	}
 	return b.Bytes()
 }
+
+// The open product's label and history follow the catalog when it reloads: an undo from the Edit menu
+// (the shell reloads the catalog after one) showed in the store but not in the pane.
+func TestDetailPaneFollowsAnUndo(t *testing.T) {
+	db := testlib.DemoLibrary(t, 12, 7)
+	ctx := context.Background()
+	h := newCatalogHarness(t, db)
+	c := h.shell.Screen
+	shown := make(chan struct{}, 16)
+	c.OnImageShown(func() { shown <- struct{}{} })
+	h.shell.OnUI(func() { c.grid.Select(0) })
+	select {
+	case <-shown:
+	case <-time.After(3 * time.Minute):
+		t.Fatal("the product did not open")
+	}
+	var id int64
+	var was string
+	h.shell.OnUI(func() { id, was = c.detail.product.ID, c.detail.label.Selected })
+	other := c.styles[0]
+	if other.Name == was {
+		other = c.styles[1]
+	}
+	if err := db.SetLabel(ctx, id, other.ID, "user"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Undo(ctx); err != nil {
+		t.Fatal(err)
+	}
+	h.shell.OnUI(c.Reload)
+	h.wait(t)
+	deadline := time.Now().Add(time.Minute)
+	for {
+		var sel, history string
+		h.shell.OnUI(func() { sel, history = c.detail.label.Selected, c.detail.history.Text })
+		if sel == was && strings.Contains(history, other.Name+" by user (undone)") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after the undo and a reload the pane shows style %q and history %q; want %q and the undone label", sel, history, was)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

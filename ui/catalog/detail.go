@@ -39,6 +39,7 @@ type detailPane struct {
 	variantsNote *widget.Label     // the form's Variants row: how many, or how to make them
 	variantsBox  *fyne.Container   // the cards, in a row
 	strip        *container.Scroll // variantsBox under the large picture, scrolled sideways
+	info         *container.Scroll // the metadata, label and history below the picture
 	empty        *widget.Label
 	body         *fyne.Container
 	root         *fyne.Container
@@ -49,6 +50,7 @@ type detailPane struct {
 	loadReq     kit.Latest
 	imageReq    kit.Latest // the large picture's loads (a product's photo, a tapped variant)
 	variantsReq kit.Latest
+	metaReq     kit.Latest      // reloads of the open product's metadata (reload)
 	variantOf   []store.Variant // the variants whose cards follow the photo's
 	cards       []*variantCard  // the photo's card, then the variants'
 	shownHash   string          // the picture shown large ("" before it is loaded)
@@ -92,7 +94,8 @@ func newDetailPane(deps kit.Deps, onChanged func()) *detailPane {
 		widget.NewLabelWithStyle("Label history", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		d.history,
 	)
-	d.body = container.NewBorder(container.NewVBox(container.NewStack(imageBg, d.image), d.caption, d.strip), nil, nil, nil, container.NewVScroll(info))
+	d.info = container.NewVScroll(info)
+	d.body = container.NewBorder(container.NewVBox(container.NewStack(imageBg, d.image), d.caption, d.strip), nil, nil, nil, d.info)
 	d.body.Hide()
 	d.root = container.NewStack(container.NewCenter(d.empty), container.NewPadded(d.body))
 	return d
@@ -147,6 +150,27 @@ func (d *detailPane) show(id int64) {
 			d.showImage(p.ImageHash, photoCaption, img)
 		})
 	}()
+}
+
+// reload reads the open product's metadata, label and history again, keeping the picture on show: the
+// catalog changed under it (an undo from the Edit menu, a label made on another screen). UI goroutine only.
+func (d *detailPane) reload() {
+	id, gen, db, ctx := d.product.ID, d.metaReq.Next(), d.deps.DB, d.deps.Ctx
+	if id == 0 {
+		return
+	}
+	go func() {
+		p, err := db.Product(ctx, id)
+		if ctx.Err() != nil || err != nil {
+			return // gone (deleted): the grid no longer lists it either
+		}
+		d.deps.Do(func() {
+			if gen.Current() && d.product.ID == id {
+				d.setMeta(p)
+			}
+		})
+	}()
+	d.loadVariants(id)
 }
 
 // photoCaption names the product's own photo under the large picture.
@@ -326,6 +350,13 @@ func (d *detailPane) setProduct(p store.ProductDetail) {
 	d.variantsBox.RemoveAll()
 	d.showStrip(false)
 	d.variantsNote.SetText("")
+	d.info.ScrollToTop() // another product: its title first, not where the last one was scrolled to
+	d.setMeta(p)
+}
+
+// setMeta shows the product's metadata, label and history. UI goroutine only.
+func (d *detailPane) setMeta(p store.ProductDetail) {
+	d.product = p
 	d.title.SetText(p.Title)
 	d.fields["SKU"].SetText(p.SKU)
 	d.fields["Category"].SetText(orDash(p.Category))

@@ -58,7 +58,7 @@ func (c *variantCard) CreateRenderer() fyne.WidgetRenderer {
 	picture := container.NewPadded(container.NewStack(c.ph, c.img))
 	// Captions line up with the padded picture, and clear the strip's scroll bar below them.
 	pad := theme.Padding()
-	captions := container.New(layout.NewCustomPaddedLayout(0, 2*pad, pad, pad), container.NewVBox(c.what, c.by))
+	captions := container.New(layout.NewCustomPaddedLayout(0, theme.ScrollBarSize()+pad, pad, pad), container.NewVBox(c.what, c.by))
 	return widget.NewSimpleRenderer(container.NewStack(c.frame, container.NewBorder(nil, captions, nil, nil, picture)))
 }
 
