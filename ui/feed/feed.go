@@ -372,9 +372,14 @@ func mathCeilTo(v, step float64) float64 {
 
 // showSlate draws the watched shopper's slates revealed so far (the newest).
 func (s *FeedScreen) showSlate() {
-	if s.shown == 0 || s.shown > len(s.sessions) {
+	if len(s.sessions) == 0 {
+		// No simulated slate yet (back from being the shopper while the rounds start again): none of
+		// the person's cards may stay up, clickable, as if they were still the shopper.
+		s.shopper.SetText("Press Play or Step to watch simulated shoppers.")
+		s.setCards(nil)
 		return
 	}
+	s.shown = min(max(s.shown, 1), len(s.sessions))
 	cards := s.sessions[s.shown-1]
 	clicks := 0
 	for _, c := range cards {
@@ -382,8 +387,12 @@ func (s *FeedScreen) showSlate() {
 			clicks++
 		}
 	}
-	s.shopper.SetText(fmt.Sprintf("Round %d · shopper 1 · slate %d of %d · %d click(s) — ranked by the ranker with variants",
-		s.round, s.shown, len(s.sessions), clicks))
+	ranked := "ranked by the ranker"
+	if s.feed.Source.Variants > 0 {
+		ranked += " with variants"
+	}
+	s.shopper.SetText(fmt.Sprintf("Round %d · shopper 1 · slate %d of %d · %d click(s) — %s",
+		s.round, s.shown, len(s.sessions), clicks, ranked))
 	s.setCards(cards)
 }
 

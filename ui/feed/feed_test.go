@@ -64,6 +64,19 @@ func TestFeedScreenSimulatesAndLetsAPersonShop(t *testing.T) {
 		if len(f.current) == 0 {
 			t.Fatal("no slate after the click")
 		}
+		// Back to the simulation: the watched shopper's slate, not the person's clickable one.
+		f.toggleHuman()
+		if !strings.HasPrefix(f.shopper.Text, "Round ") || f.views[0].click.Visible() {
+			t.Errorf("back to the simulation, the feed shows %q with the person's Click buttons %v", f.shopper.Text, f.views[0].click.Visible())
+		}
+		// Back while the rounds start again (no simulated slate yet): nothing of the person's stays.
+		f.toggleHuman()
+		f.humanClick(f.current[0])
+		f.sessions, f.shown = nil, 0
+		f.toggleHuman()
+		if len(f.current) != 0 || strings.HasPrefix(f.shopper.Text, "You are the shopper") {
+			t.Errorf("with no simulated slate, back to the simulation shows %d cards and %q", len(f.current), f.shopper.Text)
+		}
 	})
 }
 
