@@ -44,7 +44,7 @@ func GANData(ctx context.Context, db *store.DB) (data gan.Data, skipped []string
 			index[s.Name] = len(data.Styles)
 			data.Styles = append(data.Styles, s.Name)
 		} else {
-			skipped = append(skipped, fmt.Sprintf("%s (%d training labels)", s.Name, perStyle[s.Name]))
+			skipped = append(skipped, fmt.Sprintf("%s (%d training label%s)", s.Name, perStyle[s.Name], plural(perStyle[s.Name])))
 		}
 	}
 	if len(data.Styles) < 2 {
@@ -509,3 +509,11 @@ func (e runBusyError) Error() string {
 }
 
 func (e runBusyError) Is(target error) bool { return target == ErrRunBusy }
+
+// plural is "s" unless n is 1.
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
