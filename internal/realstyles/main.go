@@ -86,7 +86,7 @@ func main() {
 
 func run(args []string) error {
 	fs := flag.NewFlagSet("realstyles", flag.ContinueOnError)
-	set := fs.String("set", "bench", "deck set: dev or dev2 (for choosing settings) or bench (for reporting)")
+	set := fs.String("set", "bench", "deck set: dev or dev2 (for choosing settings) or bench (for reporting); icon themes: icons-dev or icons-bench")
 	size := fs.Int("size", 128, "edge of the square output images in pixels")
 	cards := fs.Int("cards", 52, "cards per deck (the first N of ace..king, each in club, diamond, heart, spade)")
 	list := fs.Bool("list", false, "list the decks of the set and exit")
@@ -95,9 +95,12 @@ func run(args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	if themes, ok := iconSets[*set]; ok {
+		return runIcons(themes, *list, *size, *workers, fs.Args())
+	}
 	decks, ok := sets[*set]
 	if !ok {
-		return fmt.Errorf("unknown --set %q; use dev, dev2 or bench", *set)
+		return fmt.Errorf("unknown --set %q; use dev, dev2 or bench (card decks), or icons-dev or icons-bench (icon themes)", *set)
 	}
 	if *list {
 		for _, d := range decks {
@@ -205,6 +208,12 @@ func render(file, id string, size int, ink bool) (*image.NRGBA, error) {
 			return nil, errors.New("the card has no ink inside its border")
 		}
 	}
+	return fitSquare(src, bb, size), nil
+}
+
+// fitSquare scales the bb part of src to fit a size×size square, its aspect kept, centred on
+// transparency.
+func fitSquare(src image.Image, bb image.Rectangle, size int) *image.NRGBA {
 	w, h := max(1, bb.Dx()*size/max(bb.Dx(), bb.Dy())), max(1, bb.Dy()*size/max(bb.Dx(), bb.Dy()))
 	dst := image.NewNRGBA(image.Rect(0, 0, size, size))
 	at := image.Pt((size-w)/2, (size-h)/2)
@@ -212,7 +221,7 @@ func render(file, id string, size int, ink bool) (*image.NRGBA, error) {
 	tmp := image.NewRGBA(image.Rect(0, 0, w, h))
 	xdraw.CatmullRom.Scale(tmp, tmp.Rect, src, bb, xdraw.Src, nil)
 	draw.Draw(dst, image.Rectangle{Min: at, Max: at.Add(image.Pt(w, h))}, tmp, image.Point{}, draw.Src)
-	return dst, nil
+	return dst
 }
 
 // inkOnly keeps what is drawn on the card and drops the card itself: inside a border inset by 5% of
