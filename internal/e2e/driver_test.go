@@ -346,6 +346,24 @@ func (a *app) windowID() string {
 	return ids[len(ids)-1]
 }
 
+// windowSize is the app window's size in pixels, as X has it.
+func (a *app) windowSize() (w, h int) {
+	a.t.Helper()
+	cmd := exec.Command("xdotool", "getwindowgeometry", a.windowID())
+	cmd.Env = append(os.Environ(), "DISPLAY="+a.e.display)
+	out, err := cmd.Output()
+	if err != nil {
+		a.t.Fatalf("xdotool getwindowgeometry: %v", err)
+	}
+	if m := regexp.MustCompile(`Geometry: (\d+)x(\d+)`).FindStringSubmatch(string(out)); m != nil {
+		w, _ = strconv.Atoi(m[1])
+		h, _ = strconv.Atoi(m[2])
+		return w, h
+	}
+	a.t.Fatalf("xdotool getwindowgeometry said %q", out)
+	return 0, 0
+}
+
 // cli runs a subcommand of the same binary with --json and decodes its output into v.
 func (e *env) cli(t *testing.T, v any, args ...string) {
 	t.Helper()

@@ -878,6 +878,11 @@ func TestLabelKeysWorkAfterTheShowFilter(t *testing.T) {
 		}
 		return false
 	})
+	// The Label screen fits the 1280×800 window it opened in (at 852 px high it grew the window past a
+	// laptop's screen).
+	if w, h := a.windowSize(); w > 1280 || h > 800 {
+		t.Errorf("the Label screen grew the window to %d×%d", w, h)
+	}
 	a.key("Right")
 	a.key(key)
 	a.waitFor(fmt.Sprintf("%d labeled after pressing %s (%s) in the Unlabeled view", before.Labeled+1, key, name), 30*time.Second, func(r report) bool {

@@ -79,7 +79,10 @@ func NewLabelScreen(deps kit.Deps) *LabelScreen {
 	s.image = canvas.NewImageFromImage(nil)
 	s.image.FillMode = canvas.ImageFillContain
 	s.image.ScaleMode = canvas.ImageScaleSmooth
-	s.image.SetMinSize(fyne.NewSize(360, 360))
+	// The image fills the room it gets; its minimum is what keeps the window within 800 px high with a
+	// dozen style buttons (at 360 px the demo's Label screen grew the window to 852 px, past a laptop's
+	// 768-px screen).
+	s.image.SetMinSize(fyne.NewSize(220, 220))
 	s.title = widget.NewLabelWithStyle("", fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
 	s.title.Truncation = fyne.TextTruncateEllipsis
 	s.current = widget.NewLabelWithStyle("", fyne.TextAlignCenter, fyne.TextStyle{})
@@ -302,7 +305,7 @@ func (s *LabelScreen) refresh() {
 	it, ok := s.model.current()
 	if !ok {
 		s.title.SetText("Nothing to show here")
-		s.current.SetText("Change the filter, or import more products.")
+		s.current.SetText(emptyViewHint(s.model.filter.kind, total, labeled))
 		s.suggestion.ParseMarkdown("")
 		s.image.Image = nil
 		s.image.Refresh()
@@ -723,6 +726,19 @@ func (s *LabelScreen) applyFill(ctx context.Context, db *store.DB) {
 		s.installQueue(kept, queue)
 		s.refresh()
 	})
+}
+
+// emptyViewHint says why a view of the queue is empty and what to do.
+func emptyViewHint(kind labelFilterKind, total, labeled int) string {
+	switch {
+	case total == 0:
+		return "The catalog is empty: import products (Import… in the sidebar)."
+	case kind == filterDisagree:
+		return "No labeled product that the classifier confidently calls another style: no likely mistakes."
+	case (kind == filterQueue || kind == filterUnlabeled) && labeled == total:
+		return "Every product is labeled. Import more products, or choose another view in Show."
+	}
+	return "No product in this view. Choose another view in Show."
 }
 
 func classifierStatus(info studio.ClassifierInfo) string {

@@ -191,17 +191,22 @@ func (s *LabelScreen) removeStyleDialog(st store.Style, labeled int) {
 	msg := widget.NewLabel(fmt.Sprintf("%s labels %s. They move to the style you choose. "+
 		"This cannot be undone; the variants generated in %s are deleted.", st.Name, products(labeled), st.Name))
 	msg.Wrapping = fyne.TextWrapWord
-	d := dialog.NewForm("Remove "+st.Name, "Remove", "Cancel",
-		[]*widget.FormItem{widget.NewFormItem("", msg), widget.NewFormItem("Move them to", into)},
-		func(ok bool) {
-			switch i := into.SelectedIndex(); {
-			case !ok:
-			case i < 0:
-				dialog.ShowInformation("Nothing removed", "Choose the style the labels of "+st.Name+" move to.", win)
-			default:
-				remove(others[i].ID)
-			}
-		}, win)
+	// Remove stays disabled until a style is chosen: a dialog that closed on "Nothing removed" made the
+	// person start over (seen in the real window).
+	var d dialog.Dialog
+	removeBtn := widget.NewButtonWithIcon("Remove", theme.DeleteIcon(), func() {
+		if i := into.SelectedIndex(); i >= 0 {
+			d.Hide()
+			remove(others[i].ID)
+		}
+	})
+	removeBtn.Importance = widget.DangerImportance
+	removeBtn.Disable()
+	into.OnChanged = func(string) { removeBtn.Enable() }
+	cancel := widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), func() { d.Hide() })
+	form := widget.NewForm(widget.NewFormItem("Move them to", into))
+	content := container.NewVBox(msg, form, container.NewCenter(container.NewHBox(cancel, removeBtn)))
+	d = dialog.NewCustomWithoutButtons("Remove "+st.Name, content, win)
 	d.Resize(fyne.NewSize(480, d.MinSize().Height))
 	d.Show()
 }

@@ -143,8 +143,15 @@ func TestLabelScreenMakesItsOwnStyles(t *testing.T) {
 		if into == nil {
 			t.Fatal("removing a style that labels a product asks nowhere to move its label")
 		}
+		removeBtn := inOverlay(sh, func(b *widget.Button) bool { return b.Text == "Remove" })
+		if removeBtn == nil || !removeBtn.Disabled() {
+			t.Fatal("Remove can be pressed before the style the labels move to is chosen")
+		}
 		into.SetSelected("plastic deck")
-		test.Tap(inOverlay(sh, func(b *widget.Button) bool { return b.Text == "Remove" }))
+		if removeBtn.Disabled() {
+			t.Fatal("Remove stays disabled after a style is chosen")
+		}
+		test.Tap(removeBtn)
 	})
 	waitStyles("2 plastic deck", "removing penguins")
 	after, err := db.Styles(ctx)
