@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -31,6 +32,15 @@ func (im *importer) showDialog() {
 	csvEntry := widget.NewEntry()
 	csvEntry.SetPlaceHolder("Optional: manifest with sku,title,category,price,image[,style]")
 	fromFolders := widget.NewCheck("Folder names are style labels (folder/<style>/<image>)", nil)
+	// Import stays disabled until there is something to import: the dialog used to close on "Nothing
+	// to import", and the person started over.
+	source.Validator = func(string) error {
+		if strings.TrimSpace(source.Text) == "" && strings.TrimSpace(csvEntry.Text) == "" {
+			return errors.New("choose a folder or image file, or a CSV manifest")
+		}
+		return nil
+	}
+	csvEntry.OnChanged = func(string) { _ = source.Validate() }
 
 	browseFolder := widget.NewButton("Folder…", func() {
 		dialog.ShowFolderOpen(func(u fyne.ListableURI, err error) {
@@ -50,7 +60,7 @@ func (im *importer) showDialog() {
 		fd.Show()
 	})
 	items := []*widget.FormItem{
-		widget.NewFormItem("Images", container.NewBorder(nil, nil, nil, browseFolder, source)),
+		widget.NewFormItem("Images", newValidatedRow(source, container.NewBorder(nil, nil, nil, browseFolder, source))),
 		widget.NewFormItem("CSV", container.NewBorder(nil, nil, nil, browseCSV, csvEntry)),
 		widget.NewFormItem("", fromFolders),
 	}
@@ -101,7 +111,7 @@ func (im *importer) run(title string, announce bool, imp func(context.Context, f
 	started := im.deps.Jobs.Run(title, job, func(err error) {
 		im.changed()
 		if announce || err != nil || len(sum.Failures) > 0 {
-			im.report(title, sum, err)
+			im.report(title, sum, err, announce)
 		}
 	})
 	if !started {
@@ -110,13 +120,13 @@ func (im *importer) run(title string, announce bool, imp func(context.Context, f
 }
 
 // report shows the outcome; failures are listed with their file and reason.
-func (im *importer) report(title string, sum ingest.Summary, err error) {
+func (im *importer) report(title string, sum ingest.Summary, err error, announce bool) {
 	w := im.deps.Window
 	if err != nil && err != context.Canceled {
 		dialog.ShowError(fmt.Errorf("%s failed: %w", strings.ToLower(title), err), w)
 		return
 	}
-	head := fmt.Sprintf("Imported %d new products; %d were already in the catalog.", sum.Imported, sum.Duplicates)
+	head := fmt.Sprintf("Imported %d new product%s; %d %s already in the catalog.", sum.Imported, plural(sum.Imported), sum.Duplicates, wasWere(sum.Duplicates))
 	if sum.Labeled > 0 {
 		head += fmt.Sprintf(" %d of those had no label and took the style their folder (or manifest row) gives; products already labeled kept theirs.", sum.Labeled)
 	}
@@ -124,24 +134,32 @@ func (im *importer) report(title string, sum ingest.Summary, err error) {
 		head = "Cancelled. " + head + " Nothing half-imported was kept."
 	}
 	if len(sum.Failures) == 0 {
-		if err == context.Canceled || sum.Imported+sum.Duplicates > 0 {
+		switch {
+		case err == context.Canceled || sum.Imported+sum.Duplicates > 0:
 			dialog.ShowInformation(title+" finished", head, w)
+		case announce:
+			// An empty folder (or one with no image in it) used to end with no word at all.
+			dialog.ShowInformation(title+": nothing found", "No product images were found there, so nothing was imported. "+
+				"Choose a folder that holds product photos (PNG, JPEG, WebP, HEIC and camera formats), or a CSV manifest.", w)
 		}
 		return
 	}
-	list := widget.NewList(
-		func() int { return len(sum.Failures) },
-		func() fyne.CanvasObject {
-			l := widget.NewLabel("")
-			l.Truncation = fyne.TextTruncateEllipsis
-			return l
-		},
-		func(i widget.ListItemID, o fyne.CanvasObject) {
-			f := sum.Failures[i]
-			o.(*widget.Label).SetText(f.Path + ": " + f.Reason)
-		},
-	)
-	body := container.NewBorder(widget.NewLabel(fmt.Sprintf("%s\n%d file(s) could not be imported:", head, len(sum.Failures))), nil, nil, nil, list)
+	// Every failure in full, wrapped: the reason is what tells the person what to do, and a list cut
+	// to one line each hid it.
+	const shown = 300
+	rows := container.NewVBox()
+	for _, f := range sum.Failures[:min(len(sum.Failures), shown)] {
+		l := widget.NewLabel(f.Path + ": " + f.Reason)
+		l.Wrapping = fyne.TextWrapWord
+		rows.Add(l)
+	}
+	if more := len(sum.Failures) - shown; more > 0 {
+		rows.Add(widget.NewLabel(fmt.Sprintf("…and %d more.", more)))
+	}
+	list := container.NewVScroll(rows)
+	top := widget.NewLabel(fmt.Sprintf("%s\n%d file%s or manifest row%s could not be imported:", head, len(sum.Failures), plural(len(sum.Failures)), plural(len(sum.Failures))))
+	top.Wrapping = fyne.TextWrapWord
+	body := container.NewBorder(top, nil, nil, nil, list)
 	d := dialog.NewCustom(title+" finished with problems", "Close", body, w)
 	d.Resize(fyne.NewSize(720, 420))
 	d.Show()
@@ -157,3 +175,42 @@ func urisToPaths(uris []fyne.URI) []string {
 	}
 	return paths
 }
+
+// plural is "s" unless n is 1.
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
+
+// wasWere is "was" for 1, else "were".
+func wasWere(n int) string {
+	if n == 1 {
+		return "was"
+	}
+	return "were"
+}
+
+// validatedRow shows a row (an entry with its Browse button) and validates as its entry does, so a form
+// dialog keeps its confirm button disabled while the entry is invalid (a form only sees the validation
+// of its items' own widgets).
+type validatedRow struct {
+	widget.BaseWidget
+	entry *widget.Entry
+	row   fyne.CanvasObject
+}
+
+func newValidatedRow(entry *widget.Entry, row fyne.CanvasObject) *validatedRow {
+	v := &validatedRow{entry: entry, row: row}
+	v.ExtendBaseWidget(v)
+	return v
+}
+
+func (v *validatedRow) CreateRenderer() fyne.WidgetRenderer { return widget.NewSimpleRenderer(v.row) }
+
+// Validate validates the entry.
+func (v *validatedRow) Validate() error { return v.entry.Validate() }
+
+// SetOnValidationChanged passes the form's callback to the entry.
+func (v *validatedRow) SetOnValidationChanged(f func(error)) { v.entry.SetOnValidationChanged(f) }

@@ -2,11 +2,13 @@ package ui
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 
 	"stylestudio/internal/testkit/testlib"
 	"stylestudio/ui/kit"
@@ -61,5 +63,69 @@ func TestShellReloadsTheCatalogAfterAnUndo(t *testing.T) {
 	case <-loaded:
 	case <-time.After(time.Minute):
 		t.Fatal("an undo did not reload the catalog")
+	}
+}
+
+// The Import dialog's button waits for something to import, and an import that finds no image says
+// so (an empty folder used to end with no word at all).
+func TestImportDialogWaitsForAPathAndAnEmptyFolderIsNamed(t *testing.T) {
+	db := testlib.DemoLibrary(t, 4, 7)
+	test.NewTempApp(t)
+	w := test.NewTempWindow(t, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	sh := NewShell(kit.Deps{Ctx: ctx, DB: db, Window: w, Headless: true})
+	t.Cleanup(func() { sh.Close(); sh.Lock(); sh.Unlock() })
+	w.SetContent(sh.Object())
+	w.Resize(fyne.NewSize(1280, 800))
+	find := func(match func(fyne.CanvasObject) bool) fyne.CanvasObject {
+		var found fyne.CanvasObject
+		for _, o := range w.Canvas().Overlays().List() {
+			for _, c := range test.LaidOutObjects(o) {
+				if found == nil && match(c) {
+					found = c
+				}
+			}
+		}
+		return found
+	}
+	empty := t.TempDir()
+	sh.OnUI(func() {
+		sh.imports.showDialog()
+		btn, _ := find(func(c fyne.CanvasObject) bool { b, ok := c.(*widget.Button); return ok && b.Text == "Import" }).(*widget.Button)
+		entry, _ := find(func(c fyne.CanvasObject) bool {
+			e, ok := c.(*widget.Entry)
+			return ok && e.PlaceHolder == "Folder or image file"
+		}).(*widget.Entry)
+		if btn == nil || entry == nil {
+			t.Fatal("the Import dialog has no Import button or folder entry")
+		}
+		if !btn.Disabled() {
+			t.Error("Import can be pressed with nothing to import")
+		}
+		entry.SetText(empty)
+		if btn.Disabled() {
+			t.Fatal("Import stays disabled with a folder typed in")
+		}
+		test.Tap(btn)
+	})
+	deadline := time.Now().Add(time.Minute)
+	for {
+		var msg string
+		sh.OnUI(func() {
+			if l, ok := find(func(c fyne.CanvasObject) bool {
+				l, ok := c.(*widget.Label)
+				return ok && strings.HasPrefix(l.Text, "No product images were found there")
+			}).(*widget.Label); ok {
+				msg = l.Text
+			}
+		})
+		if msg != "" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("importing an empty folder said nothing")
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
