@@ -342,8 +342,11 @@ func (s *FeedScreen) drawCharts() {
 	}
 	s.legend.Refresh()
 	if s.variants[1].Impressions > 0 && s.variants[0].CTR() > 0 {
-		fmt.Fprintf(&md, "Stylized variants shown by the ranker: CTR %.2f%% vs originals %.2f%% (lift %+.0f%%)\n",
-			100*s.variants[1].CTR(), 100*s.variants[0].CTR(), 100*(s.variants[1].CTR()/s.variants[0].CTR()-1))
+		// With the counts: a lift after one round rests on a handful of clicks.
+		fmt.Fprintf(&md, "Stylized variants shown by the ranker: CTR %.2f%% (%d clicks of %d) vs originals %.2f%% (%d of %d): lift %+.0f%%\n",
+			100*s.variants[1].CTR(), s.variants[1].Clicks, s.variants[1].Impressions,
+			100*s.variants[0].CTR(), s.variants[0].Clicks, s.variants[0].Impressions,
+			100*(s.variants[1].CTR()/s.variants[0].CTR()-1))
 	} else {
 		md.WriteString("No stylized variants in this catalog yet, so the ranker shows originals only (no variant lift to report).\n")
 	}
@@ -356,7 +359,11 @@ func (s *FeedScreen) drawCharts() {
 	var b strings.Builder
 	for _, st := range names {
 		c := s.styleCnt[st]
-		fmt.Fprintf(&b, "%s: %.2f%% of %d\n", st, 100*c.CTR(), c.Impressions)
+		if c.Impressions == 0 {
+			fmt.Fprintf(&b, "%s: not shown yet\n", st)
+			continue
+		}
+		fmt.Fprintf(&b, "%s: %.2f%% CTR, %d click%s of %d shown\n", st, 100*c.CTR(), c.Clicks, plural(int(c.Clicks)), c.Impressions)
 	}
 	s.perStyle.SetText(strings.TrimSpace(b.String()))
 	s.sideBox.Refresh()
@@ -521,7 +528,7 @@ func (s *FeedScreen) explain(c feedCard) {
 	var b strings.Builder
 	b.WriteString("Largest contributions to the ranker's logit (positive raises the click probability):\n\n")
 	for _, ct := range s.feed.Model.Explain(&p, &c.item, c.variant) {
-		fmt.Fprintf(&b, "%+.3f  %s\n", ct.Value, ct.Feature)
+		fmt.Fprintf(&b, "%+.3f  %s\n", ct.Value, featureWords(ct.Feature))
 	}
 	if !s.human {
 		b.WriteString("\n(for a new shopper's profile; play as the shopper to see your own)")
@@ -823,4 +830,27 @@ func (s *FeedScreen) NextRound() {
 func (s *FeedScreen) PreloadCards(ctx context.Context) {
 	s.deps.Thumbs.Preload(ctx, s.currentHashes())
 	s.setCards(s.current)
+}
+
+// plural is "s" unless n is 1.
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
+
+// featureWords names the ranker's image features as the feed computes them (studio.ColorHistogram: the
+// share of pixels per channel and bin), where the ranker, which knows only their index, says "image
+// feature N".
+func featureWords(name string) string {
+	var j int
+	if _, err := fmt.Sscanf(name, "image feature %d", &j); err != nil || j < 0 || j >= 3*studio.HistogramBins {
+		return name
+	}
+	ch, bin := j/studio.HistogramBins, j%studio.HistogramBins
+	// The values v with v·B/256 in bin (B bins): from ⌈bin·256/B⌉ to ⌈(bin+1)·256/B⌉−1.
+	B := studio.HistogramBins
+	lo, hi := (bin*256+B-1)/B, ((bin+1)*256+B-1)/B-1
+	return fmt.Sprintf("colour: share of pixels with %s %d–%d (of 255)", [3]string{"red", "green", "blue"}[ch], lo, hi)
 }

@@ -311,3 +311,16 @@ func TestFeedVariantCardsShowTheStylizedImage(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// The explanation names a colour-histogram feature by its channel and range, not by its index.
+func TestFeatureWordsNameTheColourBins(t *testing.T) {
+	if got := featureWords("image feature 0"); got != "colour: share of pixels with red 0–21 (of 255)" {
+		t.Errorf("feature 0 reads %q", got)
+	}
+	if got := featureWords("image feature 35"); got != "colour: share of pixels with blue 235–255 (of 255)" {
+		t.Errorf("feature 35 reads %q", got)
+	}
+	if got := featureWords("price"); got != "price" {
+		t.Errorf("price reads %q", got)
+	}
+}
