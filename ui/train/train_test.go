@@ -546,6 +546,8 @@ func TestRunStepTimesComeFromTheNewestRealRun(t *testing.T) {
 		{Name: "new", ConfigJSON: cfgJSON(quick), StepsDone: 300, Duration: 150 * time.Second, UpdatedAt: t0.Add(time.Hour)},
 		{Name: "old", ConfigJSON: cfgJSON(quick), StepsDone: 300, Duration: 600 * time.Second, UpdatedAt: t0},
 		{Name: "too short", ConfigJSON: cfgJSON(trainPresets()[1].Cfg), StepsDone: minStepsForSpeed - 1, Duration: time.Hour, UpdatedAt: t0.Add(2 * time.Hour)},
+		// Renamed after the newest run trained: its row is newer, its training is not.
+		{Name: "renamed", ConfigJSON: cfgJSON(quick), StepsDone: 300, Duration: 900 * time.Second, FinishedAt: t0.Add(-time.Hour), UpdatedAt: t0.Add(3 * time.Hour)},
 	}
 	got := runStepTimes(runs)
 	if d, ok := got.forConfig(quick); !ok || d != 500*time.Millisecond {

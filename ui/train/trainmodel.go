@@ -184,7 +184,7 @@ func archKey(c gan.Config) string {
 
 // runSpeeds is how fast models trained in the catalog's runs: per step by modelKey, and per image by
 // archKey (a step costs about in proportion to its batch: 0.44 s at 8 and 0.85 s at 16 for the
-// default model here), each from the most recently updated run with enough steps. Real runs are
+// default model here), each from the run with enough steps that trained last. Real runs are
 // measured over minutes, with their grids and checkpoints, so they beat a warm-up of a few steps that
 // may have shared the cores with the screens loading.
 type runSpeeds struct {
@@ -201,11 +201,17 @@ func runStepTimes(runs []store.Run) runSpeeds {
 		}
 		c := runConfig(r)
 		perStep := r.Duration / time.Duration(r.StepsDone)
-		if k := modelKey(c); stepWhen[k].IsZero() || r.UpdatedAt.After(stepWhen[k]) {
-			sp.perStep[k], stepWhen[k] = perStep, r.UpdatedAt
+		// When it last trained, not when its row last changed: a rename or a note made an old run's
+		// speed the estimate again (seen in the real window: Quick preview read 40 s, 2 min, 40 s).
+		when := r.FinishedAt
+		if when.IsZero() {
+			when = r.UpdatedAt // still training, or paused: its row moves with its steps
 		}
-		if k := archKey(c); imageWhen[k].IsZero() || r.UpdatedAt.After(imageWhen[k]) {
-			sp.perImage[k], imageWhen[k] = perStep/time.Duration(max(1, c.BatchSize)), r.UpdatedAt
+		if k := modelKey(c); stepWhen[k].IsZero() || when.After(stepWhen[k]) {
+			sp.perStep[k], stepWhen[k] = perStep, when
+		}
+		if k := archKey(c); imageWhen[k].IsZero() || when.After(imageWhen[k]) {
+			sp.perImage[k], imageWhen[k] = perStep/time.Duration(max(1, c.BatchSize)), when
 		}
 	}
 	return sp
