@@ -163,11 +163,18 @@ func NewPreviewScreen(deps kit.Deps) *PreviewScreen {
 	s.compare.SetEmptyText("Pick a product on the left.")
 	s.zoomLabel = widget.NewLabel("Fit")
 	s.compare.onZoom = func(z float64) { s.zoomLabel.SetText(zoomText(z)) }
+	// The help line says what the mode on show does, and wraps rather than losing its end.
+	const dividerHelp = "Drag the divider to compare · drag elsewhere to pan · scroll or the buttons to zoom (both sides follow)"
+	const sideHelp = "Before on the left, after on the right · drag to pan · scroll or the buttons to zoom (both sides follow)"
+	compareHelp := widget.NewLabelWithStyle(dividerHelp, fyne.TextAlignLeading, fyne.TextStyle{Italic: true})
+	compareHelp.Wrapping = fyne.TextWrapWord
 	s.mode = widget.NewRadioGroup([]string{"Divider", "Side by side"}, func(m string) {
 		if m == "Side by side" {
 			s.compare.SetMode(modeSideBySide)
+			compareHelp.SetText(sideHelp)
 		} else {
 			s.compare.SetMode(modeDivider)
+			compareHelp.SetText(dividerHelp)
 		}
 	})
 	s.mode.Horizontal = true
@@ -179,9 +186,6 @@ func NewPreviewScreen(deps kit.Deps) *PreviewScreen {
 	zoomIn := widget.NewButtonWithIcon("", theme.ZoomInIcon(), s.compare.ZoomIn)
 	fit := widget.NewButtonWithIcon("", theme.ZoomFitIcon(), s.compare.Fit)
 	compareBar := container.NewHBox(s.mode, widget.NewSeparator(), zoomOut, s.zoomLabel, zoomIn, fit)
-	compareHelp := widget.NewLabelWithStyle("Drag the divider to compare · drag elsewhere to pan · scroll or the buttons to zoom (both sides follow)",
-		fyne.TextAlignLeading, fyne.TextStyle{Italic: true})
-	compareHelp.Truncation = fyne.TextTruncateEllipsis
 	comparePane := container.NewBorder(compareBar, container.NewVBox(compareHelp, s.status), nil, nil, s.compare)
 
 	s.allGrid = container.NewGridWrap(fyne.NewSize(170, 200))
