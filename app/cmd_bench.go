@@ -89,6 +89,9 @@ func benchLabelAssist(ctx context.Context, env *cliEnv, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	if err := noArgs(env, fs); err != nil {
+		return err
+	}
 	if !(*target >= 0.5 && *target <= 1) {
 		return fmt.Errorf("--target must be a held-out accuracy from 0.5 to 1, got %g", *target)
 	}

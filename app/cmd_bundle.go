@@ -37,6 +37,9 @@ func runBundle(ctx context.Context, env *cliEnv, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	if err := noArgs(env, fs); err != nil {
+		return err
+	}
 	if strings.TrimSpace(*name) == "" || strings.TrimSpace(*out) == "" {
 		return fmt.Errorf("%w: --run and --out are required", errUsage)
 	}

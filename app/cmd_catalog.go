@@ -28,6 +28,9 @@ func runCatalog(ctx context.Context, env *cliEnv, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	if err := noArgs(env, fs); err != nil {
+		return err
+	}
 	db, err := openLibrary(ctx, *lib)
 	if err != nil {
 		return err

@@ -41,6 +41,9 @@ func runClassify(ctx context.Context, env *cliEnv, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	if err := noArgs(env, fs); err != nil {
+		return err
+	}
 	db, err := openLibrary(ctx, *lib)
 	if err != nil {
 		return err
@@ -93,6 +96,9 @@ func runSuggest(ctx context.Context, env *cliEnv, args []string) error {
 	n := fs.Int("n", 20, "how many products to list")
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := noArgs(env, fs); err != nil {
 		return err
 	}
 	if *n < 1 {

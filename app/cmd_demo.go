@@ -19,6 +19,9 @@ func runDemo(ctx context.Context, env *cliEnv, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	if err := noArgs(env, fs); err != nil {
+		return err
+	}
 	if *n < 1 || *n > 100000 {
 		return fmt.Errorf("--products must be between 1 and 100000, got %d", *n)
 	}

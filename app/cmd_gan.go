@@ -30,6 +30,9 @@ func runEval(ctx context.Context, env *cliEnv, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	if err := noArgs(env, fs); err != nil {
+		return err
+	}
 	if strings.TrimSpace(*name) == "" {
 		return fmt.Errorf("%w: --run NAME is required", errUsage)
 	}
@@ -298,6 +301,9 @@ func benchTrain(ctx context.Context, env *cliEnv, args []string) error {
 	script := fs.String("peer-script", "engine/gan/testdata/ref.py", "path of the PyTorch reference script")
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := noArgs(env, fs); err != nil {
 		return err
 	}
 	const styles = 6

@@ -86,6 +86,9 @@ func runRankTrain(ctx context.Context, env *cliEnv, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	if err := noArgs(env, fs); err != nil {
+		return err
+	}
 	db, err := openLibrary(ctx, *lib)
 	if err != nil {
 		return err
@@ -136,6 +139,9 @@ func runRankEval(ctx context.Context, env *cliEnv, args []string) error {
 	users := fs.Int("users", rank.DefaultLogUsers, "simulated shoppers (each once under random and once under popular) when evaluating on simulated logs")
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := noArgs(env, fs); err != nil {
 		return err
 	}
 	if *users < 2*rank.DefaultHoldOutMod || *users > sim.MaxUsers {
@@ -232,6 +238,9 @@ func benchRank(ctx context.Context, env *cliEnv, args []string) error {
 	users := fs.Int("users", 2000, "simulated shoppers for the throughput measurement")
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := noArgs(env, fs); err != nil {
 		return err
 	}
 	if *n < 1 || *n > 10_000_000 {

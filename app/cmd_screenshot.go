@@ -26,6 +26,9 @@ func runScreenshot(ctx context.Context, env *cliEnv, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	if err := noArgs(env, fs); err != nil {
+		return err
+	}
 	if *out == "" {
 		fs.Usage()
 		return fmt.Errorf("--out FILE.png is required")

@@ -104,6 +104,9 @@ func runSimulate(ctx context.Context, env *cliEnv, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	if err := noArgs(env, fs); err != nil {
+		return err
+	}
 	if *users < 1 {
 		return fmt.Errorf("--users must be at least 1, got %d: a simulation needs shoppers", *users)
 	}

@@ -414,25 +414,13 @@ func rewordStoreError(err error, storePrefix, prefix string) error {
 	return &rewordedError{err: err, msg: prefix + strings.TrimPrefix(msg, storePrefix)}
 }
 
-// parseInterspersedFlags parses flags that may come before, between or after positional arguments:
-// Go's flag package stops at the first non-flag, so the rest is parsed again with the same FlagSet
-// after each positional argument. Everything after "--" is positional.
+// parseInterspersedFlags parses flags that may come before, between or after positional arguments
+// (parseFlags) and returns the positional ones.
 func parseInterspersedFlags(fs *flag.FlagSet, args []string) ([]string, error) {
-	var pos []string
-	for {
-		if err := parseFlags(fs, args); err != nil {
-			return nil, err
-		}
-		rest := fs.Args()
-		if consumed := len(args) - len(rest); consumed > 0 && args[consumed-1] == "--" {
-			return append(pos, rest...), nil
-		}
-		if len(rest) == 0 {
-			return pos, nil
-		}
-		pos = append(pos, rest[0])
-		args = rest[1:]
+	if err := parseFlags(fs, args); err != nil {
+		return nil, err
 	}
+	return fs.Args(), nil
 }
 
 // cliUsageError reports a wrong command line like flag does (the reason, then the usage) and exits 2.

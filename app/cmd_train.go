@@ -70,6 +70,9 @@ func runTrain(ctx context.Context, env *cliEnv, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	if err := noArgs(env, fs); err != nil {
+		return err
+	}
 	cfg := *cfgp
 	var torch *gan.TorchOptions
 	switch *backend {

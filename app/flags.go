@@ -22,14 +22,48 @@ func newFlags(env *cliEnv, name, args, about string) *flag.FlagSet {
 	return fs
 }
 
-// parseFlags parses and maps flag errors to errUsage (flag already printed the reason and usage).
+// parseFlags parses flags wherever they stand among the positional arguments and maps flag errors to
+// errUsage (flag already printed the reason and usage); fs.Args() is then the positional arguments in
+// order, everything after "--" among them. Go's flag package alone stops at the first non-flag: a stray
+// word silently dropped every flag after it (`catalog extra --library L` read the default library).
+// A subcommand that takes no positional argument refuses them with noArgs.
 func parseFlags(fs *flag.FlagSet, args []string) error {
+	var pos []string
+	for {
+		if err := parseOnce(fs, args); err != nil {
+			return err
+		}
+		rest := fs.Args()
+		if consumed := len(args) - len(rest); consumed > 0 && args[consumed-1] == "--" {
+			pos = append(pos, rest...)
+			break
+		}
+		if len(rest) == 0 {
+			break
+		}
+		pos = append(pos, rest[0])
+		args = rest[1:]
+	}
+	// Parse the positionals alone once more, after "--", so that fs.Args() returns them.
+	return parseOnce(fs, append([]string{"--"}, pos...))
+}
+
+// parseOnce is one flag.Parse with its errors mapped to errUsage.
+func parseOnce(fs *flag.FlagSet, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		if err == flag.ErrHelp {
 			fs.SetOutput(io.Discard)
 			return err
 		}
 		return errUsage
+	}
+	return nil
+}
+
+// noArgs refuses positional arguments for a subcommand that takes none (a usage error, exit 2).
+func noArgs(env *cliEnv, fs *flag.FlagSet) error {
+	if fs.NArg() > 0 {
+		return cliUsageError(env, fs, fmt.Sprintf("unexpected argument %q (this command takes only flags)", fs.Arg(0)))
 	}
 	return nil
 }

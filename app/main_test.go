@@ -231,3 +231,37 @@ func TestUsageErrorsSayWhatIsMissing(t *testing.T) {
 		t.Errorf("runs list --library DIR --json: exit %d, %q, %q", code, stdout, stderr)
 	}
 }
+
+// A stray word among the flags is refused (exit 2), and flags after a positional argument are read:
+// Go's flag package stopped at the first non-flag, so `catalog extra --library L` read the default
+// library and `runs rename A B --library L` refused flags the README allows after the verb.
+func TestFlagsAnywhereAndStrayArgumentsRefused(t *testing.T) {
+	lib := t.TempDir()
+	if code, _, stderr := runCLI(t, "demo", "--library", lib, "--products", "12"); code != 0 {
+		t.Fatalf("demo exited %d: %s", code, stderr)
+	}
+	for _, args := range [][]string{
+		{"catalog", "extra", "--library", lib},
+		{"demo", "junk", "--products", "5", "--library", lib},
+		{"suggest", "junk", "--n", "1", "--library", lib},
+		{"simulate", "--library", lib, "--policy", "random,", "popular", "--users", "5", "--steps", "2", "--json"},
+		{"train", "--library", lib, "--run", "x", "oops", "--steps", "5"},
+	} {
+		code, stdout, stderr := runCLI(t, args...)
+		if code != 2 || !strings.Contains(stderr, "unexpected argument") {
+			t.Errorf("%v: exit %d, want 2 with 'unexpected argument':\n%s%s", args, code, stdout, stderr)
+		}
+	}
+	// Flags after the positional arguments are read, not taken for paths.
+	dir := t.TempDir()
+	code, stdout, stderr := runCLI(t, "import", dir, "--library", lib, "--json")
+	if code == 2 || !strings.HasPrefix(strings.TrimSpace(stdout), "{") || strings.Contains(stdout+stderr, "--library") {
+		t.Errorf("import DIR --library L --json: exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+	if code, _, stderr := runCLI(t, "styles", "add", "retro", "--library", lib); code != 0 {
+		t.Errorf("styles add NAME --library L: exit %d: %s", code, stderr)
+	}
+	if code, stdout, stderr := runCLI(t, "styles", "list", "--library", lib, "--json"); code != 0 || !strings.Contains(stdout, `"retro"`) {
+		t.Errorf("styles list --library L --json: exit %d: %s%s", code, stdout, stderr)
+	}
+}

@@ -110,7 +110,8 @@ func NewLabelScreen(deps kit.Deps) *LabelScreen {
 
 	top := container.NewBorder(nil, nil, nil, container.NewHBox(s.undoBtn, s.redoBtn), s.progress)
 	manage := widget.NewButtonWithIcon(manageStylesText, theme.SettingsIcon(), func() { s.ManageStylesDialog() })
-	header := container.NewVBox(top, container.NewBorder(nil, nil, nil, manage, container.NewHScroll(s.counts)))
+	newStyle := widget.NewButtonWithIcon(newStyleText, theme.ContentAddIcon(), func() { s.NewStyleDialog() })
+	header := container.NewVBox(top, container.NewBorder(nil, nil, nil, container.NewHBox(newStyle, manage), container.NewHScroll(s.counts)))
 	imageBg := canvas.NewRectangle(theme.Color(theme.ColorNameInputBackground))
 	s.focus = container.NewBorder(nil,
 		container.NewVBox(s.title, s.current, container.NewCenter(s.suggestion), s.styleBtns, container.NewCenter(skip)),
@@ -254,11 +255,14 @@ func (s *LabelScreen) rebuildStyleButtons() {
 		b := widget.NewButton(text, func() { s.LabelWith(st) })
 		s.styleBtns.Objects = append(s.styleBtns.Objects, b)
 	}
-	add := widget.NewButtonWithIcon(newStyleText, theme.ContentAddIcon(), s.NewStyleDialog)
+	// With styles, New style… lives in the header, where it never moves: in the grid, a style it added
+	// took its place, and a second click there labeled the product (seen in the real window). With none
+	// it is here too, prominent, where the style buttons will be.
 	if len(s.model.styles) == 0 {
+		add := widget.NewButtonWithIcon(newStyleText, theme.ContentAddIcon(), s.NewStyleDialog)
 		add.Importance = widget.HighImportance
+		s.styleBtns.Objects = append(s.styleBtns.Objects, add)
 	}
-	s.styleBtns.Objects = append(s.styleBtns.Objects, add)
 	s.styleBtns.Refresh()
 	s.focus.Refresh() // the button rows changed height: lay the pane out again
 }

@@ -109,6 +109,10 @@ func TestLabelScreenMakesItsOwnStyles(t *testing.T) {
 		if kittest.FindButton(s.Object(), "1  penguins") == nil {
 			t.Error("no label button for the new style")
 		}
+		// New style… is no longer among the style buttons, where the style it added took its place.
+		if kittest.FindButton(s.styleBtns, newStyleText) != nil || kittest.FindButton(s.Object(), newStyleText) == nil {
+			t.Error("with styles, New style… should be in the header only, not in the style buttons' grid")
+		}
 		s.TypedRune('1')
 	})
 	h.shell.Screen.Flush()
