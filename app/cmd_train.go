@@ -74,6 +74,12 @@ func runTrain(ctx context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	cfg := *cfgp
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if set["steps"] && cfg.Steps < 1 {
+		// 0 fell back to the default 2,000 steps and started a long run nobody asked for.
+		return cliUsageError(env, fs, fmt.Sprintf("--steps must be at least 1, got %d", cfg.Steps))
+	}
 	var torch *gan.TorchOptions
 	switch *backend {
 	case "builtin":
@@ -116,6 +122,14 @@ func runTrain(ctx context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	defer db.Close()
+	if *resume {
+		// A resumed run continues with its own settings: the defaults of the flags not given described
+		// another model, so the resume the tool itself suggested was refused ("trained with a different
+		// model") whenever the run was not made with the defaults. Only --steps (the new total) changes.
+		if cfg, err = resumeConfig(ctx, db, *name, cfg, set); err != nil {
+			return cliUsageError(env, fs, err.Error())
+		}
+	}
 	enc := json.NewEncoder(env.stdout)
 	bar := newProgressBar(env.stderr, "training")
 	req := studio.TrainRequest{Name: *name, Config: cfg, Resume: *resume, Styles: splitList(*styles), Torch: torch}
@@ -149,6 +163,11 @@ func runTrain(ctx context.Context, env *cliEnv, args []string) error {
 	if errors.Is(err, context.Canceled) {
 		fmt.Fprintf(env.stderr, "Stopped at step %d; checkpoint kept. Continue with: stylestudio train --library %s --run %q --resume\n",
 			sum.Steps, db.Dir(), *name)
+		if *asJSON {
+			// The stream ends with its "done" line, as the README promises, with the run's status.
+			_ = enc.Encode(trainLine{Event: "done", Run: run.Name, Step: sum.Steps, Steps: sum.Steps, Losses: &sum.Losses,
+				ImagesPerS: sum.ImagesPerS, Checkpoint: sum.Checkpoint.WeightsPath(), Seconds: time.Since(start).Seconds(), Status: string(run.Status)})
+		}
 		return err
 	}
 	if err != nil {
@@ -166,4 +185,38 @@ func runTrain(ctx context.Context, env *cliEnv, args []string) error {
 		fmt.Fprintf(env.stdout, "Latest sample grid: %s\n", grids[len(grids)-1])
 	}
 	return nil
+}
+
+// resumeConfig is the configuration a resumed run trains on: the one recorded when it was created, with
+// the new total of steps when --steps was given. A model flag given with --resume must say what the run
+// already has (scripts that repeat the run's flags keep working); another value is refused, as the run
+// keeps its model. A run with no readable recorded configuration keeps the flags (the engine checks
+// them against its checkpoint).
+func resumeConfig(ctx context.Context, db *store.DB, name string, flags gan.Config, set map[string]bool) (gan.Config, error) {
+	run, err := db.RunByName(ctx, name)
+	if err != nil {
+		return flags, nil // the trainer says the run is missing, with its hint
+	}
+	var recorded gan.Config
+	if json.Unmarshal([]byte(run.ConfigJSON), &recorded) != nil || recorded.WithDefaults().Validate() != nil {
+		return flags, nil
+	}
+	rec, got := recorded.WithDefaults(), flags.WithDefaults()
+	for _, f := range []struct {
+		name      string
+		have, was any
+	}{
+		{"size", got.Size, rec.Size}, {"batch", got.BatchSize, rec.BatchSize}, {"lr", got.LR, rec.LR},
+		{"seed", got.Seed, rec.Seed}, {"gen-width", got.GenWidth, rec.GenWidth}, {"disc-width", got.DiscWidth, rec.DiscWidth},
+		{"res-blocks", got.ResBlocks, rec.ResBlocks}, {"sample-every", got.SampleEvery, rec.SampleEvery},
+		{"checkpoint-every", got.CheckpointEvery, rec.CheckpointEvery}, {"diff-augment", got.DiffAugment, rec.DiffAugment},
+	} {
+		if set[f.name] && f.have != f.was {
+			return flags, fmt.Errorf("--%s %v: run %q was created with %v, and a resumed run keeps its settings; only --steps (the new total) changes. Start a new run for other settings", f.name, f.have, name, f.was)
+		}
+	}
+	if set["steps"] {
+		rec.Steps = flags.Steps
+	}
+	return rec, nil
 }

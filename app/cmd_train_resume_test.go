@@ -3,12 +3,15 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"stylestudio/store"
 	"stylestudio/store/library"
@@ -88,5 +91,66 @@ func TestResumeBeforeFirstCheckpointStartsOver(t *testing.T) {
 	lock.Close()
 	if code, _, stderr := runCLI(t, "runs", "--library", lib, "delete", "early"); code != 0 {
 		t.Fatalf("deleting a run left 'running' by a killed process: exit %d, %s", code, stderr)
+	}
+}
+
+// --resume continues with the run's own settings: the resume line the tool prints (no model flags)
+// was refused for any run not made with the defaults, and the refusal marked the run failed at step 0.
+// A model flag that says what the run has is accepted; another value is a usage error.
+func TestResumeKeepsTheRunsOwnModel(t *testing.T) {
+	lib := t.TempDir()
+	if code, _, stderr := runCLI(t, "demo", "--library", lib, "--products", "160"); code != 0 {
+		t.Fatalf("demo: %s", stderr)
+	}
+	if code, _, stderr := runCLI(t, append([]string{"train", "--library", lib, "--run", "small", "--steps", "4"}, tinyTrain...)...); code != 0 {
+		t.Fatalf("train: %s", stderr)
+	}
+	code, stdout, stderr := runCLI(t, "train", "--library", lib, "--run", "small", "--resume", "--steps", "6", "--json")
+	if code != 0 {
+		t.Fatalf("resume without the run's flags exited %d: %s", code, stderr)
+	}
+	if last := trainLines(t, stdout)[len(trainLines(t, stdout))-1]; last.Event != "done" || last.Step != 6 || last.Status != "finished" {
+		t.Fatalf("resume ended %+v, want done at step 6, finished", last)
+	}
+	if code, _, stderr := runCLI(t, append([]string{"train", "--library", lib, "--run", "small", "--resume", "--steps", "8"}, tinyTrain...)...); code != 0 {
+		t.Fatalf("resume with the run's own flags exited %d: %s", code, stderr)
+	}
+	code, _, stderr = runCLI(t, "train", "--library", lib, "--run", "small", "--resume", "--steps", "10", "--gen-width", "8")
+	if code != 2 || !strings.Contains(stderr, "--gen-width 8: run \"small\" was created with 4") {
+		t.Fatalf("resume with another width: exit %d, %s", code, stderr)
+	}
+	if code, _, stderr = runCLI(t, "train", "--library", lib, "--run", "other", "--steps", "0"); code != 2 || !strings.Contains(stderr, "--steps must be at least 1") {
+		t.Fatalf("--steps 0: exit %d, %s", code, stderr)
+	}
+	ctx := context.Background()
+	db, err := store.Open(ctx, lib)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	run, err := db.RunByName(ctx, "small")
+	if err != nil || run.Status != store.RunFinished || run.StepsDone != 8 {
+		t.Fatalf("run after the refused resume: %+v, %v; want finished at step 8", run, err)
+	}
+}
+
+// A training stopped by Ctrl+C (its context cancelled) still ends its --json stream with the "done"
+// line the README promises, with the run's status: paused.
+func TestTrainJSONEndsWithDoneWhenStopped(t *testing.T) {
+	lib := t.TempDir()
+	if code, _, stderr := runCLI(t, "demo", "--library", lib, "--products", "160"); code != 0 {
+		t.Fatalf("demo: %s", stderr)
+	}
+	ctx, cancel := context.WithCancel(context.Background()) // as Ctrl+C cancels run's context
+	defer cancel()
+	time.AfterFunc(3*time.Second, cancel)
+	var out, errOut bytes.Buffer
+	err := runTrain(ctx, &cliEnv{stdout: &out, stderr: &errOut}, append([]string{"--library", lib, "--run", "stop", "--steps", "100000", "--json"}, tinyTrain...))
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("train returned %v, want it stopped: %s", err, errOut.String())
+	}
+	lines := trainLines(t, out.String())
+	if last := lines[len(lines)-1]; last.Event != "done" || last.Status != "paused" || last.Step < 1 {
+		t.Fatalf("the stream ends %+v, want a done line with status paused", last)
 	}
 }

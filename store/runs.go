@@ -297,6 +297,24 @@ func (db *DB) SetRunStatus(ctx context.Context, id int64, status RunStatus) erro
 	return nil
 }
 
+// RestoreRun puts a run's status, finish time, steps and training time back as they were in before (a
+// snapshot read earlier): a resume the trainer refused before its first step must leave the run as it
+// found it, not failed at step 0.
+func (db *DB) RestoreRun(ctx context.Context, before Run) error {
+	if !before.Status.Valid() || before.StepsDone < 0 || before.Duration < 0 {
+		return fmt.Errorf("restore run %d: invalid snapshot (status %q, %d steps)", before.ID, before.Status, before.StepsDone)
+	}
+	var finished any
+	if !before.FinishedAt.IsZero() {
+		finished = before.FinishedAt.UTC().Format(timeLayout)
+	}
+	if err := db.updateRun(ctx, before.ID, `status = ?, finished_at = ?, steps_done = ?, duration_s = ?`,
+		string(before.Status), finished, before.StepsDone, before.Duration.Seconds()); err != nil {
+		return fmt.Errorf("restore run %d: %w", before.ID, err)
+	}
+	return nil
+}
+
 // SetRunProgress records how far the trainer got: steps done and training time so far.
 func (db *DB) SetRunProgress(ctx context.Context, id int64, stepsDone int, duration time.Duration) error {
 	if stepsDone < 0 || duration < 0 {

@@ -653,3 +653,39 @@ func TestMigrationFromVersion2KeepsRuns(t *testing.T) {
 		t.Fatalf("name of a migrated run: %v", err)
 	}
 }
+
+// RestoreRun puts back a run's status, finish time, steps and training time from a snapshot.
+func TestRestoreRunPutsTheSnapshotBack(t *testing.T) {
+	db := openTest(t)
+	ctx := context.Background()
+	r := mustRun(t, db, "r")
+	if err := db.SetRunProgress(ctx, r.ID, 40, 90*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.FinishRun(ctx, r.ID, RunFinished, ""); err != nil {
+		t.Fatal(err)
+	}
+	before, err := db.Run(ctx, r.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.SetRunStatus(ctx, r.ID, RunRunning); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.SetRunProgress(ctx, r.ID, 0, 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.RestoreRun(ctx, before); err != nil {
+		t.Fatal(err)
+	}
+	after, err := db.Run(ctx, r.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after.Status != RunFinished || after.StepsDone != 40 || after.Duration != 90*time.Second || !after.FinishedAt.Equal(before.FinishedAt) {
+		t.Fatalf("restored %+v, want %+v", after, before)
+	}
+	if err := db.RestoreRun(ctx, Run{ID: r.ID, Status: "bogus"}); err == nil {
+		t.Error("an invalid snapshot was restored")
+	}
+}

@@ -253,6 +253,7 @@ func TrainGAN(ctx context.Context, db *store.DB, req TrainRequest) (store.Run, g
 	}
 	defer release()
 	removeStaleTemps(library.GridDir(db.Dir(), run.ID)) // of a sample grid whose writer was killed
+	before := run                                       // as it was, for a resume the trainer refuses
 	if err := db.SetRunStatus(ctx, run.ID, store.RunRunning); err != nil {
 		return run, gan.Summary{}, err
 	}
@@ -333,6 +334,17 @@ func TrainGAN(ctx context.Context, db *store.DB, req TrainRequest) (store.Run, g
 		sum, err = gan.Train(ctx, cfg, data, gopts, report)
 	}
 	flush()
+	if req.Resume && !fresh && sum.Steps == 0 && errors.Is(err, gan.ErrCheckpoint) {
+		// Refused before its first step (a checkpoint that does not fit): the run stays as it was, not
+		// failed at step 0 with its checkpoint still on disk.
+		if rerr := db.RestoreRun(bg, before); rerr != nil {
+			err = errors.Join(err, rerr)
+		}
+		if updated, rerr := db.Run(bg, run.ID); rerr == nil {
+			run = updated
+		}
+		return run, sum, err
+	}
 	// The engine prunes old checkpoints after reporting each one: drop the rows of the last pruned files.
 	if serr := syncCheckpoints(bg, db, run.ID, dir); serr != nil && bookErr == nil {
 		bookErr = serr

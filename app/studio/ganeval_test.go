@@ -3,6 +3,7 @@ package studio
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -172,5 +173,30 @@ func TestImportRunValidatesCheckpoints(t *testing.T) {
 	serve, _, err := gan.ServingCheckpoint(library.RunDir(db.Dir(), run.ID))
 	if err != nil || serve.Step != bestStep || notes.ServingStep != bestStep || serve.Val == nil {
 		t.Errorf("serving step %d (notes %d), %v; the best-validated one is %d", serve.Step, notes.ServingStep, err, bestStep)
+	}
+}
+
+// A resume the trainer refuses before its first step (its checkpoint is another model's) leaves the
+// run as it was: finished at its steps, not failed at step 0 with its checkpoint still on disk.
+func TestRefusedResumeLeavesTheRunAsItWas(t *testing.T) {
+	ctx := context.Background()
+	db := demoLibrary(t, 150)
+	cfg := gan.Config{Size: 32, GenWidth: 4, DiscWidth: 4, ResBlocks: 1, BatchSize: 4, Steps: 2, SampleEvery: 1, CheckpointEvery: 1}
+	run, _, err := TrainGAN(ctx, db, TrainRequest{Name: "tiny", Config: cfg, Styles: []string{"neon", "minimal"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := cfg
+	other.GenWidth, other.Steps = 8, 4
+	if _, _, err := TrainGAN(ctx, db, TrainRequest{Name: "tiny", Config: other, Resume: true}); !errors.Is(err, gan.ErrCheckpoint) {
+		t.Fatalf("resume with another model: %v, want the checkpoint refused", err)
+	}
+	after, err := db.Run(ctx, run.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after.Status != run.Status || after.StepsDone != run.StepsDone || !after.FinishedAt.Equal(run.FinishedAt) {
+		t.Fatalf("after the refused resume the run is %s at step %d (finished %v); it was %s at step %d (%v)",
+			after.Status, after.StepsDone, after.FinishedAt, run.Status, run.StepsDone, run.FinishedAt)
 	}
 }
