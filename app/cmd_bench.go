@@ -33,7 +33,7 @@ func runBench(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	b, ok := benchmarks()[args[0]]
 	if !ok {
-		return fmt.Errorf("unknown benchmark %q (available: label-assist, rank, train)", args[0])
+		return fmt.Errorf("%w: unknown benchmark %q (available: label-assist, rank, train)", errUsage, args[0])
 	}
 	return b(ctx, env, args[1:])
 }

@@ -44,6 +44,10 @@ func runClassify(ctx context.Context, env *cliEnv, args []string) error {
 	if err := noArgs(env, fs); err != nil {
 		return err
 	}
+	if cfg.Epochs < 1 {
+		// 0 trained anyway and replaced the saved classifier.
+		return fmt.Errorf("%w: --epochs must be at least 1, got %d", errUsage, cfg.Epochs)
+	}
 	db, err := openLibrary(ctx, *lib)
 	if err != nil {
 		return err
@@ -102,7 +106,7 @@ func runSuggest(ctx context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	if *n < 1 {
-		return fmt.Errorf("--n must be at least 1, got %d", *n)
+		return fmt.Errorf("%w: --n must be at least 1, got %d", errUsage, *n)
 	}
 	db, err := openLibrary(ctx, *lib)
 	if err != nil {

@@ -23,7 +23,7 @@ func runDemo(ctx context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	if *n < 1 || *n > 100000 {
-		return fmt.Errorf("--products must be between 1 and 100000, got %d", *n)
+		return fmt.Errorf("%w: --products must be between 1 and 100000, got %d", errUsage, *n)
 	}
 	db, err := openLibrary(ctx, *lib)
 	if err != nil {

@@ -117,6 +117,13 @@ func runStylize(ctx context.Context, env *cliEnv, args []string) error {
 	if err := os.MkdirAll(*outDir, 0o755); err != nil {
 		return fmt.Errorf("create the output folder: %w", err)
 	}
+	// Before any product: a folder that cannot be written failed every product, after restyling them all.
+	if probe, err := os.CreateTemp(*outDir, ".stylestudio-write-check-*"); err != nil {
+		return fmt.Errorf("the output folder %s cannot be written (%w); choose another --out", *outDir, err)
+	} else {
+		probe.Close()
+		os.Remove(probe.Name())
+	}
 	start := time.Now()
 	out := stylizeJSON{Run: run.Name, Style: *styleName, FullRes: *fullRes, Written: []string{}, Failed: []stylizeError{}, Step: m.Step()}
 	res, err := studio.StylizeProducts(ctx, db, studio.StylizeRequest{Run: run, Model: m, Style: *styleName, SKUs: fs.Args(),
@@ -134,7 +141,14 @@ func runStylize(ctx context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	if *asJSON {
-		return json.NewEncoder(env.stdout).Encode(out)
+		if err := json.NewEncoder(env.stdout).Encode(out); err != nil {
+			return err
+		}
+		if len(out.Failed) > 0 {
+			// The same exit status as without --json: a script must see that products failed.
+			return fmt.Errorf("%d of %d products could not be stylized (listed in \"failed\")", len(out.Failed), len(res))
+		}
+		return nil
 	}
 	fmt.Fprintf(env.stdout, "Wrote %d images to %s in %.1f s (the checkpoint of step %d)", len(out.Written), *outDir, out.Seconds, out.Step)
 	if len(out.Failed) > 0 {
@@ -195,6 +209,11 @@ func runRuns(ctx context.Context, env *cliEnv, args []string) error {
 	case "note":
 		err = db.SetRunNotes(ctx, run.ID, rest[1])
 	case "use":
+		// Preview and the Feed need a model: a run with no complete checkpoint was marked active and
+		// they silently used another.
+		if _, _, lerr := studio.LoadRunModel(ctx, db, run.Name); lerr != nil {
+			return fmt.Errorf("run %q cannot be used for Preview and the Feed: %w", run.Name, lerr)
+		}
 		err = db.SetActiveRun(ctx, run.ID)
 	case "delete":
 		err = studio.DeleteRun(ctx, db, run)
@@ -229,7 +248,7 @@ func listRuns(ctx context.Context, env *cliEnv, db *store.DB, asJSON bool) error
 		Active  bool            `json:"active"`
 		Notes   string          `json:"notes"`
 		Folder  string          `json:"folder"`
-		Metrics json.RawMessage `json:"metrics,omitempty"`
+		Metrics json.RawMessage `json:"metrics"` // null until the run is evaluated (the key is always there)
 		// BestStep is the best checkpoint's step (0: none); Checkpoints are those kept on disk, each with
 		// its validation measurement when it had one (val: style_accuracy, content_ssim, score, products).
 		BestStep    int              `json:"best_step"`
@@ -239,6 +258,12 @@ func listRuns(ctx context.Context, env *cliEnv, db *store.DB, asJSON bool) error
 	for _, r := range runs {
 		j := runJSON{Name: r.Name, Status: string(r.Status), Steps: r.StepsDone, Seconds: r.Duration.Seconds(), Active: r.Active,
 			Notes: r.Notes, Folder: library.RunDir(db.Dir(), r.ID), Checkpoints: []checkpointJSON{}}
+		if r.Status == store.RunRunning && !studio.RunBusy(db.Dir(), r) {
+			// Marked running, but no process holds its run lock (the OS frees it when the trainer dies):
+			// interrupted, as the Train screen shows it, not running forever.
+			j.Status = string(store.RunInterrupted)
+		}
+		j.Metrics = json.RawMessage("null")
 		if r.MetricsJSON != "" {
 			j.Metrics = json.RawMessage(r.MetricsJSON)
 		}

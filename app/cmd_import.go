@@ -67,7 +67,7 @@ func runImport(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	if fs.NArg() == 0 && *csvPath == "" {
 		fs.Usage()
-		return fmt.Errorf("nothing to import: give one or more files or folders, or --csv FILE")
+		return fmt.Errorf("%w: nothing to import: give one or more files or folders, or --csv FILE", errUsage)
 	}
 	opts := ingest.Options{LabelsFromFolders: *fromFolders, CSVPath: *csvPath}
 	plan, err := studio.PlanImport(ctx, fs.Args(), opts)

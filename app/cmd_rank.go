@@ -67,7 +67,7 @@ func runRank(ctx context.Context, env *cliEnv, args []string) error {
 	case "eval":
 		return runRankEval(ctx, env, args[1:])
 	}
-	return fmt.Errorf("unknown rank command %q (use train or eval)", args[0])
+	return fmt.Errorf("%w: unknown rank command %q (use train or eval)", errUsage, args[0])
 }
 
 func runRankTrain(ctx context.Context, env *cliEnv, args []string) error {

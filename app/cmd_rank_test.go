@@ -64,7 +64,7 @@ func TestRankUsage(t *testing.T) {
 	if code, _, stderr := runCLI(t, "rank"); code != 2 || !strings.Contains(stderr, "rank <train|eval>") {
 		t.Errorf("rank without a subcommand: %d %q", code, stderr)
 	}
-	if code, _, stderr := runCLI(t, "rank", "fit"); code != 1 || !strings.Contains(stderr, `unknown rank command "fit"`) {
+	if code, _, stderr := runCLI(t, "rank", "fit"); code != 2 || !strings.Contains(stderr, `unknown rank command "fit"`) {
 		t.Errorf("rank fit: %d %q", code, stderr)
 	}
 }

@@ -31,7 +31,7 @@ func runScreenshot(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	if *out == "" {
 		fs.Usage()
-		return fmt.Errorf("--out FILE.png is required")
+		return fmt.Errorf("%w: --out FILE.png is required", errUsage)
 	}
 	size, err := parseSize(*sizeFlag)
 	if err != nil {

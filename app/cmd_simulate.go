@@ -108,27 +108,27 @@ func runSimulate(ctx context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	if *users < 1 {
-		return fmt.Errorf("--users must be at least 1, got %d: a simulation needs shoppers", *users)
+		return fmt.Errorf("%w: --users must be at least 1, got %d: a simulation needs shoppers", errUsage, *users)
 	}
 	if *seeds < 1 || *seeds > 100 {
-		return fmt.Errorf("--seeds must be 1 to 100, got %d", *seeds)
+		return fmt.Errorf("%w: --seeds must be 1 to 100, got %d", errUsage, *seeds)
 	}
 	if *steps < 1 || *steps > sim.MaxSteps {
-		return fmt.Errorf("--steps must be 1 to %d slates per session, got %d", sim.MaxSteps, *steps)
+		return fmt.Errorf("%w: --steps must be 1 to %d slates per session, got %d", errUsage, sim.MaxSteps, *steps)
 	}
 	var asked []string
 	for _, p := range splitList(*policy) {
 		p = strings.ToLower(p)
 		if !slices.Contains(studio.PolicyNames(), p) {
-			return fmt.Errorf("unknown policy %q in --policy; pick from %s", p, strings.Join(studio.PolicyNames(), ", "))
+			return fmt.Errorf("%w: unknown policy %q in --policy; pick from %s", errUsage, p, strings.Join(studio.PolicyNames(), ", "))
 		}
 		if slices.Contains(asked, p) {
-			return fmt.Errorf("policy %q is listed twice in --policy", p)
+			return fmt.Errorf("%w: policy %q is listed twice in --policy", errUsage, p)
 		}
 		asked = append(asked, p)
 	}
 	if len(asked) == 0 {
-		return fmt.Errorf("--policy is empty; pick from %s", strings.Join(studio.PolicyNames(), ", "))
+		return fmt.Errorf("%w: --policy is empty; pick from %s", errUsage, strings.Join(studio.PolicyNames(), ", "))
 	}
 	run := asked
 	if !slices.Contains(run, "oracle") {

@@ -141,8 +141,8 @@ func TestSimulateRefusesBadInput(t *testing.T) {
 	} {
 		args := append([]string{"simulate", "--library", lib, "--users", "5"}, tc.args...)
 		code, stdout, stderr := runCLI(t, args...)
-		if code != 1 || !strings.Contains(stderr, tc.want) || stdout != "" {
-			t.Errorf("%v: exit %d, stderr %q, stdout %q; want exit 1 saying %q", tc.args, code, stderr, stdout, tc.want)
+		if code != 2 || !strings.Contains(stderr, tc.want) || stdout != "" {
+			t.Errorf("%v: exit %d, stderr %q, stdout %q; want exit 2 (a usage error) saying %q", tc.args, code, stderr, stdout, tc.want)
 		}
 	}
 	// An empty library: a clear message, not a crash.

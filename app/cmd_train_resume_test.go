@@ -5,6 +5,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -152,5 +153,42 @@ func TestTrainJSONEndsWithDoneWhenStopped(t *testing.T) {
 	lines := trainLines(t, out.String())
 	if last := lines[len(lines)-1]; last.Event != "done" || last.Status != "paused" || last.Step < 1 {
 		t.Fatalf("the stream ends %+v, want a done line with status paused", last)
+	}
+}
+
+// `runs` shows a run marked running that no process trains as interrupted (it said running forever
+// after its trainer was killed), keeps the metrics key (null before an evaluation), and `runs use`
+// refuses a run with no checkpoint (Preview and the Feed silently used another).
+func TestRunsListInterruptedAndUseNeedsACheckpoint(t *testing.T) {
+	lib := t.TempDir()
+	if code, _, stderr := runCLI(t, "demo", "--library", lib, "--products", "12"); code != 0 {
+		t.Fatalf("demo: %s", stderr)
+	}
+	ctx := context.Background()
+	db, err := store.Open(ctx, lib)
+	if err != nil {
+		t.Fatal(err)
+	}
+	run, err := db.CreateRun(ctx, "killed", `{"size":32}`)
+	if err == nil {
+		err = db.SetRunStatus(ctx, run.ID, store.RunRunning)
+	}
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := runCLI(t, "runs", "--library", lib, "--json")
+	if code != 0 {
+		t.Fatalf("runs: %s", stderr)
+	}
+	var list []map[string]any
+	if err := json.Unmarshal([]byte(stdout), &list); err != nil || len(list) != 1 {
+		t.Fatalf("runs --json: %v %s", err, stdout)
+	}
+	if m, ok := list[0]["metrics"]; list[0]["status"] != "interrupted" || !ok || m != nil {
+		t.Errorf("runs --json lists %v; want status interrupted and metrics null", list[0])
+	}
+	if code, _, stderr := runCLI(t, "runs", "use", "killed", "--library", lib); code == 0 || !strings.Contains(stderr, "cannot be used for Preview and the Feed") {
+		t.Errorf("runs use of a run with no checkpoint: exit %d, %s", code, stderr)
 	}
 }
