@@ -43,7 +43,7 @@ func runBundle(ctx context.Context, env *cliEnv, args []string) error {
 	if strings.TrimSpace(*name) == "" || strings.TrimSpace(*out) == "" {
 		return fmt.Errorf("%w: --run and --out are required", errUsage)
 	}
-	db, err := openLibrary(ctx, *lib)
+	db, err := openExistingLibrary(ctx, *lib)
 	if err != nil {
 		return err
 	}

@@ -31,7 +31,7 @@ func runCatalog(ctx context.Context, env *cliEnv, args []string) error {
 	if err := noArgs(env, fs); err != nil {
 		return err
 	}
-	db, err := openLibrary(ctx, *lib)
+	db, err := openExistingLibrary(ctx, *lib)
 	if err != nil {
 		return err
 	}

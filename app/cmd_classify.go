@@ -108,7 +108,7 @@ func runSuggest(ctx context.Context, env *cliEnv, args []string) error {
 	if *n < 1 {
 		return fmt.Errorf("%w: --n must be at least 1, got %d", errUsage, *n)
 	}
-	db, err := openLibrary(ctx, *lib)
+	db, err := openExistingLibrary(ctx, *lib)
 	if err != nil {
 		return err
 	}

@@ -109,7 +109,7 @@ func runExport(ctx context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 
-	db, err := openLibrary(ctx, *lib)
+	db, err := openExistingLibrary(ctx, *lib)
 	if err != nil {
 		return err
 	}

@@ -125,7 +125,7 @@ func TestExportCSV(t *testing.T) {
 }
 
 func TestExportErrors(t *testing.T) {
-	lib := t.TempDir()
+	lib := emptyLibrary(t)
 	out := filepath.Join(t.TempDir(), "o")
 	for _, split := range []string{"80,10", "50,30,30", "a,b,c", "80,10,10,0", "-10,60,50"} {
 		code, _, stderr := runCLI(t, "export", "--library", lib, "--format", "csv", "--out", out, "--split", split)

@@ -36,7 +36,7 @@ func runEval(ctx context.Context, env *cliEnv, args []string) error {
 	if strings.TrimSpace(*name) == "" {
 		return fmt.Errorf("%w: --run NAME is required", errUsage)
 	}
-	db, err := openLibrary(ctx, *lib)
+	db, err := openExistingLibrary(ctx, *lib)
 	if err != nil {
 		return err
 	}
@@ -102,7 +102,7 @@ func runStylize(ctx context.Context, env *cliEnv, args []string) error {
 	if strings.TrimSpace(*name) == "" || strings.TrimSpace(*styleName) == "" || strings.TrimSpace(*outDir) == "" {
 		return fmt.Errorf("%w: --run, --style and --out are required", errUsage)
 	}
-	db, err := openLibrary(ctx, *lib)
+	db, err := openExistingLibrary(ctx, *lib)
 	if err != nil {
 		return err
 	}
@@ -188,7 +188,7 @@ func runRuns(ctx context.Context, env *cliEnv, args []string) error {
 	if !ok || len(rest) != n {
 		return fmt.Errorf("%w: runs takes list, rename OLD NEW, note NAME TEXT, delete NAME, use NAME or import DIR", errUsage)
 	}
-	db, err := openLibrary(ctx, *lib)
+	db, err := openExistingLibrary(ctx, *lib)
 	if err != nil {
 		return err
 	}

@@ -134,7 +134,7 @@ func runSimulate(ctx context.Context, env *cliEnv, args []string) error {
 	if !slices.Contains(run, "oracle") {
 		run = append(slices.Clone(asked), "oracle") // for ctr_vs_oracle
 	}
-	db, err := openLibrary(ctx, *lib)
+	db, err := openExistingLibrary(ctx, *lib)
 	if err != nil {
 		return err
 	}

@@ -146,7 +146,7 @@ func TestSimulateRefusesBadInput(t *testing.T) {
 		}
 	}
 	// An empty library: a clear message, not a crash.
-	code, _, stderr := runCLI(t, "simulate", "--library", t.TempDir(), "--users", "5")
+	code, _, stderr := runCLI(t, "simulate", "--library", emptyLibrary(t), "--users", "5")
 	if code != 1 || !strings.Contains(stderr, "add styles") {
 		t.Errorf("empty library: exit %d, %q", code, stderr)
 	}

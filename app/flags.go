@@ -2,9 +2,13 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"stylestudio/store"
@@ -81,6 +85,24 @@ func openLibrary(ctx context.Context, dir string) (*store.DB, error) {
 			return nil, fmt.Errorf("find the default library folder: %w (pass --library DIR)", err)
 		}
 		dir = def
+	}
+	return store.Open(ctx, dir)
+}
+
+// openExistingLibrary opens the library at dir (or the default one) only when it is one: a command that
+// reads a library must not make an empty one where a path was mistyped and report zeros from it
+// (`catalog --library /tmp/typo` created catalog.db and objects/ there and printed an empty catalog).
+func openExistingLibrary(ctx context.Context, dir string) (*store.DB, error) {
+	if strings.TrimSpace(dir) == "" {
+		def, err := store.DefaultLibraryDir()
+		if err != nil {
+			return nil, fmt.Errorf("find the default library folder: %w (pass --library DIR)", err)
+		}
+		dir = def
+	}
+	if _, err := os.Stat(filepath.Join(dir, store.DBFile)); errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("%s is not a Style Studio library (it has no %s): check the path, or make one with `stylestudio import --library %s FOLDER` or `stylestudio demo --library %s`",
+			dir, store.DBFile, dir, dir)
 	}
 	return store.Open(ctx, dir)
 }

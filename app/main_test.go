@@ -2,12 +2,15 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"stylestudio/store"
 	"testing"
 
 	"stylestudio/engine/ingest"
@@ -212,7 +215,7 @@ func TestScreenshotRendersCatalog(t *testing.T) {
 
 // A usage error of our own (not flag's) is explained, not just an exit status 2.
 func TestUsageErrorsSayWhatIsMissing(t *testing.T) {
-	lib := t.TempDir()
+	lib := emptyLibrary(t)
 	for _, tc := range []struct {
 		args []string
 		want string
@@ -263,5 +266,38 @@ func TestFlagsAnywhereAndStrayArgumentsRefused(t *testing.T) {
 	}
 	if code, stdout, stderr := runCLI(t, "styles", "list", "--library", lib, "--json"); code != 0 || !strings.Contains(stdout, `"retro"`) {
 		t.Errorf("styles list --library L --json: exit %d: %s%s", code, stdout, stderr)
+	}
+}
+
+// emptyLibrary makes a library with nothing in it (a catalog.db and no products).
+func emptyLibrary(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	db, err := store.Open(context.Background(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// A command that reads a library refuses a folder that is not one, saying how to make one: a mistyped
+// path made an empty library there and reported zeros from it.
+func TestReadingCommandsRefuseAFolderThatIsNoLibrary(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "typo")
+	for _, args := range [][]string{
+		{"catalog", "--library", dir},
+		{"runs", "--library", dir, "--json"},
+		{"suggest", "--library", dir},
+	} {
+		code, _, stderr := runCLI(t, args...)
+		if code != 1 || !strings.Contains(stderr, "is not a Style Studio library") || !strings.Contains(stderr, "stylestudio demo --library") {
+			t.Errorf("%v: exit %d, %q", args, code, stderr)
+		}
+	}
+	if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("reading a library that is not there made %s (%v)", dir, err)
 	}
 }
