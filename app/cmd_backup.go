@@ -27,6 +27,7 @@ type backupJSON struct {
 	Seconds       float64          `json:"seconds"`
 }
 
+// libraryDir is dir, or the default library folder when dir is empty.
 func libraryDir(dir string) (string, error) {
 	if strings.TrimSpace(dir) != "" {
 		return dir, nil

@@ -79,12 +79,9 @@ func libraryFlag(fs *flag.FlagSet) *string {
 
 // openLibrary opens (creating if needed) the library at dir, or the default library when dir is empty.
 func openLibrary(ctx context.Context, dir string) (*store.DB, error) {
-	if strings.TrimSpace(dir) == "" {
-		def, err := store.DefaultLibraryDir()
-		if err != nil {
-			return nil, fmt.Errorf("find the default library folder: %w (pass --library DIR)", err)
-		}
-		dir = def
+	dir, err := libraryDir(dir)
+	if err != nil {
+		return nil, err
 	}
 	return store.Open(ctx, dir)
 }
@@ -93,12 +90,9 @@ func openLibrary(ctx context.Context, dir string) (*store.DB, error) {
 // reads a library must not make an empty one where a path was mistyped and report zeros from it
 // (`catalog --library /tmp/typo` created catalog.db and objects/ there and printed an empty catalog).
 func openExistingLibrary(ctx context.Context, dir string) (*store.DB, error) {
-	if strings.TrimSpace(dir) == "" {
-		def, err := store.DefaultLibraryDir()
-		if err != nil {
-			return nil, fmt.Errorf("find the default library folder: %w (pass --library DIR)", err)
-		}
-		dir = def
+	dir, err := libraryDir(dir)
+	if err != nil {
+		return nil, err
 	}
 	if _, err := os.Stat(filepath.Join(dir, store.DBFile)); errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("%s is not a Style Studio library (it has no %s): check the path, or make one with `stylestudio import --library %s FOLDER` or `stylestudio demo --library %s`",
