@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"regexp"
 	"runtime/debug"
 	"sort"
 	"strings"
@@ -102,9 +103,10 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 			fmt.Fprintf(stderr, "stylestudio %s: interrupted\n", name)
 			return 130
 		}
-		fmt.Fprintf(stderr, "stylestudio %s: %v\n", name, err)
+		lib := libraryArg(args)
+		fmt.Fprintf(stderr, "stylestudio %s: %s\n", name, withLibrary(err.Error(), lib))
 		if h := cliHint(err); h != "" && !strings.Contains(err.Error(), "stylestudio ") {
-			fmt.Fprintf(stderr, "  %s\n", h)
+			fmt.Fprintf(stderr, "  %s\n", withLibrary(h, lib))
 		}
 		return 1
 	}
@@ -140,4 +142,41 @@ func reportPanic(r any, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stderr, "stylestudio: internal error: %v\nThis is a bug; nothing in your library was changed by the failed step. Details: %s\n", r, where)
 	return 70
+}
+
+// libraryArg is the --library value on the command line ("" when none was given).
+func libraryArg(args []string) string {
+	for i, a := range args {
+		for _, f := range []string{"--library", "-library"} {
+			if a == f && i+1 < len(args) {
+				return args[i+1]
+			}
+			if v, ok := strings.CutPrefix(a, f+"="); ok {
+				return v
+			}
+		}
+	}
+	return ""
+}
+
+var suggestedCommand = regexp.MustCompile("`stylestudio ([^`]*)`")
+
+// withLibrary adds --library LIB to every command a message suggests that does not name a library: a
+// copied hint acted on the default library (`stylestudio styles remove floral --move-to minimal`). Flags
+// may stand anywhere, so it goes at the end.
+func withLibrary(msg, lib string) string {
+	if lib == "" {
+		return msg
+	}
+	quoted := lib
+	if strings.ContainsAny(lib, " \t'\"$`\\") {
+		quoted = "'" + strings.ReplaceAll(lib, "'", `'\''`) + "'"
+	}
+	return suggestedCommand.ReplaceAllStringFunc(msg, func(m string) string {
+		inner := suggestedCommand.FindStringSubmatch(m)[1]
+		if strings.Contains(inner, "--library") || strings.HasSuffix(inner, "--help") {
+			return m
+		}
+		return "`stylestudio " + inner + " --library " + quoted + "`"
+	})
 }

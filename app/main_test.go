@@ -301,3 +301,19 @@ func TestReadingCommandsRefuseAFolderThatIsNoLibrary(t *testing.T) {
 		t.Errorf("reading a library that is not there made %s (%v)", dir, err)
 	}
 }
+
+// A command an error suggests carries the --library the failed command was given: copied as printed,
+// it acted on the default library.
+func TestHintsNameTheLibrary(t *testing.T) {
+	lib := emptyLibrary(t)
+	code, _, stderr := runCLI(t, "eval", "--run", "nosuch", "--library", lib)
+	if code != 1 || !strings.Contains(stderr, "`stylestudio runs --library "+lib+"`") {
+		t.Errorf("eval of a missing run: exit %d, %q", code, stderr)
+	}
+	if got := withLibrary("use `stylestudio runs --help` or `stylestudio x --library B`", "/a b"); got != "use `stylestudio runs --help` or `stylestudio x --library B`" {
+		t.Errorf("withLibrary changed commands that need nothing: %q", got)
+	}
+	if got := withLibrary("try `stylestudio demo`", "/my lib"); got != "try `stylestudio demo --library '/my lib'`" {
+		t.Errorf("withLibrary quoted a path with a space as %q", got)
+	}
+}
