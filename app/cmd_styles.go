@@ -380,7 +380,7 @@ func styleKeyText(k string) string {
 	return k
 }
 
-// quoteArg quotes a name for a shell command line in a message when it needs it.
+// shellQuote quotes a name or path for a shell command line in a message when it needs it.
 func shellQuote(s string) string {
 	if s != "" && !strings.ContainsAny(s, " \t'\"\\$`!*?[]{}()<>|&;#~") {
 		return s

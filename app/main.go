@@ -168,10 +168,7 @@ func withLibrary(msg, lib string) string {
 	if lib == "" {
 		return msg
 	}
-	quoted := lib
-	if strings.ContainsAny(lib, " \t'\"$`\\") {
-		quoted = "'" + strings.ReplaceAll(lib, "'", `'\''`) + "'"
-	}
+	quoted := shellQuote(lib)
 	return suggestedCommand.ReplaceAllStringFunc(msg, func(m string) string {
 		inner := suggestedCommand.FindStringSubmatch(m)[1]
 		if strings.Contains(inner, "--library") || strings.HasSuffix(inner, "--help") {
