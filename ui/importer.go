@@ -126,7 +126,7 @@ func (im *importer) report(title string, sum ingest.Summary, err error, announce
 		dialog.ShowError(fmt.Errorf("%s failed: %w", strings.ToLower(title), err), w)
 		return
 	}
-	head := fmt.Sprintf("Imported %d new product%s; %d %s already in the catalog.", sum.Imported, plural(sum.Imported), sum.Duplicates, wasWere(sum.Duplicates))
+	head := fmt.Sprintf("Imported %d new product%s; %d %s already in the catalog.", sum.Imported, studio.Plural(sum.Imported), sum.Duplicates, wasWere(sum.Duplicates))
 	if sum.Labeled > 0 {
 		head += fmt.Sprintf(" %d of those had no label and took the style their folder (or manifest row) gives; products already labeled kept theirs.", sum.Labeled)
 	}
@@ -157,7 +157,7 @@ func (im *importer) report(title string, sum ingest.Summary, err error, announce
 		rows.Add(widget.NewLabel(fmt.Sprintf("…and %d more.", more)))
 	}
 	list := container.NewVScroll(rows)
-	top := widget.NewLabel(fmt.Sprintf("%s\n%d file%s or manifest row%s could not be imported:", head, len(sum.Failures), plural(len(sum.Failures)), plural(len(sum.Failures))))
+	top := widget.NewLabel(fmt.Sprintf("%s\n%d file%s or manifest row%s could not be imported:", head, len(sum.Failures), studio.Plural(len(sum.Failures)), studio.Plural(len(sum.Failures))))
 	top.Wrapping = fyne.TextWrapWord
 	body := container.NewBorder(top, nil, nil, nil, list)
 	d := dialog.NewCustom(title+" finished with problems", "Close", body, w)
@@ -174,14 +174,6 @@ func urisToPaths(uris []fyne.URI) []string {
 		}
 	}
 	return paths
-}
-
-// plural is "s" unless n is 1.
-func plural(n int) string {
-	if n == 1 {
-		return ""
-	}
-	return "s"
 }
 
 // wasWere is "was" for 1, else "were".

@@ -44,7 +44,7 @@ func GANData(ctx context.Context, db *store.DB) (data gan.Data, skipped []string
 			index[s.Name] = len(data.Styles)
 			data.Styles = append(data.Styles, s.Name)
 		} else {
-			skipped = append(skipped, fmt.Sprintf("%s (%d training label%s)", s.Name, perStyle[s.Name], plural(perStyle[s.Name])))
+			skipped = append(skipped, fmt.Sprintf("%s (%d training label%s)", s.Name, perStyle[s.Name], Plural(perStyle[s.Name])))
 		}
 	}
 	if len(data.Styles) < 2 {
@@ -522,8 +522,8 @@ func (e runBusyError) Error() string {
 
 func (e runBusyError) Is(target error) bool { return target == ErrRunBusy }
 
-// plural is "s" unless n is 1.
-func plural(n int) string {
+// Plural is "s" unless n is 1: "1 training label", "2 training labels". Both front ends' messages use it.
+func Plural(n int) string {
 	if n == 1 {
 		return ""
 	}

@@ -363,7 +363,7 @@ func (s *FeedScreen) drawCharts() {
 			fmt.Fprintf(&b, "%s: not shown yet\n", st)
 			continue
 		}
-		fmt.Fprintf(&b, "%s: %.2f%% CTR, %d click%s of %d shown\n", st, 100*c.CTR(), c.Clicks, plural(int(c.Clicks)), c.Impressions)
+		fmt.Fprintf(&b, "%s: %.2f%% CTR, %d click%s of %d shown\n", st, 100*c.CTR(), c.Clicks, studio.Plural(int(c.Clicks)), c.Impressions)
 	}
 	s.perStyle.SetText(strings.TrimSpace(b.String()))
 	s.sideBox.Refresh()
@@ -830,14 +830,6 @@ func (s *FeedScreen) NextRound() {
 func (s *FeedScreen) PreloadCards(ctx context.Context) {
 	s.deps.Thumbs.Preload(ctx, s.currentHashes())
 	s.setCards(s.current)
-}
-
-// plural is "s" unless n is 1.
-func plural(n int) string {
-	if n == 1 {
-		return ""
-	}
-	return "s"
 }
 
 // featureWords names the ranker's image features as the feed computes them (studio.ColorHistogram: the
