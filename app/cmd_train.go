@@ -197,11 +197,11 @@ func resumeConfig(ctx context.Context, db *store.DB, name string, flags gan.Conf
 	if err != nil {
 		return flags, nil // the trainer says the run is missing, with its hint
 	}
-	var recorded gan.Config
-	if json.Unmarshal([]byte(run.ConfigJSON), &recorded) != nil || recorded.WithDefaults().Validate() != nil {
+	rec, ok := studio.RecordedConfig(run)
+	if !ok {
 		return flags, nil
 	}
-	rec, got := recorded.WithDefaults(), flags.WithDefaults()
+	got := flags.WithDefaults()
 	for _, f := range []struct {
 		name      string
 		have, was any

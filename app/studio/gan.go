@@ -215,8 +215,7 @@ func TrainGAN(ctx context.Context, db *store.DB, req TrainRequest) (store.Run, g
 			}
 		case errors.Is(lerr, gan.ErrNoCheckpoint) && len(damaged) == 0:
 			fresh = true
-			var recorded gan.Config
-			if json.Unmarshal([]byte(run.ConfigJSON), &recorded) == nil && recorded.WithDefaults().Validate() == nil {
+			if recorded, ok := RecordedConfig(run); ok {
 				recorded.Steps = cfg.Steps
 				cfg = recorded.WithDefaults()
 			}
@@ -521,6 +520,16 @@ func (e runBusyError) Error() string {
 }
 
 func (e runBusyError) Is(target error) bool { return target == ErrRunBusy }
+
+// RecordedConfig is the configuration a run was created with (its defaults filled in); false when the
+// catalog holds none that is readable and valid. A resumed run trains with it.
+func RecordedConfig(run store.Run) (gan.Config, bool) {
+	var c gan.Config
+	if json.Unmarshal([]byte(run.ConfigJSON), &c) != nil || c.WithDefaults().Validate() != nil {
+		return gan.Config{}, false
+	}
+	return c.WithDefaults(), true
+}
 
 // Plural is "s" unless n is 1: "1 training label", "2 training labels". Both front ends' messages use it.
 func Plural(n int) string {
