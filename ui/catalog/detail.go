@@ -117,7 +117,8 @@ func (d *detailPane) setStyles(styles []store.Style) {
 
 // show loads product id off the UI goroutine: metadata first, then the full image.
 func (d *detailPane) show(id int64) {
-	gen, igen, db, ctx := d.loadReq.Next(), d.imageReq.Next(), d.deps.DB, d.deps.Ctx
+	gen, db, ctx := d.loadReq.Next(), d.deps.DB, d.deps.Ctx
+	d.imageReq.Invalidate() // a picture still loading for the product on show must not land on this one
 	d.variantsReq.Invalidate()
 	go func() {
 		p, err := db.Product(ctx, id)
@@ -134,20 +135,7 @@ func (d *detailPane) show(id int64) {
 			}
 			d.setProduct(p)
 			d.loadVariants(id)
-		})
-		img, imgErr := kit.LoadFullImage(ctx, db, p.ImageHash)
-		if ctx.Err() != nil {
-			return
-		}
-		d.deps.Do(func() {
-			if !gen.Current() || !igen.Current() {
-				return
-			}
-			if imgErr != nil {
-				d.fields["Image"].SetText("unavailable: " + imgErr.Error())
-				return
-			}
-			d.showImage(p.ImageHash, photoCaption, img)
+			d.openPicture(p.ImageHash, photoCaption, func(err error) { d.fields["Image"].SetText("unavailable: " + err.Error()) })
 		})
 	}()
 }
@@ -267,11 +255,11 @@ func (d *detailPane) setVariants(vs []store.Variant, thumbs []image.Image, more 
 	if err == nil && len(vs) > 0 {
 		photo := d.product
 		d.cards = append(d.cards, newVariantCard("Original", "photo", d.deps.Thumbs.Get(photo.ImageHash), func() {
-			d.openPicture(photo.ImageHash, photoCaption)
+			d.openPicture(photo.ImageHash, photoCaption, nil)
 		}))
 		for i, v := range vs {
 			d.cards = append(d.cards, newVariantCard(v.Style, "run "+orDash(v.RunName), thumbs[i], func() {
-				d.openPicture(v.ImageHash, variantCaption(v))
+				d.openPicture(v.ImageHash, variantCaption(v), nil)
 			}))
 		}
 		for _, c := range d.cards {
@@ -281,7 +269,7 @@ func (d *detailPane) setVariants(vs []store.Variant, thumbs []image.Image, more 
 	d.showStrip(len(d.cards) > 0)
 	if d.shownHash != "" && d.shownHash != d.product.ImageHash && !d.showsVariant() {
 		// The variant on show is gone (its run was deleted): back to the photo.
-		d.openPicture(d.product.ImageHash, photoCaption)
+		d.openPicture(d.product.ImageHash, photoCaption, nil)
 	}
 	d.frameShown()
 	VariantsShown.Emit(d.deps.Events, len(vs))
@@ -308,8 +296,9 @@ func (d *detailPane) showsVariant() bool {
 	return false
 }
 
-// openPicture loads object hash at full size off the UI goroutine and shows it large. UI goroutine only.
-func (d *detailPane) openPicture(hash, caption string) {
+// openPicture loads object hash at full size off the UI goroutine and shows it large; failed says why
+// it could not be read (nil: an error dialog). UI goroutine only.
+func (d *detailPane) openPicture(hash, caption string, failed func(error)) {
 	gen, db, ctx := d.imageReq.Next(), d.deps.DB, d.deps.Ctx
 	go func() {
 		img, err := kit.LoadFullImage(ctx, db, hash)
@@ -318,6 +307,10 @@ func (d *detailPane) openPicture(hash, caption string) {
 		}
 		d.deps.Do(func() {
 			if !gen.Current() {
+				return
+			}
+			if err != nil && failed != nil {
+				failed(err)
 				return
 			}
 			if err != nil {
@@ -332,14 +325,11 @@ func (d *detailPane) openPicture(hash, caption string) {
 // thumbArrived gives the photo's card its thumbnail once the loader has it. UI goroutine only.
 func (d *detailPane) thumbArrived(hash string, img image.Image) {
 	if len(d.cards) > 0 && hash == d.product.ImageHash {
-		d.cards[0].img.Image = img
-		d.cards[0].ph.Hide()
-		d.cards[0].img.Refresh()
+		d.cards[0].setThumb(img)
 	}
 }
 
 func (d *detailPane) setProduct(p store.ProductDetail) {
-	d.product = p
 	d.empty.Hide()
 	d.body.Show()
 	d.image.Image = nil

@@ -62,6 +62,13 @@ func (c *variantCard) CreateRenderer() fyne.WidgetRenderer {
 	return widget.NewSimpleRenderer(container.NewStack(c.frame, container.NewBorder(nil, captions, nil, nil, picture)))
 }
 
+// setThumb shows the card's thumbnail once it has loaded.
+func (c *variantCard) setThumb(img image.Image) {
+	c.img.Image = img
+	c.ph.Hide()
+	c.img.Refresh()
+}
+
 // setShown frames the card (it is the picture on show) or not.
 func (c *variantCard) setShown(on bool) {
 	if on {
