@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"stylestudio/internal/testkit/testlib"
+	"stylestudio/store"
 	"stylestudio/ui/kit"
 	"stylestudio/ui/label"
 )
@@ -19,14 +20,7 @@ import (
 // the Catalog, and variants saved by an export reach the Feed.
 func TestShellWiresTheScreens(t *testing.T) {
 	db := testlib.DemoLibrary(t, 12, 7)
-	test.NewTempApp(t)
-	w := test.NewTempWindow(t, nil)
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	sh := NewShell(kit.Deps{Ctx: ctx, DB: db, Window: w, Headless: true})
-	t.Cleanup(func() { sh.Close(); sh.Lock(); sh.Unlock() })
-	w.SetContent(sh.Object())
-	w.Resize(fyne.NewSize(1280, 800))
+	sh, _ := headlessShell(t, db)
 	sh.OnUI(func() {
 		p := sh.Preview()
 		if p.GoTrain == nil || p.CatalogSelection == nil || p.VariantsChanged == nil {
@@ -49,13 +43,7 @@ func TestShellWiresTheScreens(t *testing.T) {
 // otherwise kept showing the label the undo took back.
 func TestShellReloadsTheCatalogAfterAnUndo(t *testing.T) {
 	db := testlib.DemoLibrary(t, 12, 7)
-	test.NewTempApp(t)
-	w := test.NewTempWindow(t, nil)
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	sh := NewShell(kit.Deps{Ctx: ctx, DB: db, Window: w, Headless: true})
-	t.Cleanup(func() { sh.Close(); sh.Lock(); sh.Unlock() })
-	w.SetContent(sh.Object())
+	sh, _ := headlessShell(t, db)
 	loaded := make(chan int, 16)
 	sh.OnUI(func() { sh.Catalog().OnLoaded(func(n int) { loaded <- n }) })
 	sh.OnUI(func() { label.Undone.Emit(sh.deps.Events, []int64{1}) })
@@ -70,14 +58,7 @@ func TestShellReloadsTheCatalogAfterAnUndo(t *testing.T) {
 // so (an empty folder used to end with no word at all).
 func TestImportDialogWaitsForAPathAndAnEmptyFolderIsNamed(t *testing.T) {
 	db := testlib.DemoLibrary(t, 4, 7)
-	test.NewTempApp(t)
-	w := test.NewTempWindow(t, nil)
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	sh := NewShell(kit.Deps{Ctx: ctx, DB: db, Window: w, Headless: true})
-	t.Cleanup(func() { sh.Close(); sh.Lock(); sh.Unlock() })
-	w.SetContent(sh.Object())
-	w.Resize(fyne.NewSize(1280, 800))
+	sh, w := headlessShell(t, db)
 	find := func(match func(fyne.CanvasObject) bool) fyne.CanvasObject {
 		var found fyne.CanvasObject
 		for _, o := range w.Canvas().Overlays().List() {
@@ -128,4 +109,19 @@ func TestImportDialogWaitsForAPathAndAnEmptyFolderIsNamed(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// headlessShell runs the whole shell on db in Fyne's test app, in a 1280×800 window, closed when the
+// test ends.
+func headlessShell(t *testing.T, db *store.DB) (*Shell, fyne.Window) {
+	t.Helper()
+	test.NewTempApp(t)
+	w := test.NewTempWindow(t, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	sh := NewShell(kit.Deps{Ctx: ctx, DB: db, Window: w, Headless: true})
+	t.Cleanup(func() { sh.Close(); sh.Lock(); sh.Unlock() })
+	w.SetContent(sh.Object())
+	w.Resize(fyne.NewSize(1280, 800))
+	return sh, w
 }

@@ -876,14 +876,7 @@ func TestLabelKeysWorkAfterTheShowFilter(t *testing.T) {
 	key, name := styleKey(t, r)
 	a.click("select", "Next to label (most useful first)")
 	a.click("text", "Unlabeled")
-	a.waitFor("the Unlabeled view", 10*time.Second, func(r report) bool {
-		for _, o := range r.Objects {
-			if o.Kind == "select" && o.Text == "Unlabeled" {
-				return true
-			}
-		}
-		return false
-	})
+	a.waitFor("the Unlabeled view", 10*time.Second, func(r report) bool { _, ok := r.find("select", "Unlabeled"); return ok })
 	// The Label screen fits the 1280×800 window it opened in (at 852 px high it grew the window past a
 	// laptop's screen).
 	if w, h := a.windowSize(); w > 1280 || h > 800 {
