@@ -2,11 +2,13 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"os"
 	"strings"
 	"testing"
 
 	"stylestudio/app/studio"
+	"stylestudio/engine/nn"
 	"stylestudio/engine/style"
 )
 
@@ -49,6 +51,27 @@ func TestClassifySuggestOnDemoLibrary(t *testing.T) {
 		if !strings.HasPrefix(s.SKU, "DEMO-") || s.Style == "" || s.Confidence <= 0 || s.Confidence > 1 {
 			t.Errorf("bad suggestion %+v", s)
 		}
+	}
+
+	// A classifier saved by an older version (its style statistics computed another way) is
+	// replaced, not an error: suggest says so and trains a new one.
+	tensors, meta, err := nn.ReadSafetensors(got.Model)
+	if err != nil {
+		t.Fatal(err)
+	}
+	meta["stats"] = "style-stats-v1"
+	if err := nn.WriteSafetensors(got.Model, tensors, meta); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := style.Load(got.Model); !errors.Is(err, style.ErrOutdated) {
+		t.Fatalf("the rewritten file loads with %v, want ErrOutdated", err)
+	}
+	code, _, stderr = runCLI(t, "suggest", "--library", lib, "--n", "5", "--json")
+	if code != 0 || !strings.Contains(stderr, "another version") {
+		t.Fatalf("suggest with an outdated classifier: code %d, stderr %q", code, stderr)
+	}
+	if _, err := style.Load(got.Model); err != nil {
+		t.Errorf("after suggest the classifier still does not load: %v", err)
 	}
 }
 

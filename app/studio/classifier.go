@@ -54,7 +54,9 @@ type ClassifierInfo struct {
 	Reliability []style.ReliabilityBin `json:"reliability,omitempty"`
 }
 
-// ErrNoClassifier: the library has no trained classifier yet.
+// ErrNoClassifier: the library has no classifier this version can use: none was trained yet, or the
+// saved one was made by another version of Style Studio (then the error also wraps
+// style.ErrOutdated). Either way, training one is the remedy.
 var ErrNoClassifier = errors.New("no style classifier has been trained for this library yet")
 
 // TrainClassifier trains the style classifier on the catalog's train split (new labels get their frozen
@@ -178,6 +180,9 @@ func LoadClassifier(libraryDir string) (*style.Model, ClassifierInfo, error) {
 		return nil, ClassifierInfo{}, ErrNoClassifier
 	}
 	m, err := style.Load(path)
+	if errors.Is(err, style.ErrOutdated) {
+		return nil, ClassifierInfo{}, fmt.Errorf("%w: the saved one was made by another version of Style Studio (%w)", ErrNoClassifier, err)
+	}
 	if err != nil {
 		return nil, ClassifierInfo{}, fmt.Errorf("load the style classifier: %w", err)
 	}

@@ -2,6 +2,7 @@ package style
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -24,7 +25,7 @@ const (
 	formatName = "stylestudio.style-classifier"
 	// statsVersion changes whenever statsFeatures changes, so a file whose statistics would be
 	// computed differently is refused rather than misread.
-	statsVersion = "style-stats-v1"
+	statsVersion = "style-stats-v2"
 	// archName changes whenever blockSpecs or the tensor layout changes, so an old file is refused
 	// with a clear message instead of being misread.
 	archName = "cnn3-v1"
@@ -59,8 +60,13 @@ func (m *Model) Save(path string) error {
 	return nil
 }
 
+// ErrOutdated: a style classifier file written by another version of Style Studio, whose network or
+// style statistics this version computes differently. Retraining replaces it.
+var ErrOutdated = errors.New("the style classifier was made by another version of Style Studio")
+
 // Load reads a model written by Save. A file of another kind, architecture or shape is refused
-// with an error that says what does not match.
+// with an error that says what does not match; one from another version's network or statistics
+// is refused with an error that wraps ErrOutdated.
 func Load(path string) (*Model, error) {
 	tensors, meta, err := nn.ReadSafetensors(path)
 	if err != nil {
@@ -76,8 +82,12 @@ func Load(path string) (*Model, error) {
 		}
 		return nil, bad("the file is a %q checkpoint, not a style classifier", f)
 	}
+	outdated := func(format string, args ...any) error {
+		return fmt.Errorf("load style model %s: %w: %s; retrain the style classifier to replace it",
+			path, ErrOutdated, fmt.Sprintf(format, args...))
+	}
 	if a := meta[metaArch]; a != archName {
-		return nil, bad("the checkpoint has architecture %q but this version of Style Studio uses %q", a, archName)
+		return nil, outdated("the checkpoint has architecture %q but this version uses %q", a, archName)
 	}
 	var cfg Config
 	if err := json.Unmarshal([]byte(meta[metaConfig]), &cfg); err != nil {
@@ -106,7 +116,7 @@ func Load(path string) (*Model, error) {
 			want[name] = t
 		}
 	default:
-		return nil, bad("its style statistics are version %q but this version of Style Studio computes %q", v, statsVersion)
+		return nil, outdated("its style statistics are version %q but this version computes %q", v, statsVersion)
 	}
 	names := make([]string, 0, len(want))
 	for name := range want {

@@ -173,7 +173,7 @@ func SimulateLabeling(ctx context.Context, cfg SimConfig, pool []Example, heldOu
 	app := cfg.FromScratch && cfg.AppSplit != [3]int{}
 	var fillStats [][]float64 // with Fill: the pool's style statistics
 	if app && cfg.Fill {
-		fillStats = statsFeatureRows(imagesOf(pool))
+		fillStats = StatsRows(imagesOf(pool))
 	}
 
 	// One independent replay per repeat: its own starting set, random order and initial weights,

@@ -27,16 +27,32 @@ import (
 //	             covariances (3), colourfulness
 //	edges    11  the colour at strong edges: joint 2×2×2 RGB histogram, mean R, G, B
 //	ink       2  share of non-white pixels, share of near-black pixels
+//	silhouette   silhouetteLen values measured from the product's outline inwards (silhouette.go)
 //
 // Histograms are square-rooted (the Hellinger map), which makes small bins count and Euclidean
 // distance meaningful for the linear model that reads them.
 const (
 	statsSize = 96
-	statsLen  = 64 + 12 + 6 + 6 + 16 + 2*15 + 2*10 + 10 + 11 + 2
+	// pictureStatsLen counts the whole-picture statistics, everything before the silhouette's.
+	pictureStatsLen = 64 + 12 + 6 + 6 + 16 + 2*15 + 2*10 + 10 + 11 + 2
+	statsLen        = pictureStatsLen + silhouetteLen
 )
 
 // statsFeatures returns the style statistics of an image (statsLen values).
 func statsFeatures(img image.Image) []float32 {
+	pic := pictureStats(img)
+	f := make([]float32, 0, statsLen)
+	for _, v := range pic {
+		f = append(f, float32(v))
+	}
+	for _, v := range silhouetteFeatures(img) {
+		f = append(f, float32(v))
+	}
+	return f
+}
+
+// pictureStats returns the whole-picture statistics of an image (pictureStatsLen values).
+func pictureStats(img image.Image) []float64 {
 	sq := squareOnWhite(img, statsSize)
 	n := statsSize * statsSize
 	r, g, b := make([]float64, n), make([]float64, n), make([]float64, n)
@@ -49,7 +65,7 @@ func statsFeatures(img image.Image) []float32 {
 			b[i] = float64(row[4*x+2]) / 255
 		}
 	}
-	out := make([]float64, 0, statsLen)
+	out := make([]float64, 0, pictureStatsLen)
 
 	// Palette.
 	rgb := make([]float64, 64)
@@ -147,12 +163,7 @@ func statsFeatures(img image.Image) []float32 {
 		out = append(out, 1, 1, 1)
 	}
 	out = append(out, ink/float64(n), math.Sqrt(black/math.Max(ink, 1)))
-
-	f := make([]float32, len(out))
-	for i, v := range out {
-		f[i] = float32(v)
-	}
-	return f
+	return out
 }
 
 // appendGradLBP appends one scale's gradient and texture statistics of a w×w luminance plane.

@@ -343,6 +343,18 @@ func TestSaveLoadRoundTrip(t *testing.T) {
 	newer := maps(meta)
 	newer[metaStats] = "style-stats-v99"
 	expect(write("stats-v99.safetensors", tensors, newer), "style statistics are version")
+	// Another version's statistics or network is outdated (retraining replaces it); a foreign or
+	// damaged file is not.
+	for _, name := range []string{"stats-v99.safetensors", "arch.safetensors"} {
+		if _, err := Load(filepath.Join(dir, name)); !errors.Is(err, ErrOutdated) {
+			t.Errorf("Load(%s) err = %v, want ErrOutdated", name, err)
+		}
+	}
+	for _, name := range []string{"gan.safetensors", "wider.safetensors"} {
+		if _, err := Load(filepath.Join(dir, name)); errors.Is(err, ErrOutdated) {
+			t.Errorf("Load(%s) err = %v, want an error that is not ErrOutdated", name, err)
+		}
+	}
 	expect(write("stats-nometa.safetensors", tensors, oldMeta), "unexpected tensor")
 	short := maps(tensors)
 	short["stats.mean"] = nn.Tensor{Shape: []int{3}, Data: []float32{0, 0, 0}}
