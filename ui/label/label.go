@@ -316,20 +316,27 @@ func (s *LabelScreen) refresh() {
 	} else {
 		// The SKU first: a long title is cut short, and the SKU is what a merchandiser looks up.
 		s.title.SetText(it.row.SKU + "  ·  " + it.row.Title)
-		switch {
-		case len(s.model.styles) == 0:
-			s.suggestion.ParseMarkdown(noStylesHint)
-		case it.sugg.style != "":
-			s.suggestion.ParseMarkdown("Suggestion: **" + suggestionText(it.sugg) + "**")
-		default:
-			s.suggestion.ParseMarkdown("No suggestion yet: the classifier trains once styles have about 7 labels.\n\n" +
-				"The queue shows first the products most like the styles that lack them.")
-		}
+		s.showSuggestion(it)
 		s.showImage(it.row.ImageHash)
 	}
 	s.queue.Refresh()
 	if s.model.cursor >= 0 && s.model.cursor < len(s.model.view) {
 		s.queue.ScrollTo(s.model.cursor)
+	}
+}
+
+// showSuggestion shows the classifier's suggestion for the product on show, or why there is none.
+func (s *LabelScreen) showSuggestion(it labelItem) {
+	switch {
+	case len(s.model.styles) == 0:
+		s.suggestion.ParseMarkdown(noStylesHint)
+	case it.sugg.style != "":
+		s.suggestion.ParseMarkdown("Suggestion: **" + suggestionText(it.sugg) + "**")
+	case s.training:
+		s.suggestion.ParseMarkdown("No suggestion yet: the classifier is training; its suggestions appear here when it is done.")
+	default:
+		s.suggestion.ParseMarkdown("No suggestion yet: the classifier trains once styles have about 7 labels.\n\n" +
+			"The queue shows first the products most like the styles that lack them.")
 	}
 }
 
@@ -611,6 +618,9 @@ func (s *LabelScreen) Retrain() {
 		return
 	}
 	s.training = true
+	if it, ok := s.model.current(); ok {
+		s.showSuggestion(it)
+	}
 	s.retrainQueued = false
 	s.sinceTrain = 0
 	s.triedOn, _ = s.model.counts()
@@ -649,6 +659,9 @@ func (s *LabelScreen) Retrain() {
 func (s *LabelScreen) trainingEnded(info studio.ClassifierInfo, err error, cancelled bool) {
 	s.training = false
 	s.retrainBtn.Enable()
+	if it, ok := s.model.current(); ok {
+		s.showSuggestion(it)
+	}
 	switch {
 	case err == nil:
 		s.trainedOn = info.Labels

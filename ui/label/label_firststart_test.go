@@ -3,15 +3,19 @@ package label
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"stylestudio/app/studio"
+	"stylestudio/engine/nn"
 	"stylestudio/engine/style"
 	"stylestudio/internal/testkit/testlib"
 	"stylestudio/store"
+	"stylestudio/store/library"
 	"stylestudio/ui/kit/kittest"
 )
 
@@ -67,6 +71,56 @@ func TestLabelScreenFirstStartSuggestsWithoutAClick(t *testing.T) {
 			t.Error("no product shows a suggestion")
 		}
 	})
+}
+
+// A classifier saved by another version of Style Studio is replaced on its own, as a missing one is,
+// and while the new one trains the screen says so instead of asking for labels the styles have.
+func TestLabelScreenReplacesAnOutdatedClassifier(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains the default classifier (minutes under -race); make unit and the e2e suite run it")
+	}
+	db := testlib.DemoLibrary(t, 90, 7)
+	path := library.ClassifierPath(db.Dir())
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	old := map[string]nn.Tensor{"w": {Shape: []int{1}, Data: []float32{0}}}
+	if err := nn.WriteSafetensors(path, old, map[string]string{"format": "stylestudio.style-classifier", "arch": "cnn2-v0"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := studio.LoadClassifier(db.Dir()); !errors.Is(err, studio.ErrNoClassifier) || !errors.Is(err, style.ErrOutdated) {
+		t.Fatalf("LoadClassifier: %v, want ErrNoClassifier and style.ErrOutdated", err)
+	}
+	sh, trained := startShell(t, db)
+	sawTraining := false
+	deadline := time.After(4 * time.Minute)
+	for done := false; !done; {
+		select {
+		case err := <-trained:
+			if err != nil {
+				t.Fatalf("the classifier did not train: %v", err)
+			}
+			done = true
+		case <-deadline:
+			t.Fatal("the outdated classifier was not replaced")
+		case <-time.After(20 * time.Millisecond):
+			sh.OnUI(func() {
+				if sh.Screen.training {
+					text := sh.Screen.suggestion.String()
+					sawTraining = sawTraining || strings.Contains(text, "is training")
+					if strings.Contains(text, "about 7 labels") {
+						t.Errorf("while the classifier trains the screen says %q", text)
+					}
+				}
+			})
+		}
+	}
+	if !sawTraining {
+		t.Error("the screen never said the classifier was training")
+	}
+	if _, _, err := studio.LoadClassifier(db.Dir()); err != nil {
+		t.Errorf("after the retraining the classifier does not load: %v", err)
+	}
 }
 
 // A training that cannot start says why in words instead of "training…" for good.
