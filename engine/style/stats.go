@@ -101,7 +101,7 @@ func pictureStats(img image.Image) []float64 {
 	for i := range lum {
 		lum[i] = 0.299*r[i] + 0.587*g[i] + 0.114*b[i]
 	}
-	out = appendGradLBP(out, lum, statsSize)
+	out = appendGradLBP(out, lum, statsSize, nil)
 	half := statsSize / 2
 	lum2 := make([]float64, half*half)
 	for y := 0; y < half; y++ {
@@ -110,7 +110,7 @@ func pictureStats(img image.Image) []float64 {
 			lum2[y*half+x] = (lum[i] + lum[i+1] + lum[i+statsSize] + lum[i+statsSize+1]) / 4
 		}
 	}
-	out = appendGradLBP(out, lum2, half)
+	out = appendGradLBP(out, lum2, half, nil)
 
 	// Colour moments (opponent channels), RGB covariances and colourfulness (Hasler and Süsstrunk).
 	var o [3][]float64
@@ -166,8 +166,9 @@ func pictureStats(img image.Image) []float64 {
 	return out
 }
 
-// appendGradLBP appends one scale's gradient and texture statistics of a w×w luminance plane.
-func appendGradLBP(out, lum []float64, w int) []float64 {
+// appendGradLBP appends one scale's gradient and texture statistics of a w×w luminance plane, over
+// the pixels keep marks (every pixel when keep is nil).
+func appendGradLBP(out, lum []float64, w int, keep []bool) []float64 {
 	orient := make([]float64, 8)
 	mag := make([]float64, 6)
 	lbp := make([]float64, 10)
@@ -175,6 +176,9 @@ func appendGradLBP(out, lum []float64, w int) []float64 {
 	for y := 1; y < w-1; y++ {
 		for x := 1; x < w-1; x++ {
 			i := y*w + x
+			if keep != nil && !keep[i] {
+				continue
+			}
 			// Sobel.
 			gx := (lum[i-w+1] + 2*lum[i+1] + lum[i+w+1]) - (lum[i-w-1] + 2*lum[i-1] + lum[i+w-1])
 			gy := (lum[i+w-1] + 2*lum[i+w] + lum[i+w+1]) - (lum[i-w-1] + 2*lum[i-w] + lum[i-w+1])
