@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"stylestudio/engine/imaging"
 )
 
 // The measurement protocol of the issue: demo.Catalog(400, 1) rendered at 64 px, a stratified 80/20
@@ -108,6 +110,22 @@ func BenchmarkQueueOrder(b *testing.B) {
 	b.Run("whole", func(b *testing.B) {
 		for range b.N {
 			QueuePredicted(probs, feats, n, 0.3, rand.New(rand.NewPCG(1, 1)))
+		}
+	})
+}
+
+// BenchmarkStatsFeatures times the style statistics of one demo thumbnail (160 px), the whole
+// picture's and the silhouette's apart: what predicting a catalog costs per product beside the CNN.
+func BenchmarkStatsFeatures(b *testing.B) {
+	img := imaging.Square(demoExamples(b, 1, 3)[0].Image, 160)
+	b.Run("picture", func(b *testing.B) {
+		for range b.N {
+			pictureStats(img)
+		}
+	})
+	b.Run("silhouette", func(b *testing.B) {
+		for range b.N {
+			silhouetteFeatures(img)
 		}
 	})
 }
