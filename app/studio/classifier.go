@@ -207,18 +207,28 @@ type Suggestion struct {
 // like the styles the classifier cannot learn yet (FillQueue), then the most useful (uncertainty with a
 // share of diversity), so each label teaches the classifier the most.
 func Suggest(ctx context.Context, db *store.DB, m *style.Model, seed uint64) (map[int64]Suggestion, []int64, error) {
+	return SuggestCached(ctx, db, m, seed, nil)
+}
+
+// SuggestCached is Suggest with the products' style statistics kept in cache by image hash (nil:
+// none), for a caller that suggests again after each retraining (the Label screen): the statistics
+// are most of what predicting a catalog costs, and they do not change with the classifier.
+func SuggestCached(ctx context.Context, db *store.DB, m *style.Model, seed uint64, cache *style.StatsCache) (map[int64]Suggestion, []int64, error) {
 	rows, thumbs, err := catalogImages(ctx, db)
 	if err != nil {
 		return nil, nil, err
 	}
 	imgs := make([]image.Image, len(rows))
+	keys := make([]string, len(rows))
 	for i, img := range thumbs {
 		if img == nil {
 			img = image.NewNRGBA(image.Rect(0, 0, 1, 1)) // a missing thumbnail gets a meaningless but harmless guess
+		} else {
+			keys[i] = rows[i].ImageHash
 		}
 		imgs[i] = img
 	}
-	probs, feats := m.PredictAll(imgs)
+	probs, feats := m.PredictAllCached(imgs, keys, cache)
 	names := m.Styles()
 	out := make(map[int64]Suggestion, len(rows))
 	var uProbs [][]float64
@@ -240,7 +250,7 @@ func Suggest(ctx context.Context, db *store.DB, m *style.Model, seed uint64) (ma
 	// First the products most like the styles the classifier left out for want of labels, then its
 	// own order. The fill is an aid: where it cannot be made (a library opened read-only cannot take
 	// the splits it counts from), the classifier's order alone.
-	queue, err := fillOrder(ctx, db, rows, thumbs)
+	queue, err := fillOrder(ctx, db, rows, thumbs, cache)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, nil, ctx.Err()

@@ -18,6 +18,12 @@ import (
 // the others look like. It assigns the labeled products their frozen splits, as training does. Empty
 // when no labeled style lacks training labels.
 func FillQueue(ctx context.Context, db *store.DB) ([]int64, error) {
+	return FillQueueCached(ctx, db, nil)
+}
+
+// FillQueueCached is FillQueue with the products' style statistics kept in cache by image hash (nil:
+// none), as SuggestCached keeps them.
+func FillQueueCached(ctx context.Context, db *store.DB, cache *style.StatsCache) ([]int64, error) {
 	styles, need, err := styleNeeds(ctx, db)
 	if err != nil || need == nil {
 		return nil, err
@@ -26,7 +32,7 @@ func FillQueue(ctx context.Context, db *store.DB) ([]int64, error) {
 	if err != nil {
 		return nil, err
 	}
-	return fillFrom(ctx, rows, imgs, styles, need)
+	return fillFrom(ctx, rows, imgs, styles, need, cache)
 }
 
 // styleNeeds is how many more labels each style (in db.Styles order) needs before style.MinPerStyle
@@ -79,29 +85,31 @@ func catalogImages(ctx context.Context, db *store.DB) ([]store.ProductRow, []ima
 	return rows, imgs, nil
 }
 
-// fillOrder is FillQueue over products already read (imgs parallel to rows, nil for none).
-func fillOrder(ctx context.Context, db *store.DB, rows []store.ProductRow, imgs []image.Image) ([]int64, error) {
+// fillOrder is FillQueue over products already read (imgs parallel to rows, nil for none), with
+// their statistics kept in cache (nil: none).
+func fillOrder(ctx context.Context, db *store.DB, rows []store.ProductRow, imgs []image.Image, cache *style.StatsCache) ([]int64, error) {
 	styles, need, err := styleNeeds(ctx, db)
 	if err != nil || need == nil {
 		return nil, err
 	}
-	return fillFrom(ctx, rows, imgs, styles, need)
+	return fillFrom(ctx, rows, imgs, styles, need, cache)
 }
 
 // fillFrom orders the fill queue for need (parallel to styles).
-func fillFrom(ctx context.Context, rows []store.ProductRow, imgs []image.Image, styles []store.Style, need []int) ([]int64, error) {
+func fillFrom(ctx context.Context, rows []store.ProductRow, imgs []image.Image, styles []store.Style, need []int, cache *style.StatsCache) ([]int64, error) {
 	index := make(map[string]int, len(styles))
 	for i, s := range styles {
 		index[s.Name] = i
 	}
 	var with []int // rows with an image
 	var withImgs []image.Image
+	var keys []string
 	for i, img := range imgs {
 		if img != nil {
-			with, withImgs = append(with, i), append(withImgs, img)
+			with, withImgs, keys = append(with, i), append(withImgs, img), append(keys, rows[i].ImageHash)
 		}
 	}
-	stats := style.StatsRows(withImgs)
+	stats := style.StatsRowsCached(withImgs, keys, cache)
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}

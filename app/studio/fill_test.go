@@ -111,6 +111,22 @@ func TestFillQueueGetsEveryStyleItsTrainingLabels(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The cached forms, as the Label screen calls them, give the same queues, the second time from
+	// the cache (one entry a product with a thumbnail).
+	cache := style.NewStatsCache()
+	for range 2 {
+		cachedFill, err := FillQueueCached(ctx, db, cache)
+		if err != nil || !slices.Equal(cachedFill, fill) {
+			t.Fatalf("FillQueueCached %v (%v), FillQueue %v", cachedFill, err, fill)
+		}
+		_, cachedQueue, err := SuggestCached(ctx, db, m, 1, cache)
+		if err != nil || !slices.Equal(cachedQueue, queue) {
+			t.Fatalf("SuggestCached's queue %v (%v), Suggest's %v", cachedQueue, err, queue)
+		}
+		if cache.Len() != len(rows) {
+			t.Fatalf("the cache holds %d pictures, want one a product (%d)", cache.Len(), len(rows))
+		}
+	}
 	if len(queue) < len(fill) || !slices.Equal(queue[:len(fill)], fill) {
 		t.Errorf("Suggest's queue starts %v, want the fill queue %v first", queue[:min(len(fill), len(queue))], fill)
 	}

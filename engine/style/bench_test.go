@@ -3,6 +3,7 @@ package style
 import (
 	"context"
 	"fmt"
+	"image"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -128,4 +129,36 @@ func BenchmarkStatsFeatures(b *testing.B) {
 			silhouetteFeatures(img)
 		}
 	})
+}
+
+// BenchmarkPredictAll predicts 400 demo thumbnails (160 px) with the default classifier, computing
+// the style statistics and reading them from a StatsCache filled beforehand: what a retraining on
+// the Label screen costs per product before and after its first suggestions.
+//
+//	go test ./engine/style -run '^$' -bench PredictAll -benchtime 3x
+func BenchmarkPredictAll(b *testing.B) {
+	train, held := demoSplit(b)
+	m, err := Train(context.Background(), DefaultConfig(), demoStyles(), train, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	imgs := make([]image.Image, 400)
+	keys := make([]string, len(imgs))
+	for i := range imgs {
+		imgs[i] = imaging.Square(held[i%len(held)].Image, 160)
+		keys[i] = fmt.Sprint(i)
+	}
+	cache := NewStatsCache()
+	m.PredictAllCached(imgs, keys, cache)
+	for _, c := range []struct {
+		name  string
+		cache *StatsCache
+	}{{"computed", nil}, {"cached", cache}} {
+		b.Run(c.name, func(b *testing.B) {
+			for range b.N {
+				m.PredictAllCached(imgs, keys, c.cache)
+			}
+			b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N*len(imgs)), "ms/product")
+		})
+	}
 }

@@ -132,11 +132,7 @@ const FillAsk = 2
 // learned weights cannot tell which silhouette statistics carry the style and which the object's
 // outline (its box, its corners); the classifier's regression learns that, the fill's nearest
 // neighbour would not (on the demo it found fewer styles with them).
-func StatsRows(imgs []image.Image) [][]float64 {
-	out := make([][]float64, len(imgs))
-	parallel(len(imgs), func(i int, _ *scratch) { out[i] = pictureStats(imgs[i]) })
-	return out
-}
+func StatsRows(imgs []image.Image) [][]float64 { return StatsRowsCached(imgs, nil, nil) }
 
 func euclid(a, b []float64) float64 {
 	var s float64

@@ -42,6 +42,12 @@ func (m *Model) Features(imgs []image.Image) [][]float32 {
 // one forward pass, for callers that need both (suggestions and the labeling queue). The probabilities
 // join the CNN and the style statistics (statsHead); the features are the CNN's.
 func (m *Model) PredictAll(imgs []image.Image) (probs [][]float64, feats [][]float32) {
+	return m.PredictAllCached(imgs, nil, nil)
+}
+
+// PredictAllCached is PredictAll with each picture's style statistics read from, or added to, cache
+// under keys[i] (a content hash; "" or a nil cache: computed). It gives the same results.
+func (m *Model) PredictAllCached(imgs []image.Image, keys []string, cache *StatsCache) (probs [][]float64, feats [][]float32) {
 	probs = make([][]float64, len(imgs))
 	feats = make([][]float32, len(imgs))
 	k := len(m.styles)
@@ -52,7 +58,11 @@ func (m *Model) PredictAll(imgs []image.Image) (probs [][]float64, feats [][]flo
 		probs[i] = make([]float64, k)
 		nn.Softmax(probs[i], logits)
 		if m.stats != nil {
-			f := statsFeatures(imgs[i])
+			key := ""
+			if keys != nil {
+				key = keys[i]
+			}
+			f := cache.features(imgs[i], key)
 			row := make([]float64, len(f))
 			for j, v := range f {
 				row[j] = float64(v)

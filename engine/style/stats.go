@@ -40,13 +40,20 @@ const (
 
 // statsFeatures returns the style statistics of an image (statsLen values).
 func statsFeatures(img image.Image) []float32 {
-	pic := pictureStats(img)
 	f := make([]float32, 0, statsLen)
-	for _, v := range pic {
-		f = append(f, float32(v))
-	}
+	f = append(f, pictureStatsF32(img)...)
 	for _, v := range silhouetteFeatures(img) {
 		f = append(f, float32(v))
+	}
+	return f
+}
+
+// pictureStatsF32 is pictureStats in the float32 the statistics are kept in.
+func pictureStatsF32(img image.Image) []float32 {
+	pic := pictureStats(img)
+	f := make([]float32, len(pic))
+	for i, v := range pic {
+		f[i] = float32(v)
 	}
 	return f
 }

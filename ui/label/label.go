@@ -27,6 +27,8 @@ type LabelScreen struct {
 	deps  kit.Deps
 	model *labelModel
 	root  fyne.CanvasObject
+	// stats keeps the products' style statistics between retrainings (they depend on the picture alone).
+	stats *style.StatsCache
 
 	image      *canvas.Image
 	title      *widget.Label
@@ -75,7 +77,7 @@ type pendingLabel struct {
 
 // NewLabelScreen builds the screen; Start loads it.
 func NewLabelScreen(deps kit.Deps) *LabelScreen {
-	s := &LabelScreen{deps: deps, model: newLabelModel(), writes: make(chan func(), 256), pending: map[int64]pendingLabel{}, trainedOn: -1, loadingSaved: true}
+	s := &LabelScreen{deps: deps, model: newLabelModel(), writes: make(chan func(), 256), pending: map[int64]pendingLabel{}, trainedOn: -1, loadingSaved: true, stats: style.NewStatsCache()}
 	s.image = canvas.NewImageFromImage(nil)
 	s.image.FillMode = canvas.ImageFillContain
 	s.image.ScaleMode = canvas.ImageScaleSmooth
@@ -680,7 +682,7 @@ func (s *LabelScreen) trainingEnded(info studio.ClassifierInfo, err error, cance
 
 // applySuggestions computes suggestions and the queue off the UI goroutine and installs them.
 func (s *LabelScreen) applySuggestions(ctx context.Context, db *store.DB, m *style.Model, info studio.ClassifierInfo) {
-	sugg, queue, err := studio.Suggest(ctx, db, m, 1)
+	sugg, queue, err := studio.SuggestCached(ctx, db, m, 1, s.stats)
 	if err != nil {
 		if ctx.Err() == nil {
 			s.showError("suggest styles", err)
@@ -725,7 +727,7 @@ func (s *LabelScreen) installQueue(sugg map[int64]suggestion, queue []int64) {
 // applyFill installs, while no classifier can be trained, the queue that gets the styles their first
 // training labels (studio.FillQueue), off the UI goroutine.
 func (s *LabelScreen) applyFill(ctx context.Context, db *store.DB) {
-	queue, err := studio.FillQueue(ctx, db)
+	queue, err := studio.FillQueueCached(ctx, db, s.stats)
 	if err != nil {
 		if ctx.Err() == nil {
 			s.showError("order the labeling queue", err)
