@@ -114,11 +114,12 @@ func runSuggest(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	defer db.Close()
 	m, _, err := studio.LoadClassifier(db.Dir())
-	if errors.Is(err, style.ErrOutdated) {
-		fmt.Fprintln(env.stderr, "The saved classifier was made by another version of Style Studio: training a new one first…")
-		m, _, err = studio.TrainClassifier(ctx, db, style.DefaultConfig(), nil)
-	} else if errors.Is(err, studio.ErrNoClassifier) {
-		fmt.Fprintln(env.stderr, "No classifier yet: training one first…")
+	if errors.Is(err, studio.ErrNoClassifier) {
+		msg := "No classifier yet: training one first…"
+		if errors.Is(err, style.ErrOutdated) {
+			msg = "The saved classifier was made by another version of Style Studio: training a new one first…"
+		}
+		fmt.Fprintln(env.stderr, msg)
 		m, _, err = studio.TrainClassifier(ctx, db, style.DefaultConfig(), nil)
 	}
 	if err != nil {
