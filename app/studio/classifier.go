@@ -210,10 +210,14 @@ func Suggest(ctx context.Context, db *store.DB, m *style.Model, seed uint64) (ma
 	return SuggestCached(ctx, db, m, seed, nil)
 }
 
-// SuggestCached is Suggest with the products' style statistics kept in cache by image hash (nil:
-// none), for a caller that suggests again after each retraining (the Label screen): the statistics
-// are most of what predicting a catalog costs, and they do not change with the classifier.
+// SuggestCached is Suggest with the products' style statistics kept in cache by image hash, for a
+// caller that suggests again after each retraining (the Label screen): the statistics are most of
+// what predicting a catalog costs, and they do not change with the classifier. With a nil cache they
+// are kept for this call only, which still spares the fill queue computing them again.
 func SuggestCached(ctx context.Context, db *store.DB, m *style.Model, seed uint64, cache *style.StatsCache) (map[int64]Suggestion, []int64, error) {
+	if cache == nil {
+		cache = style.NewStatsCache()
+	}
 	rows, thumbs, err := catalogImages(ctx, db)
 	if err != nil {
 		return nil, nil, err
