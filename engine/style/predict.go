@@ -58,11 +58,7 @@ func (m *Model) PredictAllCached(imgs []image.Image, keys []string, cache *Stats
 		probs[i] = make([]float64, k)
 		nn.Softmax(probs[i], logits)
 		if m.stats != nil {
-			key := ""
-			if keys != nil {
-				key = keys[i]
-			}
-			f := cache.features(imgs[i], key)
+			f := cache.features(imgs[i], keyAt(keys, i))
 			row := make([]float64, len(f))
 			for j, v := range f {
 				row[j] = float64(v)

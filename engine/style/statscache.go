@@ -44,15 +44,20 @@ func (c *StatsCache) features(img image.Image, key string) []float32 {
 	return f
 }
 
+// keyAt is keys[i], or "" (never cached) when there are no keys.
+func keyAt(keys []string, i int) string {
+	if keys == nil {
+		return ""
+	}
+	return keys[i]
+}
+
 // StatsRowsCached is StatsRows with the statistics read from, or added to, cache under keys[i] (""
 // or a nil cache: computed). It gives the same rows as StatsRows.
 func StatsRowsCached(imgs []image.Image, keys []string, cache *StatsCache) [][]float64 {
 	out := make([][]float64, len(imgs))
 	parallel(len(imgs), func(i int, _ *scratch) {
-		key := ""
-		if keys != nil {
-			key = keys[i]
-		}
+		key := keyAt(keys, i)
 		var f []float32
 		if cache != nil && key != "" {
 			f = cache.features(imgs[i], key)[:pictureStatsLen]

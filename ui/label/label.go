@@ -342,6 +342,13 @@ func (s *LabelScreen) showSuggestion(it labelItem) {
 	}
 }
 
+// showCurrentSuggestion is showSuggestion for the product on show, if any (the training state changed).
+func (s *LabelScreen) showCurrentSuggestion() {
+	if it, ok := s.model.current(); ok {
+		s.showSuggestion(it)
+	}
+}
+
 // showProgress shows the labeled count and the current product's label. A label is acknowledged once
 // it is in the catalog: until its write commits it reads "saving…", so what the screen calls saved
 // survives a crash (the write queue applies one within milliseconds: BenchmarkLabelKeyToDurable).
@@ -620,9 +627,7 @@ func (s *LabelScreen) Retrain() {
 		return
 	}
 	s.training = true
-	if it, ok := s.model.current(); ok {
-		s.showSuggestion(it)
-	}
+	s.showCurrentSuggestion()
 	s.retrainQueued = false
 	s.sinceTrain = 0
 	s.triedOn, _ = s.model.counts()
@@ -661,9 +666,7 @@ func (s *LabelScreen) Retrain() {
 func (s *LabelScreen) trainingEnded(info studio.ClassifierInfo, err error, cancelled bool) {
 	s.training = false
 	s.retrainBtn.Enable()
-	if it, ok := s.model.current(); ok {
-		s.showSuggestion(it)
-	}
+	s.showCurrentSuggestion()
 	switch {
 	case err == nil:
 		s.trainedOn = info.Labels
