@@ -43,7 +43,7 @@ func runGUI(ctx context.Context, env *cliEnv, args []string) error {
 
 	appCtx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	shell := ui.NewShell(kit.Deps{Ctx: appCtx, DB: db, Window: w})
+	shell := ui.NewShell(kit.Deps{Ctx: appCtx, DB: db, Window: w, DriverLoop: true})
 	w.SetContent(shell.Object())
 	w.SetMainMenu(shell.MainMenu())
 	w.SetOnDropped(shell.Dropped)
@@ -71,7 +71,8 @@ func runGUI(ctx context.Context, env *cliEnv, args []string) error {
 	// Ctrl+C or SIGTERM quits like closing the window: Fyne's driver catches both signals itself and
 	// quits the app (then Shell.Close below stops background work and closes the catalog). Here UI updates
 	// only stop at once: calling Quit here as well raced Fyne's own, and a Quit that ran after the driver
-	// had shut GLFW down panicked (seen once in the smoke test).
+	// had shut GLFW down panicked (seen once in the smoke test). This goroutine can lose the race with
+	// Fyne's quit; DriverLoop makes Deps.Do drop what Fyne would then run off the UI thread.
 	go func() {
 		select {
 		case <-ctx.Done():

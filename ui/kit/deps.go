@@ -9,6 +9,7 @@ import (
 	"context"
 	"fmt"
 	"image/color"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -35,12 +36,18 @@ type Deps struct {
 	// event loop: do then queues to a loop of our own (uiLoop) that runs closures in order on one
 	// goroutine, as the real driver does, and screens load what they paint instead of free-running loaders.
 	Headless bool
+	// DriverLoop is set by the app when Deps is prepared on the goroutine that runs the driver's event
+	// loop (main): Do then drops a closure that Fyne runs anywhere else. Fyne runs fyne.Do on the caller's
+	// goroutine once its loop has stopped at quit; Quitting's flag is set by a goroutine of ours that can
+	// lose that race (a SIGTERM, which Fyne's own handler turns into a quit, while a classifier trains).
+	DriverLoop bool
 
 	Thumbs *ThumbLoader // shared thumbnail cache; the shell makes it
 	loop   *uiLoop      // headless only: the stand-in for the driver's event loop (see Do)
 	// closed is set once the window has gone: late UI updates are dropped instead of queued to a
 	// driver that no longer runs (Quitting sets it).
 	closed *atomic.Bool
+	uiID   uint64 // DriverLoop: the event loop's goroutine, recorded by Prepare
 }
 
 // Do queues f to run on the UI goroutine and returns at once: fyne.Do in a real window, the headless
@@ -50,6 +57,16 @@ func (d Deps) Do(f func()) {
 		return
 	}
 	if d.loop == nil {
+		if d.uiID != 0 {
+			ui := d.uiID
+			fyne.Do(func() {
+				if goroutineID() != ui { // the driver has stopped: nothing to draw on, and off its thread
+					return
+				}
+				f()
+			})
+			return
+		}
 		fyne.Do(f)
 		return
 	}
@@ -71,6 +88,9 @@ const ThumbCache = 3000
 // a job panel when deps.Jobs is nil, and the Events screens announce on. Call it once, before any screen is made.
 func Prepare(deps Deps) Deps {
 	deps.closed = &atomic.Bool{}
+	if deps.DriverLoop && !deps.Headless {
+		deps.uiID = goroutineID()
+	}
 	if deps.Headless && deps.loop == nil {
 		deps.loop = newUILoop()
 		go deps.loop.run(deps.Ctx)
@@ -266,4 +286,20 @@ func TextOn(bg color.Color) color.Color {
 		return color.NRGBA{A: 0xff}
 	}
 	return color.White
+}
+
+// goroutineID is the calling goroutine's number, read from the first line of its stack trace
+// ("goroutine 1 [running]:"), as Fyne's own thread checks do; Go has no public API for it.
+func goroutineID() uint64 {
+	var buf [32]byte
+	n := runtime.Stack(buf[:], false)
+	const prefix = "goroutine "
+	var id uint64
+	for _, c := range buf[min(len(prefix), n):n] {
+		if c < '0' || c > '9' {
+			break
+		}
+		id = id*10 + uint64(c-'0')
+	}
+	return id
 }
