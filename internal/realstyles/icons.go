@@ -192,8 +192,9 @@ func iconJobs(themes []iconTheme) ([]string, map[string]map[string]iconFile, err
 }
 
 // renderIcon draws an icon file large, crops it to its visible pixels and fits it into a transparent
-// size×size square, as render does a card.
-func renderIcon(f iconFile, size int) (*image.NRGBA, error) {
+// size×size square, as render does a card; uncropped keeps the icon's whole canvas (its margins as the
+// theme draws them).
+func renderIcon(f iconFile, size int, uncropped bool) (*image.NRGBA, error) {
 	var src image.Image
 	if f.svg {
 		cmd := exec.Command("rsvg-convert", "-w", strconv.Itoa(4*size), "-h", strconv.Itoa(4*size), "-a", f.path)
@@ -220,11 +221,14 @@ func renderIcon(f iconFile, size int) (*image.NRGBA, error) {
 	if bb.Empty() {
 		return nil, errors.New("the icon renders empty")
 	}
+	if uncropped {
+		bb = src.Bounds()
+	}
 	return fitSquare(src, bb, size), nil
 }
 
 // runIcons writes OUT/<theme>/<icon name>.png for every icon name the set's themes all draw.
-func runIcons(themes []iconTheme, list bool, size, workers int, args []string) error {
+func runIcons(themes []iconTheme, list bool, size, workers int, uncropped bool, args []string) error {
 	names, files, err := iconJobs(themes)
 	if err != nil {
 		return err
@@ -261,7 +265,7 @@ func runIcons(themes []iconTheme, list bool, size, workers int, args []string) e
 	errs := make([]error, len(jobs))
 	par.ForN(len(jobs), max(1, workers), func(_, i int) {
 		j := jobs[i]
-		img, err := renderIcon(files[j.theme][j.name], size)
+		img, err := renderIcon(files[j.theme][j.name], size, uncropped)
 		if err == nil {
 			err = writePNG(filepath.Join(out, j.theme, j.name+".png"), img)
 		}

@@ -91,12 +91,13 @@ func run(args []string) error {
 	cards := fs.Int("cards", 52, "cards per deck (the first N of ace..king, each in club, diamond, heart, spade)")
 	list := fs.Bool("list", false, "list the decks of the set and exit")
 	ink := fs.Bool("ink", false, "keep only what is drawn on each card: its paper made transparent inside the border, cropped to the ink (harder: no card outline or paper colour to go by)")
+	uncropped := fs.Bool("uncropped", false, "icon sets: keep each icon's own canvas and margins, as its theme ships it, instead of cropping it to its drawing")
 	workers := fs.Int("workers", runtime.NumCPU(), "rsvg-convert processes at once")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if themes, ok := iconSets[*set]; ok {
-		return runIcons(themes, *list, *size, *workers, fs.Args())
+		return runIcons(themes, *list, *size, *workers, *uncropped, fs.Args())
 	}
 	decks, ok := sets[*set]
 	if !ok {
