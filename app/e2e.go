@@ -16,6 +16,7 @@ import (
 
 	"stylestudio/internal/atomicfile"
 	"stylestudio/ui"
+	"stylestudio/ui/kit"
 )
 
 // The e2e build's GUI takes --e2e-report FILE: a few times a second it writes what the window shows (the
@@ -117,6 +118,8 @@ func walk(rep *e2eReport, o fyne.CanvasObject, parent fyne.Position, overlay boo
 	case *widget.Check:
 		add(e2eObject{Kind: "check", Text: w.Text, Checked: w.Checked, Disabled: w.Disabled()})
 	case *widget.Entry:
+		add(e2eObject{Kind: "entry", Text: w.Text, Hint: w.PlaceHolder, Disabled: w.Disabled()})
+	case *kit.Entry: // a dialog's field (Escape cancels the dialog)
 		add(e2eObject{Kind: "entry", Text: w.Text, Hint: w.PlaceHolder, Disabled: w.Disabled()})
 	case *widget.Select:
 		add(e2eObject{Kind: "select", Text: w.Selected, Disabled: w.Disabled()})

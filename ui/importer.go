@@ -27,9 +27,9 @@ type importer struct {
 // showDialog asks what to import: a folder or files, optionally a CSV manifest, and whether folders are labels.
 func (im *importer) showDialog() {
 	w := im.deps.Window
-	source := widget.NewEntry()
+	source := kit.NewEntry()
 	source.SetPlaceHolder("Folder or image file")
-	csvEntry := widget.NewEntry()
+	csvEntry := kit.NewEntry()
 	csvEntry.SetPlaceHolder("Optional: manifest with sku,title,category,price,image[,style]")
 	fromFolders := widget.NewCheck("Folder names are style labels (folder/<style>/<image>)", nil)
 	// Import stays disabled until there is something to import: the dialog used to close on "Nothing
@@ -43,11 +43,11 @@ func (im *importer) showDialog() {
 	csvEntry.OnChanged = func(string) { _ = source.Validate() }
 
 	browseFolder := widget.NewButton("Folder…", func() {
-		dialog.ShowFolderOpen(func(u fyne.ListableURI, err error) {
+		im.deps.ShowDialog(dialog.NewFolderOpen(func(u fyne.ListableURI, err error) {
 			if err == nil && u != nil {
 				source.SetText(u.Path())
 			}
-		}, w)
+		}, w), nil)
 	})
 	browseCSV := widget.NewButton("CSV…", func() {
 		fd := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
@@ -57,10 +57,10 @@ func (im *importer) showDialog() {
 			}
 		}, w)
 		fd.SetFilter(storage.NewExtensionFileFilter([]string{".csv"}))
-		fd.Show()
+		im.deps.ShowDialog(fd, nil)
 	})
 	items := []*widget.FormItem{
-		widget.NewFormItem("Images", newValidatedRow(source, container.NewBorder(nil, nil, nil, browseFolder, source))),
+		widget.NewFormItem("Images", newValidatedRow(&source.Entry, container.NewBorder(nil, nil, nil, browseFolder, source))),
 		widget.NewFormItem("CSV", container.NewBorder(nil, nil, nil, browseCSV, csvEntry)),
 		widget.NewFormItem("", fromFolders),
 	}
@@ -74,13 +74,15 @@ func (im *importer) showDialog() {
 		}
 		opts := ingest.Options{LabelsFromFolders: fromFolders.Checked, CSVPath: strings.TrimSpace(csvEntry.Text)}
 		if len(paths) == 0 && opts.CSVPath == "" {
-			dialog.ShowInformation("Nothing to import", "Choose a folder or image file, or a CSV manifest.", w)
+			im.deps.ShowInformation("Nothing to import", "Choose a folder or image file, or a CSV manifest.")
 			return
 		}
 		im.importPaths(paths, opts)
 	}, w)
+	kit.FormEntry(source, d)
+	kit.FormEntry(csvEntry, d)
 	d.Resize(fyne.NewSize(640, 260))
-	d.Show()
+	im.deps.ShowForm(d)
 }
 
 // importPaths imports files and folders in the background. UI goroutine only.
@@ -115,7 +117,7 @@ func (im *importer) run(title string, announce bool, imp func(context.Context, f
 		}
 	})
 	if !started {
-		dialog.ShowInformation("Busy", "Another import is running. Wait for it to finish or cancel it first.", im.deps.Window)
+		im.deps.ShowInformation("Busy", "Another import is running. Wait for it to finish or cancel it first.")
 	}
 }
 
@@ -123,7 +125,7 @@ func (im *importer) run(title string, announce bool, imp func(context.Context, f
 func (im *importer) report(title string, sum ingest.Summary, err error, announce bool) {
 	w := im.deps.Window
 	if err != nil && err != context.Canceled {
-		dialog.ShowError(fmt.Errorf("%s failed: %w", strings.ToLower(title), err), w)
+		im.deps.ShowError(fmt.Errorf("%s failed: %w", strings.ToLower(title), err))
 		return
 	}
 	head := fmt.Sprintf("Imported %d new product%s; %d %s already in the catalog.", sum.Imported, studio.Plural(sum.Imported), sum.Duplicates, wasWere(sum.Duplicates))
@@ -136,11 +138,11 @@ func (im *importer) report(title string, sum ingest.Summary, err error, announce
 	if len(sum.Failures) == 0 {
 		switch {
 		case err == context.Canceled || sum.Imported+sum.Duplicates > 0:
-			dialog.ShowInformation(title+" finished", head, w)
+			im.deps.ShowInformation(title+" finished", head)
 		case announce:
 			// An empty folder (or one with no image in it) used to end with no word at all.
-			dialog.ShowInformation(title+": nothing found", "No product images were found there, so nothing was imported. "+
-				"Choose a folder that holds product photos (PNG, JPEG, WebP, HEIC and camera formats), or a CSV manifest.", w)
+			im.deps.ShowInformation(title+": nothing found", "No product images were found there, so nothing was imported. "+
+				"Choose a folder that holds product photos (PNG, JPEG, WebP, HEIC and camera formats), or a CSV manifest.")
 		}
 		return
 	}
@@ -162,7 +164,7 @@ func (im *importer) report(title string, sum ingest.Summary, err error, announce
 	body := container.NewBorder(top, nil, nil, nil, list)
 	d := dialog.NewCustom(title+" finished with problems", "Close", body, w)
 	d.Resize(fyne.NewSize(720, 420))
-	d.Show()
+	im.deps.ShowDialog(d, d.Dismiss)
 }
 
 // urisToPaths keeps the local files among dropped items.

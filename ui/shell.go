@@ -6,7 +6,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -233,9 +232,21 @@ func (s *Shell) ShowScreen(name string) bool {
 // InstallKeys routes window-wide keys to the screen on show: a style's key labels, arrows move, Space
 // skips, Ctrl+Z / Ctrl+Shift+Z undo and redo, Ctrl+A selects the filtered view. Keys typed into a focused
 // entry stay with the entry.
+//
+// While a dialog (or a menu) covers the window the keys are its: Escape dismisses the dialog on top,
+// Enter takes its default action (kit.Dialogs), and nothing reaches the screen behind it.
 func (s *Shell) InstallKeys(c fyne.Canvas) {
-	active := func() keyHandler { return s.screens[s.active].keys }
+	// active is the screen's key handler, nil while a pop-up covers the window.
+	active := func() keyHandler {
+		if kit.Blocking(c) {
+			return nil
+		}
+		return s.screens[s.active].keys
+	}
 	c.SetOnTypedKey(func(ev *fyne.KeyEvent) {
+		if s.deps.Dialogs.TypedKey(c, ev) {
+			return
+		}
 		if h := active(); h != nil {
 			h.TypedKey(ev)
 		}
@@ -297,8 +308,8 @@ func (s *Shell) MainMenu() *fyne.MainMenu {
 		fyne.NewMenuItem("Retrain classifier", s.label.Retrain),
 	)
 	help := fyne.NewMenu("Help", fyne.NewMenuItem("About Style Studio", func() {
-		dialog.ShowInformation("Style Studio",
-			"Catalog, label, train and preview product styles — offline.\nLibrary: "+s.deps.DB.Dir(), s.deps.Window)
+		s.deps.ShowInformation("Style Studio",
+			"Catalog, label, train and preview product styles — offline.\nLibrary: "+s.deps.DB.Dir())
 	}))
 	return fyne.NewMainMenu(file, edit, help)
 }

@@ -75,9 +75,9 @@ func TestImportDialogWaitsForAPathAndAnEmptyFolderIsNamed(t *testing.T) {
 		sh.imports.showDialog()
 		btn, _ := find(func(c fyne.CanvasObject) bool { b, ok := c.(*widget.Button); return ok && b.Text == "Import" }).(*widget.Button)
 		entry, _ := find(func(c fyne.CanvasObject) bool {
-			e, ok := c.(*widget.Entry)
+			e, ok := c.(*kit.Entry)
 			return ok && e.PlaceHolder == "Folder or image file"
-		}).(*widget.Entry)
+		}).(*kit.Entry)
 		if btn == nil || entry == nil {
 			t.Fatal("the Import dialog has no Import button or folder entry")
 		}

@@ -901,3 +901,90 @@ func TestLabelKeysWorkAfterTheShowFilter(t *testing.T) {
 		t.Fatalf("the catalog holds %d labeled, want %d", after.Labeled, before.Labeled+1)
 	}
 }
+
+// overlayShown reports whether a dialog (any pop-up) is on screen: an object drawn in an overlay.
+func overlayShown(r report) bool {
+	for _, o := range r.Objects {
+		if o.Overlay {
+			return true
+		}
+	}
+	return false
+}
+
+// While a dialog is open the keys are its: a style's key pressed with the Styles dialog open labeled
+// the product behind it (seen in the real window), and Escape did nothing. Now the key does nothing,
+// Escape closes the dialog (from its text field too), Enter takes the dialog's default button, and
+// the keys reach the screen again once it has gone.
+func TestDialogsTakeTheKeys(t *testing.T) {
+	lib := library(t, suite.seeded)
+	a := suite.launch(t, lib)
+	a.nav("Label")
+	r := a.waitFor("the label queue", time.Minute, func(r report) bool { _, ok := labeledOnScreen(r); return ok })
+	n0, _ := labeledOnScreen(r)
+	key, name := styleKey(t, r)
+	closed := func(what string) {
+		t.Helper()
+		a.waitFor("no dialog after "+what, 30*time.Second, func(r report) bool { return !overlayShown(r) })
+	}
+
+	a.click("button", "Styles…")
+	a.waitFor("the Styles dialog", 30*time.Second, overlayShown)
+	a.key(key)
+	time.Sleep(time.Second)
+	r = a.fresh()
+	if n, _ := labeledOnScreen(r); n != n0 || !overlayShown(r) {
+		t.Fatalf("pressing %s (%s) with the Styles dialog open: %d labeled (want %d), dialog open %v", key, name, n, n0, overlayShown(r))
+	}
+	a.screenshot("dialog-styles-open")
+	a.key("Escape")
+	closed("Escape")
+	labeledBy := func(want int) {
+		t.Helper()
+		a.key(key)
+		a.waitFor(fmt.Sprintf("%d labeled after %s with no dialog open", want, key), 30*time.Second, func(r report) bool {
+			n, _ := labeledOnScreen(r)
+			return n == want
+		})
+	}
+	labeledBy(n0 + 1)
+
+	// Enter takes the default button: Close.
+	a.click("button", "Styles…")
+	a.waitFor("the Styles dialog again", 30*time.Second, overlayShown)
+	a.key("Return")
+	closed("Enter")
+
+	// Escape from the focused name field cancels New style; nothing is added.
+	a.click("button", "New style…")
+	a.waitFor("the new style's name field", 30*time.Second, func(r report) bool {
+		for _, o := range r.Objects {
+			if o.Kind == "entry" && o.Hint == "Style name, e.g. vintage" && o.Overlay {
+				return true
+			}
+		}
+		return false
+	})
+	a.typeText("escaped")
+	a.key("Escape")
+	closed("Escape in the name field")
+	labeledBy(n0 + 2)
+	a.quit()
+
+	var list struct {
+		Styles []struct {
+			Name string `json:"name"`
+		} `json:"styles"`
+	}
+	suite.cli(t, &list, "styles", "list", "--library", lib)
+	for _, s := range list.Styles {
+		if s.Name == "escaped" {
+			t.Fatalf("Escape in the New style dialog added the style %q", s.Name)
+		}
+	}
+	var after catalogCounts
+	suite.cli(t, &after, "catalog", "--library", lib)
+	if after.Labeled != n0+2 {
+		t.Fatalf("the catalog holds %d labeled, want %d (two key presses with no dialog open)", after.Labeled, n0+2)
+	}
+}

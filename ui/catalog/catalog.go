@@ -8,7 +8,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -177,7 +176,7 @@ func fetchCatalog(ctx context.Context, db *store.DB, f store.ProductFilter) cata
 func (s *CatalogScreen) apply(q catalogQuery) {
 	if q.err != nil {
 		s.count.SetText("Could not read the catalog")
-		dialog.ShowError(fmt.Errorf("reading the catalog failed: %w", q.err), s.deps.Window)
+		s.deps.ShowError(fmt.Errorf("reading the catalog failed: %w", q.err))
 		return
 	}
 	s.styles = q.styles

@@ -9,7 +9,6 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -130,7 +129,7 @@ func (d *detailPane) show(id int64) {
 				return
 			}
 			if err != nil {
-				dialog.ShowError(fmt.Errorf("open product %d: %w", id, err), d.deps.Window)
+				d.deps.ShowError(fmt.Errorf("open product %d: %w", id, err))
 				return
 			}
 			d.setProduct(p)
@@ -314,7 +313,7 @@ func (d *detailPane) openPicture(hash, caption string, failed func(error)) {
 				return
 			}
 			if err != nil {
-				dialog.ShowError(fmt.Errorf("show %s: %w; the image in the library cannot be read (check the library's disk)", strings.ToLower(caption[:1])+caption[1:], err), d.deps.Window)
+				d.deps.ShowError(fmt.Errorf("show %s: %w; the image in the library cannot be read (check the library's disk)", strings.ToLower(caption[:1])+caption[1:], err))
 				return
 			}
 			d.showImage(hash, caption, img)
@@ -399,7 +398,7 @@ func (d *detailPane) labelChosen(name string) {
 		err := db.SetLabel(ctx, id, styleID, "user")
 		d.deps.Do(func() {
 			if err != nil {
-				dialog.ShowError(fmt.Errorf("label product: %w", err), d.deps.Window)
+				d.deps.ShowError(fmt.Errorf("label product: %w", err))
 				return
 			}
 			d.show(id)

@@ -14,7 +14,6 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -533,7 +532,7 @@ func (s *FeedScreen) explain(c feedCard) {
 	if !s.human {
 		b.WriteString("\n(for a new shopper's profile; play as the shopper to see your own)")
 	}
-	dialog.ShowInformation("Why "+s.products[c.item.ID].Title+"?", b.String(), s.deps.Window)
+	s.deps.ShowInformation("Why "+s.products[c.item.ID].Title+"?", b.String())
 }
 
 func (s *FeedScreen) togglePlay() {

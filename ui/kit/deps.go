@@ -30,6 +30,9 @@ type Deps struct {
 	// kit.Prepare makes it. A speed measurement waits for it to be idle.
 	Work   *Work
 	Events *Events // what screens announce (Topic constants); kit.Prepare makes it
+	// Dialogs tracks open dialogs for the window's keys (Escape, Enter; nothing reaches the screen behind
+	// one); kit.Prepare makes it. Show dialogs with ShowDialog and its kin.
+	Dialogs *Dialogs
 	// Quit quits the app (QuitApp); nil: stop UI updates and quit the running Fyne app.
 	Quit func()
 	// Headless is set for software-rendered screenshots and widget tests, where Fyne's test driver has no
@@ -106,6 +109,9 @@ func Prepare(deps Deps) Deps {
 	}
 	if deps.Events == nil {
 		deps.Events = NewEvents()
+	}
+	if deps.Dialogs == nil {
+		deps.Dialogs = NewDialogs()
 	}
 	return deps
 }

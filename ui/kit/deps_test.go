@@ -2,10 +2,14 @@ package kit
 
 import (
 	"context"
+	"fmt"
 	"sync/atomic"
 	"testing"
 
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 )
 
 func TestGoroutineID(t *testing.T) {
@@ -50,5 +54,69 @@ func TestDoDropsWhatRunsOffTheDriverLoop(t *testing.T) {
 	<-done
 	if ran.Load() != 101 {
 		t.Fatalf("Do without DriverLoop: count %d, want 101", ran.Load())
+	}
+}
+
+// Escape dismisses the dialog on top, Enter takes its default action, and both report the key as the
+// dialog's so the screen behind does not see it; with no pop-up the keys are the screen's.
+func TestDialogsTakeEscapeAndEnter(t *testing.T) {
+	a := test.NewTempApp(t)
+	w := a.NewWindow("dialogs")
+	w.Resize(fyne.NewSize(600, 400))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	deps := Prepare(Deps{Ctx: ctx, Window: w, Headless: true})
+	c := w.Canvas()
+	esc, enter, other := &fyne.KeyEvent{Name: fyne.KeyEscape}, &fyne.KeyEvent{Name: fyne.KeyReturn}, &fyne.KeyEvent{Name: fyne.Key1}
+	if deps.Dialogs.TypedKey(c, other) {
+		t.Fatal("a key with no dialog open was taken from the screen")
+	}
+	var answers []bool
+	deps.ShowConfirm("Sure?", "Really", func(ok bool) { answers = append(answers, ok) })
+	if !Blocking(c) || deps.Dialogs.Open() != 1 {
+		t.Fatalf("after ShowConfirm: blocking %v, %d tracked", Blocking(c), deps.Dialogs.Open())
+	}
+	if !deps.Dialogs.TypedKey(c, other) || len(answers) != 0 {
+		t.Fatalf("a plain key with a dialog open: answers %v", answers)
+	}
+	deps.Dialogs.TypedKey(c, enter)
+	deps.ShowConfirm("Sure?", "Really", func(ok bool) { answers = append(answers, ok) })
+	deps.Dialogs.TypedKey(c, esc)
+	if fmt.Sprint(answers) != "[true false]" || Blocking(c) || deps.Dialogs.Open() != 0 {
+		t.Fatalf("Enter then Escape: answers %v (want [true false]), blocking %v, %d tracked", answers, Blocking(c), deps.Dialogs.Open())
+	}
+
+	// Two dialogs: Escape closes the top one only; a dialog with no Enter action ignores Enter.
+	var closedFirst bool
+	first := dialog.NewInformation("First", "under", w)
+	first.SetOnClosed(func() { closedFirst = true })
+	deps.ShowDialog(first, first.Dismiss)
+	second := dialog.NewCustomWithoutButtons("Second", widget.NewLabel("on top"), w)
+	deps.ShowDialog(second, nil)
+	deps.Dialogs.TypedKey(c, enter)
+	if deps.Dialogs.Open() != 2 {
+		t.Fatalf("Enter on a dialog without a default action closed something: %d open", deps.Dialogs.Open())
+	}
+	deps.Dialogs.TypedKey(c, esc)
+	if deps.Dialogs.Open() != 1 || closedFirst {
+		t.Fatalf("Escape: %d open, the first closed %v; want the top one closed only", deps.Dialogs.Open(), closedFirst)
+	}
+	deps.Dialogs.TypedKey(c, esc)
+	if !closedFirst || Blocking(c) {
+		t.Fatalf("second Escape: first closed %v, blocking %v", closedFirst, Blocking(c))
+	}
+
+	// A form's field: Escape cancels the form, Enter submits it.
+	var submitted []bool
+	e := NewEntry()
+	form := dialog.NewForm("Name", "Add", "Cancel", []*widget.FormItem{widget.NewFormItem("Name", e)}, func(ok bool) { submitted = append(submitted, ok) }, w)
+	FormEntry(e, form)
+	deps.ShowForm(form)
+	e.TypedKey(esc)
+	deps.ShowForm(form)
+	e.SetText("x")
+	e.TypedKey(enter)
+	if fmt.Sprint(submitted) != "[false true]" || deps.Dialogs.Open() != 0 {
+		t.Fatalf("form field Escape then Enter: %v (want [false true]), %d open", submitted, deps.Dialogs.Open())
 	}
 }

@@ -10,7 +10,6 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -243,7 +242,7 @@ func (s *LabelScreen) showError(what string, err error) {
 	if s.deps.Ctx.Err() != nil {
 		return
 	}
-	s.deps.Do(func() { dialog.ShowError(fmt.Errorf("%s: %w", what, err), s.deps.Window) })
+	s.deps.Do(func() { s.deps.ShowError(fmt.Errorf("%s: %w", what, err)) })
 }
 
 func (s *LabelScreen) rebuildStyleButtons() {

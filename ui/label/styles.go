@@ -13,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"stylestudio/store"
+	"stylestudio/ui/kit"
 )
 
 // This file: the styles a person labels with, made and kept on the Label screen. A catalog imported
@@ -50,7 +51,7 @@ func (s *LabelScreen) styleNameValidator(keep int64) fyne.StringValidator {
 // NewStyleDialog asks for a style's name and adds it (the next palette colour, the first free key of
 // 1–9). UI goroutine only.
 func (s *LabelScreen) NewStyleDialog() {
-	entry := widget.NewEntry()
+	entry := kit.NewEntry()
 	entry.SetPlaceHolder(styleNameHint)
 	entry.Validator = s.styleNameValidator(0)
 	d := dialog.NewForm("New style", "Add", "Cancel",
@@ -60,9 +61,9 @@ func (s *LabelScreen) NewStyleDialog() {
 				s.AddStyle(entry.Text)
 			}
 		}, s.deps.Window)
-	entry.OnSubmitted = func(string) { d.Submit() } // Enter adds, as the Add button does
+	kit.FormEntry(entry, d) // Enter adds, as the Add button does; Escape cancels
 	d.Resize(fyne.NewSize(420, d.MinSize().Height))
-	d.Show()
+	s.deps.ShowForm(d)
 	s.deps.Window.Canvas().Focus(entry)
 }
 
@@ -128,12 +129,12 @@ func (s *LabelScreen) ManageStylesDialog() {
 	list.SetMinSize(fyne.NewSize(520, min(400, float32(max(1, len(s.model.styles)))*52+8)))
 	content := container.NewBorder(nil, container.NewVBox(widget.NewSeparator(), container.NewHBox(add), note), nil, nil, list)
 	d = dialog.NewCustom("Styles", "Close", content, s.deps.Window)
-	d.Show()
+	s.deps.ShowDialog(d, d.Dismiss)
 }
 
 // renameStyleDialog renames st; its labels follow it. UI goroutine only.
 func (s *LabelScreen) renameStyleDialog(st store.Style) {
-	entry := widget.NewEntry()
+	entry := kit.NewEntry()
 	entry.SetText(st.Name)
 	entry.Validator = s.styleNameValidator(st.ID)
 	d := dialog.NewForm("Rename "+st.Name, "Rename", "Cancel",
@@ -147,9 +148,9 @@ func (s *LabelScreen) renameStyleDialog(st store.Style) {
 				return db.RenameStyle(ctx, st.ID, name)
 			})
 		}, s.deps.Window)
-	entry.OnSubmitted = func(string) { d.Submit() }
+	kit.FormEntry(entry, d)
 	d.Resize(fyne.NewSize(420, d.MinSize().Height))
-	d.Show()
+	s.deps.ShowForm(d)
 	s.deps.Window.Canvas().Focus(entry)
 }
 
@@ -164,13 +165,14 @@ func (s *LabelScreen) removeStyleDialog(st store.Style, labeled int) {
 		})
 	}
 	if labeled == 0 {
-		dialog.ShowConfirm("Remove "+st.Name+"?",
+		d := dialog.NewConfirm("Remove "+st.Name+"?",
 			fmt.Sprintf("No product is labeled %s. Its key and the variants generated in it go with it.", st.Name),
 			func(ok bool) {
 				if ok {
 					remove(0)
 				}
 			}, win)
+		s.deps.ShowDialog(d, nil) // it cannot be undone: Remove is clicked
 		return
 	}
 	var others []store.Style
@@ -182,8 +184,8 @@ func (s *LabelScreen) removeStyleDialog(st store.Style, labeled int) {
 		}
 	}
 	if len(others) == 0 {
-		dialog.ShowInformation("Remove "+st.Name,
-			fmt.Sprintf("%s labels %s, and there is no other style to move them to. Add one first.", st.Name, products(labeled)), win)
+		s.deps.ShowInformation("Remove "+st.Name,
+			fmt.Sprintf("%s labels %s, and there is no other style to move them to. Add one first.", st.Name, products(labeled)))
 		return
 	}
 	into := widget.NewSelect(names, nil)
@@ -208,7 +210,11 @@ func (s *LabelScreen) removeStyleDialog(st store.Style, labeled int) {
 	content := container.NewVBox(msg, form, container.NewCenter(container.NewHBox(cancel, removeBtn)))
 	d = dialog.NewCustomWithoutButtons("Remove "+st.Name, content, win)
 	d.Resize(fyne.NewSize(480, d.MinSize().Height))
-	d.Show()
+	s.deps.ShowDialog(d, func() { // Enter removes once a style is chosen, as the Remove button does
+		if !removeBtn.Disabled() {
+			removeBtn.OnTapped()
+		}
+	})
 }
 
 // products is "1 product" or "n products".

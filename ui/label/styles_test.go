@@ -12,6 +12,7 @@ import (
 
 	"stylestudio/internal/testkit/testlib"
 	"stylestudio/store"
+	"stylestudio/ui/kit"
 	"stylestudio/ui/kit/kittest"
 )
 
@@ -91,7 +92,7 @@ func TestLabelScreenMakesItsOwnStyles(t *testing.T) {
 	// New style: the dialog's Add adds what was typed.
 	sh.OnUI(func() {
 		kittest.FindButton(s.Object(), newStyleText).OnTapped()
-		entry := inOverlay(sh, func(e *widget.Entry) bool { return e.PlaceHolder == styleNameHint })
+		entry := inOverlay(sh, func(e *kit.Entry) bool { return e.PlaceHolder == styleNameHint })
 		if entry == nil {
 			t.Fatal("New style… opened no dialog with a name field")
 		}
@@ -130,7 +131,7 @@ func TestLabelScreenMakesItsOwnStyles(t *testing.T) {
 			t.Fatalf("the Styles dialog shows %d Rename buttons, want 2", len(renames))
 		}
 		test.Tap(renames[1])
-		entry := inOverlay(sh, func(e *widget.Entry) bool { return e.Text == "plastic" })
+		entry := inOverlay(sh, func(e *kit.Entry) bool { return e.Text == "plastic" })
 		if entry == nil {
 			t.Fatal("Rename… opened no field holding the name")
 		}
@@ -197,7 +198,7 @@ func TestLabelScreenRetrainsAfterARename(t *testing.T) {
 		old = s.model.styles[0].Name
 		s.ManageStylesDialog()
 		test.Tap(inOverlay(sh, func(b *widget.Button) bool { return b.Text == "Rename…" }))
-		entry := inOverlay(sh, func(e *widget.Entry) bool { return e.Text == old })
+		entry := inOverlay(sh, func(e *kit.Entry) bool { return e.Text == old })
 		if entry == nil {
 			t.Fatal("Rename… opened no field holding the name")
 		}

@@ -924,7 +924,7 @@ func (s *PreviewScreen) drawOneStyle() {
 type exportDialog struct {
 	style    *widget.Select
 	scope    *widget.RadioGroup
-	dir      *widget.Entry
+	dir      *kit.Entry
 	format   *widget.RadioGroup
 	quality  *widget.Slider
 	sideBy   *widget.Check
@@ -963,7 +963,7 @@ func (s *PreviewScreen) newExportForm() *exportDialog {
 	e.scope = widget.NewRadioGroup(scopes, nil)
 	e.scope.Required = true
 	e.scope.SetSelected(first)
-	e.dir = widget.NewEntry()
+	e.dir = kit.NewEntry()
 	e.dir.SetText(s.defaultExportDir(s.styleName))
 	e.style.OnChanged = func(st string) { e.dir.SetText(s.defaultExportDir(st)) }
 	e.format = widget.NewRadioGroup([]string{"PNG", "JPEG"}, nil)
@@ -1059,11 +1059,11 @@ func (s *PreviewScreen) showExport() {
 	}
 	e := s.newExportForm()
 	choose := widget.NewButtonWithIcon("", theme.FolderOpenIcon(), func() {
-		dialog.ShowFolderOpen(func(u fyne.ListableURI, err error) {
+		s.deps.ShowDialog(dialog.NewFolderOpen(func(u fyne.ListableURI, err error) {
 			if err == nil && u != nil {
 				e.dir.SetText(u.Path())
 			}
-		}, s.deps.Window)
+		}, s.deps.Window), nil)
 	})
 	items := []*widget.FormItem{
 		widget.NewFormItem("Style", e.style),
@@ -1080,8 +1080,9 @@ func (s *PreviewScreen) showExport() {
 			s.startExport(e.options(s), e.rows(s))
 		}
 	}, s.deps.Window)
+	kit.FormEntry(e.dir, d)
 	d.Resize(fyne.NewSize(640, 460))
-	d.Show()
+	s.deps.ShowForm(d)
 }
 
 // startExport runs a batch export in the job panel (progress, ETA, Cancel). Files keep the products'
@@ -1097,7 +1098,7 @@ func (s *PreviewScreen) startExportWith(opt exportOptions, rows []store.ProductR
 		return false
 	}
 	if opt.Dir == "" {
-		dialog.ShowError(errors.New("choose a folder to export to"), s.deps.Window)
+		s.deps.ShowError(errors.New("choose a folder to export to"))
 		return false
 	}
 	m, db := s.model, s.deps.DB
@@ -1118,7 +1119,7 @@ func (s *PreviewScreen) startExportWith(opt exportOptions, rows []store.ProductR
 		s.exportDone(opt, sum, err)
 	})
 	if !started {
-		dialog.ShowInformation("Busy", "Another job is running (see the bottom of the window); export when it has finished.", s.deps.Window)
+		s.deps.ShowInformation("Busy", "Another job is running (see the bottom of the window); export when it has finished.")
 		return false
 	}
 	s.setControls()
@@ -1154,7 +1155,7 @@ func (s *PreviewScreen) exportDone(opt exportOptions, sum exportSummary, err err
 	}
 	s.status.SetText(strings.ReplaceAll(strings.SplitN(b.String(), "\n\n", 2)[0], "\n", " "))
 	if s.deps.Window != nil && !s.deps.Headless {
-		dialog.ShowInformation("Batch export", b.String(), s.deps.Window)
+		s.deps.ShowInformation("Batch export", b.String())
 	}
 	res := ExportResult{Total: sum.Total, Written: sum.Written, Err: err}
 	for _, f := range sum.Failed {

@@ -54,7 +54,7 @@ func (s *TrainScreen) compareSelected() {
 	content := container.NewBorder(top, nil, nil, nil, cv.object())
 	d := dialog.NewCustom("Compare runs", "Close", content, s.deps.Window)
 	d.Resize(fyne.NewSize(1000, 720))
-	d.Show()
+	s.deps.ShowDialog(d, d.Dismiss)
 	pick.SetSelected(others[0])
 }
 

@@ -150,7 +150,7 @@ func (s *TrainScreen) evaluateSelected() {
 		return err
 	}, func(err error) { s.evaluated(name, err) })
 	if !started {
-		dialog.ShowInformation("Busy", "Another job is running (see the bottom of the window); evaluate when it has finished.", s.deps.Window)
+		s.deps.ShowInformation("Busy", "Another job is running (see the bottom of the window); evaluate when it has finished.")
 		return
 	}
 	s.evalBtn.Disable()
@@ -164,7 +164,7 @@ func (s *TrainScreen) evaluated(name string, err error) {
 	case err != nil:
 		s.note("Could not evaluate " + name + ": " + err.Error())
 		if !s.deps.Headless {
-			dialog.ShowError(fmt.Errorf("evaluate %s: %w", name, err), s.deps.Window)
+			s.deps.ShowError(fmt.Errorf("evaluate %s: %w", name, err))
 		}
 	default:
 		s.note("Evaluated " + name + ": its numbers are in the run history (Details for each style).")
@@ -216,7 +216,7 @@ func (s *TrainScreen) openDetails(r store.Run, cks []store.Checkpoint, ckErr err
 		}
 	}, s.deps.Window)
 	dd.d.Resize(fyne.NewSize(760, 580))
-	dd.d.Show()
+	s.deps.ShowDialog(dd.d, dd.d.Confirm) // Enter saves the note (inside the note it is a new line)
 	detailsShown.Emit(s.deps.Events, dd)
 }
 
@@ -254,13 +254,16 @@ func (s *TrainScreen) renameSelected() {
 	if !ok {
 		return
 	}
-	entry := widget.NewEntry()
+	entry := kit.NewEntry()
 	entry.SetText(r.Name)
-	dialog.ShowForm("Rename run", "Rename", "Cancel", []*widget.FormItem{widget.NewFormItem("New name", entry)}, func(yes bool) {
+	d := dialog.NewForm("Rename run", "Rename", "Cancel", []*widget.FormItem{widget.NewFormItem("New name", entry)}, func(yes bool) {
 		if yes {
 			s.rename(r.ID, entry.Text)
 		}
 	}, s.deps.Window)
+	kit.FormEntry(entry, d)
+	s.deps.ShowForm(d)
+	s.deps.Window.Canvas().Focus(entry)
 }
 
 // rename renames a run in the background and reloads the history; errors (a taken name) show a dialog.
@@ -270,7 +273,7 @@ func (s *TrainScreen) rename(id int64, name string) {
 		err := db.RenameRun(ctx, id, name)
 		s.deps.Do(func() {
 			if err != nil {
-				dialog.ShowError(err, s.deps.Window)
+				s.deps.ShowError(err)
 				return
 			}
 			if s.view.runID == id {
@@ -286,12 +289,13 @@ func (s *TrainScreen) deleteSelected() {
 	if !ok || (s.job != nil && s.jobRunID == r.ID) {
 		return
 	}
-	dialog.ShowConfirm("Delete run", fmt.Sprintf("Delete %q with its checkpoints, sample grids and the product variants it made?\nThis cannot be undone.", r.Name),
+	d := dialog.NewConfirm("Delete run", fmt.Sprintf("Delete %q with its checkpoints, sample grids and the product variants it made?\nThis cannot be undone.", r.Name),
 		func(yes bool) {
 			if yes {
 				s.deleteRun(r)
 			}
 		}, s.deps.Window)
+	s.deps.ShowDialog(d, nil) // it cannot be undone: Delete is clicked, never an Enter meant for something else
 }
 
 // deleteRun removes a run from the catalog and its folder from the disk (refused while another window
@@ -302,7 +306,7 @@ func (s *TrainScreen) deleteRun(r store.Run) {
 		err := studio.DeleteRun(ctx, db, r)
 		s.deps.Do(func() {
 			if err != nil {
-				dialog.ShowError(fmt.Errorf("delete the run: %w", err), s.deps.Window)
+				s.deps.ShowError(fmt.Errorf("delete the run: %w", err))
 			}
 			if s.view.runID == id && !s.view.live {
 				s.view = trainView{}
@@ -324,7 +328,7 @@ func (s *TrainScreen) activateSelected() {
 		err := db.SetActiveRun(ctx, r.ID)
 		s.deps.Do(func() {
 			if err != nil {
-				dialog.ShowError(err, s.deps.Window)
+				s.deps.ShowError(err)
 				return
 			}
 			s.note("Preview and Feed now use " + r.Name + ".")

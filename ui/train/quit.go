@@ -35,7 +35,7 @@ func (s *TrainScreen) AskClose(closeWindow func()) {
 	content := container.NewVBox(msg, container.NewHBox(stay, keep, stop))
 	d = dialog.NewCustomWithoutButtons("Close Style Studio?", content, s.deps.Window)
 	d.Resize(fyne.NewSize(560, 220))
-	d.Show()
+	s.deps.ShowDialog(d, nil) // Escape: don't close; the choice is clicked
 }
 
 func (s *TrainScreen) jobName() string {

@@ -15,7 +15,6 @@ import (
 	"stylestudio/store/library"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
 )
 
@@ -226,7 +225,7 @@ func (s *TrainScreen) finished(job *trainJob, run store.Run, sum gan.Summary, er
 		s.progressText = "Training stopped"
 		s.note("Training stopped: " + err.Error())
 		if s.deps.Window != nil {
-			dialog.ShowError(fmt.Errorf("training %s stopped: %w", job.name, err), s.deps.Window)
+			s.deps.ShowError(fmt.Errorf("training %s stopped: %w", job.name, err))
 		}
 	}
 	s.progress.Refresh()
