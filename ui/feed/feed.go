@@ -14,6 +14,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -424,7 +425,8 @@ type feedCardView struct {
 	frame  *canvas.Rectangle
 	img    *canvas.Image
 	title  *widget.Label
-	meta   *widget.Label
+	meta   *widget.Label // price and how likely the ranker thinks a click is
+	kind   *widget.Label // which picture is shown (a style's variant or the original) and the shopper's click
 	why    *widget.Button
 	click  *widget.Button
 	action *fyne.Container
@@ -432,17 +434,21 @@ type feedCardView struct {
 
 func newFeedCardView() *feedCardView {
 	v := &feedCardView{frame: canvas.NewRectangle(color.Transparent), img: canvas.NewImageFromImage(nil),
-		title: widget.NewLabel(""), meta: widget.NewLabel("")}
+		title: widget.NewLabel(""), meta: widget.NewLabel(""), kind: widget.NewLabel("")}
 	v.img.FillMode = canvas.ImageFillContain
 	v.img.SetMinSize(fyne.NewSize(120, 120))
 	v.title.Truncation = fyne.TextTruncateEllipsis
 	v.meta.Truncation = fyne.TextTruncateEllipsis
+	v.kind.Truncation = fyne.TextTruncateEllipsis
 	v.why = widget.NewButtonWithIcon("", theme.InfoIcon(), nil)
 	v.click = widget.NewButton("Click", nil)
 	v.click.Importance = widget.HighImportance
 	v.action = container.NewHBox(v.click, v.why)
 	v.frame.StrokeWidth = 3
-	body := container.NewBorder(nil, container.NewVBox(v.title, container.NewBorder(nil, nil, nil, v.action, v.meta)), nil, nil, v.img)
+	// Price and likelihood on one line, the picture shown and the click on the next: on one line they
+	// were cut off at the app's default window size ("$20.99 · 12.2% likely · n…").
+	lines := container.New(layout.NewCustomPaddedVBoxLayout(0), v.title, container.NewBorder(nil, nil, nil, v.action, v.meta), v.kind)
+	body := container.NewBorder(nil, lines, nil, nil, v.img)
 	v.root = container.NewStack(v.frame, container.NewPadded(body))
 	return v
 }
@@ -459,8 +465,9 @@ func (s *FeedScreen) bindCard(v *feedCardView, c feedCard) {
 	v.img.Translucency = 0
 	v.title.SetText(row.Title)
 	info := fmt.Sprintf("%s · %.1f%% likely", kit.FormatPrice(row.PriceCents), 100*c.score)
+	kind := "original photo"
 	if c.variant > 0 {
-		info += " · " + c.item.Variants[c.variant].Style + " variant"
+		kind = c.item.Variants[c.variant].Style + " variant"
 	}
 	v.why.OnTapped = func() { s.explain(c) }
 	v.click.OnTapped = func() { s.humanClick(c) }
@@ -473,11 +480,12 @@ func (s *FeedScreen) bindCard(v *feedCardView, c feedCard) {
 	switch {
 	case c.decided && c.clicked:
 		v.frame.StrokeColor = color.NRGBA{0x2e, 0x9d, 0x32, 0xff}
-		info = "Clicked · " + info
+		kind = "Clicked · " + kind
 	case c.decided:
 		v.img.Translucency = 0.55 // skipped
 	}
 	v.meta.SetText(info)
+	v.kind.SetText(kind)
 	v.frame.Refresh()
 	v.img.Refresh()
 	v.action.Refresh()

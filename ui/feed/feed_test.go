@@ -4,15 +4,20 @@ import (
 	"context"
 	"image"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
 
 	"stylestudio/app/studio"
 	"stylestudio/engine/demo"
 	"stylestudio/engine/imaging"
+	"stylestudio/engine/sim"
 	"stylestudio/internal/testkit/testlib"
 	"stylestudio/store"
 	"stylestudio/store/library"
@@ -323,4 +328,34 @@ func TestFeatureWordsNameTheColourBins(t *testing.T) {
 	if got := featureWords("price"); got != "price" {
 		t.Errorf("price reads %q", got)
 	}
+}
+
+// A card's lines fit its width at the app's default window size (1280 px less the sidebar): the price,
+// likelihood and "neon variant" on one line were cut off ("$20.99 · 12.2% likely · n…").
+func TestFeedCardLinesFitAtTheDefaultSize(t *testing.T) {
+	db := testlib.DemoLibrary(t, 40, 7)
+	sh := startedShell(t, db)
+	f := sh.Screen
+	sh.OnUI(func() {
+		sh.Deps.Window.Resize(fyne.NewSize(1140, 760))
+		// The longest lines a card can have: a clicked variant in the demo's longest style name, at the
+		// highest price (and a likelihood with two digits).
+		var cards []feedCard
+		for _, it := range f.feed.Items[:6] {
+			it.Variants = append(slices.Clone(it.Variants), sim.Variant{ID: -1, Style: "vintage"})
+			it.PriceCents = 99999
+			cards = append(cards, feedCard{item: it, variant: len(it.Variants) - 1, decided: true, clicked: true, score: 0.123})
+		}
+		f.setCards(cards)
+	})
+	sh.OnUI(func() {
+		for i, v := range f.views[:len(f.current)] {
+			for _, l := range []*widget.Label{v.meta, v.kind} {
+				need := fyne.MeasureText(l.Text, theme.TextSize(), l.TextStyle).Width + 2*theme.InnerPadding()
+				if need > l.Size().Width+0.5 {
+					t.Errorf("card %d: %q needs %.0f px, has %.0f", i, l.Text, need, l.Size().Width)
+				}
+			}
+		}
+	})
 }
