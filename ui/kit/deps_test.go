@@ -106,6 +106,23 @@ func TestDialogsTakeEscapeAndEnter(t *testing.T) {
 		t.Fatalf("second Escape: first closed %v, blocking %v", closedFirst, Blocking(c))
 	}
 
+	// A pop-up a dialog opens itself (the file picker's New Folder form) is not the dialog: Escape over
+	// it leaves the dialog under it alone.
+	var answer []bool
+	deps.ShowConfirm("Under", "a pop-up", func(ok bool) { answer = append(answer, ok) })
+	own := widget.NewModalPopUp(widget.NewLabel("the dialog's own pop-up"), c)
+	own.Show()
+	deps.Dialogs.TypedKey(c, esc)
+	deps.Dialogs.TypedKey(c, enter)
+	if len(answer) != 0 || deps.Dialogs.Open() != 1 {
+		t.Fatalf("keys over an untracked pop-up answered the dialog under it: %v", answer)
+	}
+	own.Hide()
+	deps.Dialogs.TypedKey(c, esc)
+	if fmt.Sprint(answer) != "[false]" {
+		t.Fatalf("Escape once the pop-up had gone: %v, want [false]", answer)
+	}
+
 	// A form's field: Escape cancels the form, Enter submits it.
 	var submitted []bool
 	e := NewEntry()

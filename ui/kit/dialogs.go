@@ -19,15 +19,16 @@ type Dialogs struct {
 
 type openDialog struct {
 	d     dialog.Dialog
-	enter func() // Enter's action; nil: Enter does nothing
+	enter func()            // Enter's action; nil: Enter does nothing
+	pop   fyne.CanvasObject // the pop-up d put on the canvas, to know when d is the one on top
 }
 
 // NewDialogs makes an empty set (kit.Prepare makes the one in Deps).
 func NewDialogs() *Dialogs { return &Dialogs{} }
 
-// Show shows d and tracks it until it closes. enter is what Enter does while d is on top: its default
-// button (OK, Confirm, Submit), or nil for a dialog whose choice must be clicked.
-func (ds *Dialogs) Show(d dialog.Dialog, enter func()) {
+// Show shows d on canvas c and tracks it until it closes. enter is what Enter does while d is on top:
+// its default button (OK, Confirm, Submit), or nil for a dialog whose choice must be clicked.
+func (ds *Dialogs) Show(c fyne.Canvas, d dialog.Dialog, enter func()) {
 	o := &openDialog{d: d, enter: enter}
 	ds.open = append(ds.open, o)
 	d.SetOnClosed(func() { // chained after the dialog's own callback by Fyne
@@ -36,6 +37,9 @@ func (ds *Dialogs) Show(d dialog.Dialog, enter func()) {
 		}
 	})
 	d.Show()
+	if c != nil {
+		o.pop = c.Overlays().Top()
+	}
 }
 
 // Open reports how many tracked dialogs are open.
@@ -48,16 +52,20 @@ func Blocking(c fyne.Canvas) bool {
 }
 
 // TypedKey handles a key typed with no widget focused while a pop-up covers the window: Escape and Enter
-// go to the tracked dialog on top (when a dialog, not a menu, is the top pop-up). It reports whether the
-// key was the pop-up's, that is whether anything covers the window; the caller then does nothing else.
+// go to the newest tracked dialog when it is the pop-up on top (not a menu, nor a pop-up a dialog opened
+// itself, such as the file picker's New Folder form). It reports whether the key was the pop-up's, that
+// is whether anything covers the window; the caller then does nothing else.
 func (ds *Dialogs) TypedKey(c fyne.Canvas, ev *fyne.KeyEvent) bool {
 	if !Blocking(c) {
 		return false
 	}
-	if _, dialogOnTop := c.Overlays().Top().(*widget.PopUp); !dialogOnTop || len(ds.open) == 0 {
+	if len(ds.open) == 0 {
 		return true
 	}
 	top := ds.open[len(ds.open)-1]
+	if top.pop == nil || c.Overlays().Top() != top.pop {
+		return true
+	}
 	switch ev.Name {
 	case fyne.KeyEscape:
 		top.d.Dismiss()
@@ -76,7 +84,11 @@ func (d Deps) ShowDialog(dl dialog.Dialog, enter func()) {
 		dl.Show()
 		return
 	}
-	d.Dialogs.Show(dl, enter)
+	var c fyne.Canvas
+	if d.Window != nil {
+		c = d.Window.Canvas()
+	}
+	d.Dialogs.Show(c, dl, enter)
 }
 
 // ShowError shows err in an error dialog (Enter or Escape closes it). UI goroutine.

@@ -210,11 +210,7 @@ func (s *LabelScreen) removeStyleDialog(st store.Style, labeled int) {
 	content := container.NewVBox(msg, form, container.NewCenter(container.NewHBox(cancel, removeBtn)))
 	d = dialog.NewCustomWithoutButtons("Remove "+st.Name, content, win)
 	d.Resize(fyne.NewSize(480, d.MinSize().Height))
-	s.deps.ShowDialog(d, func() { // Enter removes once a style is chosen, as the Remove button does
-		if !removeBtn.Disabled() {
-			removeBtn.OnTapped()
-		}
-	})
+	s.deps.ShowDialog(d, nil) // it cannot be undone: Remove is clicked
 }
 
 // products is "1 product" or "n products".
