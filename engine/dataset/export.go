@@ -320,7 +320,7 @@ func prepareOut(out string, force bool) (string, *os.Root, error) {
 		return abs, nil, outError(abs, err)
 	}
 	// Prove it can be written before touching anything.
-	probe := fmt.Sprintf(".write-probe-%016x", rand.Uint64())
+	probe := fmt.Sprintf("%s%016x", writeProbePrefix, rand.Uint64())
 	f, err := root.OpenFile(probe, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if err != nil {
 		root.Close()
@@ -527,12 +527,25 @@ func (w *writer) countLeftover() int {
 	return n
 }
 
-// isExportTemp reports whether name is one of writeFile's temp file names (.export-<16 hex>.tmp).
+// writeProbePrefix names the empty file an export creates and removes to prove the folder writable
+// (.write-probe-<16 hex>); a kill between the two leaves it behind.
+const writeProbePrefix = ".write-probe-"
+
+// isExportTemp reports whether name is one of an export's own temp file names: writeFile's
+// (.export-<16 hex>.tmp) or the write probe's (.write-probe-<16 hex>).
 func isExportTemp(name string) bool {
-	if !strings.HasPrefix(name, ".export-") || !strings.HasSuffix(name, ".tmp") || len(name) != len(".export-.tmp")+16 {
+	var hexPart string
+	switch {
+	case strings.HasPrefix(name, ".export-") && strings.HasSuffix(name, ".tmp"):
+		hexPart = strings.TrimSuffix(strings.TrimPrefix(name, ".export-"), ".tmp")
+	case strings.HasPrefix(name, writeProbePrefix):
+		hexPart = strings.TrimPrefix(name, writeProbePrefix)
+	default:
 		return false
 	}
-	hexPart := strings.TrimSuffix(strings.TrimPrefix(name, ".export-"), ".tmp")
+	if len(hexPart) != 16 {
+		return false
+	}
 	_, err := hex.DecodeString(hexPart)
 	return err == nil
 }
