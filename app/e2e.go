@@ -100,6 +100,10 @@ func snapshot(sh *ui.Shell, c fyne.Canvas) e2eReport {
 	return rep
 }
 
+func entryObject(e *widget.Entry) e2eObject {
+	return e2eObject{Kind: "entry", Text: e.Text, Hint: e.PlaceHolder, Disabled: e.Disabled()}
+}
+
 func walk(rep *e2eReport, o fyne.CanvasObject, parent fyne.Position, overlay bool) {
 	if o == nil || !o.Visible() {
 		return
@@ -118,9 +122,9 @@ func walk(rep *e2eReport, o fyne.CanvasObject, parent fyne.Position, overlay boo
 	case *widget.Check:
 		add(e2eObject{Kind: "check", Text: w.Text, Checked: w.Checked, Disabled: w.Disabled()})
 	case *widget.Entry:
-		add(e2eObject{Kind: "entry", Text: w.Text, Hint: w.PlaceHolder, Disabled: w.Disabled()})
+		add(entryObject(w))
 	case *kit.Entry: // a dialog's field (Escape cancels the dialog)
-		add(e2eObject{Kind: "entry", Text: w.Text, Hint: w.PlaceHolder, Disabled: w.Disabled()})
+		add(entryObject(&w.Entry))
 	case *widget.Select:
 		add(e2eObject{Kind: "select", Text: w.Selected, Disabled: w.Disabled()})
 	case *widget.Slider:

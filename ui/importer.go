@@ -42,13 +42,7 @@ func (im *importer) showDialog() {
 	}
 	csvEntry.OnChanged = func(string) { _ = source.Validate() }
 
-	browseFolder := widget.NewButton("Folder…", func() {
-		im.deps.ShowDialog(dialog.NewFolderOpen(func(u fyne.ListableURI, err error) {
-			if err == nil && u != nil {
-				source.SetText(u.Path())
-			}
-		}, w), nil)
-	})
+	browseFolder := widget.NewButton("Folder…", func() { im.deps.ShowFolderOpen(source.SetText) })
 	browseCSV := widget.NewButton("CSV…", func() {
 		fd := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
 			if err == nil && r != nil {

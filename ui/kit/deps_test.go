@@ -36,22 +36,20 @@ func TestDoDropsWhatRunsOffTheDriverLoop(t *testing.T) {
 	if ran.Load() != 1 {
 		t.Fatalf("Do on the loop's goroutine ran %d times, want 1", ran.Load())
 	}
-	done := make(chan struct{})
-	go func() {
-		deps.Do(func() { ran.Add(10) })
-		close(done)
-	}()
-	<-done
+	elsewhere := func(f func()) { // runs f on another goroutine and waits for it
+		done := make(chan struct{})
+		go func() {
+			f()
+			close(done)
+		}()
+		<-done
+	}
+	elsewhere(func() { deps.Do(func() { ran.Add(10) }) })
 	if ran.Load() != 1 {
 		t.Fatalf("Do run off the loop's goroutine touched the UI (count %d)", ran.Load())
 	}
 	plain := Prepare(Deps{Ctx: ctx}) // without DriverLoop (tests' own drivers) nothing is dropped
-	done = make(chan struct{})
-	go func() {
-		plain.Do(func() { ran.Add(100) })
-		close(done)
-	}()
-	<-done
+	elsewhere(func() { plain.Do(func() { ran.Add(100) }) })
 	if ran.Load() != 101 {
 		t.Fatalf("Do without DriverLoop: count %d, want 101", ran.Load())
 	}
@@ -71,8 +69,14 @@ func TestDialogsTakeEscapeAndEnter(t *testing.T) {
 	if deps.Dialogs.TypedKey(c, other) {
 		t.Fatal("a key with no dialog open was taken from the screen")
 	}
+	// A confirmation whose Enter confirms (the app's own confirmations are all irreversible: theirs
+	// does nothing).
+	confirm := func(title, message string, callback func(bool)) {
+		dl := dialog.NewConfirm(title, message, callback, w)
+		deps.ShowDialog(dl, dl.Confirm)
+	}
 	var answers []bool
-	deps.ShowConfirm("Sure?", "Really", func(ok bool) { answers = append(answers, ok) })
+	confirm("Sure?", "Really", func(ok bool) { answers = append(answers, ok) })
 	if !Blocking(c) || deps.Dialogs.Open() != 1 {
 		t.Fatalf("after ShowConfirm: blocking %v, %d tracked", Blocking(c), deps.Dialogs.Open())
 	}
@@ -80,7 +84,7 @@ func TestDialogsTakeEscapeAndEnter(t *testing.T) {
 		t.Fatalf("a plain key with a dialog open: answers %v", answers)
 	}
 	deps.Dialogs.TypedKey(c, enter)
-	deps.ShowConfirm("Sure?", "Really", func(ok bool) { answers = append(answers, ok) })
+	confirm("Sure?", "Really", func(ok bool) { answers = append(answers, ok) })
 	deps.Dialogs.TypedKey(c, esc)
 	if fmt.Sprint(answers) != "[true false]" || Blocking(c) || deps.Dialogs.Open() != 0 {
 		t.Fatalf("Enter then Escape: answers %v (want [true false]), blocking %v, %d tracked", answers, Blocking(c), deps.Dialogs.Open())
@@ -109,7 +113,7 @@ func TestDialogsTakeEscapeAndEnter(t *testing.T) {
 	// A pop-up a dialog opens itself (the file picker's New Folder form) is not the dialog: Escape over
 	// it leaves the dialog under it alone.
 	var answer []bool
-	deps.ShowConfirm("Under", "a pop-up", func(ok bool) { answer = append(answer, ok) })
+	confirm("Under", "a pop-up", func(ok bool) { answer = append(answer, ok) })
 	own := widget.NewModalPopUp(widget.NewLabel("the dialog's own pop-up"), c)
 	own.Show()
 	deps.Dialogs.TypedKey(c, esc)

@@ -103,10 +103,14 @@ func (d Deps) ShowInformation(title, message string) {
 	d.ShowDialog(dl, dl.Dismiss)
 }
 
-// ShowConfirm asks a yes/no question: Enter confirms, Escape answers no. UI goroutine.
-func (d Deps) ShowConfirm(title, message string, callback func(bool)) {
-	dl := dialog.NewConfirm(title, message, callback, d.Window)
-	d.ShowDialog(dl, dl.Confirm)
+// ShowFolderOpen shows the folder picker (Escape cancels it) and passes the path of the folder chosen to
+// chosen; nothing when the person cancels. UI goroutine.
+func (d Deps) ShowFolderOpen(chosen func(path string)) {
+	d.ShowDialog(dialog.NewFolderOpen(func(u fyne.ListableURI, err error) {
+		if err == nil && u != nil {
+			chosen(u.Path())
+		}
+	}, d.Window), nil)
 }
 
 // ShowForm shows a form dialog: Enter submits it (when its fields validate), Escape cancels. UI goroutine.

@@ -1058,13 +1058,7 @@ func (s *PreviewScreen) showExport() {
 		return
 	}
 	e := s.newExportForm()
-	choose := widget.NewButtonWithIcon("", theme.FolderOpenIcon(), func() {
-		s.deps.ShowDialog(dialog.NewFolderOpen(func(u fyne.ListableURI, err error) {
-			if err == nil && u != nil {
-				e.dir.SetText(u.Path())
-			}
-		}, s.deps.Window), nil)
-	})
+	choose := widget.NewButtonWithIcon("", theme.FolderOpenIcon(), func() { s.deps.ShowFolderOpen(e.dir.SetText) })
 	items := []*widget.FormItem{
 		widget.NewFormItem("Style", e.style),
 		widget.NewFormItem("Products", e.scope),
