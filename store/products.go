@@ -256,6 +256,77 @@ func (db *DB) Thumb(ctx context.Context, hash string) ([]byte, error) {
 	return png, nil
 }
 
+// ThumbAlpha returns the alpha square (greyscale PNG, placed as the thumbnail) of the image with this
+// hash; nil or empty and no error when the picture is opaque or nobody has checked it yet (imported
+// before transparency was kept: AlphaUnchecked), and ErrNotFound when the image has no thumbnail.
+func (db *DB) ThumbAlpha(ctx context.Context, hash string) ([]byte, error) {
+	var alpha []byte
+	err := db.sql.QueryRowContext(ctx, `SELECT alpha FROM thumbnails WHERE hash = ?`, hash).Scan(&alpha)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("thumbnail %s: %w", hash, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("thumbnail alpha %s: %w", hash, err)
+	}
+	return alpha, nil
+}
+
+// AlphaTodo is an image whose transparency nobody has checked: imported before the catalog kept it.
+type AlphaTodo struct {
+	Hash   string
+	Format string // the image's format (imaging's names: "png", "jpeg", …)
+}
+
+// AlphaUnchecked lists the images with a thumbnail whose transparency was never checked (at most
+// limit; limit ≤ 0: all).
+func (db *DB) AlphaUnchecked(ctx context.Context, limit int) ([]AlphaTodo, error) {
+	if limit <= 0 {
+		limit = -1
+	}
+	rows, err := db.sql.QueryContext(ctx,
+		`SELECT t.hash, i.format FROM thumbnails t JOIN images i ON i.hash = t.hash
+		 WHERE t.alpha IS NULL ORDER BY t.hash LIMIT ?`, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list unchecked transparency: %w", err)
+	}
+	defer rows.Close()
+	var out []AlphaTodo
+	for rows.Next() {
+		var a AlphaTodo
+		if err := rows.Scan(&a.Hash, &a.Format); err != nil {
+			return nil, fmt.Errorf("list unchecked transparency: %w", err)
+		}
+		out = append(out, a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list unchecked transparency: %w", err)
+	}
+	return out, nil
+}
+
+// SetThumbAlphas records what checking the images' transparency found, by hash: an alpha square, or
+// an empty slice for an opaque picture. An image checked meanwhile keeps what it has.
+func (db *DB) SetThumbAlphas(ctx context.Context, alphas map[string][]byte) error {
+	if len(alphas) == 0 {
+		return nil
+	}
+	err := db.write(ctx, func(tx *sql.Tx) error {
+		for hash, a := range alphas {
+			if a == nil {
+				a = []byte{}
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE thumbnails SET alpha = ? WHERE hash = ? AND alpha IS NULL`, a, hash); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("record the images' transparency: %w", err)
+	}
+	return nil
+}
+
 // CountProducts is the number of products in the catalog.
 func (db *DB) CountProducts(ctx context.Context) (int, error) {
 	var n int

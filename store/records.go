@@ -125,7 +125,11 @@ func (db *DB) AddRecord(ctx context.Context, r ingest.Record) (created bool, err
 			return err
 		}
 		if len(r.Thumb) > 0 {
-			if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO thumbnails (hash, png) VALUES (?, ?)`, hash, r.Thumb); err != nil {
+			alpha := r.ThumbAlpha
+			if alpha == nil {
+				alpha = []byte{} // checked: opaque (NULL is left for a picture nobody has checked)
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO thumbnails (hash, png, alpha) VALUES (?, ?, ?)`, hash, r.Thumb, alpha); err != nil {
 				return fmt.Errorf("insert thumbnail: %w", err)
 			}
 		}

@@ -992,3 +992,51 @@ func TestOpenSweepsAbandonedObjectTemps(t *testing.T) {
 		t.Errorf("the object itself: %q %v", data, err)
 	}
 }
+
+func TestThumbAlphaKeptBesideTheThumbnail(t *testing.T) {
+	db := openTest(t)
+	ctx := context.Background()
+	cut := testRecord(1, 64, "CUT", "Cut-out", "icons", "")
+	cut.ThumbAlpha = []byte("alpha-CUT")
+	photo := testRecord(2, 64, "PHOTO", "Photo", "shoes", "")
+	mustAdd(t, db, cut)
+	mustAdd(t, db, photo)
+	if a, err := db.ThumbAlpha(ctx, cut.Image.Hash); err != nil || string(a) != "alpha-CUT" {
+		t.Errorf("ThumbAlpha(cut-out) = %q, %v; want the alpha kept", a, err)
+	}
+	if a, err := db.ThumbAlpha(ctx, photo.Image.Hash); err != nil || len(a) != 0 {
+		t.Errorf("ThumbAlpha(opaque) = %q, %v; want none and no error", a, err)
+	}
+	if todo, err := db.AlphaUnchecked(ctx, 0); err != nil || len(todo) != 0 {
+		t.Errorf("AlphaUnchecked after import = %v, %v; want none (import checks every picture)", todo, err)
+	}
+
+	// A catalog imported before transparency was kept: its thumbnails were never checked.
+	old := testRecord(3, 64, "OLD", "Old", "icons", "")
+	mustAdd(t, db, old)
+	if _, err := db.sql.Exec(`UPDATE thumbnails SET alpha = NULL WHERE hash = ?`, old.Image.Hash); err != nil {
+		t.Fatal(err)
+	}
+	todo, err := db.AlphaUnchecked(ctx, 0)
+	if err != nil || len(todo) != 1 || todo[0].Hash != old.Image.Hash || todo[0].Format != "png" {
+		t.Fatalf("AlphaUnchecked = %+v, %v; want the old image", todo, err)
+	}
+	if err := db.SetThumbAlphas(ctx, map[string][]byte{old.Image.Hash: []byte("alpha-OLD"), cut.Image.Hash: []byte("not this")}); err != nil {
+		t.Fatal(err)
+	}
+	if a, _ := db.ThumbAlpha(ctx, old.Image.Hash); string(a) != "alpha-OLD" {
+		t.Errorf("after the check ThumbAlpha(old) = %q", a)
+	}
+	if a, _ := db.ThumbAlpha(ctx, cut.Image.Hash); string(a) != "alpha-CUT" {
+		t.Errorf("SetThumbAlphas overwrote a checked image: %q", a)
+	}
+	if todo, err := db.AlphaUnchecked(ctx, 0); err != nil || len(todo) != 0 {
+		t.Errorf("AlphaUnchecked after the check = %v, %v; want none", todo, err)
+	}
+	if _, err := db.ThumbAlpha(ctx, "no-such-hash"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("ThumbAlpha(unknown) error %v, want ErrNotFound", err)
+	}
+	if th, err := db.Thumb(ctx, cut.Image.Hash); err != nil || string(th) != "thumb-CUT" {
+		t.Errorf("Thumb(cut-out) = %q, %v", th, err)
+	}
+}

@@ -23,6 +23,9 @@ type Record struct {
 	Image      Image
 	// Thumb is a square PNG (ThumbSize px) of the image composited on white and padded, for the grid.
 	Thumb []byte
+	// ThumbAlpha, for a picture with transparent pixels, is its alpha channel as a greyscale PNG placed
+	// exactly as Thumb places the picture (imaging.AlphaSquare); nil for an opaque picture.
+	ThumbAlpha []byte
 	// Style, when not empty, is applied as a label (the style is created if missing).
 	Style string
 	// LabelSource says who gave the label: "import", "folder", "csv", "demo".

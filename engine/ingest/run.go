@@ -436,6 +436,18 @@ func buildRecord(img image.Image, cfg imaging.Config, data []byte, hash string, 
 	if err != nil {
 		return Record{}, fmt.Errorf("the thumbnail could not be made (%v)", err)
 	}
+	var alpha []byte
+	var asq *image.Gray
+	if serial {
+		asq = imaging.AlphaSquareSerial(img, ThumbSize)
+	} else {
+		asq = imaging.AlphaSquare(img, ThumbSize)
+	}
+	if asq != nil {
+		if alpha, err = enc.Encode(asq); err != nil {
+			return Record{}, fmt.Errorf("the thumbnail's transparency could not be kept (%v)", err)
+		}
+	}
 	rec := Record{
 		SKU:         job.SKU,
 		Title:       job.Title,
@@ -443,6 +455,7 @@ func buildRecord(img image.Image, cfg imaging.Config, data []byte, hash string, 
 		PriceCents:  job.PriceCents,
 		Image:       Image{Hash: hash, Bytes: data, Format: cfg.Format, Width: cfg.Width, Height: cfg.Height, Source: job.Path},
 		Thumb:       thumb,
+		ThumbAlpha:  alpha,
 		Style:       job.Style,
 		LabelSource: job.LabelSource,
 	}
