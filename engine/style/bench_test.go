@@ -129,6 +129,20 @@ func BenchmarkStatsFeatures(b *testing.B) {
 			silhouetteFeatures(img)
 		}
 	})
+	// The transparency statistics of an opaque thumbnail (the demo's: a check, then zeros) and of a
+	// cut-out's thumbnail with its alpha put back, as the app reads an imported icon.
+	b.Run("alpha-opaque", func(b *testing.B) {
+		for range b.N {
+			alphaFeatures(img)
+		}
+	})
+	cut := cutOut(2, true)
+	cutThumb := imaging.WithAlpha(imaging.Square(cut, 160), imaging.AlphaSquare(cut, 160))
+	b.Run("alpha-cutout", func(b *testing.B) {
+		for range b.N {
+			alphaFeatures(cutThumb)
+		}
+	})
 }
 
 // BenchmarkPredictAll predicts 400 demo thumbnails (160 px) with the default classifier, computing

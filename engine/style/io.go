@@ -25,7 +25,7 @@ const (
 	formatName = "stylestudio.style-classifier"
 	// statsVersion changes whenever statsFeatures changes, so a file whose statistics would be
 	// computed differently is refused rather than misread.
-	statsVersion = "style-stats-v2"
+	statsVersion = "style-stats-v3"
 	// archName changes whenever blockSpecs or the tensor layout changes, so an old file is refused
 	// with a clear message instead of being misread.
 	archName = "cnn3-v1"

@@ -108,31 +108,12 @@ func silhouetteFeatures(img image.Image) []float64 {
 	meanO2 /= count
 
 	// Chamfer distance (3 a step, 4 a diagonal) to the nearest backdrop pixel or the picture's edge.
-	d := make([]int, n)
-	for i, m := range mask {
-		if m {
-			d[i] = math.MaxInt32 / 2
-		}
-	}
+	d := chamfer(mask, S, true)
 	at := func(x, y int) int {
 		if x < 0 || y < 0 || x >= S || y >= S {
 			return 0
 		}
 		return d[y*S+x]
-	}
-	for y := 0; y < S; y++ {
-		for x := 0; x < S; x++ {
-			if i := y*S + x; d[i] != 0 {
-				d[i] = min(d[i], at(x-1, y)+3, at(x, y-1)+3, at(x-1, y-1)+4, at(x+1, y-1)+4)
-			}
-		}
-	}
-	for y := S - 1; y >= 0; y-- {
-		for x := S - 1; x >= 0; x-- {
-			if i := y*S + x; d[i] != 0 {
-				d[i] = min(d[i], at(x+1, y)+3, at(x, y+1)+3, at(x+1, y+1)+4, at(x-1, y+1)+4)
-			}
-		}
 	}
 
 	bands := len(silhouetteBands)

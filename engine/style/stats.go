@@ -28,6 +28,7 @@ import (
 //	edges    11  the colour at strong edges: joint 2×2×2 RGB histogram, mean R, G, B
 //	ink       2  share of non-white pixels, share of near-black pixels
 //	silhouette   silhouetteLen values measured from the product's outline inwards (silhouette.go)
+//	alpha        alphaLen values from the picture's transparency, zeros without one (alpha.go)
 //
 // Histograms are square-rooted (the Hellinger map), which makes small bins count and Euclidean
 // distance meaningful for the linear model that reads them.
@@ -35,7 +36,7 @@ const (
 	statsSize = 96
 	// pictureStatsLen counts the whole-picture statistics, everything before the silhouette's.
 	pictureStatsLen = 64 + 12 + 6 + 6 + 16 + 2*15 + 2*10 + 10 + 11 + 2
-	statsLen        = pictureStatsLen + silhouetteLen
+	statsLen        = pictureStatsLen + silhouetteLen + alphaLen
 )
 
 // statsFeatures returns the style statistics of an image (statsLen values).
@@ -43,6 +44,9 @@ func statsFeatures(img image.Image) []float32 {
 	f := make([]float32, 0, statsLen)
 	f = append(f, pictureStatsF32(img)...)
 	for _, v := range silhouetteFeatures(img) {
+		f = append(f, float32(v))
+	}
+	for _, v := range alphaFeatures(img) {
 		f = append(f, float32(v))
 	}
 	return f
