@@ -20,8 +20,11 @@ import (
 	"time"
 
 	"stylestudio/engine/dataset"
+	"stylestudio/engine/imaging"
+	"stylestudio/engine/ingest"
 	"stylestudio/engine/style"
 	"stylestudio/internal/atomicfile"
+	"stylestudio/internal/par"
 	"stylestudio/store"
 	"stylestudio/store/library"
 )
@@ -64,6 +67,9 @@ var ErrNoClassifier = errors.New("no style classifier has been trained for this 
 // than style.MinPerStyle training images are left out and listed in Skipped.
 func TrainClassifier(ctx context.Context, db *store.DB, cfg style.Config, report func(style.Event)) (*style.Model, ClassifierInfo, error) {
 	start := time.Now()
+	if err := checkTransparency(ctx, db); err != nil && ctx.Err() != nil {
+		return nil, ClassifierInfo{}, ctx.Err()
+	}
 	labeled, err := labeledWithSplits(ctx, db)
 	if err != nil {
 		return nil, ClassifierInfo{}, err
@@ -103,7 +109,7 @@ func TrainClassifier(ctx context.Context, db *store.DB, cfg style.Config, report
 		if !ok {
 			continue
 		}
-		img, err := thumbImage(ctx, db, p.ImageHash)
+		img, err := styleImage(ctx, db, p.ImageHash)
 		if err != nil {
 			return nil, ClassifierInfo{}, fmt.Errorf("read the image of %s: %w", p.SKU, err)
 		}
@@ -305,6 +311,91 @@ func thumbImage(ctx context.Context, db *store.DB, hash string) (image.Image, er
 		return nil, err
 	}
 	return png.Decode(bytes.NewReader(data))
+}
+
+// styleImage is a product's thumbnail as the style classifier reads it: with the picture's
+// transparency put back where the catalog kept it (imaging.WithAlpha), else the thumbnail itself.
+func styleImage(ctx context.Context, db *store.DB, hash string) (image.Image, error) {
+	img, err := thumbImage(ctx, db, hash)
+	if err != nil {
+		return nil, err
+	}
+	return withProductAlpha(ctx, db, hash, img), nil
+}
+
+// checkTransparency checks, once, the transparency of the images imported before the catalog kept it,
+// so the classifier reads an older catalog's cut-outs as it reads new imports. A JPEG has none; any
+// other picture is decoded from its stored original, as the import decodes it. An original that
+// cannot be read is recorded as opaque (as it was read before). A read-only library is left
+// unchecked (its pictures read as opaque); the error says why, and callers go on without.
+func checkTransparency(ctx context.Context, db *store.DB) error {
+	for {
+		todo, err := db.AlphaUnchecked(ctx, 256)
+		if err != nil || len(todo) == 0 {
+			return err
+		}
+		found := make([][]byte, len(todo))
+		par.For(len(todo), func(i int) {
+			if ctx.Err() != nil || todo[i].Format == imaging.FormatJPEG {
+				return
+			}
+			data, err := db.ReadObject(todo[i].Hash)
+			if err != nil {
+				return
+			}
+			img, _, err := imaging.DecodeFit(data, 0, ingest.ThumbSize)
+			if err != nil {
+				return
+			}
+			if a := imaging.AlphaSquareSerial(img, ingest.ThumbSize); a != nil {
+				found[i], _ = imaging.EncodePNG(a)
+			}
+		})
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		alphas := make(map[string][]byte, len(todo))
+		for i, t := range todo {
+			alphas[t.Hash] = found[i]
+		}
+		if err := db.SetThumbAlphas(ctx, alphas); err != nil {
+			return err
+		}
+	}
+}
+
+// withProductAlpha gives img (a thumbnail-sized picture composited on white: the product's
+// thumbnail, or a stylized variant of it, which keeps the product's outline) the transparency the
+// catalog kept for the product's image hash. Without one, or if it cannot be read, img is returned
+// as it is: the classifier then reads the picture as opaque, as it did before transparency was kept.
+func withProductAlpha(ctx context.Context, db *store.DB, hash string, img image.Image) image.Image {
+	a := productAlpha(ctx, db, hash)
+	if a == nil {
+		return img
+	}
+	// A thumbnail decodes as RGBA (an opaque PNG); opaque, its bytes are the same as NRGBA's.
+	flat, ok := img.(*image.NRGBA)
+	if m, isRGBA := img.(*image.RGBA); isRGBA && m.Rect.Min == (image.Point{}) && m.Opaque() {
+		flat, ok = &image.NRGBA{Pix: m.Pix, Stride: m.Stride, Rect: m.Rect}, true
+	}
+	if !ok || flat.Rect.Min != (image.Point{}) {
+		flat = imaging.Flatten(img)
+	}
+	return imaging.WithAlpha(flat, a)
+}
+
+// productAlpha is the alpha square the catalog kept for the image hash (placed as its thumbnail), or
+// nil for an opaque picture, one not checked yet, or one that cannot be read.
+func productAlpha(ctx context.Context, db *store.DB, hash string) *image.Gray {
+	data, err := db.ThumbAlpha(ctx, hash)
+	if err != nil || len(data) == 0 {
+		return nil
+	}
+	a, err := png.Decode(bytes.NewReader(data))
+	if err != nil {
+		return nil
+	}
+	return imaging.GrayFrom(a)
 }
 
 // writeFileAtomic writes a temp file beside path, syncs, closes and renames it.

@@ -165,14 +165,16 @@ func FeedItemsWith(ctx context.Context, db *store.DB, opts FeedOptions) ([]sim.I
 				imgs[i] = img
 			}
 		})
-		var kept []image.Image
+		var kept []image.Image // as the classifier reads them (with the product's transparency)
 		for i, img := range imgs {
 			if img == nil {
 				src.Skipped++
 				continue
 			}
-			kept = append(kept, img)
 			origs = append(origs, original{row: batch[i], feat: ColorHistogram(img)})
+			if clf != nil {
+				kept = append(kept, withProductAlpha(ctx, db, batch[i].ImageHash, img))
+			}
 		}
 		if clf != nil && len(kept) > 0 {
 			probs := clf.PredictBatch(kept)
@@ -228,7 +230,13 @@ func FeedItemsWith(ctx context.Context, db *store.DB, opts FeedOptions) ([]sim.I
 		}
 		var probs [][]float64
 		if clf != nil && len(kept) > 0 {
-			probs = clf.PredictBatch(kept)
+			// A variant keeps its product's outline, so the classifier reads it with the product's
+			// transparency, as it reads the product.
+			seen := make([]image.Image, len(kept))
+			for j, i := range keptIdx {
+				seen[j] = withProductAlpha(ctx, db, origs[byProduct[batch[i].ProductID]].row.ImageHash, kept[j])
+			}
+			probs = clf.PredictBatch(seen)
 		}
 		for j, i := range keptIdx {
 			vi := variantImage{v: batch[i], feat: ColorHistogram(kept[j])}

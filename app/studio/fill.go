@@ -67,8 +67,12 @@ func styleNeeds(ctx context.Context, db *store.DB) ([]store.Style, []int, error)
 	return styles, need, nil
 }
 
-// catalogImages reads every product and its thumbnail (nil when it has none or it cannot be read).
+// catalogImages reads every product and its thumbnail as the style classifier reads it (styleImage;
+// nil when it has none or it cannot be read).
 func catalogImages(ctx context.Context, db *store.DB) ([]store.ProductRow, []image.Image, error) {
+	if err := checkTransparency(ctx, db); err != nil && ctx.Err() != nil {
+		return nil, nil, ctx.Err()
+	}
 	rows, err := db.Products(ctx, store.ProductFilter{})
 	if err != nil {
 		return nil, nil, err
@@ -78,7 +82,7 @@ func catalogImages(ctx context.Context, db *store.DB) ([]store.ProductRow, []ima
 		if err := ctx.Err(); err != nil {
 			return nil, nil, err
 		}
-		if img, err := thumbImage(ctx, db, r.ImageHash); err == nil {
+		if img, err := styleImage(ctx, db, r.ImageHash); err == nil {
 			imgs[i] = img
 		}
 	}

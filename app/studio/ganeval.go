@@ -85,8 +85,10 @@ func EvaluateRun(ctx context.Context, db *store.DB, name string) (gan.EvalReport
 		if err != nil {
 			return gan.EvalReport{}, fmt.Errorf("read the image of %s: %w", p.SKU, err)
 		}
-		real[k] = append(real[k], img)
-		item := gan.EvalItem{Image: img, Style: k}
+		// The judge reads real products as it was trained on them, with their transparency, and each
+		// stylized output with its source's (gan.EvalItem.Alpha).
+		real[k] = append(real[k], withProductAlpha(ctx, db, p.ImageHash, img))
+		item := gan.EvalItem{Image: img, Style: k, Alpha: productAlpha(ctx, db, p.ImageHash)}
 		if params, truthStyle, err := db.DemoTruth(ctx, p.ID); err == nil && truthStyle == p.Style {
 			var dp demo.Params
 			if json.Unmarshal(params, &dp) == nil {

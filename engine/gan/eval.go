@@ -26,6 +26,11 @@ type EvalItem struct {
 	Image image.Image
 	Style int
 	Truth map[int]image.Image
+	// Alpha, for a product with a transparent background, is its alpha square placed as Image (an
+	// imaging.AlphaSquare of the same size; nil for an opaque product). The judge reads every stylized
+	// output with it, as a classifier trained on the catalog reads the products: a stylized product
+	// keeps its source's outline. The GAN and the content scores never see it.
+	Alpha *image.Gray
 }
 
 // StyleEval is the per-target-style part of an evaluation. A value that could not be measured is nil
@@ -172,8 +177,12 @@ func Evaluate(ctx context.Context, m *Model, items []EvalItem, real map[int][]im
 			return rep, err
 		}
 		asImages := make([]image.Image, len(outs))
+		alpha := judgeAlpha(it, n)
 		for i, o := range outs {
 			asImages[i] = o
+			if alpha != nil {
+				asImages[i] = imaging.WithAlpha(o, alpha)
+			}
 		}
 		pred, feats, err := judge.Classify(asImages)
 		if err != nil {
@@ -296,4 +305,17 @@ func keptShare(src, raw, out *image.NRGBA) float64 {
 		}
 	}
 	return float64(kept) / float64(max(1, len(out.Pix)/4))
+}
+
+// judgeAlpha is the item's alpha square at the outputs' size n (placed as imaging.Square(it.Image, n)
+// places the source), or nil when the item has none or it does not match its image.
+func judgeAlpha(it EvalItem, n int) *image.Gray {
+	if it.Alpha == nil || it.Image == nil {
+		return nil
+	}
+	size := it.Alpha.Rect.Dx()
+	if b := it.Image.Bounds(); size != it.Alpha.Rect.Dy() || b.Dx() != size || b.Dy() != size {
+		return nil
+	}
+	return imaging.AlphaSquare(imaging.WithAlpha(imaging.Square(it.Image, size), it.Alpha), n)
 }

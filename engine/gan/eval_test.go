@@ -129,3 +129,62 @@ func absDiff(a, b uint8) uint8 {
 	}
 	return b - a
 }
+
+// alphaJudge records, for every image it classifies, the share of its pixels that are transparent.
+type alphaJudge struct {
+	meanColorJudge
+	transparent *[]float64
+}
+
+func (j alphaJudge) Classify(imgs []image.Image) ([]string, [][]float64, error) {
+	for _, img := range imgs {
+		b := img.Bounds()
+		clear := 0
+		for y := b.Min.Y; y < b.Max.Y; y++ {
+			for x := b.Min.X; x < b.Max.X; x++ {
+				if _, _, _, a := img.At(x, y).RGBA(); a == 0 {
+					clear++
+				}
+			}
+		}
+		*j.transparent = append(*j.transparent, float64(clear)/float64(b.Dx()*b.Dy()))
+	}
+	return j.meanColorJudge.Classify(imgs)
+}
+
+// The judge reads a stylized product with its source's transparency, as a classifier trained on a
+// catalog of cut-outs reads the products; without an alpha square it reads the output as it is.
+func TestEvaluateJudgesOutputsWithTheSourcesTransparency(t *testing.T) {
+	cfg := tinyConfig(1)
+	styles := []string{"minimal", "neon"}
+	m := &Model{cfg: cfg, styles: styles, p: newParams(cfg, len(styles), rand.New(rand.NewPCG(1, 2)))}
+	// A 96 px product: a block in the middle third, its surroundings transparent.
+	img := image.NewNRGBA(image.Rect(0, 0, 96, 96))
+	alpha := image.NewGray(img.Rect)
+	for y := 0; y < 96; y++ {
+		for x := 0; x < 96; x++ {
+			img.Pix[4*(y*96+x)], img.Pix[4*(y*96+x)+1], img.Pix[4*(y*96+x)+2], img.Pix[4*(y*96+x)+3] = 255, 255, 255, 255
+			if x >= 32 && x < 64 && y >= 32 && y < 64 {
+				img.Pix[4*(y*96+x)], img.Pix[4*(y*96+x)+1] = 20, 40
+				alpha.Pix[y*96+x] = 255
+			}
+		}
+	}
+	for _, tc := range []struct {
+		name     string
+		alpha    *image.Gray
+		min, max float64
+	}{{"cut-out", alpha, 0.8, 0.92}, {"opaque", nil, 0, 0}} {
+		var seen []float64
+		items := []EvalItem{{Image: img, Style: 0, Alpha: tc.alpha}}
+		if _, err := Evaluate(context.Background(), m, items, nil, alphaJudge{meanColorJudge{"neon"}, &seen}); err != nil {
+			t.Fatal(err)
+		}
+		if len(seen) != 1 {
+			t.Fatalf("%s: the judge saw %d images, want 1", tc.name, len(seen))
+		}
+		if seen[0] < tc.min || seen[0] > tc.max {
+			t.Errorf("%s: the judged output is %.2f transparent, want %.2f–%.2f (the source's surroundings, 8/9)", tc.name, seen[0], tc.min, tc.max)
+		}
+	}
+}

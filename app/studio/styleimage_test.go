@@ -1,0 +1,122 @@
+package studio
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"image"
+	"image/color"
+	"image/png"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"stylestudio/engine/ingest"
+	"stylestudio/store"
+
+	_ "github.com/mattn/go-sqlite3"
+)
+
+// The style classifier reads a product imported with a transparent background with its transparency
+// (styleImage), and an opaque product as its thumbnail; every other reader keeps the thumbnail.
+func TestStyleImageHasTheProductsTransparency(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	cut := image.NewNRGBA(image.Rect(0, 0, 128, 128))
+	for y := 32; y < 96; y++ {
+		for x := 32; x < 96; x++ {
+			a := uint8(255)
+			if x == 32 || y == 32 || x == 95 || y == 95 {
+				a = 128 // a soft edge
+			}
+			cut.SetNRGBA(x, y, color.NRGBA{R: 30, G: 60, B: 200, A: a})
+		}
+	}
+	opaque := image.NewNRGBA(image.Rect(0, 0, 64, 64))
+	for i := range opaque.Pix {
+		opaque.Pix[i] = uint8(i)
+		if i%4 == 3 {
+			opaque.Pix[i] = 255
+		}
+	}
+	for name, img := range map[string]image.Image{"cut.png": cut, "opaque.png": opaque} {
+		var buf bytes.Buffer
+		if err := png.Encode(&buf, img); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), buf.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db, err := store.Open(ctx, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	jobs, _, err := ingest.Plan(ctx, []string{dir}, ingest.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum, err := ingest.Run(ctx, db, jobs, ingest.Options{}, nil); err != nil || sum.Imported != 2 {
+		t.Fatalf("import: %+v, %v", sum, err)
+	}
+	rows, err := db.Products(ctx, store.ProductFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkStyleImages(t, db, rows)
+
+	// A catalog imported before transparency was kept: nothing checked. The classifier's first
+	// training checks every picture once, from the stored originals.
+	raw, err := sql.Open("sqlite3", filepath.Join(db.Dir(), "catalog.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	if _, err := raw.Exec(`UPDATE thumbnails SET alpha = NULL`); err != nil {
+		t.Fatal(err)
+	}
+	if todo, _ := db.AlphaUnchecked(ctx, 0); len(todo) != 2 {
+		t.Fatalf("%d unchecked, want 2", len(todo))
+	}
+	if err := checkTransparency(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	if todo, _ := db.AlphaUnchecked(ctx, 0); len(todo) != 0 {
+		t.Fatalf("%d still unchecked after checkTransparency", len(todo))
+	}
+	checkStyleImages(t, db, rows)
+}
+
+func checkStyleImages(t *testing.T, db *store.DB, rows []store.ProductRow) {
+	t.Helper()
+	ctx := context.Background()
+	for _, r := range rows {
+		img, err := styleImage(ctx, db, r.ImageHash)
+		if err != nil {
+			t.Fatal(err)
+		}
+		thumb, err := thumbImage(ctx, db, r.ImageHash)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !thumb.(interface{ Opaque() bool }).Opaque() {
+			t.Errorf("%s: the thumbnail is not opaque", r.SKU)
+		}
+		seen := img.(interface{ Opaque() bool }).Opaque()
+		cutOut := strings.Contains(strings.ToLower(r.Title+r.SKU), "cut")
+		if cutOut == seen {
+			t.Errorf("%s (%s): the classifier's picture opaque %v, want %v", r.SKU, r.Title, seen, !cutOut)
+		}
+		if cutOut {
+			// The thumbnail enlarges 128 px to 160: the product's middle is opaque blue, a corner transparent.
+			if c := color.NRGBAModel.Convert(img.At(80, 80)).(color.NRGBA); c.A != 255 || c.B < 190 {
+				t.Errorf("the product's middle reads %v, want opaque blue", c)
+			}
+			if c := color.NRGBAModel.Convert(img.At(2, 2)).(color.NRGBA); c.A != 0 {
+				t.Errorf("a corner reads %v, want transparent", c)
+			}
+		}
+	}
+}
