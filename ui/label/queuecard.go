@@ -1,6 +1,7 @@
 package label
 
 import (
+	"fmt"
 	"image"
 	"image/color"
 
@@ -80,7 +81,8 @@ func (c *queueCard) bind(index int, it labelItem, chipColor color.Color, thumb i
 	c.img.Image = thumb
 	c.img.Refresh()
 	if it.row.Style != "" {
-		c.style.Text = it.row.Style
+		// The chip sits inside the badge's padding and has 4 px of its own on each side.
+		c.style.Text = fitCaption(it.row.Style, "", true, cardWidth-2*theme.Padding()-8)
 		c.style.Color = kit.TextOn(chipColor)
 		c.chip.FillColor = chipColor
 		c.chip.Show()
@@ -91,7 +93,7 @@ func (c *queueCard) bind(index int, it labelItem, chipColor color.Color, thumb i
 	}
 	c.hint.Text = ""
 	if it.row.Style == "" && it.sugg.style != "" {
-		c.hint.Text = suggestionText(it.sugg)
+		c.hint.Text = fitCaption(it.sugg.style, fmt.Sprintf(" %.0f%%", 100*it.sugg.confidence), false, cardWidth)
 	}
 	switch {
 	case current:
@@ -113,6 +115,28 @@ func (c *queueCard) bind(index int, it labelItem, chipColor color.Color, thumb i
 	if c.badge != nil {
 		c.badge.Refresh()
 	}
+}
+
+// cardWidth is a queue card's width: the GridWrap gives every cell its template's size, which the
+// thumbnail's minimum sets.
+const cardWidth = 104
+
+// fitCaption is name followed by suffix, with name cut short and ended by "…" where the whole would be
+// wider than width at the caption text size (a long style name would run into the next card).
+func fitCaption(name, suffix string, bold bool, width float32) string {
+	fits := func(s string) bool {
+		return fyne.MeasureText(s, theme.CaptionTextSize(), fyne.TextStyle{Bold: bold}).Width <= width
+	}
+	if fits(name + suffix) {
+		return name + suffix
+	}
+	r := []rune(name)
+	for n := len(r) - 1; n > 0; n-- {
+		if s := string(r[:n]) + "…" + suffix; fits(s) {
+			return s
+		}
+	}
+	return "…" + suffix
 }
 
 func (c *queueCard) setThumb(img image.Image) {
