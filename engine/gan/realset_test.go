@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"stylestudio/engine/imaging"
 	"stylestudio/engine/style"
 	"stylestudio/internal/folderset"
 )
@@ -180,6 +181,10 @@ func TestRealStylesGAN(t *testing.T) {
 	for _, i := range held {
 		o, s := set.Object[i], set.Style[i]
 		item := EvalItem{Image: set.Images[i], Style: s, Truth: map[int]image.Image{}}
+		if b := set.Images[i].Bounds(); b.Dx() == b.Dy() {
+			// The judge trained on the pictures with their transparency reads the outputs with it too.
+			item.Alpha = imaging.AlphaSquare(set.Images[i], b.Dx())
+		}
 		for ts, img := range byObject[o] {
 			if ts != s {
 				item.Truth[ts] = img
