@@ -277,15 +277,15 @@ type AlphaTodo struct {
 	Format string // the image's format (imaging's names: "png", "jpeg", …)
 }
 
-// AlphaUnchecked lists the images with a thumbnail whose transparency was never checked (at most
-// limit; limit ≤ 0: all).
-func (db *DB) AlphaUnchecked(ctx context.Context, limit int) ([]AlphaTodo, error) {
+// AlphaUnchecked lists the images with a thumbnail whose transparency was never checked, in hash
+// order after the hash after ("" from the first), at most limit (limit ≤ 0: all).
+func (db *DB) AlphaUnchecked(ctx context.Context, after string, limit int) ([]AlphaTodo, error) {
 	if limit <= 0 {
 		limit = -1
 	}
 	rows, err := db.sql.QueryContext(ctx,
 		`SELECT t.hash, i.format FROM thumbnails t JOIN images i ON i.hash = t.hash
-		 WHERE t.alpha IS NULL ORDER BY t.hash LIMIT ?`, limit)
+		 WHERE t.alpha IS NULL AND t.hash > ? ORDER BY t.hash LIMIT ?`, after, limit)
 	if err != nil {
 		return nil, fmt.Errorf("list unchecked transparency: %w", err)
 	}
@@ -305,7 +305,7 @@ func (db *DB) AlphaUnchecked(ctx context.Context, limit int) ([]AlphaTodo, error
 }
 
 // SetThumbAlphas records what checking the images' transparency found, by hash: an alpha square, or
-// an empty slice for an opaque picture. An image checked meanwhile keeps what it has.
+// an empty (or nil) slice for an opaque picture. An image checked meanwhile keeps what it has.
 func (db *DB) SetThumbAlphas(ctx context.Context, alphas map[string][]byte) error {
 	if len(alphas) == 0 {
 		return nil

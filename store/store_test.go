@@ -1007,7 +1007,7 @@ func TestThumbAlphaKeptBesideTheThumbnail(t *testing.T) {
 	if a, err := db.ThumbAlpha(ctx, photo.Image.Hash); err != nil || len(a) != 0 {
 		t.Errorf("ThumbAlpha(opaque) = %q, %v; want none and no error", a, err)
 	}
-	if todo, err := db.AlphaUnchecked(ctx, 0); err != nil || len(todo) != 0 {
+	if todo, err := db.AlphaUnchecked(ctx, "", 0); err != nil || len(todo) != 0 {
 		t.Errorf("AlphaUnchecked after import = %v, %v; want none (import checks every picture)", todo, err)
 	}
 
@@ -1017,9 +1017,12 @@ func TestThumbAlphaKeptBesideTheThumbnail(t *testing.T) {
 	if _, err := db.sql.Exec(`UPDATE thumbnails SET alpha = NULL WHERE hash = ?`, old.Image.Hash); err != nil {
 		t.Fatal(err)
 	}
-	todo, err := db.AlphaUnchecked(ctx, 0)
+	todo, err := db.AlphaUnchecked(ctx, "", 0)
 	if err != nil || len(todo) != 1 || todo[0].Hash != old.Image.Hash || todo[0].Format != "png" {
 		t.Fatalf("AlphaUnchecked = %+v, %v; want the old image", todo, err)
+	}
+	if todo, err := db.AlphaUnchecked(ctx, old.Image.Hash, 0); err != nil || len(todo) != 0 {
+		t.Errorf("AlphaUnchecked after the last one (keyset paging) = %v, %v; want none", todo, err)
 	}
 	if err := db.SetThumbAlphas(ctx, map[string][]byte{old.Image.Hash: []byte("alpha-OLD"), cut.Image.Hash: []byte("not this")}); err != nil {
 		t.Fatal(err)
@@ -1030,7 +1033,7 @@ func TestThumbAlphaKeptBesideTheThumbnail(t *testing.T) {
 	if a, _ := db.ThumbAlpha(ctx, cut.Image.Hash); string(a) != "alpha-CUT" {
 		t.Errorf("SetThumbAlphas overwrote a checked image: %q", a)
 	}
-	if todo, err := db.AlphaUnchecked(ctx, 0); err != nil || len(todo) != 0 {
+	if todo, err := db.AlphaUnchecked(ctx, "", 0); err != nil || len(todo) != 0 {
 		t.Errorf("AlphaUnchecked after the check = %v, %v; want none", todo, err)
 	}
 	if _, err := db.ThumbAlpha(ctx, "no-such-hash"); !errors.Is(err, ErrNotFound) {

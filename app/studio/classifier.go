@@ -234,7 +234,7 @@ func SuggestCached(ctx context.Context, db *store.DB, m *style.Model, seed uint6
 		if img == nil {
 			img = image.NewNRGBA(image.Rect(0, 0, 1, 1)) // a missing thumbnail gets a meaningless but harmless guess
 		} else {
-			keys[i] = rows[i].ImageHash
+			keys[i] = statsKey(rows[i].ImageHash, img)
 		}
 		imgs[i] = img
 	}
@@ -323,20 +323,28 @@ func styleImage(ctx context.Context, db *store.DB, hash string) (image.Image, er
 	return withProductAlpha(ctx, db, hash, img), nil
 }
 
-// checkTransparency checks, once, the transparency of the images imported before the catalog kept it,
-// so the classifier reads an older catalog's cut-outs as it reads new imports. A JPEG has none; any
-// other picture is decoded from its stored original, as the import decodes it. An original that
-// cannot be read is recorded as opaque (as it was read before). A read-only library is left
-// unchecked (its pictures read as opaque); the error says why, and callers go on without.
+// checkTransparency checks the transparency of the images imported before the catalog kept it, so
+// the classifier reads an older catalog's cut-outs as it reads new imports. A JPEG has none; any other
+// picture is decoded from its stored original, as the import decodes it, once. A picture that cannot
+// be read now (a missing object, a format this build cannot decode) stays unchecked, read as opaque,
+// and is tried again next time. The first check of a large catalog of PNGs costs a decode of each
+// original. A read-only library is left unchecked; the error says why, and callers go on without.
 func checkTransparency(ctx context.Context, db *store.DB) error {
+	after := ""
 	for {
-		todo, err := db.AlphaUnchecked(ctx, 256)
+		todo, err := db.AlphaUnchecked(ctx, after, 256)
 		if err != nil || len(todo) == 0 {
 			return err
 		}
+		after = todo[len(todo)-1].Hash
 		found := make([][]byte, len(todo))
+		checked := make([]bool, len(todo))
 		par.For(len(todo), func(i int) {
-			if ctx.Err() != nil || todo[i].Format == imaging.FormatJPEG {
+			if ctx.Err() != nil {
+				return
+			}
+			if todo[i].Format == imaging.FormatJPEG {
+				checked[i] = true
 				return
 			}
 			data, err := db.ReadObject(todo[i].Hash)
@@ -348,15 +356,20 @@ func checkTransparency(ctx context.Context, db *store.DB) error {
 				return
 			}
 			if a := imaging.AlphaSquareSerial(img, ingest.ThumbSize); a != nil {
-				found[i], _ = imaging.EncodePNG(a)
+				if found[i], err = imaging.EncodePNG(a); err != nil {
+					return
+				}
 			}
+			checked[i] = true
 		})
 		if err := ctx.Err(); err != nil {
 			return err
 		}
 		alphas := make(map[string][]byte, len(todo))
 		for i, t := range todo {
-			alphas[t.Hash] = found[i]
+			if checked[i] {
+				alphas[t.Hash] = found[i]
+			}
 		}
 		if err := db.SetThumbAlphas(ctx, alphas); err != nil {
 			return err
@@ -364,12 +377,30 @@ func checkTransparency(ctx context.Context, db *store.DB) error {
 	}
 }
 
+// statsKey is the key a product's style statistics are cached under: its image hash, marked when the
+// picture was read with its transparency, so statistics computed while it was still unchecked (read
+// as opaque) are not reused once it has been checked.
+func statsKey(hash string, img image.Image) string {
+	if hash == "" {
+		return ""
+	}
+	if imaging.HasTransparency(img) {
+		return hash + "+alpha"
+	}
+	return hash
+}
+
 // withProductAlpha gives img (a thumbnail-sized picture composited on white: the product's
 // thumbnail, or a stylized variant of it, which keeps the product's outline) the transparency the
 // catalog kept for the product's image hash. Without one, or if it cannot be read, img is returned
 // as it is: the classifier then reads the picture as opaque, as it did before transparency was kept.
 func withProductAlpha(ctx context.Context, db *store.DB, hash string, img image.Image) image.Image {
-	a := productAlpha(ctx, db, hash)
+	return withAlpha(img, productAlpha(ctx, db, hash))
+}
+
+// withAlpha is img (a thumbnail-sized picture on white) with the alpha square a put back, or img itself
+// when a is nil.
+func withAlpha(img image.Image, a *image.Gray) image.Image {
 	if a == nil {
 		return img
 	}
@@ -388,7 +419,15 @@ func withProductAlpha(ctx context.Context, db *store.DB, hash string, img image.
 // nil for an opaque picture, one not checked yet, or one that cannot be read.
 func productAlpha(ctx context.Context, db *store.DB, hash string) *image.Gray {
 	data, err := db.ThumbAlpha(ctx, hash)
-	if err != nil || len(data) == 0 {
+	if err != nil {
+		return nil
+	}
+	return decodeAlpha(data)
+}
+
+// decodeAlpha decodes a kept alpha square (nil for none or an unreadable one).
+func decodeAlpha(data []byte) *image.Gray {
+	if len(data) == 0 {
 		return nil
 	}
 	a, err := png.Decode(bytes.NewReader(data))

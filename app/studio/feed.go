@@ -146,9 +146,10 @@ func FeedItemsWith(ctx context.Context, db *store.DB, opts FeedOptions) ([]sim.I
 
 	// Originals: thumbnails in batches (histogram and, with a classifier, its probabilities).
 	type original struct {
-		row  store.ProductRow
-		feat []float32
-		prob []float64 // classifier output over the library's styles; nil without one
+		row   store.ProductRow
+		feat  []float32
+		prob  []float64 // classifier output over the library's styles; nil without one
+		alpha []byte    // the transparency kept for its picture (encoded; with a classifier only)
 	}
 	var origs []original
 	for lo := 0; lo < len(rows); lo += feedBatch {
@@ -157,23 +158,31 @@ func FeedItemsWith(ctx context.Context, db *store.DB, opts FeedOptions) ([]sim.I
 		}
 		batch := rows[lo:min(lo+feedBatch, len(rows))]
 		imgs := make([]image.Image, len(batch))
+		alphas := make([][]byte, len(batch))
+		seen := make([]image.Image, len(batch)) // as the classifier reads them (with their transparency)
 		par.For(len(batch), func(i int) {
 			if batch[i].ImageHash == "" {
 				return
 			}
-			if img, err := thumbImage(ctx, db, batch[i].ImageHash); err == nil {
-				imgs[i] = img
+			img, err := thumbImage(ctx, db, batch[i].ImageHash)
+			if err != nil {
+				return
+			}
+			imgs[i] = img
+			if clf != nil {
+				alphas[i], _ = db.ThumbAlpha(ctx, batch[i].ImageHash)
+				seen[i] = withAlpha(img, decodeAlpha(alphas[i]))
 			}
 		})
-		var kept []image.Image // as the classifier reads them (with the product's transparency)
+		var kept []image.Image
 		for i, img := range imgs {
 			if img == nil {
 				src.Skipped++
 				continue
 			}
-			origs = append(origs, original{row: batch[i], feat: ColorHistogram(img)})
+			origs = append(origs, original{row: batch[i], feat: ColorHistogram(img), alpha: alphas[i]})
 			if clf != nil {
-				kept = append(kept, withProductAlpha(ctx, db, batch[i].ImageHash, img))
+				kept = append(kept, seen[i])
 			}
 		}
 		if clf != nil && len(kept) > 0 {
@@ -210,33 +219,34 @@ func FeedItemsWith(ctx context.Context, db *store.DB, opts FeedOptions) ([]sim.I
 		}
 		batch := vrows[lo:min(lo+feedBatch, len(vrows))]
 		imgs := make([]image.Image, len(batch))
+		seen := make([]image.Image, len(batch))
 		par.For(len(batch), func(i int) {
-			if _, ok := byProduct[batch[i].ProductID]; !ok {
+			o, ok := byProduct[batch[i].ProductID]
+			if !ok {
 				return
 			}
 			if img, err := VariantThumbnail(db, batch[i].ImageHash); err == nil {
 				imgs[i] = img
+				// A variant keeps its product's outline, so the classifier reads it with the product's
+				// transparency, as it reads the product.
+				if clf != nil {
+					seen[i] = withAlpha(img, decodeAlpha(origs[o].alpha))
+				}
 			}
 		})
-		var kept []image.Image
+		var kept, keptSeen []image.Image
 		var keptIdx []int
 		for i, img := range imgs {
 			if img == nil {
 				vskipped++
 				continue
 			}
-			kept = append(kept, img)
+			kept, keptSeen = append(kept, img), append(keptSeen, seen[i])
 			keptIdx = append(keptIdx, i)
 		}
 		var probs [][]float64
 		if clf != nil && len(kept) > 0 {
-			// A variant keeps its product's outline, so the classifier reads it with the product's
-			// transparency, as it reads the product.
-			seen := make([]image.Image, len(kept))
-			for j, i := range keptIdx {
-				seen[j] = withProductAlpha(ctx, db, origs[byProduct[batch[i].ProductID]].row.ImageHash, kept[j])
-			}
-			probs = clf.PredictBatch(seen)
+			probs = clf.PredictBatch(keptSeen)
 		}
 		for j, i := range keptIdx {
 			vi := variantImage{v: batch[i], feat: ColorHistogram(kept[j])}

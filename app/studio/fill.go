@@ -110,7 +110,7 @@ func fillFrom(ctx context.Context, rows []store.ProductRow, imgs []image.Image, 
 	var keys []string
 	for i, img := range imgs {
 		if img != nil {
-			with, withImgs, keys = append(with, i), append(withImgs, img), append(keys, rows[i].ImageHash)
+			with, withImgs, keys = append(with, i), append(withImgs, img), append(keys, statsKey(rows[i].ImageHash, img))
 		}
 	}
 	stats := style.StatsRowsCached(withImgs, keys, cache)

@@ -436,7 +436,8 @@ func checkpointValidator(ctx context.Context, db *store.DB, styles []string) (fu
 		if err != nil {
 			return nil, fmt.Errorf("read the image of %s: %w", p.SKU, err)
 		}
-		items = append(items, gan.EvalItem{Image: img, Style: k})
+		// The judge (the library's classifier) reads an output with its source's transparency, as eval does.
+		items = append(items, gan.EvalItem{Image: img, Style: k, Alpha: productAlpha(ctx, db, p.ImageHash)})
 		per[p.Style]++
 	}
 	if len(items) == 0 {

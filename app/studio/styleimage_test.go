@@ -77,13 +77,13 @@ func TestStyleImageHasTheProductsTransparency(t *testing.T) {
 	if _, err := raw.Exec(`UPDATE thumbnails SET alpha = NULL`); err != nil {
 		t.Fatal(err)
 	}
-	if todo, _ := db.AlphaUnchecked(ctx, 0); len(todo) != 2 {
+	if todo, _ := db.AlphaUnchecked(ctx, "", 0); len(todo) != 2 {
 		t.Fatalf("%d unchecked, want 2", len(todo))
 	}
 	if err := checkTransparency(ctx, db); err != nil {
 		t.Fatal(err)
 	}
-	if todo, _ := db.AlphaUnchecked(ctx, 0); len(todo) != 0 {
+	if todo, _ := db.AlphaUnchecked(ctx, "", 0); len(todo) != 0 {
 		t.Fatalf("%d still unchecked after checkTransparency", len(todo))
 	}
 	checkStyleImages(t, db, rows)
