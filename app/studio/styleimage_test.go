@@ -80,6 +80,30 @@ func TestStyleImageHasTheProductsTransparency(t *testing.T) {
 	if todo, _ := db.AlphaUnchecked(ctx, "", 0); len(todo) != 2 {
 		t.Fatalf("%d unchecked, want 2", len(todo))
 	}
+	// An original that cannot be read now stays unchecked (tried again next time), not opaque for good.
+	var lost string
+	for _, r := range rows {
+		if !strings.Contains(strings.ToLower(r.Title+r.SKU), "cut") {
+			lost = r.ImageHash
+		}
+	}
+	path := db.ObjectPath(lost)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(path, path+".away"); err != nil {
+		t.Fatal(err)
+	}
+	if err := checkTransparency(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	if todo, _ := db.AlphaUnchecked(ctx, "", 0); len(todo) != 1 || todo[0].Hash != lost {
+		t.Fatalf("unchecked after a check with one original missing: %+v, want that one", todo)
+	}
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	if err := checkTransparency(ctx, db); err != nil {
 		t.Fatal(err)
 	}
@@ -87,6 +111,16 @@ func TestStyleImageHasTheProductsTransparency(t *testing.T) {
 		t.Fatalf("%d still unchecked after checkTransparency", len(todo))
 	}
 	checkStyleImages(t, db, rows)
+
+	// Statistics computed while a picture read as opaque are cached apart from those with its alpha.
+	for _, r := range rows {
+		img, _ := styleImage(ctx, db, r.ImageHash)
+		thumb, _ := thumbImage(ctx, db, r.ImageHash)
+		withA, without := statsKey(r.ImageHash, img), statsKey(r.ImageHash, thumb)
+		if cut := strings.Contains(strings.ToLower(r.Title+r.SKU), "cut"); cut == (withA == without) {
+			t.Errorf("%s: stats keys %q and %q", r.SKU, withA, without)
+		}
+	}
 }
 
 func checkStyleImages(t *testing.T, db *store.DB, rows []store.ProductRow) {
