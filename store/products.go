@@ -271,6 +271,19 @@ func (db *DB) ThumbAlpha(ctx context.Context, hash string) ([]byte, error) {
 	return alpha, nil
 }
 
+// ThumbWithAlpha returns the thumbnail and the alpha square of the image with this hash in one read
+// (Thumb and ThumbAlpha); alpha is nil or empty for an opaque or unchecked picture.
+func (db *DB) ThumbWithAlpha(ctx context.Context, hash string) (thumb, alpha []byte, err error) {
+	err = db.sql.QueryRowContext(ctx, `SELECT png, alpha FROM thumbnails WHERE hash = ?`, hash).Scan(&thumb, &alpha)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil, fmt.Errorf("thumbnail %s: %w", hash, ErrNotFound)
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("thumbnail %s: %w", hash, err)
+	}
+	return thumb, alpha, nil
+}
+
 // AlphaTodo is an image whose transparency nobody has checked: imported before the catalog kept it.
 type AlphaTodo struct {
 	Hash   string

@@ -1042,4 +1042,13 @@ func TestThumbAlphaKeptBesideTheThumbnail(t *testing.T) {
 	if th, err := db.Thumb(ctx, cut.Image.Hash); err != nil || string(th) != "thumb-CUT" {
 		t.Errorf("Thumb(cut-out) = %q, %v", th, err)
 	}
+	if th, a, err := db.ThumbWithAlpha(ctx, cut.Image.Hash); err != nil || string(th) != "thumb-CUT" || string(a) != "alpha-CUT" {
+		t.Errorf("ThumbWithAlpha(cut-out) = %q, %q, %v", th, a, err)
+	}
+	if th, a, err := db.ThumbWithAlpha(ctx, photo.Image.Hash); err != nil || string(th) != "thumb-PHOTO" || len(a) != 0 {
+		t.Errorf("ThumbWithAlpha(opaque) = %q, %q, %v", th, a, err)
+	}
+	if _, _, err := db.ThumbWithAlpha(ctx, "no-such-hash"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("ThumbWithAlpha(unknown) error %v, want ErrNotFound", err)
+	}
 }

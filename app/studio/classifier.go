@@ -316,11 +316,15 @@ func thumbImage(ctx context.Context, db *store.DB, hash string) (image.Image, er
 // styleImage is a product's thumbnail as the style classifier reads it: with the picture's
 // transparency put back where the catalog kept it (imaging.WithAlpha), else the thumbnail itself.
 func styleImage(ctx context.Context, db *store.DB, hash string) (image.Image, error) {
-	img, err := thumbImage(ctx, db, hash)
+	thumb, alpha, err := db.ThumbWithAlpha(ctx, hash) // one read: the catalog-wide paths call this per product
 	if err != nil {
 		return nil, err
 	}
-	return withProductAlpha(ctx, db, hash, img), nil
+	img, err := png.Decode(bytes.NewReader(thumb))
+	if err != nil {
+		return nil, err
+	}
+	return withAlpha(img, decodeAlpha(alpha)), nil
 }
 
 // checkTransparency checks the transparency of the images imported before the catalog kept it, so
