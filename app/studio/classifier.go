@@ -316,15 +316,25 @@ func thumbImage(ctx context.Context, db *store.DB, hash string) (image.Image, er
 // styleImage is a product's thumbnail as the style classifier reads it: with the picture's
 // transparency put back where the catalog kept it (imaging.WithAlpha), else the thumbnail itself.
 func styleImage(ctx context.Context, db *store.DB, hash string) (image.Image, error) {
-	thumb, alpha, err := db.ThumbWithAlpha(ctx, hash) // one read: the catalog-wide paths call this per product
+	img, alpha, err := thumbAndAlpha(ctx, db, hash)
 	if err != nil {
 		return nil, err
+	}
+	return imaging.WithAlpha(img, decodeAlpha(alpha)), nil
+}
+
+// thumbAndAlpha decodes a product's thumbnail (thumbImage) and returns the alpha square kept beside
+// it still encoded (nil or empty for none), in one read: the catalog-wide paths call it per product.
+func thumbAndAlpha(ctx context.Context, db *store.DB, hash string) (image.Image, []byte, error) {
+	thumb, alpha, err := db.ThumbWithAlpha(ctx, hash)
+	if err != nil {
+		return nil, nil, err
 	}
 	img, err := png.Decode(bytes.NewReader(thumb))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return withAlpha(img, decodeAlpha(alpha)), nil
+	return img, alpha, nil
 }
 
 // checkTransparency checks the transparency of the images imported before the catalog kept it, so
@@ -343,6 +353,7 @@ func checkTransparency(ctx context.Context, db *store.DB) error {
 		after = todo[len(todo)-1].Hash
 		found := make([][]byte, len(todo))
 		checked := make([]bool, len(todo))
+		var enc imaging.PNGEncoder
 		par.For(len(todo), func(i int) {
 			if ctx.Err() != nil {
 				return
@@ -355,14 +366,12 @@ func checkTransparency(ctx context.Context, db *store.DB) error {
 			if err != nil {
 				return
 			}
-			img, _, err := imaging.DecodeFit(data, 0, ingest.ThumbSize)
+			img, _, err := imaging.DecodeFit(data, 0, ingest.ThumbSize) // as the import decodes it
 			if err != nil {
 				return
 			}
-			if a := imaging.AlphaSquareSerial(img, ingest.ThumbSize); a != nil {
-				if found[i], err = imaging.EncodePNG(a); err != nil {
-					return
-				}
+			if found[i], err = ingest.ThumbAlpha(img, true, &enc); err != nil {
+				return
 			}
 			checked[i] = true
 		})
@@ -392,31 +401,6 @@ func statsKey(hash string, img image.Image) string {
 		return hash + "+alpha"
 	}
 	return hash
-}
-
-// withProductAlpha gives img (a thumbnail-sized picture composited on white: the product's
-// thumbnail, or a stylized variant of it, which keeps the product's outline) the transparency the
-// catalog kept for the product's image hash. Without one, or if it cannot be read, img is returned
-// as it is: the classifier then reads the picture as opaque, as it did before transparency was kept.
-func withProductAlpha(ctx context.Context, db *store.DB, hash string, img image.Image) image.Image {
-	return withAlpha(img, productAlpha(ctx, db, hash))
-}
-
-// withAlpha is img (a thumbnail-sized picture on white) with the alpha square a put back, or img itself
-// when a is nil.
-func withAlpha(img image.Image, a *image.Gray) image.Image {
-	if a == nil {
-		return img
-	}
-	// A thumbnail decodes as RGBA (an opaque PNG); opaque, its bytes are the same as NRGBA's.
-	flat, ok := img.(*image.NRGBA)
-	if m, isRGBA := img.(*image.RGBA); isRGBA && m.Rect.Min == (image.Point{}) && m.Opaque() {
-		flat, ok = &image.NRGBA{Pix: m.Pix, Stride: m.Stride, Rect: m.Rect}, true
-	}
-	if !ok || flat.Rect.Min != (image.Point{}) {
-		flat = imaging.Flatten(img)
-	}
-	return imaging.WithAlpha(flat, a)
 }
 
 // productAlpha is the alpha square the catalog kept for the image hash (placed as its thumbnail), or

@@ -164,14 +164,14 @@ func FeedItemsWith(ctx context.Context, db *store.DB, opts FeedOptions) ([]sim.I
 			if batch[i].ImageHash == "" {
 				return
 			}
-			img, err := thumbImage(ctx, db, batch[i].ImageHash)
+			img, alpha, err := thumbAndAlpha(ctx, db, batch[i].ImageHash)
 			if err != nil {
 				return
 			}
 			imgs[i] = img
 			if clf != nil {
-				alphas[i], _ = db.ThumbAlpha(ctx, batch[i].ImageHash)
-				seen[i] = withAlpha(img, decodeAlpha(alphas[i]))
+				alphas[i] = alpha
+				seen[i] = imaging.WithAlpha(img, decodeAlpha(alpha))
 			}
 		})
 		var kept []image.Image
@@ -230,7 +230,7 @@ func FeedItemsWith(ctx context.Context, db *store.DB, opts FeedOptions) ([]sim.I
 				// A variant keeps its product's outline, so the classifier reads it with the product's
 				// transparency, as it reads the product.
 				if clf != nil {
-					seen[i] = withAlpha(img, decodeAlpha(origs[o].alpha))
+					seen[i] = imaging.WithAlpha(img, decodeAlpha(origs[o].alpha))
 				}
 			}
 		})

@@ -10,6 +10,7 @@ import (
 	"stylestudio/engine/dataset"
 	"stylestudio/engine/demo"
 	"stylestudio/engine/gan"
+	"stylestudio/engine/imaging"
 	"stylestudio/engine/style"
 	"stylestudio/store"
 	"stylestudio/store/library"
@@ -87,8 +88,9 @@ func EvaluateRun(ctx context.Context, db *store.DB, name string) (gan.EvalReport
 		}
 		// The judge reads real products as it was trained on them, with their transparency, and each
 		// stylized output with its source's (gan.EvalItem.Alpha).
-		real[k] = append(real[k], withProductAlpha(ctx, db, p.ImageHash, img))
-		item := gan.EvalItem{Image: img, Style: k, Alpha: productAlpha(ctx, db, p.ImageHash)}
+		alpha := productAlpha(ctx, db, p.ImageHash)
+		real[k] = append(real[k], imaging.WithAlpha(img, alpha))
+		item := gan.EvalItem{Image: img, Style: k, Alpha: alpha}
 		if params, truthStyle, err := db.DemoTruth(ctx, p.ID); err == nil && truthStyle == p.Style {
 			var dp demo.Params
 			if json.Unmarshal(params, &dp) == nil {

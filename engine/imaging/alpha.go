@@ -89,10 +89,15 @@ func alphaInto(dst *image.Gray, img image.Image) {
 }
 
 // WithAlpha puts a thumbnail (composited on white) and its alpha square back together: each pixel's
-// colour before it was composited (as far as 8 bits keep it) with its alpha. A nil or mismatched alpha
-// gives the thumbnail itself.
-func WithAlpha(flat *image.NRGBA, alpha *image.Gray) *image.NRGBA {
-	if alpha == nil || flat == nil || alpha.Rect.Size() != flat.Rect.Size() {
+// colour before it was composited (as far as 8 bits keep it) with its alpha. The thumbnail may be any
+// image; a decoded thumbnail PNG is an opaque RGBA, read in place. A nil or mismatched alpha gives the
+// thumbnail itself (as an NRGBA).
+func WithAlpha(img image.Image, alpha *image.Gray) *image.NRGBA {
+	if img == nil {
+		return nil
+	}
+	flat := flatAtOrigin(img)
+	if alpha == nil || alpha.Rect.Size() != flat.Rect.Size() {
 		return flat
 	}
 	w, h := flat.Rect.Dx(), flat.Rect.Dy()
@@ -116,6 +121,23 @@ func WithAlpha(flat *image.NRGBA, alpha *image.Gray) *image.NRGBA {
 		}
 	}
 	return out
+}
+
+// flatAtOrigin is img as an NRGBA whose bounds start at (0, 0), without a copy where its bytes already
+// are one: an NRGBA, or an opaque RGBA (premultiplied and straight alpha agree when every pixel is
+// opaque); otherwise Flatten(img).
+func flatAtOrigin(img image.Image) *image.NRGBA {
+	switch m := img.(type) {
+	case *image.NRGBA:
+		if m.Rect.Min == (image.Point{}) {
+			return m
+		}
+	case *image.RGBA:
+		if m.Rect.Min == (image.Point{}) && m.Opaque() {
+			return &image.NRGBA{Pix: m.Pix, Stride: m.Stride, Rect: m.Rect}
+		}
+	}
+	return Flatten(img)
 }
 
 // GrayFrom converts any decoded alpha square (a PNG may come back as Gray or another model) to Gray.

@@ -423,6 +423,22 @@ func readLimited(path string, limit int64) ([]byte, string) {
 	return buf.Bytes(), ""
 }
 
+// ThumbAlpha is what the catalog keeps beside a picture's thumbnail (Record.ThumbAlpha): img's alpha
+// placed as its ThumbSize thumbnail places the picture (imaging.AlphaSquare), as a greyscale PNG; nil
+// for an opaque picture. serial: without internal goroutines, for callers that run one per CPU.
+func ThumbAlpha(img image.Image, serial bool, enc *imaging.PNGEncoder) ([]byte, error) {
+	var a *image.Gray
+	if serial {
+		a = imaging.AlphaSquareSerial(img, ThumbSize)
+	} else {
+		a = imaging.AlphaSquare(img, ThumbSize)
+	}
+	if a == nil {
+		return nil, nil
+	}
+	return enc.Encode(a)
+}
+
 // buildRecord fills a Record with defaults and the thumbnail; img may be smaller than the picture
 // (decoded at reduced size), cfg has the picture's format and full size.
 func buildRecord(img image.Image, cfg imaging.Config, data []byte, hash string, job Job, serial bool, enc *imaging.PNGEncoder) (Record, error) {
@@ -436,17 +452,9 @@ func buildRecord(img image.Image, cfg imaging.Config, data []byte, hash string, 
 	if err != nil {
 		return Record{}, fmt.Errorf("the thumbnail could not be made (%v)", err)
 	}
-	var alpha []byte
-	var asq *image.Gray
-	if serial {
-		asq = imaging.AlphaSquareSerial(img, ThumbSize)
-	} else {
-		asq = imaging.AlphaSquare(img, ThumbSize)
-	}
-	if asq != nil {
-		if alpha, err = enc.Encode(asq); err != nil {
-			return Record{}, fmt.Errorf("the thumbnail's transparency could not be kept (%v)", err)
-		}
+	alpha, err := ThumbAlpha(img, serial, enc)
+	if err != nil {
+		return Record{}, fmt.Errorf("the thumbnail's transparency could not be kept (%v)", err)
 	}
 	rec := Record{
 		SKU:         job.SKU,
