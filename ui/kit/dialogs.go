@@ -12,7 +12,7 @@ import (
 // a desktop tool's do: Escape dismisses it, Enter takes its default action, and no other key reaches the
 // screen behind it. Without this Escape did nothing, and a style's key pressed with the Styles dialog open
 // labeled the product under it (seen in the real window). Show every dialog through Deps (ShowDialog,
-// ShowError, ShowInformation, ShowConfirm, ShowForm). UI goroutine only.
+// ShowError, ShowInformation, ShowFolderOpen, ShowForm). UI goroutine only.
 type Dialogs struct {
 	open []*openDialog
 }

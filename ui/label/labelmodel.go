@@ -295,5 +295,10 @@ func (m *labelModel) styleByKey(key string) (store.Style, bool) {
 
 // suggestionText is how a suggestion reads in the UI: "neon 93%".
 func suggestionText(s suggestion) string {
-	return fmt.Sprintf("%s %.0f%%", s.style, 100*s.confidence)
+	return s.style + confidenceText(s)
+}
+
+// confidenceText is a suggestion's confidence as it follows the style's name: " 93%".
+func confidenceText(s suggestion) string {
+	return fmt.Sprintf(" %.0f%%", 100*s.confidence)
 }

@@ -1,7 +1,6 @@
 package label
 
 import (
-	"fmt"
 	"image"
 	"image/color"
 
@@ -93,7 +92,7 @@ func (c *queueCard) bind(index int, it labelItem, chipColor color.Color, thumb i
 	}
 	c.hint.Text = ""
 	if it.row.Style == "" && it.sugg.style != "" {
-		c.hint.Text = fitCaption(it.sugg.style, fmt.Sprintf(" %.0f%%", 100*it.sugg.confidence), false, cardWidth)
+		c.hint.Text = fitCaption(it.sugg.style, confidenceText(it.sugg), false, cardWidth)
 	}
 	switch {
 	case current:
