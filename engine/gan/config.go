@@ -35,6 +35,14 @@ type Config struct {
 	// ContentPool × ContentPool blocks: the layout of light, dark and colour (a black suit stays dark)
 	// without pinning the strokes and textures a style redraws. A power of two that divides Size.
 	ContentPool int `json:"content_pool,omitempty"`
+	// LambdaPair weighs a paired loss, mean |G(x, t) − y| over the batch's samples whose object the
+	// training data also holds drawn in the target style t (y, Example.Object; with t the source's
+	// own style, y is the source itself). Where a catalog has the same product in several styles (a
+	// design drawn by several teams) this is direct supervision of the translation (pix2pix, Isola et
+	// al. 2017), which the adversarial and cycle losses alone cannot give: they let the generator swap
+	// what it cannot tell apart. Samples without a counterpart add nothing. 0 (the default) leaves it
+	// out.
+	LambdaPair float64 `json:"lambda_pair,omitempty"`
 
 	SampleEvery     int `json:"sample_every"`     // steps between sample grids
 	CheckpointEvery int `json:"checkpoint_every"` // steps between checkpoints
@@ -44,6 +52,10 @@ type Config struct {
 
 // Defaults, chosen on the demo catalog (see DefaultConfig).
 const (
+	// DefaultLambdaPair is the paired loss's weight where it is on (Config.LambdaPair): the cycle
+	// loss's, so a counterpart pulls the translation as hard as the cycle pulls it back.
+	DefaultLambdaPair = 10
+
 	DefaultSize  = 64
 	MinPerStyle  = 8 // labeled training images every style needs
 	maxImageSize = 256
@@ -121,7 +133,7 @@ func (c Config) Validate() error {
 		return fmt.Errorf("%w: learning rate must be between 0 and 1, got %g", ErrConfig, c.LR)
 	case !(c.Beta1 >= 0 && c.Beta1 < 1 && c.Beta2 >= 0 && c.Beta2 < 1):
 		return fmt.Errorf("%w: Adam betas must be in [0, 1), got %g and %g", ErrConfig, c.Beta1, c.Beta2)
-	case c.LambdaCls < 0 || c.LambdaRec < 0 || c.LambdaContent < 0:
+	case c.LambdaCls < 0 || c.LambdaRec < 0 || c.LambdaContent < 0 || c.LambdaPair < 0:
 		return fmt.Errorf("%w: loss weights must not be negative", ErrConfig)
 	case c.ContentPool < 0 || c.ContentPool > 1 && (c.ContentPool&(c.ContentPool-1) != 0 || c.Size%c.ContentPool != 0):
 		return fmt.Errorf("%w: the content loss's pooling must be a power of two that divides the image size %d, got %d", ErrConfig, c.Size, c.ContentPool)

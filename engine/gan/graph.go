@@ -214,6 +214,23 @@ func meanAbsDiff(a, b *gorgonia.Node) (*gorgonia.Node, error) {
 	return gorgonia.Mean(abs)
 }
 
+// weightedAbsDiff is Σ w·|a − b|, the paired loss with its per-value weights.
+func weightedAbsDiff(a, b, w *gorgonia.Node) (*gorgonia.Node, error) {
+	diff, err := gorgonia.Sub(a, b)
+	if err != nil {
+		return nil, err
+	}
+	abs, err := gorgonia.Abs(diff)
+	if err != nil {
+		return nil, err
+	}
+	prod, err := gorgonia.HadamardProd(abs, w)
+	if err != nil {
+		return nil, err
+	}
+	return gorgonia.Sum(prod)
+}
+
 // blockSums sums an NCHW batch of 3-channel n×n images over k×k blocks: (batch·3·n/k) × (n/k). k ≤ 1
 // returns img itself.
 func blockSums(img *gorgonia.Node, batch, n, k int) (*gorgonia.Node, error) {
@@ -232,6 +249,9 @@ type genStep struct {
 	g                                  *gorgonia.ExprGraph
 	params                             []*gorgonia.Node // G parameters, sorted by name
 	x, trgPlanes, orgPlanes, trgScaled []float32        // inputs, filled before each run
+	// With Config.LambdaPair: each sample's counterpart in its target style, and the weights of the
+	// paired loss (1/(paired samples·3·N·N) over a paired sample's values, 0 elsewhere).
+	pair, pairWeight []float32
 	// Values copied as the graph runs: fake, rec, D's outputs on the fakes, and the losses adv,
 	// cls, rec, total.
 	fake, rec, srcFake, clsFake *nn.Tapped
@@ -314,6 +334,16 @@ func newGenStep(cfg Config, styles, batch int, p Params) (*genStep, error) {
 		}
 		k := float64(max(1, cfg.ContentPool))
 		terms, weights = append(terms, content), append(weights, cfg.LambdaContent/(k*k))
+	}
+	if cfg.LambdaPair > 0 { // the paired loss, mean |fake − y| over the paired samples: in the total only
+		var y, w *gorgonia.Node
+		y, s.pair = nn.Input(s.g, "pair", batch, 3, n, n)
+		w, s.pairWeight = nn.Input(s.g, "pair_weight", batch, 3, n, n)
+		paired, err := weightedAbsDiff(fake, y, w)
+		if err != nil {
+			return nil, wrap(err)
+		}
+		terms, weights = append(terms, paired), append(weights, cfg.LambdaPair)
 	}
 	total, err := weighted(terms, weights)
 	if err != nil {

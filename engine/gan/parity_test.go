@@ -40,9 +40,10 @@ func near(tol float64) func(int, float64) float64 {
 
 func TestParityWithPyTorch(t *testing.T) {
 	py := torchPython(t)
-	// With the content loss on, on 4×4 block means, so its term, the pooling and their gradient are
-	// compared too.
-	cfg := Config{Size: 32, GenWidth: 8, DiscWidth: 8, ResBlocks: 1, BatchSize: 3, LR: 1e-3, LambdaContent: 2, ContentPool: 4}.WithDefaults()
+	// With the content loss on, on 4×4 block means, and the paired loss on two of the three samples,
+	// so their terms, the pooling and their gradients are compared too.
+	cfg := Config{Size: 32, GenWidth: 8, DiscWidth: 8, ResBlocks: 1, BatchSize: 3, LR: 1e-3, LambdaContent: 2, ContentPool: 4,
+		LambdaPair: 3}.WithDefaults()
 	const styles = 3
 	// One fixed setup (PARITY_SEED changes it). Float32 implementations can legitimately part by about
 	// 1e-3 on a few setups, where a ReLU input or |x − rec| sits within rounding of zero and the
@@ -69,6 +70,17 @@ func TestParityWithPyTorch(t *testing.T) {
 		x[i] = float32(rng.Float64()*2 - 1)
 	}
 	org, trg := []int{0, 1, 2}, []int{2, 0, 1}
+	y := make([]float32, len(x))
+	for i := range y {
+		y[i] = float32(rng.Float64()*2 - 1)
+	}
+	paired := []bool{true, false, true}
+	pairWeight := nn.Tensor{Shape: []int{b}, Data: make([]float32, b)}
+	for i, p := range paired {
+		if p {
+			pairWeight.Data[i] = 1 / float32(2*3*n*n)
+		}
+	}
 	oneHot := func(c []int) nn.Tensor {
 		t := nn.Tensor{Shape: []int{b, styles}, Data: make([]float32, b*styles)}
 		for i, s := range c {
@@ -76,14 +88,16 @@ func TestParityWithPyTorch(t *testing.T) {
 		}
 		return t
 	}
-	in := map[string]nn.Tensor{"x": {Shape: []int{b, 3, n, n}, Data: x}, "c_org": oneHot(org), "c_trg": oneHot(trg)}
+	in := map[string]nn.Tensor{"x": {Shape: []int{b, 3, n, n}, Data: x}, "c_org": oneHot(org), "c_trg": oneHot(trg),
+		"pair": {Shape: []int{b, 3, n, n}, Data: y}, "pair_weight": pairWeight}
 	for name, tns := range p.clone() {
 		in[name] = tns
 	}
 	meta := map[string]string{"size": strconv.Itoa(n), "styles": strconv.Itoa(styles),
 		"gen_width": strconv.Itoa(cfg.GenWidth), "disc_width": strconv.Itoa(cfg.DiscWidth),
 		"res_blocks": strconv.Itoa(cfg.ResBlocks), "lambda_cls": fmtF(cfg.LambdaCls), "lambda_rec": fmtF(cfg.LambdaRec),
-		"lambda_content": fmtF(cfg.LambdaContent), "content_pool": strconv.Itoa(cfg.ContentPool), "lr": fmtF(cfg.LR), "beta1": fmtF(cfg.Beta1), "beta2": fmtF(cfg.Beta2)}
+		"lambda_content": fmtF(cfg.LambdaContent), "content_pool": strconv.Itoa(cfg.ContentPool),
+		"lambda_pair": fmtF(cfg.LambdaPair), "lr": fmtF(cfg.LR), "beta1": fmtF(cfg.Beta1), "beta2": fmtF(cfg.Beta2)}
 	dir := t.TempDir()
 	inPath, outPath := filepath.Join(dir, "in.safetensors"), filepath.Join(dir, "out.safetensors")
 	if err := nn.WriteSafetensors(inPath, in, meta); err != nil {
@@ -108,6 +122,7 @@ func TestParityWithPyTorch(t *testing.T) {
 	}
 	defer st.close()
 	st.fillInputs(x, org, trg)
+	st.setPairs(y, paired)
 	if err := st.gvm.RunAll(); err != nil {
 		t.Fatal(err)
 	}

@@ -87,7 +87,7 @@ func TestRealStylesGAN(t *testing.T) {
 			}
 			continue
 		}
-		data.Train = append(data.Train, Example{Image: img, Style: s})
+		data.Train = append(data.Train, Example{Image: img, Style: s, Object: o})
 		judgeTrain = append(judgeTrain, style.Example{Image: img, Style: s})
 	}
 	ctx := context.Background()

@@ -100,6 +100,35 @@ func (st *stepper) fillInputs(x []float32, org, trg []int) {
 	}
 }
 
+// setPairs writes the paired loss's inputs (Config.LambdaPair): y holds each sample's counterpart in
+// its target style (B×3×N×N), where paired[b] says it has one. Without the loss it does nothing.
+func (st *stepper) setPairs(y []float32, paired []bool) {
+	if st.gs.pair == nil {
+		return
+	}
+	copy(st.gs.pair, y)
+	clear(st.gs.pairWeight)
+	count := 0
+	for _, p := range paired {
+		if p {
+			count++
+		}
+	}
+	if count == 0 {
+		return
+	}
+	per := 3 * st.cfg.Size * st.cfg.Size
+	w := 1 / float32(count*per)
+	for b, p := range paired {
+		if p {
+			seg := st.gs.pairWeight[b*per : (b+1)*per]
+			for i := range seg {
+				seg[i] = w
+			}
+		}
+	}
+}
+
 func fillPlane(p []float32) {
 	for i := range p {
 		p[i] = 1

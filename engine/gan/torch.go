@@ -147,12 +147,15 @@ type exportMeta struct {
 	Run    string   `json:"run"`
 	Styles []string `json:"styles"`
 	Labels []int    `json:"labels"`
-	Size   int      `json:"size"`
-	Count  int      `json:"count"`
-	Height int      `json:"height"`
-	Width  int      `json:"width"`
-	Bases  string   `json:"bases"`
-	Config Config   `json:"config"`
+	// Objects are the examples' Example.Object (counterparts for the paired loss); absent when none
+	// is known.
+	Objects []string `json:"objects,omitempty"`
+	Size    int      `json:"size"`
+	Count   int      `json:"count"`
+	Height  int      `json:"height"`
+	Width   int      `json:"width"`
+	Bases   string   `json:"bases"`
+	Config  Config   `json:"config"`
 }
 
 // ExportTorch writes a run's data for the PyTorch trainer into dir (see above): the prepared training
@@ -172,17 +175,22 @@ func ExportTorch(dir, run string, cfg Config, data Data) error {
 	bases := prepareBases(data.Train, cfg.Size)
 	b := bases[0].Bounds()
 	raw := make([]byte, 0, len(bases)*b.Dx()*b.Dy()*3)
-	labels := make([]int, len(bases))
+	labels, objects := make([]int, len(bases)), make([]string, len(bases))
+	known := false
 	for i, img := range bases {
 		for p := 0; p < len(img.Pix); p += 4 {
 			raw = append(raw, img.Pix[p], img.Pix[p+1], img.Pix[p+2])
 		}
-		labels[i] = data.Train[i].Style
+		labels[i], objects[i] = data.Train[i].Style, data.Train[i].Object
+		known = known || objects[i] != ""
+	}
+	if !known {
+		objects = nil
 	}
 	if err := writeFileAtomic(filepath.Join(dir, "bases.u8"), raw); err != nil {
 		return fmt.Errorf("export for PyTorch: %w", err)
 	}
-	meta, _ := json.MarshalIndent(exportMeta{Run: run, Styles: data.Styles, Labels: labels, Size: cfg.Size, Count: len(bases),
+	meta, _ := json.MarshalIndent(exportMeta{Run: run, Styles: data.Styles, Labels: labels, Objects: objects, Size: cfg.Size, Count: len(bases),
 		Height: b.Dy(), Width: b.Dx(), Bases: "bases.u8", Config: cfg}, "", "  ")
 	if err := writeFileAtomic(filepath.Join(dir, "data.json"), meta); err != nil {
 		return fmt.Errorf("export for PyTorch: %w", err)

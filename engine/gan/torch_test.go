@@ -45,10 +45,12 @@ func torchrunArgs(n int, script string, args ...string) []string {
 }
 
 // The trainer draws exactly the batches the built-in engine draws: same images, crops, flips,
-// brightness (bit for bit) and target styles, from the step-0 checkpoint's random state.
+// brightness (bit for bit) and target styles, from the step-0 checkpoint's random state; with the
+// paired loss, the same counterparts through the same views.
 func TestTorchDrawsTheEnginesBatches(t *testing.T) {
 	py := torchPython(t)
-	cfg, data := tinyConfig(3), demoData(t, 60)
+	cfg, data := tinyConfig(3), pairedData(demoData(t, 60))
+	cfg.LambdaPair = 4
 	dir := exportTiny(t, cfg, data)
 	out := filepath.Join(t.TempDir(), "batches.safetensors")
 	runPy(t, py, filepath.Join(dir, torchtrain.FileName), "batches", "--data", dir, "--steps", "3", "--out", out)
@@ -66,25 +68,45 @@ func TestTorchDrawsTheEnginesBatches(t *testing.T) {
 		t.Fatal(err)
 	}
 	rng := rand.New(pcg)
-	bases := prepareBases(data.Train, cfg.Size)
+	bt := newBatcher(cfg, data, prepareBases(data.Train, cfg.Size))
 	plane := 3 * cfg.Size * cfg.Size
-	x := make([]float32, cfg.BatchSize*plane)
+	pairs := 0
 	for k := 0; k < 3; k++ {
-		for i := 0; i < cfg.BatchSize; i++ {
-			e := rng.IntN(len(bases))
-			augment(x[i*plane:(i+1)*plane], bases[e], cfg.Size, rng)
-			org, trg := data.Train[e].Style, rng.IntN(len(data.Styles))
-			if o, g := got[fmt.Sprintf("org%d", k)].Data[i], got[fmt.Sprintf("trg%d", k)].Data[i]; int(o) != org || int(g) != trg {
-				t.Fatalf("batch %d image %d: styles %v→%v, engine %d→%d", k, i, o, g, org, trg)
+		bt.draw(rng)
+		for i := range bt.org {
+			if o, g := got[fmt.Sprintf("org%d", k)].Data[i], got[fmt.Sprintf("trg%d", k)].Data[i]; int(o) != bt.org[i] || int(g) != bt.trg[i] {
+				t.Fatalf("batch %d image %d: styles %v→%v, engine %d→%d", k, i, o, g, bt.org[i], bt.trg[i])
+			}
+			if w := got[fmt.Sprintf("pw%d", k)].Data[i]; (w > 0) != bt.paired[i] {
+				t.Fatalf("batch %d image %d: trainer's pair weight %g, engine paired %v", k, i, w, bt.paired[i])
+			}
+			if !bt.paired[i] {
+				continue
+			}
+			pairs++
+			for j, want := range got[fmt.Sprintf("y%d", k)].Data[i*plane : (i+1)*plane] {
+				if bt.y[i*plane+j] != want {
+					t.Fatalf("batch %d image %d counterpart value %d: trainer %g, engine %g", k, i, j, want, bt.y[i*plane+j])
+				}
 			}
 		}
-		want := got[fmt.Sprintf("x%d", k)].Data
-		for i := range x {
-			if x[i] != want[i] {
-				t.Fatalf("batch %d value %d: trainer %g, engine %g", k, i, want[i], x[i])
+		for i, want := range got[fmt.Sprintf("x%d", k)].Data {
+			if bt.x[i] != want {
+				t.Fatalf("batch %d value %d: trainer %g, engine %g", k, i, want, bt.x[i])
 			}
 		}
 	}
+	if pairs == 0 {
+		t.Fatal("no sample of the 3 batches had a counterpart; the test compares none")
+	}
+}
+
+// pairedData gives the examples objects, a dozen shared across styles, for the paired loss.
+func pairedData(d Data) Data {
+	for i := range d.Train {
+		d.Train[i].Object = fmt.Sprintf("object-%d", i%12)
+	}
+	return d
 }
 
 // One step of 2 gloo processes (each half the batch, gradients averaged) equals one single-process
@@ -101,6 +123,11 @@ func TestTorchDDPStepEqualsJoinedBatch(t *testing.T) {
 		cfg.DiffAugment = aug
 		ddpStepEqualsJoinedBatch(t, py, cfg, data)
 	}
+	// With the paired loss: each process weighs its half's pairs so that the mean over processes is
+	// the batch's mean.
+	cfg := tinyConfig(1)
+	cfg.LambdaPair = 4
+	ddpStepEqualsJoinedBatch(t, py, cfg, pairedData(data))
 }
 
 func ddpStepEqualsJoinedBatch(t *testing.T, py string, cfg Config, data Data) {

@@ -8,6 +8,7 @@ import (
 	"image"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -23,6 +24,10 @@ import (
 type Example struct {
 	Image image.Image
 	Style int // index into Data.Styles
+	// Object names what the image shows, where the data holds the same object in several styles (the
+	// same design drawn by several teams); "" when unknown. Examples with the same Object are each
+	// other's counterparts for the paired loss (Config.LambdaPair).
+	Object string
 }
 
 // Data is what a run trains on: the style list, the labeled training images, and the fixed images
@@ -158,8 +163,7 @@ func Train(ctx context.Context, cfg Config, data Data, opts Options, report func
 		}
 	}
 
-	x := make([]float32, batch*3*cfg.Size*cfg.Size)
-	org, trg := make([]int, batch), make([]int, batch)
+	bt := newBatcher(cfg, data, bases)
 	begin := time.Now()
 	var losses Losses
 	save := func(step int) error {
@@ -203,13 +207,9 @@ func Train(ctx context.Context, cfg Config, data Data, opts Options, report func
 			}
 			return summary(step), ctx.Err()
 		}
-		for i := 0; i < batch; i++ {
-			e := rng.IntN(len(bases))
-			augment(x[i*3*cfg.Size*cfg.Size:(i+1)*3*cfg.Size*cfg.Size], bases[e], cfg.Size, rng)
-			org[i] = data.Train[e].Style
-			trg[i] = rng.IntN(numStyles)
-		}
-		l, err := st.step(x, org, trg, cfg.LR, rng)
+		bt.draw(rng)
+		st.setPairs(bt.y, bt.paired)
+		l, err := st.step(bt.x, bt.org, bt.trg, cfg.LR, rng)
 		if errors.Is(err, ErrNaN) {
 			msg := "no checkpoint was written yet"
 			if last.Step > 0 {
@@ -353,20 +353,100 @@ func prepareBases(train []Example, size int) []*image.NRGBA {
 	return out
 }
 
-// augment writes a random view of base into dst (3, size, size): a crop within the white margin, a
-// horizontal flip half the time, and a brightness change of at most ±3% (small, because colour is
-// what the styles are about).
-func augment(dst []float32, base *image.NRGBA, size int, rng *rand.Rand) {
+// batcher draws training batches: for each sample an example, its view (drawView) and a target
+// style, in that order from the run's random stream (the PyTorch trainer draws the same); with the
+// paired loss, also the example's counterpart in the target style seen through the same view.
+type batcher struct {
+	size, styles int
+	bases        []*image.NRGBA
+	train        []Example
+	counterparts [][]int // [example][style] (pairTable); nil without the paired loss
+	x, y         []float32
+	org, trg     []int
+	paired       []bool
+}
+
+func newBatcher(cfg Config, data Data, bases []*image.NRGBA) *batcher {
+	b := &batcher{size: cfg.Size, styles: len(data.Styles), bases: bases, train: data.Train,
+		x: make([]float32, cfg.BatchSize*3*cfg.Size*cfg.Size), org: make([]int, cfg.BatchSize), trg: make([]int, cfg.BatchSize)}
+	if cfg.LambdaPair > 0 {
+		b.counterparts = pairTable(data.Train, b.styles)
+		b.y, b.paired = make([]float32, len(b.x)), make([]bool, cfg.BatchSize)
+	}
+	return b
+}
+
+func (b *batcher) draw(rng *rand.Rand) {
+	per := 3 * b.size * b.size
+	for i := range b.org {
+		e := rng.IntN(len(b.bases))
+		v := drawView(b.size, rng)
+		v.apply(b.x[i*per:(i+1)*per], b.bases[e], b.size)
+		b.org[i], b.trg[i] = b.train[e].Style, rng.IntN(b.styles)
+		if b.counterparts != nil { // the counterpart seen through the same view; no draws of its own
+			j := b.counterparts[e][b.trg[i]]
+			if b.paired[i] = j >= 0; b.paired[i] {
+				v.apply(b.y[i*per:(i+1)*per], b.bases[j], b.size)
+			}
+		}
+	}
+}
+
+// pairTable finds each example's counterparts (Example.Object): [example][style] is the first
+// example of the same object in that style, the example itself for its own style, -1 where there is
+// none. An example whose object is unknown has none, not even itself: data without objects trains
+// exactly as without the paired loss.
+func pairTable(train []Example, styles int) [][]int {
+	first := map[string][]int{}
+	for i, e := range train {
+		if e.Object == "" {
+			continue
+		}
+		row := first[e.Object]
+		if row == nil {
+			row = slices.Repeat([]int{-1}, styles)
+			first[e.Object] = row
+		}
+		if row[e.Style] < 0 {
+			row[e.Style] = i
+		}
+	}
+	out := make([][]int, len(train))
+	for i, e := range train {
+		if row := first[e.Object]; row != nil {
+			out[i] = slices.Clone(row)
+			out[i][e.Style] = i
+		} else {
+			out[i] = slices.Repeat([]int{-1}, styles)
+		}
+	}
+	return out
+}
+
+// view is one random view of a training image: a crop within the white margin, a horizontal flip
+// half the time, and a brightness change of at most ±3% (small, because colour is what the styles
+// are about).
+type view struct {
+	dx, dy int
+	flip   bool
+	bright float32
+}
+
+func drawView(size int, rng *rand.Rand) view {
 	m := size / augmentMargin
 	dx, dy := rng.IntN(2*m+1), rng.IntN(2*m+1)
 	flip := rng.IntN(2) == 1
-	bright := float32(rng.Float64()*6 - 3)
-	g := gift.New(gift.Crop(image.Rect(dx, dy, dx+size, dy+size)))
-	if flip {
+	return view{dx: dx, dy: dy, flip: flip, bright: float32(rng.Float64()*6 - 3)}
+}
+
+// apply writes the view of base into dst (3, size, size).
+func (v view) apply(dst []float32, base *image.NRGBA, size int) {
+	g := gift.New(gift.Crop(image.Rect(v.dx, v.dy, v.dx+size, v.dy+size)))
+	if v.flip {
 		g.Add(gift.FlipHorizontal())
 	}
-	if bright != 0 {
-		g.Add(gift.Brightness(bright))
+	if v.bright != 0 {
+		g.Add(gift.Brightness(v.bright))
 	}
 	g.SetParallelization(false)
 	out := image.NewNRGBA(g.Bounds(base.Bounds()))

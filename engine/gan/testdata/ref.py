@@ -62,6 +62,7 @@ def parse_config(meta, path):
             raise ValueError(f"{path}: metadata {key}={meta[key]!r} is not a valid {conv.__name__}") from None
     cfg["lambda_content"] = float(meta.get("lambda_content", "0"))  # optional: 0 leaves the content loss out
     cfg["content_pool"] = int(meta.get("content_pool", "0"))  # optional: 0 or 1 compares pixel by pixel
+    cfg["lambda_pair"] = float(meta.get("lambda_pair", "0"))  # optional: 0 leaves the paired loss out
     size = cfg["size"]
     if size < 8 or size & (size - 1):
         raise ValueError(f"{path}: size {size} must be a power of two >= 8")
@@ -162,12 +163,21 @@ def cmd_parity(a):
     batch = x.shape[0]
     for name in ("c_org", "c_trg"):
         check_one_hot(inputs[name], name, batch, cfg["styles"], a.inp)
-    extra = set(tensors) - set(params) - set(inputs)
+    pair = None
+    if cfg["lambda_pair"] > 0:  # the counterparts and the paired loss's weight per sample
+        for name in ("pair", "pair_weight"):
+            if name not in tensors:
+                raise ValueError(f"{a.inp}: lambda_pair is set but input tensor {name!r} is missing")
+        y = torch.from_numpy(tensors["pair"]).to(dtype)
+        if tuple(y.shape) != tuple(x.shape):
+            raise ValueError(f"{a.inp}: 'pair' has shape {tuple(y.shape)}, want {tuple(x.shape)}")
+        pair = (y, torch.from_numpy(tensors["pair_weight"]).to(dtype).view(-1, 1, 1, 1))
+    extra = set(tensors) - set(params) - set(inputs) - ({"pair", "pair_weight"} if pair else set())
     if extra:
         print(f"ref.py: ignoring unknown tensors in {a.inp}: {sorted(extra)}", file=sys.stderr)
 
     opt_g, opt_d = make_optimizers(model, cfg)
-    r = train_step(model, opt_g, opt_d, cfg, x, inputs["c_org"], inputs["c_trg"])
+    r = train_step(model, opt_g, opt_d, cfg, x, inputs["c_org"], inputs["c_trg"], pair=pair)
 
     out = {k: r[k] for k in ("fake", "rec", "d_src_real", "d_cls_real", "d_src_fake", "d_cls_fake")}
     for k, v in r["losses"].items():

@@ -222,31 +222,82 @@ class Dataset:
         self.bases = raw.reshape(n, h, w, 3)
         if len(self.labels) != n or any(not 0 <= s < len(self.styles) for s in self.labels):
             raise ValueError(f"{path}: labels do not match the {n} images and {len(self.styles)} styles")
+        objects = meta.get("objects") or [""] * n
+        if len(objects) != n:
+            raise ValueError(f"{path}: {len(objects)} objects for {n} images")
+        self.counterparts = pair_table(objects, self.labels, len(self.styles))
 
-    def draw(self, rng, batch, lo=0, hi=None):
+    def draw(self, rng, batch, lo=0, hi=None, pairs=False):
         """The Go engine's batch: for each image, index, crop, flip, brightness, then the target style.
-        Every process draws the whole batch (so the stream stays shared) but builds only [lo, hi)."""
+        Every process draws the whole batch (so the stream stays shared) but builds only [lo, hi).
+        With pairs (Config.LambdaPair), also each sample's counterpart in its target style through the
+        same view, and the paired loss's weight per sample of [lo, hi) (pair_weights); else None."""
         hi = batch if hi is None else hi
         size, m = self.size, self.size // AUGMENT_MARGIN
         x = np.empty((hi - lo, 3, size, size), dtype=_F32)
-        org, trg = [], []
+        y = np.zeros((hi - lo, 3, size, size), dtype=_F32) if pairs else None
+        org, trg, paired = [], [], []
         for i in range(batch):
             e = rng.intn(len(self.bases))
             dx, dy = rng.intn(2 * m + 1), rng.intn(2 * m + 1)
             flip = rng.intn(2) == 1
             bright = _F32(rng.float64() * 6 - 3)
             t = rng.intn(len(self.styles))
+            j = self.counterparts[e][t]
+            paired.append(j >= 0)
             if not lo <= i < hi:
                 continue
-            img = self.bases[e, dy : dy + size, dx : dx + size]
-            if flip:
-                img = img[:, ::-1]
-            if bright != 0:
-                img = brightness_lut(bright)[img]
-            x[i - lo] = (img.astype(_F32) / _F32(127.5) - _F32(1)).transpose(2, 0, 1)
+            x[i - lo] = self.view(e, dx, dy, flip, bright)
+            if pairs and j >= 0:
+                y[i - lo] = self.view(j, dx, dy, flip, bright)
             org.append(self.labels[e])
             trg.append(t)
-        return x, org, trg
+        if not pairs:
+            return x, org, trg, None
+        return x, org, trg, (y, pair_weights(paired, lo, hi, 3 * size * size))
+
+    def view(self, e, dx, dy, flip, bright):
+        """Base image e cropped at (dx, dy), flipped, brightened, as a (3, size, size) tensor in [-1, 1]."""
+        size = self.size
+        img = self.bases[e, dy : dy + size, dx : dx + size]
+        if flip:
+            img = img[:, ::-1]
+        if bright != 0:
+            img = brightness_lut(bright)[img]
+        return (img.astype(_F32) / _F32(127.5) - _F32(1)).transpose(2, 0, 1)
+
+
+def pair_table(objects, labels, styles):
+    """The engine's pairTable: [example][style] is the first example of the same object in that style,
+    the example itself for its own style, -1 where there is none; all -1 where the object is unknown ("")."""
+    first = {}
+    for i, (o, s) in enumerate(zip(objects, labels)):
+        if o:
+            row = first.setdefault(o, [-1] * styles)
+            if row[s] < 0:
+                row[s] = i
+    out = []
+    for i, (o, s) in enumerate(zip(objects, labels)):
+        row = [-1] * styles
+        if o:
+            row = list(first[o])
+            row[s] = i
+        out.append(row)
+    return out
+
+
+def pair_weights(paired, lo, hi, values):
+    """The paired loss's weight per sample of [lo, hi), shape (hi − lo, 1, 1, 1): 1/(paired samples of
+    the whole batch · values per sample) where paired, 0 elsewhere; times batch/(hi − lo), so the mean
+    over processes of their sums is the engine's mean over the batch's paired samples."""
+    count = sum(paired)
+    w = np.zeros((hi - lo, 1, 1, 1), dtype=_F32)
+    if count:
+        scale = len(paired) / (hi - lo)
+        for i in range(lo, hi):
+            if paired[i]:
+                w[i - lo] = scale / (count * values)
+    return w
 
 
 # ---------------------------------------------------------------------------------------------
@@ -426,11 +477,13 @@ def make_optimizers(model, cfg):
     return opt_g, opt_d
 
 
-def train_step(model, opt_g, opt_d, cfg, x, c_org, c_trg, reduce=None, aug=None, lo=0):
+def train_step(model, opt_g, opt_d, cfg, x, c_org, c_trg, reduce=None, aug=None, lo=0, pair=None):
     """One step in doc.go's order; returns a dict of activations, losses and grads (pre-update).
     reduce(grads, losses) -> (grads, losses), when given, averages them over the processes before the
     update; a non-finite loss then skips the update (the caller stops the run). aug, when given, holds
-    the batch's DiffAugment draws by AUG_SETS name (x is the batch's samples from lo on)."""
+    the batch's DiffAugment draws by AUG_SETS name (x is the batch's samples from lo on). pair, when
+    given with cfg["lambda_pair"] > 0, is (y, w): the samples' counterparts and the paired loss's
+    weights per sample (Dataset.draw)."""
     seen = (lambda t, k: diff_augment(t, aug[k], lo)) if aug else (lambda t, k: t)
     g, d = model.g, model.d
     g_params = list(g.parameters())
@@ -450,6 +503,9 @@ def train_step(model, opt_g, opt_d, cfg, x, c_org, c_trg, reduce=None, aug=None,
         k = int(cfg.get("content_pool", 0))  # on k×k block means when k > 1 (Config.ContentPool)
         pf, px = (F.avg_pool2d(fake, k), F.avg_pool2d(x, k)) if k > 1 else (fake, x)
         loss_g = loss_g + cfg["lambda_content"] * (pf - px).abs().mean()
+    if cfg.get("lambda_pair", 0) > 0 and pair is not None:  # the paired loss (Config.LambdaPair)
+        y, w = pair
+        loss_g = loss_g + cfg["lambda_pair"] * (w * (fake - y).abs()).sum()
     # autograd.grad so the G loss flows through D but only G params receive gradients.
     g_grads = torch.autograd.grad(loss_g, g_params)
 
@@ -507,6 +563,7 @@ def model_cfg(config, styles):
         "lambda_rec": config["lambda_rec"],
         "lambda_content": config.get("lambda_content", 0.0),
         "content_pool": config.get("content_pool", 0),
+        "lambda_pair": config.get("lambda_pair", 0.0),
         "lr": config["lr"],
         "beta1": config["beta1"],
         "beta2": config["beta2"],
@@ -781,10 +838,12 @@ def cmd_train(a):
         if agree_stop(local_stop):
             status = "paused"
             break
-        x, org, trg = data.draw(rng, batch, lo, hi)
+        x, org, trg, pair = data.draw(rng, batch, lo, hi, pairs=cfg["lambda_pair"] > 0)
         aug = {k: draw_aug(rng, batch, data.size) for k in AUG_SETS} if config.get("diff_augment") else None
         x = torch.from_numpy(x).to(device)
-        r = train_step(model, opt_g, opt_d, cfg, x, one_hot(org, len(styles), device), one_hot(trg, len(styles), device), reduce, aug, lo)
+        if pair is not None:
+            pair = tuple(torch.from_numpy(v).to(device) for v in pair)
+        r = train_step(model, opt_g, opt_d, cfg, x, one_hot(org, len(styles), device), one_hot(trg, len(styles), device), reduce, aug, lo, pair)
         vals = [float(v) for v in r["losses"].values()]
         if not r["finite"]:
             msg = "no checkpoint was written yet" if last_saved <= 0 else f"the last good checkpoint (step {last_saved}) is kept"
@@ -836,11 +895,14 @@ def cmd_batches(a):
     side = list_checkpoints(os.path.join(a.data, "init"))[-1]
     rng = GoPCG.from_hex(side["rng"])
     out = {}
+    pairs = side["config"].get("lambda_pair", 0) > 0
     for k in range(a.steps):
-        x, org, trg = data.draw(rng, side["config"]["batch"])
+        x, org, trg, pair = data.draw(rng, side["config"]["batch"], pairs=pairs)
         out[f"x{k}"] = x
         out[f"org{k}"] = np.array(org, dtype=_F32)
         out[f"trg{k}"] = np.array(trg, dtype=_F32)
+        if pair is not None:
+            out[f"y{k}"], out[f"pw{k}"] = pair[0], pair[1].reshape(-1)
     write_safetensors(a.out, out)
 
 
