@@ -61,6 +61,29 @@ func (db *DB) LabelUnlabeled(ctx context.Context, hash, style, source string) (b
 	return labeled, nil
 }
 
+// GroupUngrouped gives the product whose image has this content hash the group, when it has none
+// (ingest.Grouper): a re-import names the counterparts of a catalog imported before groups were kept.
+func (db *DB) GroupUngrouped(ctx context.Context, hash, group string) (bool, error) {
+	group = strings.TrimSpace(group)
+	if group == "" {
+		return false, nil
+	}
+	var n int64
+	err := db.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE products SET group_key = ?
+			WHERE group_key = '' AND image_id = (SELECT id FROM images WHERE hash = ?)`, group, hash)
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	if err != nil {
+		return false, fmt.Errorf("set the group of the product of image %s to %q: %w", hash, group, err)
+	}
+	return n > 0, nil
+}
+
 // searchKey is what ProductFilter.Search matches against: SKU and title, lower-cased (Unicode-aware).
 func searchKey(sku, title string) string { return strings.ToLower(sku + "\n" + title) }
 
@@ -111,9 +134,9 @@ func (db *DB) AddRecord(ctx context.Context, r ingest.Record) (created bool, err
 			return err
 		}
 		res, err = tx.ExecContext(ctx,
-			`INSERT INTO products (sku, title, category, price_cents, created_at, image_id, search_key)
-			 VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			sku, r.Title, r.Category, r.PriceCents, now, imageID, searchKey(sku, r.Title))
+			`INSERT INTO products (sku, title, category, price_cents, created_at, image_id, search_key, group_key)
+			 VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+			sku, r.Title, r.Category, r.PriceCents, now, imageID, searchKey(sku, r.Title), strings.TrimSpace(r.Group))
 		if err != nil {
 			if isUnique(err) {
 				return fmt.Errorf("the SKU is already in the catalog with another image: %w", ErrDuplicate)

@@ -189,12 +189,15 @@ type LabeledProduct struct {
 	Format     string // the image's format ("png", "jpeg", …)
 	SourcePath string // where the image was ingested from
 	Split      string // its frozen split: "train", "val", "test", or "" when not assigned yet
+	// Group names the item the product draws, shared by its counterparts in other styles ("" when
+	// none is known; see migration 0006).
+	Group string
 }
 
 // LabeledProducts lists every labelled product, in id order, with its image facts and frozen split.
 func (db *DB) LabeledProducts(ctx context.Context) ([]LabeledProduct, error) {
 	rows, err := db.sql.QueryContext(ctx, `SELECT p.id, p.sku, p.title, p.category, p.price_cents, s.id, s.name,
-		COALESCE(i.hash, ''), COALESCE(i.format, ''), COALESCE(i.source_path, ''), COALESCE(sp.split, '')
+		COALESCE(i.hash, ''), COALESCE(i.format, ''), COALESCE(i.source_path, ''), COALESCE(sp.split, ''), p.group_key
 		FROM labels l
 		JOIN products p ON p.id = l.product_id
 		JOIN styles s ON s.id = l.style_id
@@ -209,7 +212,7 @@ func (db *DB) LabeledProducts(ctx context.Context) ([]LabeledProduct, error) {
 	for rows.Next() {
 		var r LabeledProduct
 		if err := rows.Scan(&r.ID, &r.SKU, &r.Title, &r.Category, &r.PriceCents, &r.StyleID, &r.Style,
-			&r.ImageHash, &r.Format, &r.SourcePath, &r.Split); err != nil {
+			&r.ImageHash, &r.Format, &r.SourcePath, &r.Split, &r.Group); err != nil {
 			return nil, fmt.Errorf("list labeled products: %w", err)
 		}
 		out = append(out, r)

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"stylestudio/engine/dataset"
@@ -197,7 +198,11 @@ func TestLabeledProductsAndExport(t *testing.T) {
 	db := openTest(t)
 	styles := []string{"Neon", "../Boho", "Mid/Century"}
 	for i := uint64(1); i <= 12; i++ {
-		mustAdd(t, db, testRecord(i, 64, fmt.Sprintf("SKU/%02d", i), fmt.Sprintf("Title %d", i), "tops", styles[i%3]))
+		r := testRecord(i, 64, fmt.Sprintf("SKU/%02d", i), fmt.Sprintf("Title %d", i), "tops", styles[i%3])
+		if i <= 2 {
+			r.Group = " ace " // the import's group, kept trimmed
+		}
+		mustAdd(t, db, r)
 	}
 	mustAdd(t, db, testRecord(99, 64, "UNLABELED", "", "", ""))
 
@@ -210,8 +215,11 @@ func TestLabeledProductsAndExport(t *testing.T) {
 	}
 	r := rows[0]
 	if r.SKU != "SKU/01" || r.Title != "Title 1" || r.Category != "tops" || r.PriceCents != 100 || r.Style != "../Boho" ||
-		len(r.ImageHash) != 64 || r.Format != "png" || r.SourcePath != "/src/SKU/01.png" || r.Split != "" || r.StyleID == 0 {
+		len(r.ImageHash) != 64 || r.Format != "png" || r.SourcePath != "/src/SKU/01.png" || r.Split != "" || r.StyleID == 0 || r.Group != "ace" {
 		t.Errorf("row %+v", r)
+	}
+	if rows[1].Group != "ace" || rows[2].Group != "" {
+		t.Errorf("groups %q, %q, want ace and none", rows[1].Group, rows[2].Group)
 	}
 
 	items, err := db.ExportItems(ctx)
@@ -318,5 +326,30 @@ func TestMigrationFreezesTheActiveSplits(t *testing.T) {
 	}
 	if ids, err := db.RunTrainProducts(ctx, 1); err != nil || len(ids) != 0 {
 		t.Errorf("old run's training products %v, %v", ids, err)
+	}
+}
+
+// A re-import names the group of a product imported without one, and leaves a product's group alone.
+func TestGroupUngrouped(t *testing.T) {
+	ctx := context.Background()
+	db := openTest(t)
+	plain, grouped := testRecord(1, 64, "A", "", "", "boho"), testRecord(2, 64, "B", "", "", "boho")
+	grouped.Group = "queen"
+	mustAdd(t, db, plain)
+	mustAdd(t, db, grouped)
+	for _, c := range []struct {
+		hash, group string
+		want        bool
+	}{
+		{plain.Image.Hash, "ace", true}, {plain.Image.Hash, "king", false}, {grouped.Image.Hash, "ace", false},
+		{strings.Repeat("0", 64), "ace", false}, {plain.Image.Hash, " ", false},
+	} {
+		if got, err := db.GroupUngrouped(ctx, c.hash, c.group); err != nil || got != c.want {
+			t.Errorf("GroupUngrouped(%.8s, %q) = %v, %v; want %v", c.hash, c.group, got, err, c.want)
+		}
+	}
+	rows, err := db.LabeledProducts(ctx)
+	if err != nil || len(rows) != 2 || rows[0].Group != "ace" || rows[1].Group != "queen" {
+		t.Fatalf("groups %+v, %v; want ace and queen", rows, err)
 	}
 }

@@ -28,7 +28,8 @@ func requiredColumns() []string { return []string{"sku", "title", "category", "p
 // ParseCSV reads a product manifest.
 //
 // The first row is the header. It must name the columns sku, title, category, price and image, in
-// any order and any letter case; a style column is optional and other columns are ignored. A
+// any order and any letter case; a style column is optional, and so is a group column (the item the
+// picture draws, shared by its counterparts in other styles: Record.Group); other columns are ignored. A
 // manifest whose header has no comma but semicolons (or tabs) is read with that separator, as
 // spreadsheet programs in many locales write it. A leading UTF-8 byte-order mark is ignored.
 //
@@ -150,6 +151,9 @@ func ParseCSV(path string) ([]Job, []Failure, error) {
 			if p := imageFileProblem(img, job.Path); p != "" {
 				problems = append(problems, p)
 			}
+		}
+		if _, ok := col["group"]; ok {
+			job.Group = field("group")
 		}
 		if hasStyle && styleCol < len(rec) {
 			if s := strings.TrimSpace(rec[styleCol]); s != "" {

@@ -13,6 +13,7 @@ import (
 	"image/gif"
 	"image/jpeg"
 	"image/png"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -267,6 +268,36 @@ func TestLabelsFromFolders(t *testing.T) {
 	}
 }
 
+// With labels from folders, the path below the style folder names the item the picture draws, so
+// the same file name in two style folders is the same item drawn in two styles.
+func TestLabelsFromFoldersGroupTheSameItem(t *testing.T) {
+	root := t.TempDir()
+	write(t, filepath.Join(root, "boho", "ace.png"), encPNG(t, pattern(10, 10, 1)))
+	write(t, filepath.Join(root, "minimal", "ace.png"), encPNG(t, pattern(10, 10, 2)))
+	write(t, filepath.Join(root, "minimal", "cards", "king.svg.png"), encPNG(t, pattern(10, 10, 3)))
+	write(t, filepath.Join(root, "loose.png"), encPNG(t, pattern(10, 10, 4)))
+	opts := Options{LabelsFromFolders: true}
+	jobs, _ := plan(t, opts, root)
+	sink := newMemSink()
+	run(t, sink, jobs, opts)
+	got := map[string]string{}
+	for _, r := range sink.records {
+		rel, _ := filepath.Rel(root, r.Image.Source)
+		got[filepath.ToSlash(rel)] = r.Group
+	}
+	want := map[string]string{"boho/ace.png": "ace", "minimal/ace.png": "ace", "minimal/cards/king.svg.png": "cards/king.svg", "loose.png": ""}
+	if !maps.Equal(got, want) {
+		t.Errorf("groups %v, want %v", got, want)
+	}
+	// Without labels from folders nothing is known about counterparts.
+	jobs, _ = plan(t, Options{}, root)
+	for _, j := range jobs {
+		if j.Group != "" {
+			t.Errorf("%s: group %q without labels from folders", j.Path, j.Group)
+		}
+	}
+}
+
 func TestReimportIsAllDuplicates(t *testing.T) {
 	root := t.TempDir()
 	for i := range 6 {
@@ -513,6 +544,28 @@ func TestCSVRowsAndImport(t *testing.T) {
 	sink := newMemSink()
 	run(t, sink, pjobs, Options{})
 	if len(sink.records) != 2 || sink.records[0].SKU != "A1" || sink.records[0].PriceCents != 1999 || sink.records[0].Style != "boho" || sink.records[0].LabelSource != "csv" {
+		t.Errorf("records %+v", sink.records)
+	}
+}
+
+// A CSV's optional group column names the item each picture draws.
+func TestCSVGroupColumn(t *testing.T) {
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "a.png"), encPNG(t, pattern(20, 10, 1)))
+	write(t, filepath.Join(dir, "b.png"), encPNG(t, pattern(20, 10, 2)))
+	path := write(t, filepath.Join(dir, "products.csv"), []byte("sku,title,category,price,image,style,Group\n"+
+		"A1,Ace,Cards,1,a.png,boho, ace of spades \n"+
+		"B1,Ace,Cards,1,b.png,minimal,\n"))
+	jobs, failures, err := ParseCSV(path)
+	if err != nil || len(failures) != 0 {
+		t.Fatal(err, failures)
+	}
+	if len(jobs) != 2 || jobs[0].Group != "ace of spades" || jobs[1].Group != "" {
+		t.Fatalf("jobs %+v", jobs)
+	}
+	sink := newMemSink()
+	run(t, sink, jobs, Options{})
+	if len(sink.records) != 2 || sink.records[0].Group != "ace of spades" {
 		t.Errorf("records %+v", sink.records)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -73,6 +74,8 @@ type Job struct {
 	Style      string
 	// LabelSource says where Style came from: "" (no label), "folder" or "csv".
 	LabelSource string
+	// Group names the item the picture draws (Record.Group).
+	Group string
 }
 
 // IsImageName reports whether a file name has one of the extensions the importer picks up when
@@ -237,6 +240,7 @@ func (w *walker) jobFor(p, root string) Job {
 			if style := firstFolderUnder(root, p); style != "" {
 				j.Style = style
 				j.LabelSource = LabelFromFolder
+				j.Group = groupUnder(root, p)
 			}
 		}
 	} else {
@@ -247,6 +251,21 @@ func (w *walker) jobFor(p, root string) Job {
 
 func (w *walker) fail(p, reason string) {
 	w.failures = append(w.failures, Failure{Path: p, Reason: reason})
+}
+
+// groupUnder is the group of a picture root/<style>/<rest>: rest without its extension, with forward
+// slashes, so root/a/x/ace.png and root/b/x/ace.svg.png draw the same item "x/ace" (only the last
+// extension is dropped: "ace.svg").
+func groupUnder(root, p string) string {
+	rel, err := filepath.Rel(root, p)
+	if err != nil {
+		return ""
+	}
+	_, rest, ok := strings.Cut(filepath.ToSlash(rel), "/")
+	if !ok {
+		return ""
+	}
+	return strings.TrimSuffix(rest, path.Ext(rest))
 }
 
 // firstFolderUnder returns the first path element of p below root, when p is deeper than root's

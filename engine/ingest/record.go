@@ -34,6 +34,9 @@ type Record struct {
 	DemoParams []byte
 	// DemoStyle is the style the demo item was rendered in (ground truth; never a label by itself).
 	DemoStyle string
+	// Group names the item the picture draws, shared by the same item drawn in other styles ("" when
+	// unknown): the path below the style folder (LabelsFromFolders) or a CSV's "group" column.
+	Group string
 }
 
 // ThumbSize is the edge of the square grid thumbnails, in pixels.
@@ -57,6 +60,15 @@ type Labeler interface {
 	// when new), from source ("folder" or "csv"), when the product has no label; false when it has one
 	// (a person's label wins) or no product holds the image.
 	LabelUnlabeled(ctx context.Context, hash, style, source string) (labeled bool, err error)
+}
+
+// Grouper is an optional Sink extension: a re-import that knows a picture's group (Record.Group) gives
+// it to the product already in the catalog that has none, so a catalog imported before groups were
+// kept gains them by importing the same folders again.
+type Grouper interface {
+	// GroupUngrouped sets the group of the product whose image has this content hash, when it has
+	// none; false when it has one or no product holds the image.
+	GroupUngrouped(ctx context.Context, hash, group string) (grouped bool, err error)
 }
 
 // ObjectWriter is an optional Sink extension: a sink that can store image bytes by content ahead of

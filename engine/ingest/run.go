@@ -266,6 +266,15 @@ func (r *runner) commit(ctx context.Context, out outcome, committed map[string]b
 		sum.Failures = append(sum.Failures, Failure{Path: job.Path, Reason: out.reason})
 	case kindDuplicate:
 		sum.Duplicates++
+		if g, ok := r.sink.(Grouper); ok && out.known && job.Group != "" {
+			_, err := g.GroupUngrouped(ctx, out.hash, job.Group)
+			if stop := r.sinkFailed(ctx, err, sum, out.idx); stop != nil {
+				return stop
+			}
+			if err != nil {
+				sum.Failures = append(sum.Failures, Failure{Path: job.Path, Reason: fmt.Sprintf("is already in the catalog, and its group %q could not be saved (%v)", job.Group, err)})
+			}
+		}
 		if l, ok := r.sink.(Labeler); ok && out.known && job.Style != "" {
 			labeled, err := l.LabelUnlabeled(ctx, out.hash, job.Style, job.LabelSource)
 			if stop := r.sinkFailed(ctx, err, sum, out.idx); stop != nil {
@@ -466,6 +475,7 @@ func buildRecord(img image.Image, cfg imaging.Config, data []byte, hash string, 
 		ThumbAlpha:  alpha,
 		Style:       job.Style,
 		LabelSource: job.LabelSource,
+		Group:       job.Group,
 	}
 	if rec.SKU == "" {
 		rec.SKU = DefaultSKU(hash)
