@@ -50,6 +50,7 @@ func ganConfigFlags(fs *flag.FlagSet, stepsHelp string) (*gan.Config, *string) {
 	fs.IntVar(&cfg.SampleEvery, "sample-every", cfg.SampleEvery, "steps between sample grids")
 	fs.IntVar(&cfg.CheckpointEvery, "checkpoint-every", cfg.CheckpointEvery, "steps between checkpoints")
 	fs.BoolVar(&cfg.DiffAugment, "diff-augment", false, "augment every image the discriminator sees (DiffAugment; for small style sets)")
+	fs.Float64Var(&cfg.LambdaPair, "pair-loss", cfg.LambdaPair, fmt.Sprintf("weight of the paired loss: where the catalog has the same item in several styles (a group), learn from its real counterpart (0: off; %d when on)", gan.DefaultLambdaPair))
 	styles := fs.String("styles", "", "comma-separated styles to train (default: every style with enough labels; a resumed run keeps its own)")
 	return &cfg, styles
 }
@@ -210,6 +211,7 @@ func resumeConfig(ctx context.Context, db *store.DB, name string, flags gan.Conf
 		{"seed", got.Seed, rec.Seed}, {"gen-width", got.GenWidth, rec.GenWidth}, {"disc-width", got.DiscWidth, rec.DiscWidth},
 		{"res-blocks", got.ResBlocks, rec.ResBlocks}, {"sample-every", got.SampleEvery, rec.SampleEvery},
 		{"checkpoint-every", got.CheckpointEvery, rec.CheckpointEvery}, {"diff-augment", got.DiffAugment, rec.DiffAugment},
+		{"pair-loss", got.LambdaPair, rec.LambdaPair},
 	} {
 		if set[f.name] && f.have != f.was {
 			return flags, fmt.Errorf("--%s %v: run %q was created with %v, and a resumed run keeps its settings; only --steps (the new total) changes. Start a new run for other settings", f.name, f.have, name, f.was)

@@ -62,7 +62,7 @@ func GANData(ctx context.Context, db *store.DB) (data gan.Data, skipped []string
 			if err != nil {
 				return gan.Data{}, nil, fmt.Errorf("read the image of %s: %w", p.SKU, err)
 			}
-			data.Train = append(data.Train, gan.Example{Image: img, Style: si})
+			data.Train = append(data.Train, gan.Example{Image: img, Style: si, Object: p.Group})
 		} else {
 			heldByStyle[si] = append(heldByStyle[si], p)
 		}
@@ -130,7 +130,7 @@ func FilterGANStyles(data gan.Data, styles []string) (gan.Data, error) {
 	}
 	for _, e := range data.Train {
 		if k := remap[e.Style]; k >= 0 {
-			out.Train = append(out.Train, gan.Example{Image: e.Image, Style: k})
+			out.Train = append(out.Train, gan.Example{Image: e.Image, Style: k, Object: e.Object})
 		}
 	}
 	return out, nil

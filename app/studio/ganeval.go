@@ -43,8 +43,9 @@ func RunModel(libraryDir string, run store.Run) (*gan.Model, error) {
 // style classifier as the judge, stores the report as the run's metrics and returns it. Only products
 // that neither the GAN (as the run recorded) nor the judge (as its info recorded) trained on are
 // scored (HeldOutFor); a judge that did not record its training products, or none at all, is trained
-// first, on the frozen train split. Demo products carry their true rendering in every style, which
-// gives the paired scores.
+// first, on the frozen train split. Demo products carry their true rendering in every style, and a
+// product of a group (the same item drawn in several styles) its real counterparts the run never
+// trained on (runCounterparts); those give the paired scores.
 func EvaluateRun(ctx context.Context, db *store.DB, name string) (gan.EvalReport, error) {
 	run, m, err := LoadRunModel(ctx, db, name)
 	if err != nil {
@@ -68,6 +69,10 @@ func EvaluateRun(ctx context.Context, db *store.DB, name string) (gan.EvalReport
 		}
 	}
 	held, recorded, err := HeldOutFor(ctx, db, run.ID, judgeInfo)
+	if err != nil {
+		return gan.EvalReport{}, err
+	}
+	counterparts, err := runCounterparts(ctx, db, run.ID, m.Config().LambdaPair > 0)
 	if err != nil {
 		return gan.EvalReport{}, err
 	}
@@ -105,6 +110,9 @@ func EvaluateRun(ctx context.Context, db *store.DB, name string) (gan.EvalReport
 				}
 			}
 		} else if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return gan.EvalReport{}, err
+		}
+		if err := counterparts.fill(ctx, db, p, m.Styles(), &item); err != nil {
 			return gan.EvalReport{}, err
 		}
 		items = append(items, item)
@@ -146,4 +154,81 @@ func HeldOutFor(ctx context.Context, db *store.DB, runID int64, judge Classifier
 		}
 	}
 	return held, recorded, nil
+}
+
+// counterpartIndex finds a held-out product's real counterparts: the products of its group (the same
+// item drawn in other styles) by style, and which of them a run trained on.
+type counterpartIndex struct {
+	byGroup map[string]map[string][]store.LabeledProduct // group → style → products
+	trained map[int64]bool                               // the run's training products
+	paired  bool                                         // the run trained with the paired loss
+}
+
+// runCounterparts indexes the catalog's groups for an evaluation of run runID; paired says whether the
+// run trained with the paired loss (gan.Config.LambdaPair). A run that did not record its training
+// products is taken to have trained on the whole frozen train split.
+func runCounterparts(ctx context.Context, db *store.DB, runID int64, paired bool) (counterpartIndex, error) {
+	labeled, err := db.LabeledProducts(ctx)
+	if err != nil {
+		return counterpartIndex{}, err
+	}
+	trained, err := db.RunTrainProducts(ctx, runID)
+	if err != nil {
+		return counterpartIndex{}, err
+	}
+	recorded := len(trained) > 0
+	ix := counterpartIndex{byGroup: map[string]map[string][]store.LabeledProduct{}, trained: trained, paired: paired}
+	for _, p := range labeled {
+		if !recorded && p.Split == dataset.Train {
+			ix.trained[p.ID] = true
+		}
+		if p.Group == "" || p.ImageHash == "" {
+			continue
+		}
+		if ix.byGroup[p.Group] == nil {
+			ix.byGroup[p.Group] = map[string][]store.LabeledProduct{}
+		}
+		ix.byGroup[p.Group][p.Style] = append(ix.byGroup[p.Group][p.Style], p)
+	}
+	return ix, nil
+}
+
+// fill gives item, the held-out product p, its counterparts in the model's styles as ground truth,
+// only those the run never trained on: it may have learned a trained one's very drawing. Where the run
+// trained with the paired loss on p's counterpart in a style, the item is not translated into that
+// style at all (gan.EvalItem.Skip): the generator was taught that drawing as the answer for the item.
+func (ix counterpartIndex) fill(ctx context.Context, db *store.DB, p store.LabeledProduct, styles []string, item *gan.EvalItem) error {
+	group := ix.byGroup[p.Group]
+	if p.Group == "" || group == nil {
+		return nil
+	}
+	for t, s := range styles {
+		if s == p.Style {
+			continue
+		}
+		var truth *store.LabeledProduct
+		for i, q := range group[s] {
+			switch {
+			case ix.trained[q.ID] && ix.paired:
+				if item.Skip == nil {
+					item.Skip = map[int]bool{}
+				}
+				item.Skip[t] = true
+			case !ix.trained[q.ID] && truth == nil:
+				truth = &group[s][i]
+			}
+		}
+		if truth == nil || item.Skip[t] {
+			continue
+		}
+		img, err := thumbImage(ctx, db, truth.ImageHash)
+		if err != nil {
+			return fmt.Errorf("read the image of %s: %w", truth.SKU, err)
+		}
+		if item.Truth == nil {
+			item.Truth = map[int]image.Image{}
+		}
+		item.Truth[t] = img
+	}
+	return nil
 }

@@ -31,6 +31,10 @@ type EvalItem struct {
 	// output with it, as a classifier trained on the catalog reads the products: a stylized product
 	// keeps its source's outline. The GAN and the content scores never see it.
 	Alpha *image.Gray
+	// Skip names target styles the item is not translated into at all: where the GAN trained with the
+	// paired loss on the item's own counterpart in that style, it may have learned that very drawing,
+	// so a translation into it would flatter every score.
+	Skip map[int]bool
 }
 
 // StyleEval is the per-target-style part of an evaluation. A value that could not be measured is nil
@@ -163,10 +167,13 @@ func Evaluate(ctx context.Context, m *Model, items []EvalItem, real map[int][]im
 		var imgs []image.Image
 		var targets []int
 		for k := range m.styles {
-			if k != it.Style {
+			if k != it.Style && !it.Skip[k] {
 				targets = append(targets, k)
 				imgs = append(imgs, it.Image)
 			}
+		}
+		if len(targets) == 0 {
+			continue
 		}
 		squares, raw, err := m.run(imgs, targets)
 		if err != nil {

@@ -73,6 +73,7 @@ func (s *TrainScreen) fillPreset(i int) {
 	s.discWidth.SetText(v.DiscWidth)
 	s.resBlocks.SetText(v.ResBlocks)
 	s.diffAug.SetChecked(v.DiffAugment)
+	s.pairLoss.SetChecked(v.PairLoss)
 	s.sampleEach.SetText(v.SampleEvery)
 	s.ckptEach.SetText(v.CheckpointEvery)
 	if i < len(s.presetOpts) {
@@ -104,7 +105,8 @@ func (s *TrainScreen) suggestName(preset string) {
 func (s *TrainScreen) formValues() trainFormValues {
 	return trainFormValues{Name: s.name.Text, Size: s.size.Selected, Batch: s.batch.Text, Steps: s.steps.Text, LR: s.lr.Text,
 		Seed: s.seed.Text, GenWidth: s.genWidth.Text, DiscWidth: s.discWidth.Text, ResBlocks: s.resBlocks.Text,
-		SampleEvery: s.sampleEach.Text, CheckpointEvery: s.ckptEach.Text, DiffAugment: s.diffAug.Checked}
+		SampleEvery: s.sampleEach.Text, CheckpointEvery: s.ckptEach.Text, DiffAugment: s.diffAug.Checked,
+		PairLoss: s.pairLoss.Checked}
 }
 
 // formConfig reads the form; the log interval follows the preset (about 60 points for a short run).

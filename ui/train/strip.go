@@ -253,7 +253,7 @@ func (s *TrainScreen) setState(st trainState) {
 	enable(s.resumeBtn, st == trainPaused)
 	enable(s.cancelBtn, st == trainRunning || st == trainPaused)
 	for _, w := range []fyne.Disableable{s.preset, s.name, s.styles, s.size, s.batch, s.steps, s.lr, s.seed,
-		s.genWidth, s.discWidth, s.resBlocks, s.sampleEach, s.ckptEach, s.diffAug} {
+		s.genWidth, s.discWidth, s.resBlocks, s.sampleEach, s.ckptEach, s.diffAug, s.pairLoss} {
 		if st == trainIdle {
 			w.Enable()
 		} else {

@@ -53,6 +53,7 @@ type TrainScreen struct {
 	discWidth  *widget.Entry
 	resBlocks  *widget.Entry
 	diffAug    *widget.Check // DiffAugment, for small style sets
+	pairLoss   *widget.Check // the paired loss, where the catalog has the same item in several styles
 	sampleEach *widget.Entry
 	ckptEach   *widget.Entry
 	device     *widget.RadioGroup
@@ -274,6 +275,7 @@ func (s *TrainScreen) buildForm() {
 	s.sampleEach, s.ckptEach = entry("100"), entry("250")
 	s.name.OnChanged = func(string) { s.edited() }
 	s.diffAug = widget.NewCheck("DiffAugment", func(bool) { s.edited() })
+	s.pairLoss = widget.NewCheck("Paired loss", func(bool) { s.edited() })
 	// One choice a line: side by side, "Built-in (CPU)", "PyTorch CPU" and "PyTorch GPU" are wider than
 	// the form's column at 1,280 px, and the last went under its scroll bar.
 	s.device = widget.NewRadioGroup([]string{deviceBuiltin}, nil)
@@ -291,6 +293,8 @@ func (s *TrainScreen) buildForm() {
 	// The check's own text cannot wrap: a long one widened the whole screen past 1280 pixels.
 	diffAugItem := widget.NewFormItem("Small style sets", s.diffAug)
 	diffAugItem.HintText = "for styles with few images"
+	pairItem := widget.NewFormItem("Counterparts", s.pairLoss)
+	pairItem.HintText = "learn from the same item drawn in other styles"
 	form := widget.NewForm(
 		widget.NewFormItem("Name", s.name),
 		widget.NewFormItem("Image size", s.size),
@@ -300,6 +304,7 @@ func (s *TrainScreen) buildForm() {
 		widget.NewFormItem("Seed", s.seed),
 		widget.NewFormItem("Device", s.device),
 		diffAugItem,
+		pairItem,
 	)
 	advanced := widget.NewForm(
 		widget.NewFormItem("Generator width", s.genWidth),

@@ -464,6 +464,21 @@ func TestTrainFormParsingAndText(t *testing.T) {
 	if err != nil || c.Size != 128 || c.Steps != 1500 || c.LR != 1e-4 {
 		t.Fatalf("parse: %+v %v", c, err)
 	}
+	// The Counterparts check turns the paired loss on at its default weight, keeps a run's own weight,
+	// and turns it off; the run's settings name it.
+	v.PairLoss = true
+	if c, err := v.parse(base); err != nil || c.LambdaPair != gan.DefaultLambdaPair || !strings.Contains(augText(c), "paired loss 10") {
+		t.Errorf("paired loss on: %g, %v, settings %q", c.LambdaPair, err, augText(c))
+	}
+	own := base
+	own.LambdaPair = 3
+	if c, _ := v.parse(own); c.LambdaPair != 3 || !formValues("x", own).PairLoss {
+		t.Errorf("a run's own weight 3 became %g", c.LambdaPair)
+	}
+	v.PairLoss = false
+	if c, _ := v.parse(own); c.LambdaPair != 0 {
+		t.Errorf("paired loss off: weight %g", c.LambdaPair)
+	}
 	for field, bad := range map[string]trainFormValues{
 		"Batch":           {Batch: "many"},
 		"image size":      {Size: "100"},

@@ -53,6 +53,7 @@ type trainFormValues struct {
 	GenWidth, DiscWidth, ResBlocks        string
 	SampleEvery, CheckpointEvery, LogEach string
 	DiffAugment                           bool
+	PairLoss                              bool // learn from counterparts (gan.Config.LambdaPair)
 }
 
 // formValues fills the form's texts from a configuration.
@@ -62,7 +63,7 @@ func formValues(name string, c gan.Config) trainFormValues {
 		LR: strconv.FormatFloat(c.LR, 'g', -1, 64), Seed: strconv.FormatUint(c.Seed, 10),
 		GenWidth: strconv.Itoa(c.GenWidth), DiscWidth: strconv.Itoa(c.DiscWidth), ResBlocks: strconv.Itoa(c.ResBlocks),
 		SampleEvery: strconv.Itoa(c.SampleEvery), CheckpointEvery: strconv.Itoa(c.CheckpointEvery), LogEach: strconv.Itoa(c.LogEvery),
-		DiffAugment: c.DiffAugment}
+		DiffAugment: c.DiffAugment, PairLoss: c.LambdaPair > 0}
 }
 
 // parse reads the form into a validated configuration, or says which field is wrong and how.
@@ -103,6 +104,12 @@ func (v trainFormValues) parse(base gan.Config) (gan.Config, error) {
 		c.Seed = seed
 	}
 	c.DiffAugment = v.DiffAugment
+	switch {
+	case !v.PairLoss:
+		c.LambdaPair = 0
+	case c.LambdaPair == 0:
+		c.LambdaPair = gan.DefaultLambdaPair
+	}
 	if c.ResBlocks < 1 {
 		// The trainer reads 0 as "the default", so the form asks for at least one.
 		return c, fmt.Errorf("Residual blocks: use 1 or more, got %d", c.ResBlocks)
@@ -118,7 +125,8 @@ func matchesPreset(c gan.Config) int {
 	for i, p := range trainPresets() {
 		q := p.Cfg
 		if c.Size == q.Size && c.BatchSize == q.BatchSize && c.Steps == q.Steps && c.LR == q.LR &&
-			c.GenWidth == q.GenWidth && c.DiscWidth == q.DiscWidth && c.ResBlocks == q.ResBlocks && c.DiffAugment == q.DiffAugment {
+			c.GenWidth == q.GenWidth && c.DiscWidth == q.DiscWidth && c.ResBlocks == q.ResBlocks && c.DiffAugment == q.DiffAugment &&
+			(c.LambdaPair > 0) == (q.LambdaPair > 0) {
 			return i
 		}
 	}
@@ -480,12 +488,16 @@ func (t *throttle) poke() {
 	})
 }
 
-// augText names DiffAugment and the content loss in a run's settings when it trained with them (a run
+// augText names DiffAugment, the paired loss and the content loss in a run's settings when it trained
+// with them (a run
 // trained elsewhere, e.g. by scripts/realstyles-gpu, can carry the content loss the form does not offer).
 func augText(c gan.Config) string {
 	s := ""
 	if c.DiffAugment {
 		s += ", DiffAugment"
+	}
+	if c.LambdaPair > 0 {
+		s += fmt.Sprintf(", paired loss %g", c.LambdaPair)
 	}
 	if c.LambdaContent > 0 {
 		s += fmt.Sprintf(", content loss %g", c.LambdaContent)

@@ -1,0 +1,226 @@
+package studio
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"image"
+	"image/color"
+	"image/png"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"stylestudio/engine/dataset"
+	"stylestudio/engine/gan"
+	"stylestudio/engine/ingest"
+	"stylestudio/store"
+)
+
+// groupLibrary imports root/<style>/item-<k>.png: the same items drawn in three styles.
+func groupLibrary(t *testing.T, items int) *store.DB {
+	t.Helper()
+	root := groupFolders(t, items)
+	return importFolders(t, openLibrary(t), root, true)
+}
+
+func openLibrary(t *testing.T) *store.DB {
+	t.Helper()
+	db, err := store.Open(context.Background(), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+func importFolders(t *testing.T, db *store.DB, root string, fromFolders bool) *store.DB {
+	t.Helper()
+	ctx := context.Background()
+	opts := ingest.Options{LabelsFromFolders: fromFolders}
+	jobs, _, err := ingest.Plan(ctx, []string{root}, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ingest.Run(ctx, db, jobs, opts, nil); err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
+func groupFolders(t *testing.T, items int) string {
+	t.Helper()
+	root := t.TempDir()
+	styles := map[string]color.NRGBA{"red": {200, 30, 30, 255}, "green": {30, 160, 40, 255}, "blue": {30, 40, 200, 255}}
+	for name, c := range styles {
+		for k := range items {
+			img := image.NewNRGBA(image.Rect(0, 0, 40, 40))
+			for y := range 40 {
+				for x := range 40 {
+					v := c
+					if (x/(2+k%5)+y/(2+k/5))%2 == 0 { // each item its own pattern
+						v = color.NRGBA{255, 255, 255, 255}
+					}
+					img.SetNRGBA(x, y, v)
+				}
+			}
+			var buf bytes.Buffer
+			if err := png.Encode(&buf, img); err != nil {
+				t.Fatal(err)
+			}
+			path := filepath.Join(root, name, fmt.Sprintf("item-%d.png", k))
+			if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	return root
+}
+
+// A catalog imported without groups gains them when the same folders are imported again with their
+// labels from the folder names.
+func TestReimportGivesTheGroups(t *testing.T) {
+	ctx := context.Background()
+	root := groupFolders(t, 4)
+	db := importFolders(t, openLibrary(t), root, false)
+	if rows, _ := db.LabeledProducts(ctx); len(rows) != 0 {
+		t.Fatalf("%d labeled products before the second import", len(rows))
+	}
+	importFolders(t, db, root, true)
+	rows, err := db.LabeledProducts(ctx)
+	if err != nil || len(rows) != 12 {
+		t.Fatalf("%d labeled products, %v; want 12", len(rows), err)
+	}
+	for _, p := range rows {
+		if p.Group == "" {
+			t.Errorf("%s (%s) has no group after the re-import", p.SKU, p.SourcePath)
+		}
+	}
+}
+
+// The GAN's training examples carry their group, so the paired loss finds their counterparts.
+func TestGANDataKnowsTheItemsGroups(t *testing.T) {
+	ctx := context.Background()
+	db := groupLibrary(t, 15)
+	data, _, err := GANData(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(data.Train) == 0 {
+		t.Fatal("no training examples")
+	}
+	groups := map[string]int{}
+	for _, e := range data.Train {
+		if e.Object == "" {
+			t.Fatalf("a training example without its group")
+		}
+		groups[e.Object]++
+	}
+	if len(groups) != 15 {
+		t.Errorf("%d groups among the training examples, want the 15 items", len(groups))
+	}
+	kept, err := FilterGANStyles(data, []string{"red", "blue"})
+	if err != nil || kept.Train[0].Object == "" {
+		t.Errorf("the style filter dropped the groups: %v", err)
+	}
+}
+
+// eval compares a held-out product's translation with its real counterpart only where the run never
+// trained on that counterpart, and does not translate it at all into a style where the run learned its
+// counterpart as a paired target.
+func TestEvalCounterpartsAreOnlyWhatTheRunNeverSaw(t *testing.T) {
+	ctx := context.Background()
+	db := groupLibrary(t, 20)
+	labeled, err := labeledWithSplits(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	run, err := db.CreateRun(ctx, "r", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var train []int64
+	trained := map[int64]bool{}
+	for _, p := range labeled {
+		if p.Split == dataset.Train {
+			train = append(train, p.ID)
+			trained[p.ID] = true
+		}
+	}
+	if err := db.AddRunTrainProducts(ctx, run.ID, train); err != nil {
+		t.Fatal(err)
+	}
+	styles := []string{"blue", "green", "red"}
+	for _, paired := range []bool{false, true} {
+		ix, err := runCounterparts(ctx, db, run.ID, paired)
+		if err != nil {
+			t.Fatal(err)
+		}
+		truths, skips := 0, 0
+		for _, p := range labeled {
+			if trained[p.ID] {
+				continue
+			}
+			item := gan.EvalItem{}
+			if err := ix.fill(ctx, db, p, styles, &item); err != nil {
+				t.Fatal(err)
+			}
+			for k, s := range styles {
+				if s == p.Style {
+					if item.Truth[k] != nil || item.Skip[k] {
+						t.Errorf("%s: its own style has a counterpart or is skipped", p.SKU)
+					}
+					continue
+				}
+				var q store.LabeledProduct
+				for _, c := range labeled {
+					if c.Group == p.Group && c.Style == s {
+						q = c
+					}
+				}
+				wantSkip := paired && trained[q.ID]
+				if item.Skip[k] != wantSkip {
+					t.Errorf("paired %v: %s into %s (counterpart trained %v): skipped %v", paired, p.SKU, s, trained[q.ID], item.Skip[k])
+				}
+				if (item.Truth[k] != nil) != !trained[q.ID] {
+					t.Errorf("paired %v: %s into %s (counterpart trained %v): truth given %v", paired, p.SKU, s, trained[q.ID], item.Truth[k] != nil)
+				}
+				if item.Truth[k] != nil {
+					truths++
+					want, err := thumbImage(ctx, db, q.ImageHash)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if !sameImage(item.Truth[k], want) {
+						t.Errorf("%s into %s: the truth is not the counterpart's picture", p.SKU, s)
+					}
+				}
+				if item.Skip[k] {
+					skips++
+				}
+			}
+		}
+		if truths == 0 || paired && skips == 0 {
+			t.Errorf("paired %v: %d truths, %d skipped translations: the catalog should give both", paired, truths, skips)
+		}
+	}
+}
+
+func sameImage(a, b image.Image) bool {
+	if a.Bounds() != b.Bounds() {
+		return false
+	}
+	for y := a.Bounds().Min.Y; y < a.Bounds().Max.Y; y++ {
+		for x := a.Bounds().Min.X; x < a.Bounds().Max.X; x++ {
+			r1, g1, b1, a1 := a.At(x, y).RGBA()
+			r2, g2, b2, a2 := b.At(x, y).RGBA()
+			if r1 != r2 || g1 != g2 || b1 != b2 || a1 != a2 {
+				return false
+			}
+		}
+	}
+	return true
+}
