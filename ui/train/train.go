@@ -294,7 +294,7 @@ func (s *TrainScreen) buildForm() {
 	diffAugItem := widget.NewFormItem("Small style sets", s.diffAug)
 	diffAugItem.HintText = "for styles with few images"
 	pairItem := widget.NewFormItem("Counterparts", s.pairLoss)
-	pairItem.HintText = "learn from the same item drawn in other styles"
+	pairItem.HintText = "same item in other styles"
 	form := widget.NewForm(
 		widget.NewFormItem("Name", s.name),
 		widget.NewFormItem("Image size", s.size),
