@@ -38,6 +38,8 @@ import (
 //	                               sends back a large run's checkpoint
 //	STYLESTUDIO_REALSTYLES_JUDGE   file: load the judge from it where it exists, else train it and save
 //	                               it there (the same training objects, so several runs share one judge)
+//	STYLESTUDIO_REALSTYLES_OPAQUE_JUDGE 1: the judge reads the outputs without the source's transparency
+//	                               (as it did before 5 Dec 2026), to tell the judge's part from the model's
 func TestRealStylesGAN(t *testing.T) {
 	root := os.Getenv("STYLESTUDIO_REALSTYLES_GAN")
 	if root == "" {
@@ -181,7 +183,7 @@ func TestRealStylesGAN(t *testing.T) {
 	for _, i := range held {
 		o, s := set.Object[i], set.Style[i]
 		item := EvalItem{Image: set.Images[i], Style: s, Truth: map[int]image.Image{}}
-		if b := set.Images[i].Bounds(); b.Dx() == b.Dy() {
+		if b := set.Images[i].Bounds(); b.Dx() == b.Dy() && os.Getenv("STYLESTUDIO_REALSTYLES_OPAQUE_JUDGE") != "1" {
 			// The judge trained on the pictures with their transparency reads the outputs with it too.
 			item.Alpha = imaging.AlphaSquare(set.Images[i], b.Dx())
 		}
