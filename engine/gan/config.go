@@ -3,6 +3,7 @@ package gan
 import (
 	"errors"
 	"fmt"
+	"math"
 	"math/bits"
 )
 
@@ -133,14 +134,24 @@ func (c Config) Validate() error {
 		return fmt.Errorf("%w: learning rate must be between 0 and 1, got %g", ErrConfig, c.LR)
 	case !(c.Beta1 >= 0 && c.Beta1 < 1 && c.Beta2 >= 0 && c.Beta2 < 1):
 		return fmt.Errorf("%w: Adam betas must be in [0, 1), got %g and %g", ErrConfig, c.Beta1, c.Beta2)
-	case c.LambdaCls < 0 || c.LambdaRec < 0 || c.LambdaContent < 0 || c.LambdaPair < 0:
-		return fmt.Errorf("%w: loss weights must not be negative", ErrConfig)
+	case !finiteWeights(c.LambdaCls, c.LambdaRec, c.LambdaContent, c.LambdaPair):
+		return fmt.Errorf("%w: loss weights must be finite numbers of 0 or more", ErrConfig)
 	case c.ContentPool < 0 || c.ContentPool > 1 && (c.ContentPool&(c.ContentPool-1) != 0 || c.Size%c.ContentPool != 0):
 		return fmt.Errorf("%w: the content loss's pooling must be a power of two that divides the image size %d, got %d", ErrConfig, c.Size, c.ContentPool)
 	case c.SampleEvery < 1 || c.CheckpointEvery < 1 || c.KeepLast < 1 || c.LogEvery < 1:
 		return fmt.Errorf("%w: sample, checkpoint and log intervals and keep-last must be at least 1", ErrConfig)
 	}
 	return nil
+}
+
+// finiteWeights reports whether every weight is a finite number of 0 or more.
+func finiteWeights(ws ...float64) bool {
+	for _, w := range ws {
+		if !(w >= 0) || math.IsInf(w, 1) {
+			return false
+		}
+	}
+	return true
 }
 
 // discLayers is L, the number of stride-2 discriminator layers (the last map is 4×4).

@@ -31,9 +31,10 @@ type EvalItem struct {
 	// output with it, as a classifier trained on the catalog reads the products: a stylized product
 	// keeps its source's outline. The GAN and the content scores never see it.
 	Alpha *image.Gray
-	// Skip names target styles the item is not translated into at all: where the GAN trained with the
-	// paired loss on the item's own counterpart in that style, it may have learned that very drawing,
-	// so a translation into it would flatter every score.
+	// Skip names target styles the item is not translated into at all: where the GAN trained on the
+	// item's own counterpart in that style (the same item drawn in it) it may have learned that very
+	// drawing (with the paired loss, as the answer for this item), so a translation into it would
+	// flatter every score.
 	Skip map[int]bool
 }
 
@@ -94,8 +95,11 @@ type EvalReport struct {
 	// recorded them, whose whole train split is then left out.
 	TrainRecorded bool `json:"train_products_recorded"`
 	Translations  int  `json:"translations"`
-	Pairs         int  `json:"pairs"`
-	Step          int  `json:"step"`
+	// SkippedTranslations were not made at all (EvalItem.Skip): the run trained on the product's own
+	// counterpart in that target style.
+	SkippedTranslations int `json:"skipped_translations"`
+	Pairs               int `json:"pairs"`
+	Step                int `json:"step"`
 	// Judge names the classifier that judged the style accuracy (studio.EvaluateRun sets it): the
 	// library's style classifier as it was when the evaluation ran. Retraining that classifier (the
 	// Label screen, `classify`) changes the judge, so reports with different judges do not compare.
@@ -167,7 +171,11 @@ func Evaluate(ctx context.Context, m *Model, items []EvalItem, real map[int][]im
 		var imgs []image.Image
 		var targets []int
 		for k := range m.styles {
-			if k != it.Style && !it.Skip[k] {
+			switch {
+			case k == it.Style:
+			case it.Skip[k]:
+				rep.SkippedTranslations++
+			default:
 				targets = append(targets, k)
 				imgs = append(imgs, it.Image)
 			}
@@ -252,6 +260,9 @@ func Evaluate(ctx context.Context, m *Model, items []EvalItem, real map[int][]im
 				rep.Pairs++
 			}
 		}
+	}
+	if rep.Translations == 0 {
+		return rep, fmt.Errorf("eval: all %d translations of the %d held-out products were skipped: the run trained on each one's counterpart in the target style (the same item drawn in it); label more products of each group so some stay held out", rep.SkippedTranslations, len(items))
 	}
 	hits := 0
 	for k, name := range m.styles {

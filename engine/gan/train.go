@@ -164,6 +164,10 @@ func Train(ctx context.Context, cfg Config, data Data, opts Options, report func
 	}
 
 	bt := newBatcher(cfg, data, bases)
+	if cfg.LambdaPair > 0 && !bt.hasPairs() {
+		report(Event{Kind: EventWarning, Step: start, Steps: cfg.Steps, Message: "the paired loss is on, but no training image " +
+			"has a counterpart (the same item drawn in another style: a shared group); it changes nothing in this run"})
+	}
 	begin := time.Now()
 	var losses Losses
 	save := func(step int) error {
@@ -376,6 +380,16 @@ func newBatcher(cfg Config, data Data, bases []*image.NRGBA) *batcher {
 	return b
 }
 
+// hasPairs reports whether any example has a counterpart for the paired loss.
+func (b *batcher) hasPairs() bool {
+	for _, row := range b.counterparts {
+		if slices.ContainsFunc(row, func(j int) bool { return j >= 0 }) {
+			return true
+		}
+	}
+	return false
+}
+
 func (b *batcher) draw(rng *rand.Rand) {
 	per := 3 * b.size * b.size
 	for i := range b.org {
@@ -394,8 +408,8 @@ func (b *batcher) draw(rng *rand.Rand) {
 
 // pairTable finds each example's counterparts (Example.Object): [example][style] is the first
 // example of the same object in that style, the example itself for its own style, -1 where there is
-// none. An example whose object is unknown has none, not even itself: data without objects trains
-// exactly as without the paired loss.
+// none. An example whose object is unknown, or drawn in its own style only, has none, not even
+// itself: data without counterparts trains exactly as without the paired loss.
 func pairTable(train []Example, styles int) [][]int {
 	first := map[string][]int{}
 	for i, e := range train {
@@ -409,6 +423,17 @@ func pairTable(train []Example, styles int) [][]int {
 		}
 		if row[e.Style] < 0 {
 			row[e.Style] = i
+		}
+	}
+	for o, row := range first {
+		drawn := 0
+		for _, j := range row {
+			if j >= 0 {
+				drawn++
+			}
+		}
+		if drawn < 2 { // drawn in one style only: no counterpart
+			delete(first, o)
 		}
 	}
 	out := make([][]int, len(train))

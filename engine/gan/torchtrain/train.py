@@ -269,17 +269,19 @@ class Dataset:
 
 def pair_table(objects, labels, styles):
     """The engine's pairTable: [example][style] is the first example of the same object in that style,
-    the example itself for its own style, -1 where there is none; all -1 where the object is unknown ("")."""
+    the example itself for its own style, -1 where there is none; all -1 where the object is unknown ("")
+    or drawn in one style only."""
     first = {}
     for i, (o, s) in enumerate(zip(objects, labels)):
         if o:
             row = first.setdefault(o, [-1] * styles)
             if row[s] < 0:
                 row[s] = i
+    first = {o: row for o, row in first.items() if sum(j >= 0 for j in row) >= 2}  # drawn in one style only: none
     out = []
     for i, (o, s) in enumerate(zip(objects, labels)):
         row = [-1] * styles
-        if o:
+        if o in first:
             row = list(first[o])
             row[s] = i
         out.append(row)
