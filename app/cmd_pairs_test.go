@@ -44,7 +44,7 @@ func TestTrainAndEvalWithCounterparts(t *testing.T) {
 		}
 	}
 	lib := t.TempDir()
-	if code, _, stderr := runCLI(t, "import", "--library", lib, "--labels-from-folders", root); code != 0 {
+	if code, _, stderr := runCLI(t, "import", "--library", lib, "--labels-from-folders", "--groups-from-names", root); code != 0 {
 		t.Fatalf("import: %s", stderr)
 	}
 	if code, _, stderr := runCLI(t, append([]string{"train", "--library", lib, "--run", "paired", "--steps", "2", "--pair-loss", "10"}, tinyTrain...)...); code != 0 {

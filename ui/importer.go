@@ -32,6 +32,17 @@ func (im *importer) showDialog() {
 	csvEntry := kit.NewEntry()
 	csvEntry.SetPlaceHolder("Optional: manifest with sku,title,category,price,image[,style]")
 	fromFolders := widget.NewCheck("Folder names are style labels (folder/<style>/<image>)", nil)
+	// Only with folder labels: the same file name in two style folders is the same item (its group).
+	sameItem := widget.NewCheck("The same file name in two style folders is the same item", nil)
+	sameItem.Disable()
+	fromFolders.OnChanged = func(on bool) {
+		if on {
+			sameItem.Enable()
+		} else {
+			sameItem.SetChecked(false)
+			sameItem.Disable()
+		}
+	}
 	// Import stays disabled until there is something to import: the dialog used to close on "Nothing
 	// to import", and the person started over.
 	source.Validator = func(string) error {
@@ -57,6 +68,7 @@ func (im *importer) showDialog() {
 		widget.NewFormItem("Images", newValidatedRow(&source.Entry, container.NewBorder(nil, nil, nil, browseFolder, source))),
 		widget.NewFormItem("CSV", container.NewBorder(nil, nil, nil, browseCSV, csvEntry)),
 		widget.NewFormItem("", fromFolders),
+		widget.NewFormItem("", sameItem),
 	}
 	d := dialog.NewForm("Import products", "Import", "Cancel", items, func(ok bool) {
 		if !ok {
@@ -66,7 +78,8 @@ func (im *importer) showDialog() {
 		if p := strings.TrimSpace(source.Text); p != "" {
 			paths = append(paths, p)
 		}
-		opts := ingest.Options{LabelsFromFolders: fromFolders.Checked, CSVPath: strings.TrimSpace(csvEntry.Text)}
+		opts := ingest.Options{LabelsFromFolders: fromFolders.Checked, GroupsFromNames: fromFolders.Checked && sameItem.Checked,
+			CSVPath: strings.TrimSpace(csvEntry.Text)}
 		if len(paths) == 0 && opts.CSVPath == "" {
 			im.deps.ShowInformation("Nothing to import", "Choose a folder or image file, or a CSV manifest.")
 			return
@@ -75,7 +88,7 @@ func (im *importer) showDialog() {
 	}, w)
 	kit.FormEntry(source, d)
 	kit.FormEntry(csvEntry, d)
-	d.Resize(fyne.NewSize(640, 260))
+	d.Resize(fyne.NewSize(640, 300))
 	im.deps.ShowForm(d)
 }
 

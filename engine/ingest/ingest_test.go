@@ -268,15 +268,15 @@ func TestLabelsFromFolders(t *testing.T) {
 	}
 }
 
-// With labels from folders, the path below the style folder names the item the picture draws, so
-// the same file name in two style folders is the same item drawn in two styles.
+// With labels from folders and groups from names, the path below the style folder names the item the
+// picture draws, so the same file name in two style folders is the same item drawn in two styles.
 func TestLabelsFromFoldersGroupTheSameItem(t *testing.T) {
 	root := t.TempDir()
 	write(t, filepath.Join(root, "boho", "ace.png"), encPNG(t, pattern(10, 10, 1)))
 	write(t, filepath.Join(root, "minimal", "ace.png"), encPNG(t, pattern(10, 10, 2)))
 	write(t, filepath.Join(root, "minimal", "cards", "king.svg.png"), encPNG(t, pattern(10, 10, 3)))
 	write(t, filepath.Join(root, "loose.png"), encPNG(t, pattern(10, 10, 4)))
-	opts := Options{LabelsFromFolders: true}
+	opts := Options{LabelsFromFolders: true, GroupsFromNames: true}
 	jobs, _ := plan(t, opts, root)
 	sink := newMemSink()
 	run(t, sink, jobs, opts)
@@ -289,11 +289,14 @@ func TestLabelsFromFoldersGroupTheSameItem(t *testing.T) {
 	if !maps.Equal(got, want) {
 		t.Errorf("groups %v, want %v", got, want)
 	}
-	// Without labels from folders nothing is known about counterparts.
-	jobs, _ = plan(t, Options{}, root)
-	for _, j := range jobs {
-		if j.Group != "" {
-			t.Errorf("%s: group %q without labels from folders", j.Path, j.Group)
+	// Without being asked (numbered files are usually different products), or without labels from
+	// folders, nothing is known about counterparts.
+	for _, o := range []Options{{LabelsFromFolders: true}, {GroupsFromNames: true}} {
+		jobs, _ = plan(t, o, root)
+		for _, j := range jobs {
+			if j.Group != "" {
+				t.Errorf("%+v: %s: group %q", o, j.Path, j.Group)
+			}
 		}
 	}
 }

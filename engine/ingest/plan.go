@@ -33,6 +33,11 @@ type Options struct {
 	// the given root becomes the style label (LabelSource "folder"). Images directly in the root get
 	// no label. The category is then DefaultCategory.
 	LabelsFromFolders bool
+	// GroupsFromNames, with LabelsFromFolders, makes the path below the style folder (without its
+	// extension) the product's group: root/boho/ace.png and root/minimal/ace.png are the same item
+	// drawn in two styles (Record.Group). Off by default: numbered files (boho/0001.jpg,
+	// minimal/0001.jpg) are usually different products.
+	GroupsFromNames bool
 	// CSVPath, when set, makes Plan read the manifest (see ParseCSV) instead of walking paths.
 	CSVPath string
 	// Workers is how many files are read, decoded and thumbnailed at once; 0 means runtime.NumCPU().
@@ -240,7 +245,9 @@ func (w *walker) jobFor(p, root string) Job {
 			if style := firstFolderUnder(root, p); style != "" {
 				j.Style = style
 				j.LabelSource = LabelFromFolder
-				j.Group = groupUnder(root, p)
+				if w.opts.GroupsFromNames {
+					j.Group = groupUnder(root, p)
+				}
 			}
 		}
 	} else {
@@ -253,9 +260,9 @@ func (w *walker) fail(p, reason string) {
 	w.failures = append(w.failures, Failure{Path: p, Reason: reason})
 }
 
-// groupUnder is the group of a picture root/<style>/<rest>: rest without its extension, with forward
-// slashes, so root/a/x/ace.png and root/b/x/ace.svg.png draw the same item "x/ace" (only the last
-// extension is dropped: "ace.svg").
+// groupUnder is the group of a picture root/<style>/<rest>: rest without its last extension, with
+// forward slashes, so root/a/x/ace.png and root/b/x/ace.jpg draw the same item "x/ace" (and
+// root/c/x/ace.svg.png the item "x/ace.svg").
 func groupUnder(root, p string) string {
 	rel, err := filepath.Rel(root, p)
 	if err != nil {
