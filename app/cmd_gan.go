@@ -22,8 +22,11 @@ func runEval(ctx context.Context, env *cliEnv, args []string) error {
 	fs := newFlags(env, "eval", "--library DIR --run NAME [--json]",
 		"Measure a run's latest checkpoint on the held-out labeled products: target-style accuracy judged by the\n"+
 			"library's style classifier (trained first if missing), content SSIM/L1 and silhouette IoU against the\n"+
-			"source, paired SSIM against the demo catalog's true renderings (with the identity baseline), and the\n"+
-			"Fréchet distance per style in the classifier's feature space. The report is stored with the run.")
+			"source, paired SSIM against the real counterpart in the target style (the demo catalog's true\n"+
+			"rendering, or the same item drawn in that style, from the product's group, that the run never trained\n"+
+			"on; with the identity baseline), and the Fréchet distance per style in the classifier's feature space.\n"+
+			"A translation into a style whose counterpart the run trained on is skipped. The report is stored\n"+
+			"with the run.")
 	lib := libraryFlag(fs)
 	name := fs.String("run", "", "run name (required)")
 	asJSON := fs.Bool("json", false, "print one JSON object")

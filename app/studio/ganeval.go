@@ -72,7 +72,7 @@ func EvaluateRun(ctx context.Context, db *store.DB, name string) (gan.EvalReport
 	if err != nil {
 		return gan.EvalReport{}, err
 	}
-	counterparts, err := runCounterparts(ctx, db, run.ID, m.Config().LambdaPair > 0)
+	counterparts, err := runCounterparts(ctx, db, run.ID)
 	if err != nil {
 		return gan.EvalReport{}, err
 	}
@@ -124,7 +124,10 @@ func EvaluateRun(ctx context.Context, db *store.DB, name string) (gan.EvalReport
 	rep.HeldOutProducts, rep.TrainRecorded = len(items), recorded
 	rep.Judge = &gan.JudgeInfo{TrainedAt: judgeInfo.TrainedAt, TrainProducts: len(judgeInfo.TrainProducts),
 		HeldOutAccuracy: judgeInfo.Accuracy}
-	js, _ := json.Marshal(rep)
+	js, err := json.Marshal(rep)
+	if err != nil {
+		return rep, fmt.Errorf("eval: the report cannot be stored: %w", err)
+	}
 	if err := db.SetRunMetrics(ctx, run.ID, string(js)); err != nil {
 		return rep, err
 	}
@@ -161,13 +164,11 @@ func HeldOutFor(ctx context.Context, db *store.DB, runID int64, judge Classifier
 type counterpartIndex struct {
 	byGroup map[string]map[string][]store.LabeledProduct // group → style → products
 	trained map[int64]bool                               // the run's training products
-	paired  bool                                         // the run trained with the paired loss
 }
 
-// runCounterparts indexes the catalog's groups for an evaluation of run runID; paired says whether the
-// run trained with the paired loss (gan.Config.LambdaPair). A run that did not record its training
-// products is taken to have trained on the whole frozen train split.
-func runCounterparts(ctx context.Context, db *store.DB, runID int64, paired bool) (counterpartIndex, error) {
+// runCounterparts indexes the catalog's groups for an evaluation of run runID. A run that did not
+// record its training products is taken to have trained on the whole frozen train split.
+func runCounterparts(ctx context.Context, db *store.DB, runID int64) (counterpartIndex, error) {
 	labeled, err := db.LabeledProducts(ctx)
 	if err != nil {
 		return counterpartIndex{}, err
@@ -177,7 +178,7 @@ func runCounterparts(ctx context.Context, db *store.DB, runID int64, paired bool
 		return counterpartIndex{}, err
 	}
 	recorded := len(trained) > 0
-	ix := counterpartIndex{byGroup: map[string]map[string][]store.LabeledProduct{}, trained: trained, paired: paired}
+	ix := counterpartIndex{byGroup: map[string]map[string][]store.LabeledProduct{}, trained: trained}
 	for _, p := range labeled {
 		if !recorded && p.Split == dataset.Train {
 			ix.trained[p.ID] = true
@@ -194,9 +195,10 @@ func runCounterparts(ctx context.Context, db *store.DB, runID int64, paired bool
 }
 
 // fill gives item, the held-out product p, its counterparts in the model's styles as ground truth,
-// only those the run never trained on: it may have learned a trained one's very drawing. Where the run
-// trained with the paired loss on p's counterpart in a style, the item is not translated into that
-// style at all (gan.EvalItem.Skip): the generator was taught that drawing as the answer for the item.
+// only those the run never trained on. Where the run trained on p's counterpart in a style, the item
+// is not translated into that style at all (gan.EvalItem.Skip): the generator may have learned that
+// very drawing (with the paired loss, as the answer for this item), and every run is scored on the
+// same translations whether it trained with the paired loss or not.
 func (ix counterpartIndex) fill(ctx context.Context, db *store.DB, p store.LabeledProduct, styles []string, item *gan.EvalItem) error {
 	group := ix.byGroup[p.Group]
 	if p.Group == "" || group == nil {
@@ -209,7 +211,7 @@ func (ix counterpartIndex) fill(ctx context.Context, db *store.DB, p store.Label
 		var truth *store.LabeledProduct
 		for i, q := range group[s] {
 			switch {
-			case ix.trained[q.ID] && ix.paired:
+			case ix.trained[q.ID]:
 				if item.Skip == nil {
 					item.Skip = map[int]bool{}
 				}
