@@ -56,12 +56,12 @@ func runImport(ctx context.Context, env *cliEnv, args []string) error {
 	fs := newFlags(env, "import", "--library DIR [--labels-from-folders [--groups-from-names]] [--csv FILE] [--json] PATH...",
 		"Import product images: files and folders (recursively; PNG, JPEG, GIF, WebP, and with libvips TIFF,\n"+
 			"HEIC, AVIF; "+imaging.Backend()+" decoder in this build) or a CSV manifest with\n"+
-			"columns sku,title,category,price,image[,style]. Re-importing the same bytes is a no-op. Files that fail\n"+
+			"columns sku,title,category,price,image[,style][,group]. Re-importing the same bytes is a no-op. Files that fail\n"+
 			"are listed with the reason; the rest still import (exit status 1 when any failed).")
 	lib := libraryFlag(fs)
 	fromFolders := fs.Bool("labels-from-folders", false, "treat ROOT/<style>/<image> as a style label (ImageFolder layout)")
 	groupsFromNames := fs.Bool("groups-from-names", false, "with --labels-from-folders: the same path below two style folders is the same item drawn in two styles (its group)")
-	csvPath := fs.String("csv", "", "CSV manifest: sku,title,category,price,image[,style]; image paths relative to the CSV")
+	csvPath := fs.String("csv", "", "CSV manifest: sku,title,category,price,image[,style][,group]; image paths relative to the CSV")
 	asJSON := fs.Bool("json", false, "print the summary as one JSON object")
 	if err := parseFlags(fs, args); err != nil {
 		return err

@@ -30,7 +30,7 @@ func (im *importer) showDialog() {
 	source := kit.NewEntry()
 	source.SetPlaceHolder("Folder or image file")
 	csvEntry := kit.NewEntry()
-	csvEntry.SetPlaceHolder("Optional: manifest with sku,title,category,price,image[,style]")
+	csvEntry.SetPlaceHolder("Optional: manifest with sku,title,category,price,image[,style][,group]")
 	fromFolders := widget.NewCheck("Folder names are style labels (folder/<style>/<image>)", nil)
 	// Only with folder labels: the same file name in two style folders is the same item (its group).
 	sameItem := widget.NewCheck("The same file name in two style folders is the same item", nil)
