@@ -489,8 +489,8 @@ func (t *throttle) poke() {
 }
 
 // augText names DiffAugment, the paired loss and the content loss in a run's settings when it trained
-// with them (a run
-// trained elsewhere, e.g. by scripts/realstyles-gpu, can carry the content loss the form does not offer).
+// with them (a run trained elsewhere, e.g. by scripts/realstyles-gpu, can carry the content loss the
+// form does not offer).
 func augText(c gan.Config) string {
 	s := ""
 	if c.DiffAugment {
