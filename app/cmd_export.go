@@ -150,7 +150,7 @@ func runExport(ctx context.Context, env *cliEnv, args []string) error {
 	if source == "export" {
 		keys := make([]dataset.SplitItem, len(items))
 		for i, it := range items {
-			keys[i] = dataset.SplitItem{Key: it.SKU, Class: it.Style}
+			keys[i] = dataset.SplitItem{Key: it.SKU, Class: it.Style, Group: it.Group}
 		}
 		for i, sp := range dataset.StratifiedSplit(keys, *seed, [3]int(split)) {
 			items[i].Split = sp

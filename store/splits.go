@@ -32,8 +32,11 @@ type SplitSettings struct {
 // EnsureSplits gives every labelled product that has no split yet its split, and never moves one that
 // has: a product's split is assigned the first time it is needed and frozen from then on (new labels,
 // relabelling or another seed never move it; an export that wants another split writes it into the
-// export only). The newcomers are split with dataset.FillSplits, stratified by their style against the
-// products of that style that already have one, deterministic in the seed and the SKUs. The seed and
+// export only). The newcomers are split with dataset.FillGroupedSplits: a product of a group (the same
+// item in other styles, migration 0006) joins its group's split, taken from the group's first product
+// that has one, and groups new to the library are split as a whole, so every counterpart of a held-out
+// item is held out too; the others are stratified by their style against the products of that style
+// that already have one. All of it is deterministic in the seed, the SKUs and the groups. The seed and
 // percentages are the library's (ActiveSplit) when it has them; def sets them the first time and is
 // recorded. It returns the frozen splits of the labelled products, counted by their current style.
 func (db *DB) EnsureSplits(ctx context.Context, def SplitSettings) (SplitCounts, error) {
@@ -57,7 +60,7 @@ func (db *DB) EnsureSplits(ctx context.Context, def SplitSettings) (SplitCounts,
 		if dataset.ValidatePercentages(pct) != nil {
 			pct = [3]int{def.Train, def.Val, def.Test}
 		}
-		rows, err := tx.QueryContext(ctx, `SELECT p.id, p.sku, s.id, s.name, COALESCE(ps.split, '')
+		rows, err := tx.QueryContext(ctx, `SELECT p.id, p.sku, s.id, s.name, COALESCE(ps.split, ''), p.group_key
 			FROM labels l JOIN products p ON p.id = l.product_id JOIN styles s ON s.id = l.style_id
 			LEFT JOIN product_splits ps ON ps.product_id = p.id
 			ORDER BY p.id`)
@@ -71,6 +74,7 @@ func (db *DB) EnsureSplits(ctx context.Context, def SplitSettings) (SplitCounts,
 		var fresh []newcomer
 		var items []dataset.SplitItem
 		have := map[string][3]int{}
+		groups := map[string]string{} // a group's split: its first product's that has one
 		add := func(name, class, split string) {
 			k := slices.Index(dataset.Splits[:], split)
 			c := counts.PerStyle[name]
@@ -82,23 +86,26 @@ func (db *DB) EnsureSplits(ctx context.Context, def SplitSettings) (SplitCounts,
 		}
 		for rows.Next() {
 			var id, styleID int64
-			var sku, name, split string
-			if err := rows.Scan(&id, &sku, &styleID, &name, &split); err != nil {
+			var sku, name, split, group string
+			if err := rows.Scan(&id, &sku, &styleID, &name, &split, &group); err != nil {
 				rows.Close()
 				return err
 			}
 			class := strconv.FormatInt(styleID, 10)
 			if split != "" {
 				add(name, class, split)
+				if group != "" && groups[group] == "" {
+					groups[group] = split
+				}
 				continue
 			}
 			fresh = append(fresh, newcomer{id, name})
-			items = append(items, dataset.SplitItem{Key: sku, Class: class})
+			items = append(items, dataset.SplitItem{Key: sku, Class: class, Group: group})
 		}
 		if err := errors.Join(rows.Err(), rows.Close()); err != nil {
 			return err
 		}
-		assigned := dataset.FillSplits(items, have, settings.Seed, pct)
+		assigned := dataset.FillGroupedSplits(items, have, groups, settings.Seed, pct)
 		if len(assigned) > 0 {
 			stmt, err := tx.PrepareContext(ctx, `INSERT INTO product_splits (product_id, split, seed, assigned_at) VALUES (?, ?, ?, ?)`)
 			if err != nil {
@@ -252,6 +259,7 @@ func (db *DB) ExportItems(ctx context.Context) ([]dataset.ExportItem, error) {
 		items[i] = dataset.ExportItem{
 			SKU: r.SKU, Title: r.Title, Category: r.Category, PriceCents: r.PriceCents,
 			Style: r.Style, Split: r.Split, Format: r.Format, Hash: hash, SourcePath: r.SourcePath,
+			Group: r.Group,
 			Open: func() (io.ReadCloser, error) {
 				if hash == "" {
 					return nil, errors.New("the product has no image")

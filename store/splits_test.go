@@ -353,3 +353,82 @@ func TestGroupUngrouped(t *testing.T) {
 		t.Fatalf("groups %+v, %v; want ace and queen", rows, err)
 	}
 }
+
+// A held-out item is held out in every style: the counterparts of a product (its group) share its
+// split, however the labels arrive, and none moves.
+func TestEnsureSplitsKeepAGroupTogether(t *testing.T) {
+	ctx := context.Background()
+	db := openTest(t)
+	styles := []string{"boho", "minimal", "neon"}
+	var seed uint64
+	for g := 0; g < 30; g++ {
+		for _, st := range styles {
+			seed++
+			r := testRecord(seed, 64, fmt.Sprintf("%s-%02d", st, g), "", "", st)
+			r.Group = fmt.Sprintf("card%02d", g)
+			if g%10 == 9 {
+				r.Group = "" // some products are nobody's counterpart
+			}
+			mustAdd(t, db, r)
+		}
+	}
+	// Splits are first assigned when two styles are labelled; the third arrives later and joins.
+	if _, err := db.sql.Exec(`DELETE FROM labels WHERE style_id = (SELECT id FROM styles WHERE name = 'neon')`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.EnsureSplits(ctx, SplitSettings{Seed: 5, Train: 80, Val: 10, Test: 10}); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := db.Splits(ctx)
+	neon := mustStyle(t, db, "neon2")
+	rows, err := db.sql.Query(`SELECT id FROM products WHERE sku LIKE 'neon-%'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		rows.Scan(&id)
+		ids = append(ids, id)
+	}
+	rows.Close()
+	for _, id := range ids {
+		if err := db.SetLabel(ctx, id, neon.ID, "x"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := db.EnsureSplits(ctx, SplitSettings{Seed: 5, Train: 80, Val: 10, Test: 10}); err != nil {
+		t.Fatal(err)
+	}
+	after, _ := db.Splits(ctx)
+	for id, sp := range before {
+		if after[id] != sp {
+			t.Errorf("product %d moved from %s to %s", id, sp, after[id])
+		}
+	}
+	all, err := db.LabeledProducts(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	of := map[string]string{}
+	heldOut := 0
+	for _, p := range all {
+		if p.Split == "" {
+			t.Fatalf("%s has no split", p.SKU)
+		}
+		if p.Group == "" {
+			continue
+		}
+		if sp, ok := of[p.Group]; ok && sp != p.Split {
+			t.Errorf("group %s is split between %s and %s (%s)", p.Group, sp, p.Split, p.SKU)
+		} else if !ok {
+			of[p.Group] = p.Split
+			if p.Split != "train" {
+				heldOut++
+			}
+		}
+	}
+	if len(of) != 27 || heldOut < 4 || heldOut > 8 {
+		t.Errorf("%d groups, %d held out; want 27 groups, about a fifth held out", len(of), heldOut)
+	}
+}

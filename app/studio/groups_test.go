@@ -119,8 +119,25 @@ func TestGANDataKnowsTheItemsGroups(t *testing.T) {
 		}
 		groups[e.Object]++
 	}
-	if len(groups) != 15 {
-		t.Errorf("%d groups among the training examples, want the 15 items", len(groups))
+	// The library splits by item, so a training item brings all three of its drawings and a held-out
+	// item none.
+	labeled, err := db.LabeledProducts(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	trainGroups := map[string]bool{}
+	for _, p := range labeled {
+		if p.Split == dataset.Train {
+			trainGroups[p.Group] = true
+		}
+	}
+	if len(groups) != len(trainGroups) || len(groups) < 10 || len(groups) == 15 {
+		t.Errorf("%d groups among the training examples, want the %d training items of 15", len(groups), len(trainGroups))
+	}
+	for g, n := range groups {
+		if n != 3 || !trainGroups[g] {
+			t.Errorf("item %s: %d training examples (a training item: %v), want its 3 styles", g, n, trainGroups[g])
+		}
 	}
 	kept, err := FilterGANStyles(data, []string{"red", "blue"})
 	if err != nil || kept.Train[0].Object == "" {
@@ -142,10 +159,17 @@ func TestEvalCounterpartsAreOnlyWhatTheRunNeverSaw(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The library holds a held-out item out in every style (its splits go by item), so a run on them
+	// leaves nothing to skip. A run of a library split before groups were known trained on some
+	// counterparts of held-out products: here, each held-out item's first drawing.
 	var train []int64
 	trained := map[int64]bool{}
+	first := map[string]bool{}
 	for _, p := range labeled {
-		if p.Split == dataset.Train {
+		if p.Split == dataset.Train || !first[p.Group] {
+			if p.Split != dataset.Train {
+				first[p.Group] = true
+			}
 			train = append(train, p.ID)
 			trained[p.ID] = true
 		}
@@ -205,6 +229,44 @@ func TestEvalCounterpartsAreOnlyWhatTheRunNeverSaw(t *testing.T) {
 		if truths == 0 || skips == 0 {
 			t.Errorf("%d truths, %d skipped translations: the catalog should give both", truths, skips)
 		}
+	}
+	// A run on the library's own training split skips nothing: every counterpart of a held-out
+	// product is held out too.
+	own, err := db.CreateRun(ctx, "own", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ownTrain []int64
+	for _, p := range labeled {
+		if p.Split == dataset.Train {
+			ownTrain = append(ownTrain, p.ID)
+		}
+	}
+	if err := db.AddRunTrainProducts(ctx, own.ID, ownTrain); err != nil {
+		t.Fatal(err)
+	}
+	ix, err := runCounterparts(ctx, db, own.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	heldOut := 0
+	for _, p := range labeled {
+		if p.Split == dataset.Train {
+			continue
+		}
+		heldOut++
+		item := gan.EvalItem{}
+		if err := ix.fill(ctx, db, p, styles, &item); err != nil {
+			t.Fatal(err)
+		}
+		for k, s := range styles {
+			if s != p.Style && (item.Skip[k] || item.Truth[k] == nil) {
+				t.Errorf("%s into %s: skipped %v, truth %v; want its held-out counterpart", p.SKU, s, item.Skip[k], item.Truth[k] != nil)
+			}
+		}
+	}
+	if heldOut == 0 {
+		t.Error("nothing held out")
 	}
 }
 

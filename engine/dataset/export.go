@@ -85,6 +85,7 @@ type ExportItem struct {
 	Format               string // the image's format as ingested
 	Hash                 string // SHA-256 hex of the image bytes, checked when set
 	SourcePath           string // where the image was ingested from (informational)
+	Group                string // the item the product draws, shared with its counterparts ("" when none)
 	Open                 func() (io.ReadCloser, error)
 }
 

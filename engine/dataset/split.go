@@ -18,10 +18,12 @@ const (
 var Splits = [3]string{Train, Val, Test}
 
 // SplitItem is one thing to assign to a split: Key identifies it (the SKU) and Class is the stratum
-// (the style).
+// (the style). Group, when not empty, names the item the product draws, shared by its counterparts in
+// other styles: FillGroupedSplits keeps a group in one split.
 type SplitItem struct {
 	Key   string
 	Class string
+	Group string
 }
 
 // ValidatePercentages checks that the train, val and test percentages are non-negative and sum to 100.
@@ -114,11 +116,66 @@ func classCounts(n int, pct [3]int) [3]int {
 // are rounded per class; every class with at least 3 items gets at least one val and one test item
 // when those percentages are above 0 (and keeps a train item when train's is).
 //
-// The result depends only on the seed, the percentages and the set of (Key, Class) pairs, not on the
-// order of items. Keys should be unique; equal keys within a class are ordered by their position in
-// items. It is FillSplits of a catalog that has no split yet.
+// The result depends only on the seed, the percentages and the set of (Key, Class, Group) triples, not
+// on the order of items. Keys should be unique; equal keys within a class are ordered by their position
+// in items. It is FillGroupedSplits of a catalog that has no split yet: items that name a group are
+// split by group, so every counterpart of an item lands in the same split.
 func StratifiedSplit(items []SplitItem, seed uint64, pct [3]int) []string {
-	return FillSplits(items, nil, seed, pct)
+	return FillGroupedSplits(items, nil, nil, seed, pct)
+}
+
+// FillGroupedSplits is FillSplits for a catalog whose items may name a group (SplitItem.Group): the
+// same item drawn in several styles. A held-out product whose counterpart in another style was
+// trained on is not held out from a model that learns the item's content, so a group is never split:
+//   - an item of a group that already has a split (groups maps the group to it) joins that split;
+//   - the groups new to the catalog are split as a whole, one stratum of groups (each group one
+//     unit, ordered by a hash of the seed and the group), filling what the groups that have a split
+//     lack of the percentages, as FillSplits fills a class;
+//   - items without a group are split by FillSplits, by class, against have.
+//
+// Nothing that has a split moves. The result is parallel to items and does not depend on their order;
+// without groups it is FillSplits.
+func FillGroupedSplits(items []SplitItem, have map[string][3]int, groups map[string]string, seed uint64, pct [3]int) []string {
+	out := make([]string, len(items))
+	var loose []SplitItem
+	var looseAt []int
+	var fresh []SplitItem // one per group new to the catalog
+	seen := map[string]bool{}
+	for i, it := range items {
+		switch {
+		case it.Group == "":
+			loose = append(loose, it)
+			looseAt = append(looseAt, i)
+		case groups[it.Group] != "":
+			out[i] = groups[it.Group]
+		case !seen[it.Group]:
+			seen[it.Group] = true
+			fresh = append(fresh, SplitItem{Key: it.Group})
+		}
+	}
+	for i, sp := range FillSplits(loose, have, seed, pct) {
+		out[looseAt[i]] = sp
+	}
+	if len(fresh) > 0 {
+		var had [3]int
+		for _, sp := range groups {
+			for k, name := range Splits {
+				if sp == name {
+					had[k]++
+				}
+			}
+		}
+		of := map[string]string{}
+		for i, sp := range FillSplits(fresh, map[string][3]int{"": had}, seed, pct) {
+			of[fresh[i].Key] = sp
+		}
+		for i, it := range items {
+			if out[i] == "" {
+				out[i] = of[it.Group]
+			}
+		}
+	}
+	return out
 }
 
 // FillSplits assigns splits to newcomers (items) of classes whose other members already have frozen

@@ -187,7 +187,7 @@ func mapsEqualCounts(a, b map[string][3]int) bool {
 func TestFillSplitsTopsUpWithoutMovingAnyone(t *testing.T) {
 	pct := [3]int{80, 10, 10}
 	// A class whose frozen members already fill test: newcomers go to val first, then train.
-	items := []SplitItem{{"a", "x"}, {"b", "x"}, {"c", "x"}}
+	items := []SplitItem{{Key: "a", Class: "x"}, {Key: "b", Class: "x"}, {Key: "c", Class: "x"}}
 	got := FillSplits(items, map[string][3]int{"x": {6, 0, 3}}, 1, pct)
 	counts := map[string]int{}
 	for _, sp := range got {
@@ -257,5 +257,90 @@ func TestLabelsToTrain(t *testing.T) {
 				have[slices.Index(Splits[:], sp)]++
 			}
 		}
+	}
+}
+
+// groupedCatalog draws n items in each of five styles (the same item in every style shares a group)
+// and loose more items per style without a group.
+func groupedCatalog(n, loose int) []SplitItem {
+	var items []SplitItem
+	for c := 0; c < 5; c++ {
+		for g := 0; g < n; g++ {
+			items = append(items, SplitItem{Key: fmt.Sprintf("s%d-item%02d", c, g), Class: fmt.Sprintf("s%d", c), Group: fmt.Sprintf("item%02d", g)})
+		}
+		for j := 0; j < loose; j++ {
+			items = append(items, SplitItem{Key: fmt.Sprintf("s%d-loose%02d", c, j), Class: fmt.Sprintf("s%d", c)})
+		}
+	}
+	return items
+}
+
+// An item held out in one style is held out in all: no split ever holds two counterparts apart, the
+// groups themselves are split in the percentages, and items without a group are split as before.
+func TestStratifiedSplitKeepsAGroupTogether(t *testing.T) {
+	pct := [3]int{80, 10, 10}
+	items := groupedCatalog(40, 20)
+	got := StratifiedSplit(items, 9, pct)
+	of := map[string]string{}
+	var perGroup [3]int
+	var loose []SplitItem
+	var looseGot []string
+	for i, it := range items {
+		if it.Group == "" {
+			loose, looseGot = append(loose, it), append(looseGot, got[i])
+			continue
+		}
+		if sp, ok := of[it.Group]; ok {
+			if sp != got[i] {
+				t.Fatalf("group %s split between %s and %s", it.Group, sp, got[i])
+			}
+			continue
+		}
+		of[it.Group] = got[i]
+		perGroup[slices.Index(Splits[:], got[i])]++
+	}
+	if perGroup != [3]int{32, 4, 4} {
+		t.Errorf("40 groups split %v, want [32 4 4]", perGroup)
+	}
+	if want := FillSplits(loose, nil, 9, pct); !slices.Equal(looseGot, want) {
+		t.Errorf("items without a group split %v, want FillSplits' %v", looseGot, want)
+	}
+	// Order does not matter.
+	shuffled := slices.Clone(items)
+	rand.New(rand.NewPCG(1, 2)).Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
+	if a, b := assignment(items, got), assignment(shuffled, StratifiedSplit(shuffled, 9, pct)); !mapsEqual(a, b) {
+		t.Error("a shuffled catalog is split otherwise")
+	}
+}
+
+// A newcomer joins its group's split; groups new to the catalog fill what the others lack.
+func TestFillGroupedSplitsJoinsTheGroup(t *testing.T) {
+	pct := [3]int{80, 10, 10}
+	groups := map[string]string{"item00": Test, "item01": Train, "item02": Val}
+	for g := 3; g < 10; g++ {
+		groups[fmt.Sprintf("item%02d", g)] = Train
+	}
+	items := []SplitItem{
+		{Key: "s9-item00", Class: "s9", Group: "item00"}, {Key: "s9-item01", Class: "s9", Group: "item01"},
+		{Key: "s9-item02", Class: "s9", Group: "item02"},
+	}
+	got := FillGroupedSplits(items, nil, groups, 4, pct)
+	if !slices.Equal(got, []string{Test, Train, Val}) {
+		t.Errorf("newcomers of known groups went to %v, want their groups' [test train val]", got)
+	}
+	// Ten groups hold 8/1/1; ten new ones bring 20 to 16/2/2, so one new group goes to val, one to test.
+	var fresh []SplitItem
+	for g := 10; g < 20; g++ {
+		for c := 0; c < 3; c++ {
+			fresh = append(fresh, SplitItem{Key: fmt.Sprintf("s%d-item%02d", c, g), Class: fmt.Sprintf("s%d", c), Group: fmt.Sprintf("item%02d", g)})
+		}
+	}
+	got = FillGroupedSplits(fresh, nil, groups, 4, pct)
+	n := map[string]int{}
+	for _, sp := range got {
+		n[sp]++
+	}
+	if n[Train] != 24 || n[Val] != 3 || n[Test] != 3 {
+		t.Errorf("ten new groups of three gave %v, want 24 train, 3 val and 3 test (one group each)", n)
 	}
 }
