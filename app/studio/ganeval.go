@@ -216,7 +216,7 @@ func (ix counterpartIndex) fill(ctx context.Context, db *store.DB, p store.Label
 					item.Skip = map[int]bool{}
 				}
 				item.Skip[t] = true
-			case !ix.trained[q.ID] && truth == nil:
+			case truth == nil:
 				truth = &group[s][i]
 			}
 		}

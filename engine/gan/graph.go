@@ -203,11 +203,7 @@ func weighted(terms []*gorgonia.Node, weights []float64) (*gorgonia.Node, error)
 
 // meanAbsDiff is mean |a − b|, the L1 loss of the cycle and content terms.
 func meanAbsDiff(a, b *gorgonia.Node) (*gorgonia.Node, error) {
-	diff, err := gorgonia.Sub(a, b)
-	if err != nil {
-		return nil, err
-	}
-	abs, err := gorgonia.Abs(diff)
+	abs, err := absNodeDiff(a, b)
 	if err != nil {
 		return nil, err
 	}
@@ -216,11 +212,7 @@ func meanAbsDiff(a, b *gorgonia.Node) (*gorgonia.Node, error) {
 
 // weightedAbsDiff is Σ w·|a − b|, the paired loss with its per-value weights.
 func weightedAbsDiff(a, b, w *gorgonia.Node) (*gorgonia.Node, error) {
-	diff, err := gorgonia.Sub(a, b)
-	if err != nil {
-		return nil, err
-	}
-	abs, err := gorgonia.Abs(diff)
+	abs, err := absNodeDiff(a, b)
 	if err != nil {
 		return nil, err
 	}
@@ -229,6 +221,15 @@ func weightedAbsDiff(a, b, w *gorgonia.Node) (*gorgonia.Node, error) {
 		return nil, err
 	}
 	return gorgonia.Sum(prod)
+}
+
+// absNodeDiff is |a − b|, element by element.
+func absNodeDiff(a, b *gorgonia.Node) (*gorgonia.Node, error) {
+	diff, err := gorgonia.Sub(a, b)
+	if err != nil {
+		return nil, err
+	}
+	return gorgonia.Abs(diff)
 }
 
 // blockSums sums an NCHW batch of 3-channel n×n images over k×k blocks: (batch·3·n/k) × (n/k). k ≤ 1

@@ -660,3 +660,16 @@ func TestRunDetailsNameTheRunsModel(t *testing.T) {
 		t.Errorf("unvalidated run's details:\n%s", text)
 	}
 }
+
+// The run's details say why an evaluation made fewer translations than its products and styles allow.
+func TestRunDetailsSayWhatEvalSkipped(t *testing.T) {
+	metrics := `{"step":18,"products":50,"translations":42,"skipped_translations":58,"pairs":42,"per_style":{"anglo":{"style_accuracy":0.5,"n":10}}}`
+	text := runDetailsText(store.Run{Name: "r", MetricsJSON: metrics}, nil, nil)
+	if !strings.Contains(text, "on 50 held-out products (42 translations; 58 not made, since the run trained on the same item in that style)") {
+		t.Errorf("details of an evaluation that skipped translations:\n%s", text)
+	}
+	metrics = `{"step":18,"products":50,"translations":200,"per_style":{"anglo":{"style_accuracy":0.5,"n":10}}}`
+	if text := runDetailsText(store.Run{Name: "r", MetricsJSON: metrics}, nil, nil); !strings.Contains(text, "(200 translations):") {
+		t.Errorf("details of an evaluation that skipped nothing:\n%s", text)
+	}
+}

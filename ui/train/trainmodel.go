@@ -355,8 +355,12 @@ func runDetailsText(r store.Run, cks []store.Checkpoint, ckErr error) string {
 	if strings.TrimSpace(r.MetricsJSON) == "" || json.Unmarshal([]byte(r.MetricsJSON), &rep) != nil || rep.PerStyle == nil {
 		b.WriteString("\n\nNot evaluated yet: Evaluate measures it on the held-out products.")
 	} else {
-		fmt.Fprintf(&b, "\n\nEvaluation at step %s on %d held-out products (%d translations):\n%s.",
-			thousands(rep.Step), rep.Products, rep.Translations, kit.EvalSummary(r.MetricsJSON))
+		skipped := ""
+		if rep.SkippedTranslations > 0 {
+			skipped = fmt.Sprintf("; %d not made, since the run trained on the same item in that style", rep.SkippedTranslations)
+		}
+		fmt.Fprintf(&b, "\n\nEvaluation at step %s on %d held-out products (%d translations%s):\n%s.",
+			thousands(rep.Step), rep.Products, rep.Translations, skipped, kit.EvalSummary(r.MetricsJSON))
 		for _, n := range rep.StyleNames() {
 			e := rep.PerStyle[n]
 			fmt.Fprintf(&b, "\n  %s: style accuracy %.0f%%, content SSIM %.2f, silhouette IoU %.2f, Fréchet %s (real images: %s)",
