@@ -56,7 +56,7 @@ func ganConfigFlags(fs *flag.FlagSet, stepsHelp string) (*gan.Config, *string) {
 }
 
 func runTrain(ctx context.Context, env *cliEnv, args []string) error {
-	fs := newFlags(env, "train", "--library DIR --run NAME [--size 64] [--batch 12] [--steps N] [--styles a,b,…] [--resume] [--backend builtin|torch] [--device cpu|cuda] [--workers N] [--json]",
+	fs := newFlags(env, "train", "--library DIR --run NAME [--size 64] [--batch 12] [--steps N] [--styles a,b,…] [--diff-augment] [--pair-loss W] [--resume] [--backend builtin|torch] [--device cpu|cuda] [--workers N] [--json]",
 		"Train the style-transfer GAN on the labeled products' train split (styles with at least 8 training\n"+
 			"labels). Checkpoints, sample grids and metrics are kept under the library's runs/ folder and in the\n"+
 			"catalog. Ctrl+C stops after the current step and writes a checkpoint; --resume continues exactly.")
