@@ -34,8 +34,8 @@ type SplitSettings struct {
 // relabelling or another seed never move it; an export that wants another split writes it into the
 // export only). The newcomers are split with dataset.FillGroupedSplits: a product of a group (the same
 // item in other styles, migration 0006) joins its group's split, taken from the group's first product
-// that has one, and groups new to the library are split as a whole, so every counterpart of a held-out
-// item is held out too; the others are stratified by their style against the products of that style
+// that has one, and groups new to the library are split as a whole (stratified by the styles they are
+// drawn in), so every counterpart of a held-out item is held out too; the others are stratified by their style against the products of that style
 // that already have one. All of it is deterministic in the seed, the SKUs and the groups. The seed and
 // percentages are the library's (ActiveSplit) when it has them; def sets them the first time and is
 // recorded. It returns the frozen splits of the labelled products, counted by their current style.
@@ -73,16 +73,12 @@ func (db *DB) EnsureSplits(ctx context.Context, def SplitSettings) (SplitCounts,
 		}
 		var fresh []newcomer
 		var items []dataset.SplitItem
-		have := map[string][3]int{}
-		groups := map[string]string{} // a group's split: its first product's that has one
-		add := func(name, class, split string) {
+		var members []dataset.Member // in product id order: a group's split is its first member's
+		add := func(name, split string) {
 			k := slices.Index(dataset.Splits[:], split)
 			c := counts.PerStyle[name]
 			c[k]++
 			counts.PerStyle[name] = c
-			h := have[class]
-			h[k]++
-			have[class] = h
 		}
 		for rows.Next() {
 			var id, styleID int64
@@ -91,21 +87,19 @@ func (db *DB) EnsureSplits(ctx context.Context, def SplitSettings) (SplitCounts,
 				rows.Close()
 				return err
 			}
-			class := strconv.FormatInt(styleID, 10)
+			item := dataset.SplitItem{Key: sku, Class: strconv.FormatInt(styleID, 10), Group: group}
 			if split != "" {
-				add(name, class, split)
-				if group != "" && groups[group] == "" {
-					groups[group] = split
-				}
+				add(name, split)
+				members = append(members, dataset.Member{SplitItem: item, Split: split})
 				continue
 			}
 			fresh = append(fresh, newcomer{id, name})
-			items = append(items, dataset.SplitItem{Key: sku, Class: class, Group: group})
+			items = append(items, item)
 		}
 		if err := errors.Join(rows.Err(), rows.Close()); err != nil {
 			return err
 		}
-		assigned := dataset.FillGroupedSplits(items, have, groups, settings.Seed, pct)
+		assigned := dataset.FillGroupedSplits(items, members, settings.Seed, pct)
 		if len(assigned) > 0 {
 			stmt, err := tx.PrepareContext(ctx, `INSERT INTO product_splits (product_id, split, seed, assigned_at) VALUES (?, ?, ?, ?)`)
 			if err != nil {
@@ -120,7 +114,7 @@ func (db *DB) EnsureSplits(ctx context.Context, def SplitSettings) (SplitCounts,
 			}
 		}
 		for i, sp := range assigned {
-			add(fresh[i].name, items[i].Class, sp)
+			add(fresh[i].name, sp)
 		}
 		return nil
 	})

@@ -4,7 +4,10 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
+	"strings"
 )
 
 // The three split names.
@@ -121,58 +124,98 @@ func classCounts(n int, pct [3]int) [3]int {
 // in items. It is FillGroupedSplits of a catalog that has no split yet: items that name a group are
 // split by group, so every counterpart of an item lands in the same split.
 func StratifiedSplit(items []SplitItem, seed uint64, pct [3]int) []string {
-	return FillGroupedSplits(items, nil, nil, seed, pct)
+	return FillGroupedSplits(items, nil, seed, pct)
 }
 
-// FillGroupedSplits is FillSplits for a catalog whose items may name a group (SplitItem.Group): the
-// same item drawn in several styles. A held-out product whose counterpart in another style was
-// trained on is not held out from a model that learns the item's content, so a group is never split:
-//   - an item of a group that already has a split (groups maps the group to it) joins that split;
-//   - the groups new to the catalog are split as a whole, one stratum of groups (each group one
-//     unit, ordered by a hash of the seed and the group), filling what the groups that have a split
-//     lack of the percentages, as FillSplits fills a class;
-//   - items without a group are split by FillSplits, by class, against have.
+// Member is an item that already has its frozen split.
+type Member struct {
+	SplitItem
+	Split string
+}
+
+// FillGroupedSplits splits the newcomers (items) of a catalog whose members already have frozen splits,
+// where items may name a group (SplitItem.Group): the same item drawn in several styles. A held-out
+// product whose counterpart in another style was trained on is not held out from a model that learns
+// the item's content, so a group is never split:
+//   - a newcomer of a group that already has a split joins it (the split of the group's first member
+//     in members' order);
+//   - the groups new to the catalog are split as a whole, each group one unit, stratified by the set of
+//     classes it is drawn in (a catalog of items drawn in every style is one stratum; groups labelled
+//     one member at a time are stratified by their style, as items are), filling what the groups of
+//     that stratum that have a split lack of the percentages, as FillSplits fills a class;
+//   - newcomers without a group are split by FillSplits, by class, against the members of the class.
 //
 // Nothing that has a split moves. The result is parallel to items and does not depend on their order;
-// without groups it is FillSplits.
-func FillGroupedSplits(items []SplitItem, have map[string][3]int, groups map[string]string, seed uint64, pct [3]int) []string {
+// members' order decides a group's split only where its members disagree, which only a catalog split
+// before it had groups can hold. Without groups it is FillSplits against the members' counts.
+func FillGroupedSplits(items []SplitItem, members []Member, seed uint64, pct [3]int) []string {
+	have := map[string][3]int{}
+	groupSplit := map[string]string{}
+	groupClasses := map[string]map[string]bool{}
+	addClass := func(g, class string) {
+		if groupClasses[g] == nil {
+			groupClasses[g] = map[string]bool{}
+		}
+		groupClasses[g][class] = true
+	}
+	for _, m := range members {
+		k := slices.Index(Splits[:], m.Split)
+		if k < 0 {
+			continue
+		}
+		h := have[m.Class]
+		h[k]++
+		have[m.Class] = h
+		if m.Group != "" {
+			if groupSplit[m.Group] == "" {
+				groupSplit[m.Group] = m.Split
+			}
+			addClass(m.Group, m.Class)
+		}
+	}
+	stratum := func(g string) string {
+		classes := slices.Sorted(maps.Keys(groupClasses[g]))
+		return strings.Join(classes, "\x00")
+	}
+	had := map[string][3]int{}
+	for g, sp := range groupSplit {
+		h := had[stratum(g)]
+		h[slices.Index(Splits[:], sp)]++
+		had[stratum(g)] = h
+	}
+
 	out := make([]string, len(items))
 	var loose []SplitItem
 	var looseAt []int
-	var fresh []SplitItem // one per group new to the catalog
-	seen := map[string]bool{}
+	var fresh []string // the groups new to the catalog
 	for i, it := range items {
 		switch {
 		case it.Group == "":
 			loose = append(loose, it)
 			looseAt = append(looseAt, i)
-		case groups[it.Group] != "":
-			out[i] = groups[it.Group]
-		case !seen[it.Group]:
-			seen[it.Group] = true
-			fresh = append(fresh, SplitItem{Key: it.Group})
+		case groupSplit[it.Group] != "":
+			out[i] = groupSplit[it.Group]
+		default:
+			if groupClasses[it.Group] == nil {
+				fresh = append(fresh, it.Group)
+			}
+			addClass(it.Group, it.Class)
 		}
 	}
 	for i, sp := range FillSplits(loose, have, seed, pct) {
 		out[looseAt[i]] = sp
 	}
-	if len(fresh) > 0 {
-		var had [3]int
-		for _, sp := range groups {
-			for k, name := range Splits {
-				if sp == name {
-					had[k]++
-				}
-			}
-		}
-		of := map[string]string{}
-		for i, sp := range FillSplits(fresh, map[string][3]int{"": had}, seed, pct) {
-			of[fresh[i].Key] = sp
-		}
-		for i, it := range items {
-			if out[i] == "" {
-				out[i] = of[it.Group]
-			}
+	units := make([]SplitItem, len(fresh))
+	for i, g := range fresh {
+		units[i] = SplitItem{Key: g, Class: stratum(g)}
+	}
+	of := map[string]string{}
+	for i, sp := range FillSplits(units, had, seed, pct) {
+		of[fresh[i]] = sp
+	}
+	for i, it := range items {
+		if out[i] == "" {
+			out[i] = of[it.Group]
 		}
 	}
 	return out

@@ -316,31 +316,68 @@ func TestStratifiedSplitKeepsAGroupTogether(t *testing.T) {
 // A newcomer joins its group's split; groups new to the catalog fill what the others lack.
 func TestFillGroupedSplitsJoinsTheGroup(t *testing.T) {
 	pct := [3]int{80, 10, 10}
-	groups := map[string]string{"item00": Test, "item01": Train, "item02": Val}
-	for g := 3; g < 10; g++ {
-		groups[fmt.Sprintf("item%02d", g)] = Train
+	var members []Member
+	for g := 0; g < 10; g++ {
+		sp := Train
+		switch g {
+		case 0:
+			sp = Test
+		case 2:
+			sp = Val
+		}
+		for c := 0; c < 3; c++ {
+			members = append(members, Member{SplitItem{Key: fmt.Sprintf("s%d-item%02d", c, g), Class: fmt.Sprintf("s%d", c), Group: fmt.Sprintf("item%02d", g)}, sp})
+		}
 	}
 	items := []SplitItem{
 		{Key: "s9-item00", Class: "s9", Group: "item00"}, {Key: "s9-item01", Class: "s9", Group: "item01"},
 		{Key: "s9-item02", Class: "s9", Group: "item02"},
 	}
-	got := FillGroupedSplits(items, nil, groups, 4, pct)
+	got := FillGroupedSplits(items, members, 4, pct)
 	if !slices.Equal(got, []string{Test, Train, Val}) {
 		t.Errorf("newcomers of known groups went to %v, want their groups' [test train val]", got)
 	}
-	// Ten groups hold 8/1/1; ten new ones bring 20 to 16/2/2, so one new group goes to val, one to test.
+	// Ten groups drawn in s0–s2 hold 8/1/1; ten new ones bring 20 to 16/2/2, so one new group goes to
+	// val, one to test.
 	var fresh []SplitItem
 	for g := 10; g < 20; g++ {
 		for c := 0; c < 3; c++ {
 			fresh = append(fresh, SplitItem{Key: fmt.Sprintf("s%d-item%02d", c, g), Class: fmt.Sprintf("s%d", c), Group: fmt.Sprintf("item%02d", g)})
 		}
 	}
-	got = FillGroupedSplits(fresh, nil, groups, 4, pct)
+	got = FillGroupedSplits(fresh, members, 4, pct)
 	n := map[string]int{}
 	for _, sp := range got {
 		n[sp]++
 	}
 	if n[Train] != 24 || n[Val] != 3 || n[Test] != 3 {
 		t.Errorf("ten new groups of three gave %v, want 24 train, 3 val and 3 test (one group each)", n)
+	}
+}
+
+// Groups labelled one drawing at a time are split as items are, by style: every style with a few of
+// them gets its held-out ones, which one stratum over all groups would not promise.
+func TestFillGroupedSplitsOfSingleDrawingsKeepsEachStylesShare(t *testing.T) {
+	pct := [3]int{80, 10, 10}
+	var items []SplitItem
+	for c, n := range []int{40, 5, 4, 3} {
+		for j := 0; j < n; j++ {
+			g := fmt.Sprintf("s%d-g%02d", c, j)
+			items = append(items, SplitItem{Key: g + "-sku", Class: fmt.Sprintf("s%d", c), Group: g})
+		}
+	}
+	got := FillGroupedSplits(items, nil, 3, pct)
+	plain := make([]SplitItem, len(items))
+	for i, it := range items {
+		plain[i] = SplitItem{Key: it.Group, Class: it.Class}
+	}
+	counts := countPerClass(items, got)
+	for class, c := range counts {
+		if c[1] == 0 || c[2] == 0 {
+			t.Errorf("style %s split %v: no held-out product", class, c)
+		}
+	}
+	if want := countPerClass(plain, FillSplits(plain, nil, 3, pct)); !mapsEqualCounts(counts, want) {
+		t.Errorf("single drawings split %v, want FillSplits' %v", counts, want)
 	}
 }
