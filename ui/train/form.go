@@ -319,9 +319,52 @@ func (s *TrainScreen) applyData(data gan.Data, skipped []string, err error) {
 	default:
 		s.stylesNote.SetText("Every labeled style has enough images.")
 	}
+	s.showCounterparts(counterpartItems(data))
 	s.updatePresetOptions()
 	s.formChanged()
 	s.formBox.Refresh()
+}
+
+// counterpartItems is how many items the training data draws in two or more styles (products of one
+// group): what the paired loss learns from.
+func counterpartItems(data gan.Data) int {
+	styles := map[string]map[int]bool{}
+	for _, e := range data.Train {
+		if e.Object == "" {
+			continue
+		}
+		if styles[e.Object] == nil {
+			styles[e.Object] = map[int]bool{}
+		}
+		styles[e.Object][e.Style] = true
+	}
+	n := 0
+	for _, st := range styles {
+		if len(st) >= 2 {
+			n++
+		}
+	}
+	return n
+}
+
+// showCounterparts offers the paired loss only where the training data has counterparts, and says
+// how many items it has them for; elsewhere the check is off and disabled, its hint says why.
+func (s *TrainScreen) showCounterparts(n int) {
+	switch {
+	case n > 0:
+		s.pairLoss.Enable()
+		s.pairItem.HintText = fmt.Sprintf("%d items in 2+ styles", n)
+	default:
+		s.filling = true
+		s.pairLoss.SetChecked(false)
+		s.filling = false
+		s.pairLoss.Disable()
+		s.pairItem.HintText = "none in this catalog"
+		if s.dataErr != nil {
+			s.pairItem.HintText = "same item in other styles"
+		}
+	}
+	s.mainForm.Refresh()
 }
 
 // styleOfOption is the style name of a style check box ("boho (40 images)" -> "boho").

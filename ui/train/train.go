@@ -54,6 +54,8 @@ type TrainScreen struct {
 	resBlocks  *widget.Entry
 	diffAug    *widget.Check // DiffAugment, for small style sets
 	pairLoss   *widget.Check // the paired loss, where the catalog has the same item in several styles
+	pairItem   *widget.FormItem
+	mainForm   *widget.Form
 	sampleEach *widget.Entry
 	ckptEach   *widget.Entry
 	device     *widget.RadioGroup
@@ -295,6 +297,7 @@ func (s *TrainScreen) buildForm() {
 	diffAugItem.HintText = "for styles with few images"
 	pairItem := widget.NewFormItem("Counterparts", s.pairLoss)
 	pairItem.HintText = "same item in other styles"
+	s.pairItem = pairItem
 	form := widget.NewForm(
 		widget.NewFormItem("Name", s.name),
 		widget.NewFormItem("Image size", s.size),
@@ -306,6 +309,7 @@ func (s *TrainScreen) buildForm() {
 		diffAugItem,
 		pairItem,
 	)
+	s.mainForm = form
 	advanced := widget.NewForm(
 		widget.NewFormItem("Generator width", s.genWidth),
 		widget.NewFormItem("Discriminator width", s.discWidth),

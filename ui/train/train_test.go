@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"image"
 	"image/color"
 	"math"
 	"os"
@@ -672,4 +673,47 @@ func TestRunDetailsSayWhatEvalSkipped(t *testing.T) {
 	if text := runDetailsText(store.Run{Name: "r", MetricsJSON: metrics}, nil, nil); !strings.Contains(text, "(200 translations):") {
 		t.Errorf("details of an evaluation that skipped nothing:\n%s", text)
 	}
+}
+
+// The paired loss is offered only where the training data draws an item in two or more styles, and
+// the form says for how many; the demo has none, so its check is off and disabled.
+func TestTrainFormOffersThePairedLossOnlyWithCounterparts(t *testing.T) {
+	db := trainedLibrary(t)
+	h := newTrainHarness(t, db)
+	s := h.s
+	deadline := time.Now().Add(30 * time.Second)
+	for ready := false; !ready; {
+		h.do(func() { ready = s.dataReady })
+		if !ready && time.Now().After(deadline) {
+			t.Fatal("the training data never loaded")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	h.do(func() {
+		if !s.pairLoss.Disabled() || s.pairLoss.Checked || s.pairItem.HintText != "none in this catalog" {
+			t.Errorf("demo: paired loss disabled %v, checked %v, hint %q", s.pairLoss.Disabled(), s.pairLoss.Checked, s.pairItem.HintText)
+		}
+		img := image.NewNRGBA(image.Rect(0, 0, 8, 8))
+		data := gan.Data{Styles: []string{"a", "b", "c"}, Train: []gan.Example{
+			{Image: img, Style: 0, Object: "ace"}, {Image: img, Style: 1, Object: "ace"}, {Image: img, Style: 2, Object: "ace"},
+			{Image: img, Style: 0, Object: "king"}, {Image: img, Style: 2, Object: "king"},
+			{Image: img, Style: 1, Object: "queen"}, {Image: img, Style: 1, Object: "jack"}, {Image: img, Style: 0},
+		}}
+		s.applyData(data, nil, nil)
+		if s.pairLoss.Disabled() || s.pairItem.HintText != "2 items in 2+ styles" {
+			t.Errorf("with counterparts: disabled %v, hint %q; want enabled, 2 items (ace, king)", s.pairLoss.Disabled(), s.pairItem.HintText)
+		}
+		s.pairLoss.SetChecked(true)
+		if c, err := s.formConfig(); err != nil || c.LambdaPair != gan.DefaultLambdaPair {
+			t.Errorf("ticked: lambda_pair %v (%v)", c.LambdaPair, err)
+		}
+		data.Train = data.Train[5:]
+		s.applyData(data, nil, nil)
+		if !s.pairLoss.Disabled() || s.pairLoss.Checked {
+			t.Errorf("counterparts gone: disabled %v, checked %v; want the check off and disabled", s.pairLoss.Disabled(), s.pairLoss.Checked)
+		}
+		if c, _ := s.formConfig(); c.LambdaPair != 0 {
+			t.Errorf("counterparts gone: lambda_pair %v", c.LambdaPair)
+		}
+	})
 }
