@@ -34,8 +34,8 @@ type SplitSettings struct {
 // relabelling or another seed never move it; an export that wants another split writes it into the
 // export only). The newcomers are split with dataset.FillGroupedSplits: a product of a group (the same
 // item in other styles, migration 0006) joins its group's split, taken from the group's first product
-// that has one, and groups new to the library are split as a whole (stratified by the styles they are
-// drawn in), so every counterpart of a held-out item is held out too; the others are stratified by their style against the products of that style
+// that has one (labelled or not any more), and groups new to the library are split as a whole toward
+// each style's share, so every counterpart of a held-out item is held out too; the others are stratified by their style against the products of that style
 // that already have one. All of it is deterministic in the seed, the SKUs and the groups. The seed and
 // percentages are the library's (ActiveSplit) when it has them; def sets them the first time and is
 // recorded. It returns the frozen splits of the labelled products, counted by their current style.
@@ -60,9 +60,13 @@ func (db *DB) EnsureSplits(ctx context.Context, def SplitSettings) (SplitCounts,
 		if dataset.ValidatePercentages(pct) != nil {
 			pct = [3]int{def.Train, def.Val, def.Test}
 		}
-		rows, err := tx.QueryContext(ctx, `SELECT p.id, p.sku, s.id, s.name, COALESCE(ps.split, ''), p.group_key
-			FROM labels l JOIN products p ON p.id = l.product_id JOIN styles s ON s.id = l.style_id
+		// The labelled products, and the products of a group that have a split but no label any more
+		// (cleared after the split): they still hold their group's split.
+		rows, err := tx.QueryContext(ctx, `SELECT p.id, p.sku, COALESCE(s.id, 0), COALESCE(s.name, ''), COALESCE(ps.split, ''), p.group_key
+			FROM products p
+			LEFT JOIN labels l ON l.product_id = p.id LEFT JOIN styles s ON s.id = l.style_id
 			LEFT JOIN product_splits ps ON ps.product_id = p.id
+			WHERE s.id IS NOT NULL OR (ps.split IS NOT NULL AND p.group_key != '')
 			ORDER BY p.id`)
 		if err != nil {
 			return err
@@ -86,6 +90,10 @@ func (db *DB) EnsureSplits(ctx context.Context, def SplitSettings) (SplitCounts,
 			if err := rows.Scan(&id, &sku, &styleID, &name, &split, &group); err != nil {
 				rows.Close()
 				return err
+			}
+			if styleID == 0 {
+				members = append(members, dataset.Member{SplitItem: dataset.SplitItem{Key: sku, Group: group}, Split: split})
+				continue
 			}
 			item := dataset.SplitItem{Key: sku, Class: strconv.FormatInt(styleID, 10), Group: group}
 			if split != "" {

@@ -432,3 +432,82 @@ func TestEnsureSplitsKeepAGroupTogether(t *testing.T) {
 		t.Errorf("%d groups, %d held out; want 27 groups, about a fifth held out", len(of), heldOut)
 	}
 }
+
+// A product whose label is cleared keeps its split, and its group keeps it too: its counterparts
+// labelled later join it, so relabelling it never leaves the group in two splits.
+func TestEnsureSplitsAGroupKeepsTheSplitOfAClearedLabel(t *testing.T) {
+	ctx := context.Background()
+	db := openTest(t)
+	var seed uint64
+	ids := map[string]int64{} // sku -> id
+	for g := 0; g < 30; g++ {
+		for _, st := range []string{"boho", "minimal"} {
+			seed++
+			r := testRecord(seed, 64, fmt.Sprintf("%s-%02d", st, g), "", "", st)
+			r.Group = fmt.Sprintf("card%02d", g)
+			mustAdd(t, db, r)
+		}
+	}
+	rows, err := db.sql.Query(`SELECT id, sku FROM products`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var id int64
+		var sku string
+		rows.Scan(&id, &sku)
+		ids[sku] = id
+	}
+	rows.Close()
+	boho, minimal := labelsOf(t, db, ids["boho-00"])[0], labelsOf(t, db, ids["minimal-00"])[0]
+	if _, err := db.sql.Exec(`DELETE FROM labels WHERE style_id = ?`, minimal); err != nil {
+		t.Fatal(err)
+	}
+	def := SplitSettings{Seed: 1, Train: 80, Val: 10, Test: 10}
+	if _, err := db.EnsureSplits(ctx, def); err != nil { // boho alone: 24/3/3
+		t.Fatal(err)
+	}
+	splits, _ := db.Splits(ctx)
+	var heldOut, train []int // group numbers
+	for g := 0; g < 30; g++ {
+		if splits[ids[fmt.Sprintf("boho-%02d", g)]] == "train" {
+			train = append(train, g)
+		} else {
+			heldOut = append(heldOut, g)
+		}
+	}
+	// The held-out boho drawings lose their labels; the minimal drawings of those items and of 14
+	// others are labelled (a smaller style, so its shares differ); then the boho ones come back.
+	for _, g := range heldOut {
+		if err := db.SetLabel(ctx, ids[fmt.Sprintf("boho-%02d", g)], 0, "x"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, g := range append(slices.Clone(heldOut), train[:14]...) {
+		if err := db.SetLabel(ctx, ids[fmt.Sprintf("minimal-%02d", g)], minimal, "x"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := db.EnsureSplits(ctx, def); err != nil {
+		t.Fatal(err)
+	}
+	for _, g := range heldOut {
+		if err := db.SetLabel(ctx, ids[fmt.Sprintf("boho-%02d", g)], boho, "x"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := db.EnsureSplits(ctx, def); err != nil {
+		t.Fatal(err)
+	}
+	all, err := db.LabeledProducts(ctx)
+	if err != nil || len(all) != 30+len(heldOut)+14 {
+		t.Fatalf("%d labelled products, %v", len(all), err)
+	}
+	of := map[string]string{}
+	for _, p := range all {
+		if sp, ok := of[p.Group]; ok && sp != p.Split {
+			t.Errorf("group %s is split between %s and %s (%s)", p.Group, sp, p.Split, p.SKU)
+		}
+		of[p.Group] = p.Split
+	}
+}

@@ -39,7 +39,8 @@ func FillQueueCached(ctx context.Context, db *store.DB, cache *style.StatsCache)
 // of them are in the train split, counted from the frozen splits (it gives the labeled products
 // theirs first, as training does; a style's new labels get theirs together at the next training,
 // dataset.LabelsToTrain, though a product relabeled after its label was cleared keeps the split it
-// had). need is nil when no style with a label lacks any.
+// had, and in a library that knows its groups a new label joins its item's split, so there the count
+// is an estimate the next training corrects). need is nil when no style with a label lacks any.
 func styleNeeds(ctx context.Context, db *store.DB) ([]store.Style, []int, error) {
 	counts, err := db.EnsureSplits(ctx, DefaultSplit())
 	if err != nil {

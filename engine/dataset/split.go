@@ -4,10 +4,8 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
-	"maps"
 	"slices"
 	"sort"
-	"strings"
 )
 
 // The three split names.
@@ -122,12 +120,15 @@ func classCounts(n int, pct [3]int) [3]int {
 // The result depends only on the seed, the percentages and the set of (Key, Class, Group) triples, not
 // on the order of items. Keys should be unique; equal keys within a class are ordered by their position
 // in items. It is FillGroupedSplits of a catalog that has no split yet: items that name a group are
-// split by group, so every counterpart of an item lands in the same split.
+// split by group, so every counterpart of an item lands in the same split, toward the same per-class
+// shares and minimums, met a group at a time (a class drawn in groups that other classes' shares send
+// to val or test can hold more than its share there).
 func StratifiedSplit(items []SplitItem, seed uint64, pct [3]int) []string {
 	return FillGroupedSplits(items, nil, seed, pct)
 }
 
-// Member is an item that already has its frozen split.
+// Member is an item that already has its frozen split. A member without a Class (a product whose
+// label was cleared after it got its split) still holds its group's split but counts for no class.
 type Member struct {
 	SplitItem
 	Split string
@@ -139,55 +140,42 @@ type Member struct {
 // the item's content, so a group is never split:
 //   - a newcomer of a group that already has a split joins it (the split of the group's first member
 //     in members' order);
-//   - the groups new to the catalog are split as a whole, each group one unit, stratified by the set of
-//     classes it is drawn in (a catalog of items drawn in every style is one stratum; groups labelled
-//     one member at a time are stratified by their style, as items are), filling what the groups of
-//     that stratum that have a split lack of the percentages, as FillSplits fills a class;
-//   - newcomers without a group are split by FillSplits, by class, against the members of the class.
+//   - the groups new to the catalog are split as a whole, one group at a time in the order of a hash of
+//     the seed and the group: a group goes to test while any class it is drawn in lacks test items of
+//     its share (StratifiedSplit's shares of the class's members and newcomers), else to val while any
+//     lacks val items, else to train; a group is never held out where that would leave one of its
+//     classes without a training item. So items drawn in every class split in the percentages, and
+//     groups labelled a drawing at a time split by class as items do;
+//   - newcomers without a group then fill what their class still lacks, as FillSplits fills it.
 //
 // Nothing that has a split moves. The result is parallel to items and does not depend on their order;
-// members' order decides a group's split only where its members disagree, which only a catalog split
-// before it had groups can hold. Without groups it is FillSplits against the members' counts.
+// members' order decides a group's split only where its members disagree (a catalog split before it had
+// groups). Without groups it is FillSplits against the members' counts.
 func FillGroupedSplits(items []SplitItem, members []Member, seed uint64, pct [3]int) []string {
 	have := map[string][3]int{}
-	groupSplit := map[string]string{}
-	groupClasses := map[string]map[string]bool{}
-	addClass := func(g, class string) {
-		if groupClasses[g] == nil {
-			groupClasses[g] = map[string]bool{}
-		}
-		groupClasses[g][class] = true
+	count := func(class string, k int) {
+		h := have[class]
+		h[k]++
+		have[class] = h
 	}
+	groupSplit := map[string]string{}
 	for _, m := range members {
 		k := slices.Index(Splits[:], m.Split)
 		if k < 0 {
 			continue
 		}
-		h := have[m.Class]
-		h[k]++
-		have[m.Class] = h
-		if m.Group != "" {
-			if groupSplit[m.Group] == "" {
-				groupSplit[m.Group] = m.Split
-			}
-			addClass(m.Group, m.Class)
+		if m.Group != "" && groupSplit[m.Group] == "" {
+			groupSplit[m.Group] = m.Split
 		}
-	}
-	stratum := func(g string) string {
-		classes := slices.Sorted(maps.Keys(groupClasses[g]))
-		return strings.Join(classes, "\x00")
-	}
-	had := map[string][3]int{}
-	for g, sp := range groupSplit {
-		h := had[stratum(g)]
-		h[slices.Index(Splits[:], sp)]++
-		had[stratum(g)] = h
+		if m.Class != "" {
+			count(m.Class, k)
+		}
 	}
 
 	out := make([]string, len(items))
 	var loose []SplitItem
 	var looseAt []int
-	var fresh []string // the groups new to the catalog
+	fresh := map[string][]int{} // a group new to the catalog: its newcomers
 	for i, it := range items {
 		switch {
 		case it.Group == "":
@@ -195,28 +183,76 @@ func FillGroupedSplits(items []SplitItem, members []Member, seed uint64, pct [3]
 			looseAt = append(looseAt, i)
 		case groupSplit[it.Group] != "":
 			out[i] = groupSplit[it.Group]
+			count(it.Class, slices.Index(Splits[:], out[i]))
 		default:
-			if groupClasses[it.Group] == nil {
-				fresh = append(fresh, it.Group)
+			fresh[it.Group] = append(fresh[it.Group], i)
+		}
+	}
+	if len(fresh) > 0 {
+		total := map[string]int{}
+		for c, h := range have {
+			total[c] = h[0] + h[1] + h[2]
+		}
+		for _, it := range items {
+			if it.Group == "" || groupSplit[it.Group] == "" { // the newcomers not yet counted
+				total[it.Class]++
 			}
-			addClass(it.Group, it.Class)
+		}
+		target := map[string][3]int{}
+		for c, n := range total {
+			target[c] = classCounts(n, pct)
+		}
+		type unit struct {
+			group string
+			hash  uint64
+		}
+		units := make([]unit, 0, len(fresh))
+		for g := range fresh {
+			units = append(units, unit{g, rankHash(seed, g)})
+		}
+		sort.Slice(units, func(a, b int) bool {
+			if units[a].hash != units[b].hash {
+				return units[a].hash < units[b].hash
+			}
+			return units[a].group < units[b].group
+		})
+		for _, u := range units {
+			idx := fresh[u.group]
+			n := map[string]int{} // the group's drawings per class
+			for _, i := range idx {
+				n[items[i].Class]++
+			}
+			lacks := func(k int) bool {
+				for c := range n {
+					if have[c][k] < target[c][k] {
+						return true
+					}
+				}
+				return false
+			}
+			keepsTrain := func() bool { // every class keeps room for a training item
+				for c, m := range n {
+					if pct[0] > 0 && target[c][0] > 0 && have[c][1]+have[c][2]+m > total[c]-1 {
+						return false
+					}
+				}
+				return true
+			}
+			k := 0
+			switch {
+			case lacks(2) && keepsTrain():
+				k = 2
+			case lacks(1) && keepsTrain():
+				k = 1
+			}
+			for _, i := range idx {
+				out[i] = Splits[k]
+				count(items[i].Class, k)
+			}
 		}
 	}
 	for i, sp := range FillSplits(loose, have, seed, pct) {
 		out[looseAt[i]] = sp
-	}
-	units := make([]SplitItem, len(fresh))
-	for i, g := range fresh {
-		units[i] = SplitItem{Key: g, Class: stratum(g)}
-	}
-	of := map[string]string{}
-	for i, sp := range FillSplits(units, had, seed, pct) {
-		of[fresh[i]] = sp
-	}
-	for i, it := range items {
-		if out[i] == "" {
-			out[i] = of[it.Group]
-		}
 	}
 	return out
 }

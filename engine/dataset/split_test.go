@@ -275,41 +275,85 @@ func groupedCatalog(n, loose int) []SplitItem {
 	return items
 }
 
-// An item held out in one style is held out in all: no split ever holds two counterparts apart, the
-// groups themselves are split in the percentages, and items without a group are split as before.
+// An item held out in one style is held out in all: no split ever holds two counterparts apart, each
+// style is split in the percentages, and a catalog of items drawn in every style splits its groups so.
 func TestStratifiedSplitKeepsAGroupTogether(t *testing.T) {
 	pct := [3]int{80, 10, 10}
-	items := groupedCatalog(40, 20)
-	got := StratifiedSplit(items, 9, pct)
-	of := map[string]string{}
-	var perGroup [3]int
-	var loose []SplitItem
-	var looseGot []string
-	for i, it := range items {
-		if it.Group == "" {
-			loose, looseGot = append(loose, it), append(looseGot, got[i])
-			continue
-		}
-		if sp, ok := of[it.Group]; ok {
-			if sp != got[i] {
-				t.Fatalf("group %s split between %s and %s", it.Group, sp, got[i])
+	for _, c := range []struct {
+		groups, loose int
+		perGroup      [3]int
+	}{{40, 0, [3]int{32, 4, 4}}, {40, 20, [3]int{28, 6, 6}}} {
+		items := groupedCatalog(c.groups, c.loose)
+		got := StratifiedSplit(items, 9, pct)
+		of := map[string]string{}
+		var perGroup [3]int
+		for i, it := range items {
+			if it.Group == "" {
+				continue
 			}
-			continue
+			if sp, ok := of[it.Group]; ok {
+				if sp != got[i] {
+					t.Fatalf("group %s split between %s and %s", it.Group, sp, got[i])
+				}
+				continue
+			}
+			of[it.Group] = got[i]
+			perGroup[slices.Index(Splits[:], got[i])]++
 		}
-		of[it.Group] = got[i]
-		perGroup[slices.Index(Splits[:], got[i])]++
+		if perGroup != c.perGroup {
+			t.Errorf("%d groups and %d other items a style: groups split %v, want %v", c.groups, c.loose, perGroup, c.perGroup)
+		}
+		want := classCounts(c.groups+c.loose, pct)
+		for class, n := range countPerClass(items, got) {
+			if n != want {
+				t.Errorf("%d groups and %d other items a style: style %s split %v, want %v", c.groups, c.loose, class, n, want)
+			}
+		}
+		// Order does not matter.
+		shuffled := slices.Clone(items)
+		rand.New(rand.NewPCG(1, 2)).Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
+		if a, b := assignment(items, got), assignment(shuffled, StratifiedSplit(shuffled, 9, pct)); !mapsEqual(a, b) {
+			t.Error("a shuffled catalog is split otherwise")
+		}
 	}
-	if perGroup != [3]int{32, 4, 4} {
-		t.Errorf("40 groups split %v, want [32 4 4]", perGroup)
-	}
-	if want := FillSplits(loose, nil, 9, pct); !slices.Equal(looseGot, want) {
-		t.Errorf("items without a group split %v, want FillSplits' %v", looseGot, want)
-	}
-	// Order does not matter.
-	shuffled := slices.Clone(items)
-	rand.New(rand.NewPCG(1, 2)).Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
-	if a, b := assignment(items, got), assignment(shuffled, StratifiedSplit(shuffled, 9, pct)); !mapsEqual(a, b) {
-		t.Error("a shuffled catalog is split otherwise")
+}
+
+// Labelled a few drawings at a time, whatever the batches, groups are held out as items would be:
+// each style about a tenth in val and in test, no group split, nothing moved.
+func TestFillGroupedSplitsLabelledInSmallBatches(t *testing.T) {
+	pct := [3]int{80, 10, 10}
+	for _, styles := range []int{3, 5} {
+		var all []SplitItem
+		for g := 0; g < 60; g++ {
+			for c := 0; c < styles; c++ {
+				all = append(all, SplitItem{Key: fmt.Sprintf("s%d-item%02d", c, g), Class: fmt.Sprintf("s%d", c), Group: fmt.Sprintf("item%02d", g)})
+			}
+		}
+		r := rand.New(rand.NewPCG(uint64(styles), 7))
+		var members []Member
+		for at := 0; at < len(all); {
+			n := 1 + r.IntN(styles-1) // a batch of 1 to styles-1 labels, in the catalog's order
+			batch := all[at:min(at+n, len(all))]
+			at += len(batch)
+			for i, sp := range FillGroupedSplits(batch, members, 3, pct) {
+				members = append(members, Member{batch[i], sp})
+			}
+		}
+		items := make([]SplitItem, len(members))
+		got := make([]string, len(members))
+		of := map[string]string{}
+		for i, m := range members {
+			items[i], got[i] = m.SplitItem, m.Split
+			if sp, ok := of[m.Group]; ok && sp != m.Split {
+				t.Fatalf("%d styles: group %s split between %s and %s", styles, m.Group, sp, m.Split)
+			}
+			of[m.Group] = m.Split
+		}
+		for class, n := range countPerClass(items, got) {
+			if n[1] < 4 || n[1] > 8 || n[2] < 4 || n[2] > 8 {
+				t.Errorf("%d styles labelled in small batches: style %s split %v, want about 48/6/6", styles, class, n)
+			}
+		}
 	}
 }
 
@@ -379,5 +423,22 @@ func TestFillGroupedSplitsOfSingleDrawingsKeepsEachStylesShare(t *testing.T) {
 	}
 	if want := countPerClass(plain, FillSplits(plain, nil, 3, pct)); !mapsEqualCounts(counts, want) {
 		t.Errorf("single drawings split %v, want FillSplits' %v", counts, want)
+	}
+}
+
+// Members of one group that disagree (a catalog split by product before it knew its groups): a
+// newcomer joins the first member's split, whatever the order of the newcomers.
+func TestFillGroupedSplitsFollowsTheFirstMember(t *testing.T) {
+	members := []Member{
+		{SplitItem{Key: "a-ace", Class: "a", Group: "ace"}, Val},
+		{SplitItem{Key: "b-ace", Class: "b", Group: "ace"}, Train},
+		{SplitItem{Key: "x-ace", Group: "ace"}, Test}, // label cleared: holds the split only
+	}
+	items := []SplitItem{{Key: "c-ace", Class: "c", Group: "ace"}, {Key: "d-ace", Class: "d", Group: "ace"}}
+	if got := FillGroupedSplits(items, members, 1, [3]int{80, 10, 10}); !slices.Equal(got, []string{Val, Val}) {
+		t.Errorf("newcomers of a group whose first member is in val went to %v", got)
+	}
+	if got := FillGroupedSplits(items, members[2:], 1, [3]int{80, 10, 10}); !slices.Equal(got, []string{Test, Test}) {
+		t.Errorf("newcomers of a group held by an unlabelled product in test went to %v", got)
 	}
 }
