@@ -56,6 +56,10 @@ func runEval(ctx context.Context, env *cliEnv, args []string) error {
 	if !rep.TrainRecorded {
 		fmt.Fprintln(env.stdout, "  (this run did not record the products it trained on; only its train split is left out)")
 	}
+	if rep.SkippedTranslations > 0 {
+		fmt.Fprintf(env.stdout, "  (%d more translations not made: the run trained on the same item in that style, so they would flatter it)\n",
+			rep.SkippedTranslations)
+	}
 	fmt.Fprintf(env.stdout, "  target-style accuracy  %.1f%%\n  content SSIM           %.3f (L1 %.3f)\n  silhouette IoU         %.3f (generator; %.3f after the backdrop step)\n",
 		100*rep.StyleAccuracy, rep.ContentSSIM, rep.ContentL1, rep.GeneratorSilhouetteIoU, rep.SilhouetteIoU)
 	m := func(v *float64) string { return gan.FormatMetric("%.3f", v) }

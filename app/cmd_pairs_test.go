@@ -62,11 +62,36 @@ func TestTrainAndEvalWithCounterparts(t *testing.T) {
 	var rep struct {
 		Pairs      int      `json:"pairs"`
 		PairedSSIM *float64 `json:"paired_ssim"`
+		Skipped    int      `json:"skipped_translations"`
 	}
 	if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
 		t.Fatalf("eval --json: %v\n%s", err, stdout)
 	}
 	if rep.Pairs == 0 || rep.PairedSSIM == nil {
 		t.Fatalf("eval on a catalog of counterparts measured %d pairs, paired SSIM %v", rep.Pairs, rep.PairedSSIM)
+	}
+	// The library splits by item, so every counterpart of a held-out product is held out too.
+	if rep.Skipped != 0 {
+		t.Errorf("eval skipped %d translations on a library split by item", rep.Skipped)
+	}
+
+	// A library split per product before it knew its groups keeps its splits: eval skips the
+	// translations whose counterpart the run trained on, and says so.
+	old := t.TempDir()
+	if code, _, stderr := runCLI(t, "import", "--library", old, "--labels-from-folders", root); code != 0 {
+		t.Fatalf("import without groups: %s", stderr)
+	}
+	if code, _, stderr := runCLI(t, "export", "--library", old, "--format", "csv", "--out", t.TempDir(), "--force"); code != 0 {
+		t.Fatalf("export (assigns the splits): %s", stderr)
+	}
+	if code, _, stderr := runCLI(t, "import", "--library", old, "--labels-from-folders", "--groups-from-names", root); code != 0 {
+		t.Fatalf("import again with groups: %s", stderr)
+	}
+	if code, _, stderr := runCLI(t, append([]string{"train", "--library", old, "--run", "r", "--steps", "2"}, tinyTrain...)...); code != 0 {
+		t.Fatalf("train: %s", stderr)
+	}
+	code, stdout, stderr = runCLI(t, "eval", "--library", old, "--run", "r")
+	if code != 0 || !strings.Contains(stdout, "more translations not made: the run trained on the same item in that style") {
+		t.Errorf("eval on a library split before its groups: exit %d, %s\n%s", code, stdout, stderr)
 	}
 }
