@@ -406,11 +406,15 @@ func (b *batcher) draw(rng *rand.Rand) {
 	}
 }
 
-// pairTable finds each example's counterparts (Example.Object): [example][style] is the first
-// example of the same object in that style, the example itself for its own style, -1 where there is
-// none. An example whose object is unknown, or drawn in its own style only, has none, not even
-// itself: data without counterparts trains exactly as without the paired loss.
-func pairTable(train []Example, styles int) [][]int {
+// CounterpartItems is how many objects (Example.Object) the training data draws in two or more
+// styles: the items the paired loss learns from (Config.LambdaPair).
+func CounterpartItems(data Data) int {
+	return len(objectRows(data.Train, len(data.Styles)))
+}
+
+// objectRows maps each object drawn in two or more styles to its first example in each style (-1
+// where it has none).
+func objectRows(train []Example, styles int) map[string][]int {
 	first := map[string][]int{}
 	for i, e := range train {
 		if e.Object == "" {
@@ -436,6 +440,15 @@ func pairTable(train []Example, styles int) [][]int {
 			delete(first, o)
 		}
 	}
+	return first
+}
+
+// pairTable finds each example's counterparts (Example.Object): [example][style] is the first
+// example of the same object in that style, the example itself for its own style, -1 where there is
+// none. An example whose object is unknown, or drawn in its own style only, has none, not even
+// itself: data without counterparts trains exactly as without the paired loss.
+func pairTable(train []Example, styles int) [][]int {
+	first := objectRows(train, styles)
 	out := make([][]int, len(train))
 	for i, e := range train {
 		if row := first[e.Object]; row != nil {

@@ -319,32 +319,10 @@ func (s *TrainScreen) applyData(data gan.Data, skipped []string, err error) {
 	default:
 		s.stylesNote.SetText("Every labeled style has enough images.")
 	}
-	s.showCounterparts(counterpartItems(data))
+	s.showCounterparts(gan.CounterpartItems(data))
 	s.updatePresetOptions()
 	s.formChanged()
 	s.formBox.Refresh()
-}
-
-// counterpartItems is how many items the training data draws in two or more styles (products of one
-// group): what the paired loss learns from.
-func counterpartItems(data gan.Data) int {
-	styles := map[string]map[int]bool{}
-	for _, e := range data.Train {
-		if e.Object == "" {
-			continue
-		}
-		if styles[e.Object] == nil {
-			styles[e.Object] = map[int]bool{}
-		}
-		styles[e.Object][e.Style] = true
-	}
-	n := 0
-	for _, st := range styles {
-		if len(st) >= 2 {
-			n++
-		}
-	}
-	return n
 }
 
 // showCounterparts offers the paired loss only where the training data has counterparts, and says
