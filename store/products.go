@@ -152,6 +152,19 @@ func (db *DB) queryRows(ctx context.Context, query string, args ...any) ([]Produ
 	return out, rows.Err()
 }
 
+// Counterparts lists the labelled products that draw the same item as this one in another style: those
+// sharing its group (migration 0006), in id order, itself left out. None when it has no group.
+func (db *DB) Counterparts(ctx context.Context, productID int64) ([]ProductRow, error) {
+	out, err := db.queryRows(ctx, `SELECT `+productCols+productFrom+`
+		WHERE l.style_id IS NOT NULL AND p.id <> ? AND p.group_key <> ''
+		AND p.group_key = (SELECT group_key FROM products WHERE id = ?)
+		ORDER BY p.id`, productID, productID)
+	if err != nil {
+		return nil, fmt.Errorf("list the counterparts of product %d: %w", productID, err)
+	}
+	return out, nil
+}
+
 // byIDChunk keeps the number of SQL parameters per query small.
 const byIDChunk = 500
 

@@ -511,3 +511,43 @@ func TestEnsureSplitsAGroupKeepsTheSplitOfAClearedLabel(t *testing.T) {
 		of[p.Group] = p.Split
 	}
 }
+
+// A product's counterparts are the labelled products of its group, itself and unlabelled ones left out;
+// a product without a group has none.
+func TestCounterparts(t *testing.T) {
+	ctx := context.Background()
+	db := openTest(t)
+	recs := []struct{ sku, style, group string }{
+		{"ace-boho", "boho", "ace"}, {"ace-neon", "neon", "ace"}, {"ace-plain", "", "ace"},
+		{"king-boho", "boho", "king"}, {"loose", "neon", ""},
+	}
+	ids := map[string]int64{}
+	for i, c := range recs {
+		r := testRecord(uint64(i+1), 64, c.sku, "", "", c.style)
+		r.Group = c.group
+		mustAdd(t, db, r)
+		var id int64
+		if err := db.sql.QueryRow(`SELECT id FROM products WHERE sku = ?`, c.sku).Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		ids[c.sku] = id
+	}
+	for sku, want := range map[string][]string{
+		"ace-boho": {"ace-neon"}, "ace-plain": {"ace-boho", "ace-neon"}, "king-boho": nil, "loose": nil,
+	} {
+		got, err := db.Counterparts(ctx, ids[sku])
+		if err != nil {
+			t.Fatal(err)
+		}
+		var skus []string
+		for _, r := range got {
+			skus = append(skus, r.SKU)
+			if r.Style == "" || r.ImageHash == "" {
+				t.Errorf("counterpart %+v lacks its style or image", r)
+			}
+		}
+		if !slices.Equal(skus, want) {
+			t.Errorf("Counterparts(%s) = %v; want %v", sku, skus, want)
+		}
+	}
+}

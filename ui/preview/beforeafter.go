@@ -81,6 +81,21 @@ func (b *beforeAfter) SetAfter(after image.Image) {
 	b.Refresh()
 }
 
+// SetBefore replaces the left picture (the original, or the real drawing it is compared with).
+func (b *beforeAfter) SetBefore(before image.Image) {
+	b.before = nrgbaOrNil(before)
+	b.Refresh()
+}
+
+// SetLabels names the two sides ("Before" and "After" at first).
+func (b *beforeAfter) SetLabels(before, after string) {
+	b.beforeText.Text, b.afterText.Text = before, after
+	b.Refresh()
+}
+
+// Labels are the names the two sides show.
+func (b *beforeAfter) Labels() (before, after string) { return b.beforeText.Text, b.afterText.Text }
+
 // SetEmptyText is shown when there is no picture.
 func (b *beforeAfter) SetEmptyText(s string) {
 	b.empty.Text = s
@@ -325,21 +340,32 @@ func (b *beforeAfter) sample(out *image.NRGBA, r image.Rectangle, img *image.NRG
 	pw, ph := float64(r.Dx()), float64(r.Dy())
 	s := math.Min(pw/float64(rw), ph/float64(rh)) * b.zoom // pane pixels per reference pixel
 	iw, ih := img.Rect.Dx(), img.Rect.Dy()
-	sx, sy := float64(iw)/float64(rw), float64(ih)/float64(rh) // img pixels per reference pixel
+	// img pixels per reference pixel. An image of another shape (a real drawing beside the original)
+	// fits the reference area, centred, rather than being stretched to it; one of the same shape but
+	// for rounding (the preview-size result) covers it exactly.
+	kx, ky := float64(iw)/float64(rw), float64(ih)/float64(rh)
+	var ox, oy float64
+	if math.Abs(kx/ky-1) > 0.02 {
+		k := math.Max(kx, ky)
+		kx, ky = k, k
+		ox, oy = (float64(iw)-k*float64(rw))/2, (float64(ih)-k*float64(rh))/2
+	}
 	cx, cy := b.cx*float64(rw), b.cy*float64(rh)
 	for y := r.Min.Y; y < r.Max.Y; y++ {
 		ry := cy + (float64(y-r.Min.Y)+0.5-ph/2)/s
-		if ry < 0 || ry >= float64(rh) {
+		iy := ry*ky + oy
+		if ry < 0 || ry >= float64(rh) || iy < 0 || iy >= float64(ih) {
 			continue
 		}
-		fy := ry*sy - 0.5
+		fy := iy - 0.5
 		row := out.Pix[out.PixOffset(0, y):]
 		for x := x0; x < x1; x++ {
 			rx := cx + (float64(x-r.Min.X)+0.5-pw/2)/s
-			if rx < 0 || rx >= float64(rw) {
+			ix := rx*kx + ox
+			if rx < 0 || rx >= float64(rw) || ix < 0 || ix >= float64(iw) {
 				continue
 			}
-			c := bilinear(img, rx*sx-0.5, fy)
+			c := bilinear(img, ix-0.5, fy)
 			o := row[4*x : 4*x+4 : 4*x+4]
 			a := uint32(c[3])
 			o[0] = uint8((uint32(c[0])*a + uint32(o[0])*(255-a)) / 255)

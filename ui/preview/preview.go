@@ -16,6 +16,7 @@ import (
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -103,6 +104,21 @@ type PreviewScreen struct {
 	gridReq     kit.Latest
 	settingAdj  bool
 	debounce    *time.Timer
+
+	// Counterparts (pairs.go); UI goroutine only.
+	compareWith *widget.RadioGroup
+	compareRow  *fyne.Container
+	pairNote    *widget.Label
+	comparePane *fyne.Container // laid out again when the note or the choice shows or hides
+	pairReq     kit.Latest
+	realReq     kit.Latest
+	pairs       map[string]store.ProductRow // the product's real drawings in other styles, by style
+	pairsOf     int64                       // the product pairs belong to
+	trained     map[int64]bool              // the products the run trained on (empty: not recorded)
+	trainedOf   int64                       // the run trained belongs to
+	real        image.Image                 // the last real drawing decoded
+	realID      int64                       // its product
+	realShown   bool                        // real is on the left instead of the original
 }
 
 // NewPreviewScreen builds the screen; Start loads it.
@@ -186,10 +202,22 @@ func NewPreviewScreen(deps kit.Deps) *PreviewScreen {
 	zoomIn := widget.NewButtonWithIcon("", theme.ZoomInIcon(), s.compare.ZoomIn)
 	fit := widget.NewButtonWithIcon("", theme.ZoomFitIcon(), s.compare.Fit)
 	compareBar := container.NewHBox(s.mode, widget.NewSeparator(), zoomOut, s.zoomLabel, zoomIn, fit)
-	comparePane := container.NewBorder(compareBar, container.NewVBox(compareHelp, s.status), nil, nil, s.compare)
+	s.compareWith = widget.NewRadioGroup([]string{compareOriginal, compareReal}, nil)
+	s.compareWith.Horizontal = true
+	s.compareWith.Required = true
+	s.compareWith.SetSelected(compareOriginal)
+	s.compareWith.OnChanged = func(string) { s.updatePairs() }
+	s.compareRow = container.NewHBox(widget.NewLabel("Compare with"), s.compareWith)
+	s.compareRow.Hide()
+	s.pairNote = widget.NewLabel("")
+	s.pairNote.Wrapping = fyne.TextWrapWord
+	s.pairNote.Hide()
+	comparePane := container.NewBorder(compareBar, container.NewVBox(s.compareRow, s.pairNote, compareHelp, s.status), nil, nil, s.compare)
+	s.comparePane = comparePane
 
 	s.allGrid = container.NewGridWrap(fyne.NewSize(170, 200))
 	s.allNote = widget.NewLabel("One product in every style. Tap a style to compare it.")
+	s.allNote.Wrapping = fyne.TextWrapWord // a long title must not widen the window
 	s.oneGrid = container.NewGridWrap(fyne.NewSize(170, 200))
 	s.oneNote = widget.NewLabel("")
 	s.oneNote.Wrapping = fyne.TextWrapWord
@@ -505,6 +533,7 @@ func (s *PreviewScreen) loadModel(r store.Run) {
 			s.styleName = ""
 			s.style.SetSelected(pick) // styleChosen recomputes
 			s.style.Refresh()
+			s.loadPairs() // what this run trained on
 			s.setControls()
 			s.stage("model")
 		})
@@ -549,6 +578,7 @@ func (s *PreviewScreen) styleChosen(name string) {
 	s.adj = loadAdjustments(s.prefs(), name)
 	s.setSliders()
 	s.recompute()
+	s.updatePairs()
 	s.refreshGrids()
 }
 
@@ -659,6 +689,7 @@ func (s *PreviewScreen) useCatalogSelection() {
 func (s *PreviewScreen) productChanged() {
 	s.compare.Fit()
 	s.recompute()
+	s.loadPairs()
 	s.refreshGrids()
 }
 
@@ -735,7 +766,7 @@ func (s *PreviewScreen) recompute() {
 			}
 			if s.origID != p.ID {
 				s.orig, s.origID = orig, p.ID
-				s.compare.SetImages(orig, nil)
+				s.compare.SetImages(s.beforeImage(), nil)
 			}
 			s.stylized = crop
 			s.status.SetText(fmt.Sprintf("Preview at %d px · computing the full resolution (%d×%d)…", m.Size(), b.Dx(), b.Dy()))
@@ -825,6 +856,7 @@ func (s *PreviewScreen) drawAllStyles() {
 		thumb, err := thumbFor(ctx, db, p.ImageHash)
 		var outs []*image.NRGBA
 		styles := m.Styles()
+		reals := realThumbs(ctx, db, p.ID, styles)
 		if err == nil {
 			imgs := make([]image.Image, len(styles))
 			idx := make([]int, len(styles))
@@ -846,13 +878,38 @@ func (s *PreviewScreen) drawAllStyles() {
 			if err != nil {
 				s.allNote.SetText("Cannot preview " + p.SKU + ": " + err.Error())
 			} else {
-				s.allGrid.Add(newGridCard(thumb, "original", func() { s.tabs.SelectIndex(tabCompare) }))
+				// Where the catalog has the item's own drawings, each translation sits beside the real
+				// drawing in its style, in one cell, so the two are always next to each other.
+				cell := fyne.NewSize(170, 200)
+				if len(reals) > 0 {
+					cell = fyne.NewSize(2*130+theme.Padding(), 170)
+					s.allNote.SetText(p.Title + " in every style, each beside the catalog's own drawing in that style where it has one · tap one to compare it")
+				}
+				s.allGrid.Layout = layout.NewGridWrapLayout(cell)
+				pair := func(a, b fyne.CanvasObject) fyne.CanvasObject {
+					if len(reals) == 0 {
+						return a
+					}
+					return container.NewGridWithColumns(2, a, b)
+				}
+				s.allGrid.Add(pair(newGridCard(thumb, "original", func() {
+					s.compareWith.SetSelected(compareOriginal)
+					s.tabs.SelectIndex(tabCompare)
+				}), layout.NewSpacer()))
 				for i, st := range styles {
 					st := st
-					s.allGrid.Add(newGridCard(cards[i], st, func() {
+					var real fyne.CanvasObject = layout.NewSpacer()
+					if r, ok := reals[st]; ok {
+						real = newGridCard(r, "real drawing", func() {
+							s.style.SetSelected(st)
+							s.compareWith.SetSelected(compareReal)
+							s.tabs.SelectIndex(tabCompare)
+						})
+					}
+					s.allGrid.Add(pair(newGridCard(cards[i], st, func() {
 						s.style.SetSelected(st)
 						s.tabs.SelectIndex(tabCompare)
-					}))
+					}), real))
 				}
 			}
 			s.allGrid.Refresh()
