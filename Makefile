@@ -87,7 +87,8 @@ fuzz: setup
 # The real window end to end (internal/e2e): the e2e build keeps Fyne's thread checks on (no fyneDo
 # migration) and reports what its window shows; the suite drives it under Xvfb with xdotool: first start,
 # labeling with undo/redo and a restart, a kill during fast labeling, Train's Quick preset with pause,
-# resume, cancel and resume from history, Preview's export of ticked products, Feed's Play for 60 s, and
+# resume, cancel and resume from history, Preview's export of ticked products and its comparison with an
+# item's real drawing, Feed's Play for 60 s, and
 # closing the window while training. About 3 minutes on an idle machine. Screenshots of failed journeys go to E2E_OUT.
 E2E_OUT ?= $(CURDIR)/out/e2e
 e2e-build: setup

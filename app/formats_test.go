@@ -5,12 +5,12 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"image"
-	"image/png"
 	"os"
 	"testing"
 
 	"stylestudio/engine/ingest"
 	"stylestudio/internal/testkit"
+	"stylestudio/internal/testkit/testlib"
 )
 
 // TestRotatedPhotoIsUprightInFullResExport: a phone-style JPEG, stored sideways with EXIF
@@ -55,16 +55,4 @@ func TestRotatedPhotoIsUprightInFullResExport(t *testing.T) {
 }
 
 // readPNG decodes the PNG file at path.
-func readPNG(t *testing.T, path string) image.Image {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	img, err := png.Decode(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return img
-}
+func readPNG(t *testing.T, path string) image.Image { return testlib.ReadPNG(t, path) }

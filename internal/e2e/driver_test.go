@@ -25,6 +25,7 @@ type env struct {
 	out      string // screenshots and logs of failed journeys
 	seeded   string // a library with the demo catalog
 	trained  string // the seeded library plus a tiny GAN run (Preview needs one)
+	paired   string // a catalog of items drawn in three styles (groups) with a tiny GAN run
 	closewin string // sends WM_DELETE_WINDOW
 }
 

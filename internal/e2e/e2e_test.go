@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"image/color"
 	"image/png"
 	"math/rand/v2"
 	"os"
@@ -105,6 +106,20 @@ func runSuite(m *testing.M, bin string) (int, error) {
 	// A tiny GAN run, so Preview has something to restyle with.
 	if b, err := exec.Command(bin, "train", "--library", e.trained, "--run", "tiny", "--steps", "20", "--batch", "4").CombinedOutput(); err != nil {
 		return 0, fmt.Errorf("train the tiny run: %v %s", err, b)
+	}
+	// A catalog that draws the same items in three styles, with a tiny run, for Preview's real drawings.
+	src := filepath.Join(tmp, "paired-src")
+	if err := writePairedCatalog(src); err != nil {
+		return 0, err
+	}
+	e.paired = filepath.Join(tmp, "paired")
+	for _, args := range [][]string{
+		{"import", "--library", e.paired, "--labels-from-folders", "--groups-from-names", src},
+		{"train", "--library", e.paired, "--run", "tiny", "--steps", "20", "--batch", "4"},
+	} {
+		if b, err := exec.Command(bin, args...).CombinedOutput(); err != nil {
+			return 0, fmt.Errorf("stylestudio %v: %v %s", args, err, b)
+		}
 	}
 	suite = e
 	return m.Run(), nil
@@ -987,4 +1002,116 @@ func TestDialogsTakeTheKeys(t *testing.T) {
 	if after.Labeled != n0+2 {
 		t.Fatalf("the catalog holds %d labeled, want %d (two key presses with no dialog open)", after.Labeled, n0+2)
 	}
+}
+
+// pairedStyles are the paired catalog's styles and their ink (folders sort blue first, so the
+// screen opens on a blue product, in blue).
+var pairedStyles = []struct {
+	name string
+	ink  color.NRGBA
+}{{"blue", color.NRGBA{30, 40, 210, 255}}, {"green", color.NRGBA{30, 170, 40, 255}}, {"red", color.NRGBA{215, 30, 30, 255}}}
+
+// writePairedCatalog writes 12 items, each drawn in every style (the same pattern in the style's ink on
+// white), one folder per style and the same file name per item, for import --groups-from-names.
+func writePairedCatalog(root string) error {
+	for _, st := range pairedStyles {
+		if err := os.MkdirAll(filepath.Join(root, st.name), 0o755); err != nil {
+			return err
+		}
+		for k := range 12 {
+			img := image.NewNRGBA(image.Rect(0, 0, 64, 64))
+			for y := range 64 {
+				for x := range 64 {
+					c := color.NRGBA{250, 250, 250, 255}
+					if (x/(3+k%4)+y/(3+k/4))%2 == 0 {
+						c = st.ink
+					}
+					img.SetNRGBA(x, y, c)
+				}
+			}
+			var buf bytes.Buffer
+			if err := png.Encode(&buf, img); err != nil {
+				return err
+			}
+			if err := os.WriteFile(filepath.Join(root, st.name, fmt.Sprintf("item-%02d.png", k)), buf.Bytes(), 0o644); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// inkShare counts the pixels of the screenshot's rectangle r whose colour is closest to each style's
+// ink (near-white and grey pixels count for none).
+func inkShare(t *testing.T, path string, r image.Rectangle) map[string]int {
+	t.Helper()
+	img := testlib.ReadPNG(t, path)
+	out := map[string]int{}
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		for x := r.Min.X; x < r.Max.X; x++ {
+			cr, cg, cb, _ := img.At(x, y).RGBA()
+			c := [3]int{int(cr >> 8), int(cg >> 8), int(cb >> 8)}
+			if max(c[0], c[1], c[2])-min(c[0], c[1], c[2]) < 80 {
+				continue // white, grey, black: no ink
+			}
+			best, bestD := "", 1<<30
+			for _, st := range pairedStyles {
+				d := 0
+				for i, v := range [3]uint8{st.ink.R, st.ink.G, st.ink.B} {
+					d += (c[i] - int(v)) * (c[i] - int(v))
+				}
+				if d < bestD {
+					best, bestD = st.name, d
+				}
+			}
+			out[best]++
+		}
+	}
+	return out
+}
+
+// In a catalog that draws the same item in several styles, Preview compares the translation with the
+// catalog's real drawing of the item in the target style: in the real window the left of the picture
+// shows the blue original, then, with Real drawing chosen, the item's red drawing; the note names it.
+func TestPreviewComparesWithTheRealDrawing(t *testing.T) {
+	lib := library(t, suite.paired)
+	a := suite.launch(t, lib)
+	a.nav("Preview")
+	a.waitText(` in blue · full resolution`, time.Minute) // the status line: the first product, in its own style
+	a.click("select", "blue")
+	a.click("text", "red")
+	radio := a.waitText(`^Real drawing$`, 30*time.Second)
+	a.waitText(`^This item is drawn in red in the catalog too \(`, 10*time.Second)
+	before := a.waitText(`^Before$`, 10*time.Second)
+	after := a.waitText(`^After$`, 10*time.Second)
+	// The left half of the picture, clear of the labels and the divider.
+	left := image.Rect(before.X+4, before.Y+before.H+12, (before.X+after.X+after.W)/2-16, radio.Y-24)
+	if left.Dx() < 40 || left.Dy() < 40 {
+		t.Fatalf("the picture's left half %v is too small to read", left)
+	}
+	a.waitText(` in red · full resolution`, time.Minute)
+	orig := inkShare(t, a.screenshot("preview-before-real"), left)
+	if orig["blue"] < 200 || orig["red"] > orig["blue"]/10 {
+		t.Fatalf("the left of the picture before choosing the real drawing: %v; want the blue original", orig)
+	}
+	a.clickAt(radio.center())
+	a.waitText(`^Real drawing$`, 10*time.Second)
+	a.waitFor("the picture's label Real drawing", 30*time.Second, func(r report) bool {
+		for _, o := range r.match("text", regexp.MustCompile(`^Real drawing$`)) {
+			if o.Y < radio.Y-40 {
+				return true // the label over the picture, not the radio's
+			}
+		}
+		return false
+	})
+	a.waitText(`^Left: the catalog's own drawing of this item in red \(`, 10*time.Second)
+	time.Sleep(500 * time.Millisecond) // the raster redraws on the next frame
+	real := inkShare(t, a.screenshot("preview-real-drawing"), left)
+	if real["red"] < 200 || real["blue"] > real["red"]/10 {
+		t.Fatalf("the left of the picture with Real drawing chosen: %v; want the item's red drawing", real)
+	}
+	if w, h := a.windowSize(); w > 1280 || h > 800 {
+		t.Errorf("Preview grew the window to %d×%d", w, h)
+	}
+	a.quit()
 }

@@ -5,6 +5,8 @@ package testlib
 import (
 	"context"
 	"image"
+	"image/png"
+	"os"
 	"testing"
 
 	"stylestudio/engine/demo"
@@ -78,4 +80,19 @@ func KeepLabels(t testing.TB, db *store.DB, n int, seed uint64, keep int) (truth
 		}
 	}
 	return truth, styleIDs
+}
+
+// ReadPNG decodes the PNG file at path (a screenshot, an exported image).
+func ReadPNG(t testing.TB, path string) image.Image {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return img
 }
