@@ -330,6 +330,15 @@ func (db *DB) AlphaUnchecked(ctx context.Context, after string, limit int) ([]Al
 	return out, nil
 }
 
+// AlphaUncheckedCount is how many thumbnails have not had their picture's transparency checked yet.
+func (db *DB) AlphaUncheckedCount(ctx context.Context) (int, error) {
+	var n int
+	if err := db.sql.QueryRowContext(ctx, `SELECT COUNT(*) FROM thumbnails WHERE alpha IS NULL`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count unchecked transparency: %w", err)
+	}
+	return n, nil
+}
+
 // SetThumbAlphas records what checking the images' transparency found, by hash: an alpha square, or
 // an empty (or nil) slice for an opaque picture. An image checked meanwhile keeps what it has.
 func (db *DB) SetThumbAlphas(ctx context.Context, alphas map[string][]byte) error {

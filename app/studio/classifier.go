@@ -62,12 +62,27 @@ type ClassifierInfo struct {
 // style.ErrOutdated). Either way, training one is the remedy.
 var ErrNoClassifier = errors.New("no style classifier has been trained for this library yet")
 
+// TrainProgress is what TrainClassifier reports. In a catalog imported before transparency was kept,
+// the first training checks every older picture once: then Checking is true, with Checked of ToCheck
+// done. The training's epochs follow, in Event.
+type TrainProgress struct {
+	Checking         bool
+	Checked, ToCheck int
+	style.Event
+}
+
 // TrainClassifier trains the style classifier on the catalog's train split (new labels get their frozen
 // split first), measures it on the held-out split, and saves it into the library. Styles with fewer
-// than style.MinPerStyle training images are left out and listed in Skipped.
-func TrainClassifier(ctx context.Context, db *store.DB, cfg style.Config, report func(style.Event)) (*style.Model, ClassifierInfo, error) {
+// than style.MinPerStyle training images are left out and listed in Skipped. report may be nil.
+func TrainClassifier(ctx context.Context, db *store.DB, cfg style.Config, report func(TrainProgress)) (*style.Model, ClassifierInfo, error) {
 	start := time.Now()
-	if err := checkTransparency(ctx, db); err != nil && ctx.Err() != nil {
+	var checking func(done, total int)
+	var epochs func(style.Event)
+	if report != nil {
+		checking = func(done, total int) { report(TrainProgress{Checking: true, Checked: done, ToCheck: total}) }
+		epochs = func(ev style.Event) { report(TrainProgress{Event: ev}) }
+	}
+	if err := checkTransparency(ctx, db, checking); err != nil && ctx.Err() != nil {
 		return nil, ClassifierInfo{}, ctx.Err()
 	}
 	labeled, err := labeledWithSplits(ctx, db)
@@ -121,7 +136,7 @@ func TrainClassifier(ctx context.Context, db *store.DB, cfg style.Config, report
 			held = append(held, ex)
 		}
 	}
-	m, err := style.Train(ctx, cfg, info.Styles, train, report)
+	m, err := style.Train(ctx, cfg, info.Styles, train, epochs)
 	if err != nil {
 		return nil, ClassifierInfo{}, err
 	}
@@ -343,13 +358,23 @@ func thumbAndAlpha(ctx context.Context, db *store.DB, hash string) (image.Image,
 // be read now (a missing object, a format this build cannot decode) stays unchecked, read as opaque,
 // and is tried again next time. The first check of a large catalog of PNGs costs a decode of each
 // original. A read-only library is left unchecked; the error says why, and callers go on without.
-func checkTransparency(ctx context.Context, db *store.DB) error {
-	after := ""
+// progress (may be nil) hears how many of the pictures unchecked at the start have been tried, after
+// each batch, when there are any.
+func checkTransparency(ctx context.Context, db *store.DB, progress func(done, total int)) error {
+	total, err := db.AlphaUncheckedCount(ctx)
+	if err != nil || total == 0 {
+		return err
+	}
+	after, done := "", 0
 	for {
+		if progress != nil {
+			progress(min(done, total), total)
+		}
 		todo, err := db.AlphaUnchecked(ctx, after, 256)
 		if err != nil || len(todo) == 0 {
 			return err
 		}
+		done += len(todo)
 		after = todo[len(todo)-1].Hash
 		found := make([][]byte, len(todo))
 		checked := make([]bool, len(todo))

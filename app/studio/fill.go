@@ -71,7 +71,7 @@ func styleNeeds(ctx context.Context, db *store.DB) ([]store.Style, []int, error)
 // catalogImages reads every product and its thumbnail as the style classifier reads it (styleImage;
 // nil when it has none or it cannot be read).
 func catalogImages(ctx context.Context, db *store.DB) ([]store.ProductRow, []image.Image, error) {
-	if err := checkTransparency(ctx, db); err != nil && ctx.Err() != nil {
+	if err := checkTransparency(ctx, db, nil); err != nil && ctx.Err() != nil {
 		return nil, nil, ctx.Err()
 	}
 	rows, err := db.Products(ctx, store.ProductFilter{})

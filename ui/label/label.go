@@ -639,14 +639,17 @@ func (s *LabelScreen) Retrain() {
 	go func() {
 		defer end()
 		var last time.Time
-		m, info, err := studio.TrainClassifier(ctx, db, style.DefaultConfig(), func(ev style.Event) {
+		m, info, err := studio.TrainClassifier(ctx, db, style.DefaultConfig(), func(ev studio.TrainProgress) {
 			if time.Since(last) < 100*time.Millisecond {
 				return
 			}
 			last = time.Now()
-			s.deps.Do(func() {
-				s.status.SetText(fmt.Sprintf("Classifier: training, epoch %d of %d (%.0f%% on training images)", ev.Epoch, ev.Epochs, 100*ev.TrainAcc))
-			})
+			text := fmt.Sprintf("Classifier: training, epoch %d of %d (%.0f%% on training images)", ev.Epoch, ev.Epochs, 100*ev.TrainAcc)
+			if ev.Checking {
+				// An older catalog's first training reads each picture's transparency once.
+				text = fmt.Sprintf("Classifier: reading the transparency of older pictures, %d of %d (once)", ev.Checked, ev.ToCheck)
+			}
+			s.deps.Do(func() { s.status.SetText(text) })
 		})
 		if err == nil {
 			s.applySuggestions(ctx, db, m, info)
