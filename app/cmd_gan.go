@@ -65,6 +65,10 @@ func runEval(ctx context.Context, env *cliEnv, args []string) error {
 	m := func(v *float64) string { return gan.FormatMetric("%.3f", v) }
 	fmt.Fprintf(env.stdout, "  paired SSIM            %s (identity baseline %s; L1 %s vs %s; %d pairs)\n",
 		m(rep.PairedSSIM), m(rep.IdentityPairedSSIM), m(rep.PairedL1), m(rep.IdentityPairedL1), rep.Pairs)
+	if rep.CounterpartStyleAccuracy != nil {
+		fmt.Fprintf(env.stdout, "  the real drawings, judged as translations (same size, the source's cut-out): %.1f%%: what a translation identical to the real drawing scores with this judge\n",
+			100**rep.CounterpartStyleAccuracy)
+	}
 	tw := tabwriter.NewWriter(env.stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "  style\taccuracy\tcontent SSIM\tIoU (generator)\tFréchet (real floor, n each)")
 	for _, name := range rep.StyleNames() {

@@ -60,15 +60,16 @@ func TestTrainAndEvalWithCounterparts(t *testing.T) {
 		t.Fatalf("eval: exit %d, %s", code, stderr)
 	}
 	var rep struct {
-		Pairs      int      `json:"pairs"`
-		PairedSSIM *float64 `json:"paired_ssim"`
-		Skipped    int      `json:"skipped_translations"`
+		Pairs       int      `json:"pairs"`
+		PairedSSIM  *float64 `json:"paired_ssim"`
+		Skipped     int      `json:"skipped_translations"`
+		Counterpart *float64 `json:"counterpart_style_accuracy"`
 	}
 	if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
 		t.Fatalf("eval --json: %v\n%s", err, stdout)
 	}
-	if rep.Pairs == 0 || rep.PairedSSIM == nil {
-		t.Fatalf("eval on a catalog of counterparts measured %d pairs, paired SSIM %v", rep.Pairs, rep.PairedSSIM)
+	if rep.Pairs == 0 || rep.PairedSSIM == nil || rep.Counterpart == nil {
+		t.Fatalf("eval on a catalog of counterparts measured %d pairs, paired SSIM %v, counterpart style accuracy %v", rep.Pairs, rep.PairedSSIM, rep.Counterpart)
 	}
 	// The library splits by item, so every counterpart of a held-out product is held out too.
 	if rep.Skipped != 0 {
@@ -91,7 +92,8 @@ func TestTrainAndEvalWithCounterparts(t *testing.T) {
 		t.Fatalf("train: %s", stderr)
 	}
 	code, stdout, stderr = runCLI(t, "eval", "--library", old, "--run", "r")
-	if code != 0 || !strings.Contains(stdout, "more translations not made: the run trained on the same item in that style") {
+	if code != 0 || !strings.Contains(stdout, "more translations not made: the run trained on the same item in that style") ||
+		!strings.Contains(stdout, "the real drawings, judged as translations") {
 		t.Errorf("eval on a library split before its groups: exit %d, %s\n%s", code, stdout, stderr)
 	}
 }

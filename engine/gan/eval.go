@@ -49,6 +49,8 @@ type StyleEval struct {
 	SilhouetteIoU          float64  `json:"silhouette_iou"`
 	GeneratorSilhouetteIoU float64  `json:"generator_silhouette_iou"`
 	PairedSSIM             *float64 `json:"paired_ssim"`
+	// CounterpartAccuracy is EvalReport.CounterpartStyleAccuracy for this target style.
+	CounterpartAccuracy *float64 `json:"counterpart_style_accuracy"`
 	// Frechet is measured against half of the style's held-out real images, on as many stylized
 	// images as that half has (FrechetN each); RealFrechet is the other half against the same half:
 	// the noise floor at that sample size.
@@ -77,17 +79,25 @@ type EvalReport struct {
 	// copies the source's background into the output, so content_ssim and content_l1 there count
 	// pixels the pipeline forced to match; BackdropKeptShare is the mean share of each output's
 	// pixels the step made equal to the source (where the generator had changed them).
-	GeneratorContentSSIM float64              `json:"generator_content_ssim"`
-	GeneratorContentL1   float64              `json:"generator_content_l1"`
-	BackdropKeptShare    float64              `json:"backdrop_kept_share"`
-	PairedSSIM           *float64             `json:"paired_ssim"`
-	PairedL1             *float64             `json:"paired_l1"`
-	IdentityPairedSSIM   *float64             `json:"identity_paired_ssim"`
-	IdentityPairedL1     *float64             `json:"identity_paired_l1"`
-	Frechet              map[string]*float64  `json:"frechet"`      // per style, see StyleEval.Frechet
-	RealFrechet          map[string]*float64  `json:"real_frechet"` // per style: the noise floor, same sizes
-	PerStyle             map[string]StyleEval `json:"per_style"`
-	Products             int                  `json:"products"`
+	GeneratorContentSSIM float64  `json:"generator_content_ssim"`
+	GeneratorContentL1   float64  `json:"generator_content_l1"`
+	BackdropKeptShare    float64  `json:"backdrop_kept_share"`
+	PairedSSIM           *float64 `json:"paired_ssim"`
+	PairedL1             *float64 `json:"paired_l1"`
+	IdentityPairedSSIM   *float64 `json:"identity_paired_ssim"`
+	IdentityPairedL1     *float64 `json:"identity_paired_l1"`
+	// CounterpartStyleAccuracy is the judge's accuracy on the real counterparts of the paired
+	// translations (the catalog's own drawing of the item in the target style), each read as a
+	// translation is, at the model's size and in its source's cut-out: what a translation identical
+	// to the real drawing would score. Where it is low, the judge reads the outline, which the stylizer
+	// keeps, and details the model's size blurs, more than the drawing: a translation that matched the
+	// real drawing exactly would score no better. (A translation can score above it: it pleases this
+	// judge, not necessarily a person.) nil without pairs.
+	CounterpartStyleAccuracy *float64             `json:"counterpart_style_accuracy"`
+	Frechet                  map[string]*float64  `json:"frechet"`      // per style, see StyleEval.Frechet
+	RealFrechet              map[string]*float64  `json:"real_frechet"` // per style: the noise floor, same sizes
+	PerStyle                 map[string]StyleEval `json:"per_style"`
+	Products                 int                  `json:"products"`
 	// HeldOutProducts is how many of the products were held out from both the GAN (as it recorded)
 	// and its judge: all of them, since Evaluate is given only those (see studio.EvaluateRun).
 	HeldOutProducts int `json:"heldout_products"`
@@ -157,7 +167,7 @@ func Evaluate(ctx context.Context, m *Model, items []EvalItem, real map[int][]im
 	type acc struct {
 		hits, count               int
 		ssim, iou, rawIoU, paired float64
-		pairs                     int
+		pairs, truthHits          int
 		features                  [][]float64
 	}
 	per := make([]acc, len(m.styles))
@@ -202,6 +212,29 @@ func Evaluate(ctx context.Context, m *Model, items []EvalItem, real map[int][]im
 		pred, feats, err := judge.Classify(asImages)
 		if err != nil {
 			return rep, fmt.Errorf("eval: classify: %w", err)
+		}
+		// The real counterparts, read as the translations are: a perfect translation's score.
+		var truths []image.Image
+		var truthTargets []int
+		for _, k := range targets {
+			if truth, ok := it.Truth[k]; ok && truth != nil {
+				t := image.Image(imaging.Square(truth, n))
+				if alpha != nil {
+					t = imaging.WithAlpha(t, alpha)
+				}
+				truths, truthTargets = append(truths, t), append(truthTargets, k)
+			}
+		}
+		if len(truths) > 0 {
+			tp, _, err := judge.Classify(truths)
+			if err != nil {
+				return rep, fmt.Errorf("eval: classify the real counterparts: %w", err)
+			}
+			for i, k := range truthTargets {
+				if tp[i] == m.styles[k] {
+					per[k].truthHits++
+				}
+			}
 		}
 		// Silhouettes against each picture's own background: styles differ in backdrop (cream
 		// vintage, black neon), which is not a change of shape.
@@ -264,10 +297,11 @@ func Evaluate(ctx context.Context, m *Model, items []EvalItem, real map[int][]im
 	if rep.Translations == 0 {
 		return rep, fmt.Errorf("eval: all %d translations of the %d held-out products were skipped: the run trained on each one's counterpart in the target style (the same item drawn in it); label more products of each group so some stay held out", rep.SkippedTranslations, len(items))
 	}
-	hits := 0
+	hits, truthHits := 0, 0
 	for k, name := range m.styles {
 		a := per[k]
 		hits += a.hits
+		truthHits += a.truthHits
 		if a.count == 0 {
 			continue
 		}
@@ -275,6 +309,7 @@ func Evaluate(ctx context.Context, m *Model, items []EvalItem, real map[int][]im
 			SilhouetteIoU: a.iou / float64(a.count), GeneratorSilhouetteIoU: a.rawIoU / float64(a.count), N: a.count}
 		if a.pairs > 0 {
 			se.PairedSSIM = ptr(a.paired / float64(a.pairs))
+			se.CounterpartAccuracy = ptr(float64(a.truthHits) / float64(a.pairs))
 		}
 		if imgs := real[k]; len(imgs) >= 4 && len(a.features) >= len(imgs)/2 {
 			_, rf, err := judge.Classify(imgs)
@@ -306,6 +341,7 @@ func Evaluate(ctx context.Context, m *Model, items []EvalItem, real map[int][]im
 	if rep.Pairs > 0 {
 		p := float64(rep.Pairs)
 		rep.PairedSSIM, rep.PairedL1, rep.IdentityPairedSSIM, rep.IdentityPairedL1 = ptr(sumPS/p), ptr(sumPL1/p), ptr(sumIS/p), ptr(sumIL1/p)
+		rep.CounterpartStyleAccuracy = ptr(float64(truthHits) / p)
 	}
 	return rep, nil
 }

@@ -70,6 +70,7 @@ func TestEvaluateReportsMissingValuesAsNull(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{`"paired_ssim":null`, `"identity_paired_ssim":null`, `"paired_l1":null`, `"identity_paired_l1":null`,
+		`"counterpart_style_accuracy":null`,
 		`"frechet":{"minimal":null`, `"real_frechet":{"minimal":null`} {
 		if !strings.Contains(string(js), want) {
 			t.Errorf("eval JSON lacks %s: %s", want, js)
@@ -155,21 +156,8 @@ func (j alphaJudge) Classify(imgs []image.Image) ([]string, [][]float64, error) 
 // The judge reads a stylized product with its source's transparency, as a classifier trained on a
 // catalog of cut-outs reads the products; without an alpha square it reads the output as it is.
 func TestEvaluateJudgesOutputsWithTheSourcesTransparency(t *testing.T) {
-	cfg := tinyConfig(1)
-	styles := []string{"minimal", "neon"}
-	m := &Model{cfg: cfg, styles: styles, p: newParams(cfg, len(styles), rand.New(rand.NewPCG(1, 2)))}
-	// A 96 px product: a block in the middle third, its surroundings transparent.
-	img := image.NewNRGBA(image.Rect(0, 0, 96, 96))
-	alpha := image.NewGray(img.Rect)
-	for y := 0; y < 96; y++ {
-		for x := 0; x < 96; x++ {
-			img.Pix[4*(y*96+x)], img.Pix[4*(y*96+x)+1], img.Pix[4*(y*96+x)+2], img.Pix[4*(y*96+x)+3] = 255, 255, 255, 255
-			if x >= 32 && x < 64 && y >= 32 && y < 64 {
-				img.Pix[4*(y*96+x)], img.Pix[4*(y*96+x)+1] = 20, 40
-				alpha.Pix[y*96+x] = 255
-			}
-		}
-	}
+	m := untrainedTwoStyles()
+	img, alpha := blockCutout()
 	for _, tc := range []struct {
 		name     string
 		alpha    *image.Gray
@@ -187,4 +175,75 @@ func TestEvaluateJudgesOutputsWithTheSourcesTransparency(t *testing.T) {
 			t.Errorf("%s: the judged output is %.2f transparent, want %.2f–%.2f (the source's surroundings, 8/9)", tc.name, seen[0], tc.min, tc.max)
 		}
 	}
+}
+
+// outlineJudge names a picture by its outline alone: "neon" when under a quarter of it is transparent,
+// else "minimal" (a judge that reads the cut-out, not the drawing).
+type outlineJudge struct{ meanColorJudge }
+
+func (j outlineJudge) Classify(imgs []image.Image) ([]string, [][]float64, error) {
+	var seen []float64
+	if _, _, err := (alphaJudge{j.meanColorJudge, &seen}).Classify(imgs); err != nil {
+		return nil, nil, err
+	}
+	_, feats, err := j.meanColorJudge.Classify(imgs)
+	names := make([]string, len(imgs))
+	for i, clear := range seen {
+		names[i] = "minimal"
+		if clear < 0.25 {
+			names[i] = "neon"
+		}
+	}
+	return names, feats, err
+}
+
+// counterpart_style_accuracy is the judge's score of the real counterparts read as translations are,
+// in the source's cut-out: a judge that reads the outline rejects even the real drawing there, and
+// accepts it where the source has no cut-out.
+func TestEvaluateScoresTheRealCounterpartAsATranslation(t *testing.T) {
+	m := untrainedTwoStyles()
+	img, alpha := blockCutout()
+	truth := image.NewNRGBA(img.Rect) // the item drawn in neon: opaque, dark
+	for i := 0; i < len(truth.Pix); i += 4 {
+		copy(truth.Pix[i:i+4], []uint8{10, 10, 40, 255})
+	}
+	for _, tc := range []struct {
+		name  string
+		alpha *image.Gray
+		want  float64
+	}{{"in the source's cut-out", alpha, 0}, {"no cut-out", nil, 1}} {
+		items := []EvalItem{{Image: img, Style: 0, Alpha: tc.alpha, Truth: map[int]image.Image{1: truth}}}
+		rep, err := Evaluate(context.Background(), m, items, nil, outlineJudge{meanColorJudge{"minimal"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Pairs != 1 || rep.CounterpartStyleAccuracy == nil || *rep.CounterpartStyleAccuracy != tc.want {
+			t.Errorf("%s: %d pairs, counterpart_style_accuracy %v; want %.0f", tc.name, rep.Pairs, FormatMetric("%.2f", rep.CounterpartStyleAccuracy), tc.want)
+		}
+		if se := rep.PerStyle["neon"]; se.CounterpartAccuracy == nil || *se.CounterpartAccuracy != tc.want {
+			t.Errorf("%s: neon's counterpart_style_accuracy %v", tc.name, FormatMetric("%.2f", se.CounterpartAccuracy))
+		}
+	}
+}
+
+// untrainedTwoStyles is an untrained tiny model of the styles minimal and neon.
+func untrainedTwoStyles() *Model {
+	cfg := tinyConfig(1)
+	styles := []string{"minimal", "neon"}
+	return &Model{cfg: cfg, styles: styles, p: newParams(cfg, len(styles), rand.New(rand.NewPCG(1, 2)))}
+}
+
+// blockCutout is a 96 px product, a block in the middle third on white, and its alpha square: the block
+// opaque, its surroundings transparent.
+func blockCutout() (*image.NRGBA, *image.Gray) {
+	img := image.NewNRGBA(image.Rect(0, 0, 96, 96))
+	alpha := image.NewGray(img.Rect)
+	for i := range 96 * 96 {
+		copy(img.Pix[4*i:4*i+4], []uint8{255, 255, 255, 255})
+		if x, y := i%96, i/96; x >= 32 && x < 64 && y >= 32 && y < 64 {
+			img.Pix[4*i], img.Pix[4*i+1] = 20, 40
+			alpha.Pix[i] = 255
+		}
+	}
+	return img, alpha
 }

@@ -141,3 +141,15 @@ func TestDialogsTakeEscapeAndEnter(t *testing.T) {
 		t.Fatalf("form field Escape then Enter: %v (want [false true]), %d open", submitted, deps.Dialogs.Open())
 	}
 }
+
+// A run evaluated on a catalog with counterparts shows its style accuracy beside the real drawings'
+// score under the same judge, the most it can reach.
+func TestEvalSummaryNamesTheRealDrawingsScore(t *testing.T) {
+	got := EvalSummary(`{"style_accuracy":0.39,"counterpart_style_accuracy":0.39,"paired_ssim":0.48,"identity_paired_ssim":0.42}`)
+	if want := "style accuracy 39% (real drawings judged alike: 39%) · paired SSIM 0.48 (unchanged image: 0.42)"; got != want {
+		t.Errorf("EvalSummary = %q, want %q", got, want)
+	}
+	if got := EvalSummary(`{"style_accuracy":0.5,"counterpart_style_accuracy":null}`); got != "style accuracy 50%" {
+		t.Errorf("EvalSummary without pairs = %q", got)
+	}
+}
