@@ -106,6 +106,7 @@ func (s *PreviewScreen) updatePairs() {
 		s.pairNote.SetText("")
 		s.pairNote.Hide()
 	}
+	s.setHelp()
 	s.comparePane.Refresh() // the space under the picture grew or shrank
 }
 
@@ -173,6 +174,7 @@ func (s *PreviewScreen) showReal(c store.ProductRow) {
 			s.real, s.realID, s.realShown = img, c.ID, true
 			s.compare.SetLabels("Real drawing", "After")
 			s.compare.SetBefore(img)
+			s.setHelp()
 			s.stage("real")
 		})
 	}()

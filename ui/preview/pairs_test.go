@@ -107,6 +107,11 @@ func TestPreviewComparesWithTheRealDrawing(t *testing.T) {
 		if h.s.compare.before.Rect.Size() != h.s.real.Bounds().Size() {
 			t.Errorf("left side %v, real drawing %v", h.s.compare.before.Rect, h.s.real.Bounds())
 		}
+		h.s.mode.SetSelected("Side by side")
+		if !strings.HasPrefix(h.s.compareHelp.Text, "The real drawing on the left") {
+			t.Errorf("side by side help %q", h.s.compareHelp.Text)
+		}
+		h.s.mode.SetSelected("Divider")
 		// Another style without a drawing: the original is back on the left.
 		h.s.style.SetSelected(other)
 		if b, _ := h.s.compare.Labels(); b != "Before" || h.s.realShown || h.s.compareRow.Visible() {

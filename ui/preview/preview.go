@@ -109,6 +109,7 @@ type PreviewScreen struct {
 	compareWith *widget.RadioGroup
 	compareRow  *fyne.Container
 	pairNote    *widget.Label
+	compareHelp *widget.Label
 	comparePane *fyne.Container // laid out again when the note or the choice shows or hides
 	pairReq     kit.Latest
 	realReq     kit.Latest
@@ -180,18 +181,15 @@ func NewPreviewScreen(deps kit.Deps) *PreviewScreen {
 	s.zoomLabel = widget.NewLabel("Fit")
 	s.compare.onZoom = func(z float64) { s.zoomLabel.SetText(zoomText(z)) }
 	// The help line says what the mode on show does, and wraps rather than losing its end.
-	const dividerHelp = "Drag the divider to compare · drag elsewhere to pan · scroll or the buttons to zoom (both sides follow)"
-	const sideHelp = "Before on the left, after on the right · drag to pan · scroll or the buttons to zoom (both sides follow)"
-	compareHelp := widget.NewLabelWithStyle(dividerHelp, fyne.TextAlignLeading, fyne.TextStyle{Italic: true})
-	compareHelp.Wrapping = fyne.TextWrapWord
+	s.compareHelp = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Italic: true})
+	s.compareHelp.Wrapping = fyne.TextWrapWord
 	s.mode = widget.NewRadioGroup([]string{"Divider", "Side by side"}, func(m string) {
 		if m == "Side by side" {
 			s.compare.SetMode(modeSideBySide)
-			compareHelp.SetText(sideHelp)
 		} else {
 			s.compare.SetMode(modeDivider)
-			compareHelp.SetText(dividerHelp)
 		}
+		s.setHelp()
 	})
 	s.mode.Horizontal = true
 	s.mode.Required = true
@@ -212,7 +210,7 @@ func NewPreviewScreen(deps kit.Deps) *PreviewScreen {
 	s.pairNote = widget.NewLabel("")
 	s.pairNote.Wrapping = fyne.TextWrapWord
 	s.pairNote.Hide()
-	comparePane := container.NewBorder(compareBar, container.NewVBox(s.compareRow, s.pairNote, compareHelp, s.status), nil, nil, s.compare)
+	comparePane := container.NewBorder(compareBar, container.NewVBox(s.compareRow, s.pairNote, s.compareHelp, s.status), nil, nil, s.compare)
 	s.comparePane = comparePane
 
 	s.allGrid = container.NewGridWrap(fyne.NewSize(170, 200))
@@ -555,6 +553,20 @@ func (s *PreviewScreen) showEmpty(title, text string) {
 	s.mainBox.Hide()
 	s.emptyBox.Show()
 	s.setControls()
+}
+
+// setHelp says what the comparison on show does: the divider, or which picture is on which side.
+func (s *PreviewScreen) setHelp() {
+	const zoom = " · scroll or the buttons to zoom (both sides follow)"
+	if s.mode.Selected != "Side by side" {
+		s.compareHelp.SetText("Drag the divider to compare · drag elsewhere to pan" + zoom)
+		return
+	}
+	left := "Before"
+	if s.realShown {
+		left = "The real drawing"
+	}
+	s.compareHelp.SetText(left + " on the left, after on the right · drag to pan" + zoom)
 }
 
 func (s *PreviewScreen) showMain() {
@@ -1236,8 +1248,13 @@ type ExportResult struct {
 // OnStage subscribes f to Stage.
 func (s *PreviewScreen) OnStage(f func(stage string)) { Stage.On(s.deps.Events, f) }
 
-// Settled reports whether, at stage, the screen shows its final state: the full-resolution result, or
-// the empty state when there is no model or no product. UI goroutine.
+// Settled reports whether, at stage, the screen shows its final state: the full-resolution result with
+// what the catalog and the run know of the product (its real drawings, whether the run trained on it),
+// whichever came last, or the empty state when there is no model or no product. UI goroutine.
 func (s *PreviewScreen) Settled(stage string) bool {
-	return stage == "full" || (stage == "model" && s.model == nil) || (stage == "list" && s.model != nil && len(s.products) == 0)
+	if stage == "full" || stage == "pairs" {
+		p, ok := s.currentProduct()
+		return s.full && ok && s.pairsOf == p.ID
+	}
+	return (stage == "model" && s.model == nil) || (stage == "list" && s.model != nil && len(s.products) == 0)
 }
