@@ -1,6 +1,8 @@
 package main
 
 import (
+	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -24,6 +26,47 @@ func githubAnchor(heading string) string {
 	return b.String()
 }
 
+// readmeAnchors are the ids of a Markdown text's headings as GitHub gives them: a repeated heading's
+// gets -1, -2, …; lines inside ``` or ~~~ fences are not headings, nor is "#" without a space.
+func readmeAnchors(text string) map[string]bool {
+	anchors, seen := map[string]bool{}, map[string]int{}
+	heading := regexp.MustCompile(`^#{1,6}\s+(.*)$`)
+	fence := ""
+	for _, line := range strings.Split(text, "\n") {
+		trimmed := strings.TrimSpace(line)
+		switch {
+		case fence != "":
+			if strings.HasPrefix(trimmed, fence) {
+				fence = ""
+			}
+			continue
+		case strings.HasPrefix(trimmed, "```"), strings.HasPrefix(trimmed, "~~~"):
+			fence = trimmed[:3]
+			continue
+		}
+		m := heading.FindStringSubmatch(line)
+		if m == nil {
+			continue
+		}
+		a := githubAnchor(strings.TrimRight(m[1], "# "))
+		if n := seen[a]; n > 0 {
+			anchors[fmt.Sprintf("%s-%d", a, n)] = true
+		} else {
+			anchors[a] = true
+		}
+		seen[a]++
+	}
+	return anchors
+}
+
+func TestReadmeAnchorsFollowGitHub(t *testing.T) {
+	got := readmeAnchors("# Style Studio\n## Notes\n```\n# not a heading\n```\n~~~sh\n## nor this\n~~~\n## Notes\n#hashtag\n### The GAN, on real styles (64 px)\n")
+	want := map[string]bool{"style-studio": true, "notes": true, "notes-1": true, "the-gan-on-real-styles-64-px": true}
+	if !maps.Equal(got, want) {
+		t.Errorf("anchors %v, want %v", got, want)
+	}
+}
+
 // The README is the user's manual: every link within it leads to a heading it has, and every picture
 // it shows is in the repository. (An edit once replaced a section under another's heading, and the
 // CLI table's link to it led nowhere.)
@@ -33,17 +76,7 @@ func TestREADMELinksAndPicturesResolve(t *testing.T) {
 		t.Fatal(err)
 	}
 	text := string(data)
-	anchors := map[string]bool{}
-	inFence := false
-	for _, line := range strings.Split(text, "\n") {
-		if strings.HasPrefix(line, "```") {
-			inFence = !inFence
-			continue
-		}
-		if !inFence && strings.HasPrefix(line, "#") {
-			anchors[githubAnchor(strings.TrimLeft(line, "#"))] = true
-		}
-	}
+	anchors := readmeAnchors(text)
 	if len(anchors) < 10 {
 		t.Fatalf("found %d headings in the README", len(anchors))
 	}
