@@ -53,16 +53,19 @@ func runClassify(ctx context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	defer db.Close()
+	checking := false // the last line written is the transparency check's
 	progress := func(ev studio.TrainProgress) {
 		switch {
 		case *asJSON:
 		case ev.Checking:
 			// An older catalog's first training reads each picture's transparency once.
 			fmt.Fprintf(env.stderr, "\rreading the transparency of older pictures: %d/%d   ", ev.Checked, ev.ToCheck)
-			if ev.Checked == ev.ToCheck {
-				fmt.Fprintln(env.stderr)
-			}
+			checking = true
 		default:
+			if checking {
+				fmt.Fprintln(env.stderr) // the epochs start on a line of their own
+				checking = false
+			}
 			fmt.Fprintf(env.stderr, "\repoch %d/%d  loss %.3f  train accuracy %.0f%%   ", ev.Epoch, ev.Epochs, ev.Loss, 100*ev.TrainAcc)
 		}
 	}

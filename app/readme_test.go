@@ -36,12 +36,13 @@ func readmeAnchors(text string) map[string]bool {
 		trimmed := strings.TrimSpace(line)
 		switch {
 		case fence != "":
-			if strings.HasPrefix(trimmed, fence) {
+			// A fence closes with a bare run of its character at least as long as the one that opened it.
+			if strings.HasPrefix(trimmed, fence) && strings.Trim(trimmed, fence[:1]) == "" {
 				fence = ""
 			}
 			continue
 		case strings.HasPrefix(trimmed, "```"), strings.HasPrefix(trimmed, "~~~"):
-			fence = trimmed[:3]
+			fence = trimmed[:len(trimmed)-len(strings.TrimLeft(trimmed, trimmed[:1]))]
 			continue
 		}
 		m := heading.FindStringSubmatch(line)
@@ -60,7 +61,8 @@ func readmeAnchors(text string) map[string]bool {
 }
 
 func TestReadmeAnchorsFollowGitHub(t *testing.T) {
-	got := readmeAnchors("# Style Studio\n## Notes\n```\n# not a heading\n```\n~~~sh\n## nor this\n~~~\n## Notes\n#hashtag\n### The GAN, on real styles (64 px)\n")
+	got := readmeAnchors("# Style Studio\n## Notes\n```\n# not a heading\n```\n~~~sh\n## nor this\n~~~\n## Notes\n#hashtag\n" +
+		"````md\n```go\n# inside\n```\n````\n### The GAN, on real styles (64 px)\n")
 	want := map[string]bool{"style-studio": true, "notes": true, "notes-1": true, "the-gan-on-real-styles-64-px": true}
 	if !maps.Equal(got, want) {
 		t.Errorf("anchors %v, want %v", got, want)

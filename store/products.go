@@ -153,12 +153,14 @@ func (db *DB) queryRows(ctx context.Context, query string, args ...any) ([]Produ
 }
 
 // Counterparts lists the labelled products that draw the same item as this one in another style: those
-// sharing its group (migration 0006), in id order, itself left out. None when it has no group.
+// sharing its group (migration 0006) labelled with another style than its own, in id order. None when
+// it has no group.
 func (db *DB) Counterparts(ctx context.Context, productID int64) ([]ProductRow, error) {
 	out, err := db.queryRows(ctx, `SELECT `+productCols+productFrom+`
 		WHERE l.style_id IS NOT NULL AND p.id <> ? AND p.group_key <> ''
 		AND p.group_key = (SELECT group_key FROM products WHERE id = ?)
-		ORDER BY p.id`, productID, productID)
+		AND l.style_id IS NOT (SELECT style_id FROM labels WHERE product_id = ?)
+		ORDER BY p.id`, productID, productID, productID)
 	if err != nil {
 		return nil, fmt.Errorf("list the counterparts of product %d: %w", productID, err)
 	}

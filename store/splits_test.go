@@ -512,14 +512,14 @@ func TestEnsureSplitsAGroupKeepsTheSplitOfAClearedLabel(t *testing.T) {
 	}
 }
 
-// A product's counterparts are the labelled products of its group, itself and unlabelled ones left out;
-// a product without a group has none.
+// A product's counterparts are the labelled products of its group in other styles than its own (itself,
+// its own style's and unlabelled ones left out); a product without a group has none.
 func TestCounterparts(t *testing.T) {
 	ctx := context.Background()
 	db := openTest(t)
 	recs := []struct{ sku, style, group string }{
 		{"ace-boho", "boho", "ace"}, {"ace-neon", "neon", "ace"}, {"ace-plain", "", "ace"},
-		{"king-boho", "boho", "king"}, {"loose", "neon", ""},
+		{"ace-boho-2", "boho", "ace"}, {"king-boho", "boho", "king"}, {"loose", "neon", ""},
 	}
 	ids := map[string]int64{}
 	for i, c := range recs {
@@ -533,7 +533,8 @@ func TestCounterparts(t *testing.T) {
 		ids[c.sku] = id
 	}
 	for sku, want := range map[string][]string{
-		"ace-boho": {"ace-neon"}, "ace-plain": {"ace-boho", "ace-neon"}, "king-boho": nil, "loose": nil,
+		"ace-boho": {"ace-neon"}, "ace-plain": {"ace-boho", "ace-neon", "ace-boho-2"}, "ace-neon": {"ace-boho", "ace-boho-2"},
+		"king-boho": nil, "loose": nil,
 	} {
 		got, err := db.Counterparts(ctx, ids[sku])
 		if err != nil {

@@ -358,8 +358,8 @@ func thumbAndAlpha(ctx context.Context, db *store.DB, hash string) (image.Image,
 // be read now (a missing object, a format this build cannot decode) stays unchecked, read as opaque,
 // and is tried again next time. The first check of a large catalog of PNGs costs a decode of each
 // original. A read-only library is left unchecked; the error says why, and callers go on without.
-// progress (may be nil) hears how many of the pictures unchecked at the start have been tried, after
-// each batch, when there are any.
+// progress (may be nil) hears how many of the pictures unchecked at the start have been tried, before
+// each batch and at the end, when there are any.
 func checkTransparency(ctx context.Context, db *store.DB, progress func(done, total int)) error {
 	total, err := db.AlphaUncheckedCount(ctx)
 	if err != nil || total == 0 {

@@ -87,7 +87,8 @@ type EvalReport struct {
 	IdentityPairedSSIM   *float64 `json:"identity_paired_ssim"`
 	IdentityPairedL1     *float64 `json:"identity_paired_l1"`
 	// CounterpartStyleAccuracy is the judge's accuracy on the real counterparts of the paired
-	// translations (the catalog's own drawing of the item in the target style), each read as a
+	// translations (the catalog's own drawing of the item in the target style; on the demo, the
+	// product's true rendering in it), each read as a
 	// translation is, at the model's size and in its source's cut-out: what a translation identical
 	// to the real drawing would score. Where it is low, the judge reads the outline, which the stylizer
 	// keeps, and details the model's size blurs, more than the drawing: a translation that matched the

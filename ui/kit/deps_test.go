@@ -143,7 +143,7 @@ func TestDialogsTakeEscapeAndEnter(t *testing.T) {
 }
 
 // A run evaluated on a catalog with counterparts shows its style accuracy beside the real drawings'
-// score under the same judge, the most it can reach.
+// score under the same judge, the reference it is read against.
 func TestEvalSummaryNamesTheRealDrawingsScore(t *testing.T) {
 	got := EvalSummary(`{"style_accuracy":0.39,"counterpart_style_accuracy":0.39,"paired_ssim":0.48,"identity_paired_ssim":0.42}`)
 	if want := "style accuracy 39% (real drawings judged alike: 39%) · paired SSIM 0.48 (unchanged image: 0.42)"; got != want {

@@ -26,7 +26,7 @@ func EvalSummary(metricsJSON string) string {
 	var parts []string
 	switch {
 	case m.StyleAccuracy != nil && m.CounterpartAcc != nil:
-		// The ceiling: the real drawings themselves, judged as the translations are.
+		// A reference: the real drawings themselves, judged as the translations are.
 		parts = append(parts, fmt.Sprintf("style accuracy %.0f%% (real drawings judged alike: %.0f%%)", 100**m.StyleAccuracy, 100**m.CounterpartAcc))
 	case m.StyleAccuracy != nil:
 		parts = append(parts, fmt.Sprintf("style accuracy %.0f%%", 100**m.StyleAccuracy))

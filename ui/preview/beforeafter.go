@@ -342,10 +342,10 @@ func (b *beforeAfter) sample(out *image.NRGBA, r image.Rectangle, img *image.NRG
 	iw, ih := img.Rect.Dx(), img.Rect.Dy()
 	// img pixels per reference pixel. An image of another shape (a real drawing beside the original)
 	// fits the reference area, centred, rather than being stretched to it; one of the same shape but
-	// for rounding (the preview-size result) covers it exactly.
+	// for rounding (the preview-size result, within a pixel) covers it exactly.
 	kx, ky := float64(iw)/float64(rw), float64(ih)/float64(rh)
 	var ox, oy float64
-	if math.Abs(kx/ky-1) > 0.02 {
+	if math.Abs(float64(ih)-float64(iw)*float64(rh)/float64(rw)) > 1 && math.Abs(float64(iw)-float64(ih)*float64(rw)/float64(rh)) > 1 {
 		k := math.Max(kx, ky)
 		kx, ky = k, k
 		ox, oy = (float64(iw)-k*float64(rw))/2, (float64(ih)-k*float64(rh))/2

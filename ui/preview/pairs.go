@@ -48,14 +48,16 @@ func (s *PreviewScreen) loadPairs() {
 			if needRun {
 				s.trained, s.trainedOf = trained, runID
 				if terr != nil {
-					s.trained, s.trainedOf = nil, 0
+					s.trained = nil // not known: nothing is said about it
 				}
 			}
 			if err != nil {
-				s.pairs, s.pairsOf = nil, 0
+				s.pairs, s.pairsOf = nil, p.ID
+				s.updatePairs()
 				s.pairNote.SetText("Could not read this item's other drawings: " + err.Error())
 				s.pairNote.Show()
 				s.comparePane.Refresh()
+				s.stage("pairs")
 				return
 			}
 			s.pairs = map[string]store.ProductRow{}
@@ -148,7 +150,13 @@ func (s *PreviewScreen) showReal(c store.ProductRow) {
 		s.compare.SetBefore(s.real)
 		return
 	}
-	gen, db := s.realReq.Next(), s.deps.DB
+	// Until the drawing is decoded the original stays on the left, named as such.
+	s.realShown = false
+	s.compare.SetLabels("Before", "After")
+	if p, ok := s.currentProduct(); ok && s.origID == p.ID {
+		s.compare.SetBefore(s.orig)
+	}
+	gen, db, ctx := s.realReq.Next(), s.deps.DB, s.deps.Ctx
 	go func() {
 		var img image.Image
 		err := errors.New("it has no image")
@@ -157,6 +165,9 @@ func (s *PreviewScreen) showReal(c store.ProductRow) {
 			if data, err = db.ReadObject(c.ImageHash); err == nil {
 				img, _, err = imaging.Decode(data, 0)
 			}
+		}
+		if ctx.Err() != nil {
+			return
 		}
 		s.deps.Do(func() {
 			if !gen.Current() {

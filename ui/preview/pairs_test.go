@@ -191,9 +191,17 @@ func TestCompareFitsAPictureOfAnotherShape(t *testing.T) {
 	// The same shape but for rounding covers the area exactly, as before.
 	b.SetImages(fill(40, 40, color.NRGBA{255, 0, 0, 255}), fill(40, 39, blue))
 	out = b.draw(200, 200).(*image.NRGBA)
-	for _, x := range []int{8, 100, 197} { // the divider and its handle are drawn at x=0, y=100
-		if got := out.NRGBAAt(x, 30); got != blue {
-			t.Errorf("x=%d: %v, want blue over the whole area", x, got)
+	for _, p := range []image.Point{{8, 30}, {100, 30}, {197, 30}, {100, 1}, {100, 198}} { // the divider and its handle are at x=0, y=100
+		if got := out.NRGBAAt(p.X, p.Y); got != blue {
+			t.Errorf("%v: %v, want blue over the whole area", p, got)
+		}
+	}
+	// A small preview crop one pixel short covers it too (no bands).
+	b.SetImages(fill(200, 150, color.NRGBA{255, 0, 0, 255}), fill(16, 11, blue))
+	out = b.draw(200, 200).(*image.NRGBA)
+	for _, p := range []image.Point{{100, 26}, {100, 173}, {190, 100}} {
+		if got := out.NRGBAAt(p.X, p.Y); got != blue {
+			t.Errorf("16×11 over 200×150, %v: %v, want blue", p, got)
 		}
 	}
 }

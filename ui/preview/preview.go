@@ -1254,7 +1254,7 @@ func (s *PreviewScreen) OnStage(f func(stage string)) { Stage.On(s.deps.Events, 
 func (s *PreviewScreen) Settled(stage string) bool {
 	if stage == "full" || stage == "pairs" {
 		p, ok := s.currentProduct()
-		return s.full && ok && s.pairsOf == p.ID
+		return s.full && ok && s.pairsOf == p.ID && (s.runID == 0 || s.trainedOf == s.runID)
 	}
 	return (stage == "model" && s.model == nil) || (stage == "list" && s.model != nil && len(s.products) == 0)
 }
