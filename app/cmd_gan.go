@@ -69,6 +69,9 @@ func runEval(ctx context.Context, env *cliEnv, args []string) error {
 		fmt.Fprintf(env.stdout, "  the real drawings, judged as translations (same size, the source's cut-out): %.1f%%: what a translation identical to the real drawing scores with this judge\n",
 			100**rep.CounterpartStyleAccuracy)
 	}
+	if rep.CounterpartOwnCutoutStyleAccuracy != nil {
+		fmt.Fprintf(env.stdout, "  the real drawings at the same size in their own cut-out: %.1f%%\n", 100**rep.CounterpartOwnCutoutStyleAccuracy)
+	}
 	tw := tabwriter.NewWriter(env.stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "  style\taccuracy\tcontent SSIM\tIoU (generator)\tFréchet (real floor, n each)")
 	for _, name := range rep.StyleNames() {

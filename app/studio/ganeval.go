@@ -228,9 +228,10 @@ func (ix counterpartIndex) fill(ctx context.Context, db *store.DB, p store.Label
 			return fmt.Errorf("read the image of %s: %w", truth.SKU, err)
 		}
 		if item.Truth == nil {
-			item.Truth = map[int]image.Image{}
+			item.Truth, item.TruthAlpha = map[int]image.Image{}, map[int]*image.Gray{}
 		}
 		item.Truth[t] = img
+		item.TruthAlpha[t] = productAlpha(ctx, db, truth.ImageHash)
 	}
 	return nil
 }

@@ -31,6 +31,9 @@ type EvalItem struct {
 	// output with it, as a classifier trained on the catalog reads the products: a stylized product
 	// keeps its source's outline. The GAN and the content scores never see it.
 	Alpha *image.Gray
+	// TruthAlpha is, per target style, the alpha square of Truth's picture placed as it (nil or absent
+	// for an opaque one): counterpart_own_cutout_style_accuracy reads the real drawing in its own cut-out.
+	TruthAlpha map[int]*image.Gray
 	// Skip names target styles the item is not translated into at all: where the GAN trained on the
 	// item's own counterpart in that style (the same item drawn in it) it may have learned that very
 	// drawing (with the paired loss, as the answer for this item), so a translation into it would
@@ -94,11 +97,15 @@ type EvalReport struct {
 	// keeps, and details the model's size blurs, more than the drawing: a translation that matched the
 	// real drawing exactly would score no better. (A translation can score above it: it pleases this
 	// judge, not necessarily a person.) nil without pairs.
-	CounterpartStyleAccuracy *float64             `json:"counterpart_style_accuracy"`
-	Frechet                  map[string]*float64  `json:"frechet"`      // per style, see StyleEval.Frechet
-	RealFrechet              map[string]*float64  `json:"real_frechet"` // per style: the noise floor, same sizes
-	PerStyle                 map[string]StyleEval `json:"per_style"`
-	Products                 int                  `json:"products"`
+	CounterpartStyleAccuracy *float64 `json:"counterpart_style_accuracy"`
+	// CounterpartOwnCutoutStyleAccuracy is the same real counterparts read at the model's size in their
+	// own cut-out (opaque where they have none): whether the judge knows the real drawing at this size
+	// at all. The gap to CounterpartStyleAccuracy is what the source's cut-out costs. nil without pairs.
+	CounterpartOwnCutoutStyleAccuracy *float64             `json:"counterpart_own_cutout_style_accuracy"`
+	Frechet                           map[string]*float64  `json:"frechet"`      // per style, see StyleEval.Frechet
+	RealFrechet                       map[string]*float64  `json:"real_frechet"` // per style: the noise floor, same sizes
+	PerStyle                          map[string]StyleEval `json:"per_style"`
+	Products                          int                  `json:"products"`
 	// HeldOutProducts is how many of the products were held out from both the GAN (as it recorded)
 	// and its judge: all of them, since Evaluate is given only those (see studio.EvaluateRun).
 	HeldOutProducts int `json:"heldout_products"`
@@ -172,6 +179,7 @@ func Evaluate(ctx context.Context, m *Model, items []EvalItem, real map[int][]im
 		features                  [][]float64
 	}
 	per := make([]acc, len(m.styles))
+	ownHits := 0 // real counterparts the judge names right in their own cut-out
 	var sumSSIM, sumL1, sumIoU, sumRawIoU, sumPS, sumPL1, sumIS, sumIL1 float64
 	var sumRawSSIM, sumRawL1, sumKept float64
 	for _, it := range items {
@@ -215,25 +223,33 @@ func Evaluate(ctx context.Context, m *Model, items []EvalItem, real map[int][]im
 			return rep, fmt.Errorf("eval: classify: %w", err)
 		}
 		// The real counterparts, read as the translations are: a perfect translation's score.
-		var truths []image.Image
+		// Then in their own cut-out: whether the judge knows them at this size at all.
+		var truths, owns []image.Image
 		var truthTargets []int
 		for _, k := range targets {
 			if truth, ok := it.Truth[k]; ok && truth != nil {
-				t := image.Image(imaging.Square(truth, n))
+				sq := imaging.Square(truth, n)
+				t, own := image.Image(sq), image.Image(sq)
 				if alpha != nil {
-					t = imaging.WithAlpha(t, alpha)
+					t = imaging.WithAlpha(sq, alpha)
 				}
-				truths, truthTargets = append(truths, t), append(truthTargets, k)
+				if ta := judgeAlpha(EvalItem{Image: truth, Alpha: it.TruthAlpha[k]}, n); ta != nil {
+					own = imaging.WithAlpha(sq, ta)
+				}
+				truths, owns, truthTargets = append(truths, t), append(owns, own), append(truthTargets, k)
 			}
 		}
 		if len(truths) > 0 {
-			tp, _, err := judge.Classify(truths)
+			tp, _, err := judge.Classify(append(truths, owns...))
 			if err != nil {
 				return rep, fmt.Errorf("eval: classify the real counterparts: %w", err)
 			}
 			for i, k := range truthTargets {
 				if tp[i] == m.styles[k] {
 					per[k].truthHits++
+				}
+				if tp[len(truths)+i] == m.styles[k] {
+					ownHits++
 				}
 			}
 		}
@@ -343,6 +359,7 @@ func Evaluate(ctx context.Context, m *Model, items []EvalItem, real map[int][]im
 		p := float64(rep.Pairs)
 		rep.PairedSSIM, rep.PairedL1, rep.IdentityPairedSSIM, rep.IdentityPairedL1 = ptr(sumPS/p), ptr(sumPL1/p), ptr(sumIS/p), ptr(sumIL1/p)
 		rep.CounterpartStyleAccuracy = ptr(float64(truthHits) / p)
+		rep.CounterpartOwnCutoutStyleAccuracy = ptr(float64(ownHits) / p)
 	}
 	return rep, nil
 }

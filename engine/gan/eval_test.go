@@ -70,7 +70,7 @@ func TestEvaluateReportsMissingValuesAsNull(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{`"paired_ssim":null`, `"identity_paired_ssim":null`, `"paired_l1":null`, `"identity_paired_l1":null`,
-		`"counterpart_style_accuracy":null`,
+		`"counterpart_style_accuracy":null`, `"counterpart_own_cutout_style_accuracy":null`,
 		`"frechet":{"minimal":null`, `"real_frechet":{"minimal":null`} {
 		if !strings.Contains(string(js), want) {
 			t.Errorf("eval JSON lacks %s: %s", want, js)
@@ -216,6 +216,10 @@ func TestEvaluateScoresTheRealCounterpartAsATranslation(t *testing.T) {
 		rep, err := Evaluate(context.Background(), m, items, nil, outlineJudge{meanColorJudge{"minimal"}})
 		if err != nil {
 			t.Fatal(err)
+		}
+		// In its own cut-out (none: the drawing is opaque) the judge knows it either way.
+		if rep.CounterpartOwnCutoutStyleAccuracy == nil || *rep.CounterpartOwnCutoutStyleAccuracy != 1 {
+			t.Errorf("%s: counterpart_own_cutout_style_accuracy %v; want 1", tc.name, FormatMetric("%.2f", rep.CounterpartOwnCutoutStyleAccuracy))
 		}
 		if rep.Pairs != 1 || rep.CounterpartStyleAccuracy == nil || *rep.CounterpartStyleAccuracy != tc.want {
 			t.Errorf("%s: %d pairs, counterpart_style_accuracy %v; want %.0f", tc.name, rep.Pairs, FormatMetric("%.2f", rep.CounterpartStyleAccuracy), tc.want)
