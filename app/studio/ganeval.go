@@ -87,13 +87,13 @@ func EvaluateRun(ctx context.Context, db *store.DB, name string) (gan.EvalReport
 		if !ok || p.ImageHash == "" {
 			continue
 		}
-		img, err := thumbImage(ctx, db, p.ImageHash)
+		img, kept, err := thumbAndAlpha(ctx, db, p.ImageHash)
 		if err != nil {
 			return gan.EvalReport{}, fmt.Errorf("read the image of %s: %w", p.SKU, err)
 		}
 		// The judge reads real products as it was trained on them, with their transparency, and each
 		// stylized output with its source's (gan.EvalItem.Alpha).
-		alpha := productAlpha(ctx, db, p.ImageHash)
+		alpha := decodeAlpha(kept)
 		real[k] = append(real[k], imaging.WithAlpha(img, alpha))
 		item := gan.EvalItem{Image: img, Style: k, Alpha: alpha}
 		if params, truthStyle, err := db.DemoTruth(ctx, p.ID); err == nil && truthStyle == p.Style {
@@ -223,7 +223,7 @@ func (ix counterpartIndex) fill(ctx context.Context, db *store.DB, p store.Label
 		if truth == nil || item.Skip[t] {
 			continue
 		}
-		img, err := thumbImage(ctx, db, truth.ImageHash)
+		img, kept, err := thumbAndAlpha(ctx, db, truth.ImageHash)
 		if err != nil {
 			return fmt.Errorf("read the image of %s: %w", truth.SKU, err)
 		}
@@ -231,7 +231,7 @@ func (ix counterpartIndex) fill(ctx context.Context, db *store.DB, p store.Label
 			item.Truth, item.TruthAlpha = map[int]image.Image{}, map[int]*image.Gray{}
 		}
 		item.Truth[t] = img
-		item.TruthAlpha[t] = productAlpha(ctx, db, truth.ImageHash)
+		item.TruthAlpha[t] = decodeAlpha(kept)
 	}
 	return nil
 }

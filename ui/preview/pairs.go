@@ -2,11 +2,9 @@ package preview
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"image"
 
-	"stylestudio/engine/imaging"
 	"stylestudio/store"
 )
 
@@ -54,9 +52,7 @@ func (s *PreviewScreen) loadPairs() {
 			if err != nil {
 				s.pairs, s.pairsOf = nil, p.ID
 				s.updatePairs()
-				s.pairNote.SetText("Could not read this item's other drawings: " + err.Error())
-				s.pairNote.Show()
-				s.comparePane.Refresh()
+				s.setPairNote("Could not read this item's other drawings: " + err.Error())
 				s.stage("pairs")
 				return
 			}
@@ -95,21 +91,39 @@ func (s *PreviewScreen) updatePairs() {
 	if has && s.compareWith.Selected == compareReal {
 		s.showReal(c)
 	} else if s.realShown || s.compare.beforeText.Text != "Before" {
-		s.realShown = false
-		s.compare.SetLabels("Before", "After")
-		if p, ok := s.currentProduct(); ok && s.origID == p.ID {
-			s.compare.SetBefore(s.orig)
-		}
+		s.originalLeft()
 	}
-	if text := s.pairText(c, has); text != "" {
-		s.pairNote.SetText(text)
+	s.setPairNote(s.pairText(c, has))
+	s.setHelp()
+}
+
+// setPairNote shows the line under the picture, or hides it when text is empty, and lays the pane
+// out again: the space under the picture grew or shrank.
+func (s *PreviewScreen) setPairNote(text string) {
+	s.pairNote.SetText(text)
+	if text != "" {
 		s.pairNote.Show()
 	} else {
-		s.pairNote.SetText("")
 		s.pairNote.Hide()
 	}
+	s.comparePane.Refresh()
+}
+
+// originalLeft puts the original (once decoded) on the left, named Before.
+func (s *PreviewScreen) originalLeft() {
+	s.realShown = false
+	s.compare.SetLabels("Before", "After")
+	if p, ok := s.currentProduct(); ok && s.origID == p.ID {
+		s.compare.SetBefore(s.orig)
+	}
+}
+
+// realLeft puts the decoded real drawing on the left, named Real drawing.
+func (s *PreviewScreen) realLeft() {
+	s.realShown = true
+	s.compare.SetLabels("Real drawing", "After")
+	s.compare.SetBefore(s.real)
 	s.setHelp()
-	s.comparePane.Refresh() // the space under the picture grew or shrank
 }
 
 // pairText says whether the run trained on the product (when it recorded what it trained on) and
@@ -145,27 +159,13 @@ func (s *PreviewScreen) pairText(c store.ProductRow, has bool) string {
 // showReal puts the counterpart's picture on the left (decoding it in the background the first time).
 func (s *PreviewScreen) showReal(c store.ProductRow) {
 	if s.realID == c.ID && s.real != nil {
-		s.realShown = true
-		s.compare.SetLabels("Real drawing", "After")
-		s.compare.SetBefore(s.real)
+		s.realLeft()
 		return
 	}
-	// Until the drawing is decoded the original stays on the left, named as such.
-	s.realShown = false
-	s.compare.SetLabels("Before", "After")
-	if p, ok := s.currentProduct(); ok && s.origID == p.ID {
-		s.compare.SetBefore(s.orig)
-	}
+	s.originalLeft() // until the drawing is decoded
 	gen, db, ctx := s.realReq.Next(), s.deps.DB, s.deps.Ctx
 	go func() {
-		var img image.Image
-		err := errors.New("it has no image")
-		if c.ImageHash != "" {
-			var data []byte
-			if data, err = db.ReadObject(c.ImageHash); err == nil {
-				img, _, err = imaging.Decode(data, 0)
-			}
-		}
+		img, err := readPicture(db, c.ImageHash)
 		if ctx.Err() != nil {
 			return
 		}
@@ -177,15 +177,11 @@ func (s *PreviewScreen) showReal(c store.ProductRow) {
 				return
 			}
 			if err != nil {
-				s.pairNote.SetText(fmt.Sprintf("Cannot show the real drawing %s: %v", c.SKU, err))
-				s.pairNote.Show()
-				s.comparePane.Refresh()
+				s.setPairNote(fmt.Sprintf("Cannot show the real drawing %s: %v", c.SKU, err))
 				return
 			}
-			s.real, s.realID, s.realShown = img, c.ID, true
-			s.compare.SetLabels("Real drawing", "After")
-			s.compare.SetBefore(img)
-			s.setHelp()
+			s.real, s.realID = img, c.ID
+			s.realLeft()
 			s.stage("real")
 		})
 	}()

@@ -749,15 +749,8 @@ func (s *PreviewScreen) recompute() {
 			})
 		}
 		if origID != p.ID || orig == nil {
-			if p.ImageHash == "" {
-				fail(errors.New("it has no image"))
-				return
-			}
-			data, err := db.ReadObject(p.ImageHash)
-			if err == nil {
-				orig, _, err = imaging.Decode(data, 0)
-			}
-			if err != nil {
+			var err error
+			if orig, err = readPicture(db, p.ImageHash); err != nil {
 				fail(err)
 				return
 			}
@@ -803,6 +796,19 @@ func (s *PreviewScreen) recompute() {
 			s.stage("full")
 		})
 	}()
+}
+
+// readPicture decodes a product's stored original whole, as Preview compares and stylizes it.
+func readPicture(db *store.DB, hash string) (image.Image, error) {
+	if hash == "" {
+		return nil, errors.New("it has no image")
+	}
+	data, err := db.ReadObject(hash)
+	if err != nil {
+		return nil, err
+	}
+	img, _, err := imaging.Decode(data, 0)
+	return img, err
 }
 
 // ---- grids ----
