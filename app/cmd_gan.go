@@ -25,8 +25,9 @@ func runEval(ctx context.Context, env *cliEnv, args []string) error {
 			"source, paired SSIM against the real counterpart in the target style (the demo catalog's true\n"+
 			"rendering, or the same item drawn in that style, from the product's group, that the run never trained\n"+
 			"on; with the identity baseline), and the Fréchet distance per style in the classifier's feature space.\n"+
-			"A translation into a style whose counterpart the run trained on is skipped. The report is stored\n"+
-			"with the run.")
+			"A translation into a style whose counterpart the run trained on is skipped. A second, matched judge\n"+
+			"(trained on the same products, each read as a translation is: at the model's size, in its own cut-out\n"+
+			"and in one of another style) grades the same translations too. The report is stored with the run.")
 	lib := libraryFlag(fs)
 	name := fs.String("run", "", "run name (required)")
 	asJSON := fs.Bool("json", false, "print one JSON object")
@@ -71,6 +72,12 @@ func runEval(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	if rep.CounterpartOwnCutoutStyleAccuracy != nil {
 		fmt.Fprintf(env.stdout, "  the real drawings at the same size in their own cut-out: %.1f%%\n", 100**rep.CounterpartOwnCutoutStyleAccuracy)
+	}
+	if mj := rep.MatchedJudge; mj != nil {
+		fmt.Fprintf(env.stdout, "  the matched judge (trained on the same products read as translations are, at %d px): target-style accuracy %.1f%%; the real drawings %s\n",
+			mj.Size, 100*mj.StyleAccuracy, gan.FormatMetric("%.3f", mj.CounterpartStyleAccuracy))
+		fmt.Fprintf(env.stdout, "    it names the held-out products' style %s in the cut-out of another style, %s in their own\n",
+			gan.FormatMetric("%.3f", mj.HeldOutAccuracy), gan.FormatMetric("%.3f", mj.HeldOutOwnCutoutAccuracy))
 	}
 	tw := tabwriter.NewWriter(env.stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "  style\taccuracy\tcontent SSIM\tIoU (generator)\tFréchet (real floor, n each)")

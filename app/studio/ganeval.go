@@ -117,9 +117,22 @@ func EvaluateRun(ctx context.Context, db *store.DB, name string) (gan.EvalReport
 		}
 		items = append(items, item)
 	}
-	rep, err := gan.Evaluate(ctx, m, items, real, judgeModel)
+	// Without the matched judge (too few training products of a style in it) the report says null.
+	var matchedJudge gan.Judge
+	matched, matchedEval, err := trainMatchedJudge(ctx, db, judgeInfo, m.Styles(), m.Config().Size, items)
+	switch {
+	case ctx.Err() != nil:
+		return gan.EvalReport{}, ctx.Err()
+	case err == nil:
+		matchedJudge = matched
+	}
+	rep, err := gan.EvaluateMatched(ctx, m, items, real, judgeModel, matchedJudge)
 	if err != nil {
 		return rep, err
+	}
+	if mj := rep.MatchedJudge; mj != nil {
+		mj.HeldOutAccuracy, mj.HeldOutOwnCutoutAccuracy = matchedEval.HeldOutAccuracy, matchedEval.HeldOutOwnCutoutAccuracy
+		mj.TrainImages, mj.Seconds = matchedEval.TrainImages, matchedEval.Seconds
 	}
 	rep.HeldOutProducts, rep.TrainRecorded = len(items), recorded
 	rep.Judge = &gan.JudgeInfo{TrainedAt: judgeInfo.TrainedAt, TrainProducts: len(judgeInfo.TrainProducts),

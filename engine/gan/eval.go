@@ -101,11 +101,14 @@ type EvalReport struct {
 	// CounterpartOwnCutoutStyleAccuracy is the same real counterparts read at the model's size in their
 	// own cut-out (opaque where they have none): whether the judge knows the real drawing at this size
 	// at all. The gap to CounterpartStyleAccuracy is what the source's cut-out costs. nil without pairs.
-	CounterpartOwnCutoutStyleAccuracy *float64             `json:"counterpart_own_cutout_style_accuracy"`
-	Frechet                           map[string]*float64  `json:"frechet"`      // per style, see StyleEval.Frechet
-	RealFrechet                       map[string]*float64  `json:"real_frechet"` // per style: the noise floor, same sizes
-	PerStyle                          map[string]StyleEval `json:"per_style"`
-	Products                          int                  `json:"products"`
+	CounterpartOwnCutoutStyleAccuracy *float64 `json:"counterpart_own_cutout_style_accuracy"`
+	// MatchedJudge is the same translations and real counterparts graded by a second judge, one trained
+	// to read pictures as the evaluation reads them (see MatchedJudgeEval); nil where none was trained.
+	MatchedJudge *MatchedJudgeEval    `json:"matched_judge"`
+	Frechet      map[string]*float64  `json:"frechet"`      // per style, see StyleEval.Frechet
+	RealFrechet  map[string]*float64  `json:"real_frechet"` // per style: the noise floor, same sizes
+	PerStyle     map[string]StyleEval `json:"per_style"`
+	Products     int                  `json:"products"`
 	// HeldOutProducts is how many of the products were held out from both the GAN (as it recorded)
 	// and its judge: all of them, since Evaluate is given only those (see studio.EvaluateRun).
 	HeldOutProducts int `json:"heldout_products"`
@@ -122,6 +125,34 @@ type EvalReport struct {
 	// library's style classifier as it was when the evaluation ran. Retraining that classifier (the
 	// Label screen, `classify`) changes the judge, so reports with different judges do not compare.
 	Judge *JudgeInfo `json:"judge,omitempty"`
+}
+
+// MatchedJudgeEval is `eval --json`'s "matched_judge": the style accuracy of the translations by a
+// judge trained on the same real pictures as the library's classifier (its train split: never on a
+// product the evaluation scores), but each read as the evaluation reads a translation: at the model's
+// size, in the cut-out of a product of another style (and in its own). The library's classifier learned
+// its styles from full-size pictures in their own outline, and it reads the outline itself (the
+// silhouette and transparency statistics); a translation keeps its source's outline by design, so that
+// judge partly grades the source. This one was shown that the outline says nothing about the style.
+// HeldOutAccuracy says whether it can tell the styles at all under those conditions: its accuracy on
+// the held-out real products, each read in the cut-out of a held-out product of another style.
+type MatchedJudgeEval struct {
+	StyleAccuracy            float64  `json:"style_accuracy"`
+	CounterpartStyleAccuracy *float64 `json:"counterpart_style_accuracy"`
+	// PerStyle is per target style: style_accuracy, counterpart_style_accuracy (null without pairs), n.
+	PerStyle                 map[string]MatchedStyleEval `json:"per_style"`
+	HeldOutAccuracy          *float64                    `json:"held_out_accuracy"`
+	HeldOutOwnCutoutAccuracy *float64                    `json:"held_out_own_cutout_accuracy"`
+	TrainImages              int                         `json:"train_images"`
+	Size                     int                         `json:"size"`
+	Seconds                  float64                     `json:"seconds"`
+}
+
+// MatchedStyleEval is MatchedJudgeEval's per-style part.
+type MatchedStyleEval struct {
+	Accuracy            float64  `json:"style_accuracy"`
+	CounterpartAccuracy *float64 `json:"counterpart_style_accuracy"`
+	N                   int      `json:"n"`
 }
 
 // JudgeInfo identifies a judging classifier: when it was trained, how many products it trained on and
@@ -166,6 +197,13 @@ const foregroundTol = 24
 // half against the first, so both compare equal-size sets and can be read side by side. A style with
 // fewer than 4 such images gets null for both.
 func Evaluate(ctx context.Context, m *Model, items []EvalItem, real map[int][]image.Image, judge Judge) (EvalReport, error) {
+	return EvaluateMatched(ctx, m, items, real, judge, nil)
+}
+
+// EvaluateMatched is Evaluate with a second judge, matched (may be nil): it grades the same translations
+// and real counterparts, read the same way, into EvalReport.MatchedJudge's accuracies (the caller fills
+// in the rest of what MatchedJudgeEval says about it).
+func EvaluateMatched(ctx context.Context, m *Model, items []EvalItem, real map[int][]image.Image, judge, matched Judge) (EvalReport, error) {
 	rep := EvalReport{Frechet: map[string]*float64{}, RealFrechet: map[string]*float64{}, PerStyle: map[string]StyleEval{},
 		Products: len(items), Step: m.step}
 	if len(items) == 0 {
@@ -177,6 +215,7 @@ func Evaluate(ctx context.Context, m *Model, items []EvalItem, real map[int][]im
 		ssim, iou, rawIoU, paired float64
 		pairs, truthHits          int
 		features                  [][]float64
+		matchedHits, matchedTruth int
 	}
 	per := make([]acc, len(m.styles))
 	ownHits := 0 // real counterparts the judge names right in their own cut-out
@@ -222,6 +261,17 @@ func Evaluate(ctx context.Context, m *Model, items []EvalItem, real map[int][]im
 		if err != nil {
 			return rep, fmt.Errorf("eval: classify: %w", err)
 		}
+		if matched != nil {
+			mp, _, err := matched.Classify(asImages)
+			if err != nil {
+				return rep, fmt.Errorf("eval: classify with the matched judge: %w", err)
+			}
+			for i, k := range targets {
+				if mp[i] == m.styles[k] {
+					per[k].matchedHits++
+				}
+			}
+		}
 		// The real counterparts, read as the translations are: a perfect translation's score.
 		// Then in their own cut-out: whether the judge knows them at this size at all.
 		var truths, owns []image.Image
@@ -250,6 +300,17 @@ func Evaluate(ctx context.Context, m *Model, items []EvalItem, real map[int][]im
 				}
 				if tp[len(truths)+i] == m.styles[k] {
 					ownHits++
+				}
+			}
+			if matched != nil {
+				mp, _, err := matched.Classify(truths)
+				if err != nil {
+					return rep, fmt.Errorf("eval: classify the real counterparts with the matched judge: %w", err)
+				}
+				for i, k := range truthTargets {
+					if mp[i] == m.styles[k] {
+						per[k].matchedTruth++
+					}
 				}
 			}
 		}
@@ -315,12 +376,26 @@ func Evaluate(ctx context.Context, m *Model, items []EvalItem, real map[int][]im
 		return rep, fmt.Errorf("eval: all %d translations of the %d held-out products were skipped: the run trained on each one's counterpart in the target style (the same item drawn in it); label more products of each group so some stay held out", rep.SkippedTranslations, len(items))
 	}
 	hits, truthHits := 0, 0
+	var mj *MatchedJudgeEval
+	if matched != nil {
+		mj = &MatchedJudgeEval{PerStyle: map[string]MatchedStyleEval{}, Size: n}
+	}
+	mHits, mTruth := 0, 0
 	for k, name := range m.styles {
 		a := per[k]
 		hits += a.hits
 		truthHits += a.truthHits
 		if a.count == 0 {
 			continue
+		}
+		if mj != nil {
+			mHits += a.matchedHits
+			mTruth += a.matchedTruth
+			ms := MatchedStyleEval{Accuracy: float64(a.matchedHits) / float64(a.count), N: a.count}
+			if a.pairs > 0 {
+				ms.CounterpartAccuracy = ptr(float64(a.matchedTruth) / float64(a.pairs))
+			}
+			mj.PerStyle[name] = ms
 		}
 		se := StyleEval{Accuracy: float64(a.hits) / float64(a.count), ContentSSIM: a.ssim / float64(a.count),
 			SilhouetteIoU: a.iou / float64(a.count), GeneratorSilhouetteIoU: a.rawIoU / float64(a.count), N: a.count}
@@ -361,6 +436,13 @@ func Evaluate(ctx context.Context, m *Model, items []EvalItem, real map[int][]im
 		rep.CounterpartStyleAccuracy = ptr(float64(truthHits) / p)
 		rep.CounterpartOwnCutoutStyleAccuracy = ptr(float64(ownHits) / p)
 	}
+	if mj != nil {
+		mj.StyleAccuracy = float64(mHits) / t
+		if rep.Pairs > 0 {
+			mj.CounterpartStyleAccuracy = ptr(float64(mTruth) / float64(rep.Pairs))
+		}
+		rep.MatchedJudge = mj
+	}
 	return rep, nil
 }
 
@@ -390,4 +472,18 @@ func judgeAlpha(it EvalItem, n int) *image.Gray {
 		return nil
 	}
 	return imaging.AlphaSquare(imaging.WithAlpha(imaging.Square(it.Image, size), it.Alpha), n)
+}
+
+// CutoutAt is the item's cut-out (its alpha square) at the outputs' size n, placed as Evaluate places
+// the source: what the judge reads a translation of the item in. nil for an opaque item.
+func CutoutAt(it EvalItem, n int) *image.Gray { return judgeAlpha(it, n) }
+
+// ReadAsTranslation is img as Evaluate shows a translation to the judge: at n pixels (imaging.Square),
+// in cutout (a CutoutAt of the translation's source; nil leaves it opaque).
+func ReadAsTranslation(img image.Image, cutout *image.Gray, n int) image.Image {
+	sq := imaging.Square(img, n)
+	if cutout == nil {
+		return sq
+	}
+	return imaging.WithAlpha(sq, cutout)
 }

@@ -251,3 +251,39 @@ func blockCutout() (*image.NRGBA, *image.Gray) {
 	}
 	return img, alpha
 }
+
+// The matched judge grades the same translations and real counterparts as the first judge, and its
+// numbers are its own: here the first judge reads the outline and rejects the real drawing in the
+// source's cut-out, the matched one reads the colour and names it.
+func TestEvaluateMatchedGradesWithTheSecondJudge(t *testing.T) {
+	m := untrainedTwoStyles()
+	img, alpha := blockCutout()
+	truth := image.NewNRGBA(img.Rect)
+	for i := 0; i < len(truth.Pix); i += 4 {
+		copy(truth.Pix[i:i+4], []uint8{10, 10, 40, 255})
+	}
+	items := []EvalItem{{Image: img, Style: 0, Alpha: alpha, Truth: map[int]image.Image{1: truth}}}
+	first := outlineJudge{meanColorJudge{"minimal"}}
+	rep, err := EvaluateMatched(context.Background(), m, items, nil, first, meanColorJudge{"neon"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.StyleAccuracy != 0 || rep.CounterpartStyleAccuracy == nil || *rep.CounterpartStyleAccuracy != 0 {
+		t.Errorf("the first judge: style accuracy %.2f, counterparts %s; want 0 and 0", rep.StyleAccuracy, FormatMetric("%.2f", rep.CounterpartStyleAccuracy))
+	}
+	mj := rep.MatchedJudge
+	if mj == nil {
+		t.Fatal("no matched_judge")
+	}
+	if mj.StyleAccuracy != 1 || mj.CounterpartStyleAccuracy == nil || *mj.CounterpartStyleAccuracy != 1 || mj.Size != m.cfg.Size {
+		t.Errorf("matched judge: style accuracy %.2f, counterparts %s, size %d; want 1, 1, %d", mj.StyleAccuracy,
+			FormatMetric("%.2f", mj.CounterpartStyleAccuracy), mj.Size, m.cfg.Size)
+	}
+	if ps, ok := mj.PerStyle["neon"]; !ok || ps.N != 1 || ps.Accuracy != 1 || ps.CounterpartAccuracy == nil || *ps.CounterpartAccuracy != 1 {
+		t.Errorf("matched judge per style: %+v", mj.PerStyle)
+	}
+	// Without a second judge the key is null.
+	if rep, err := Evaluate(context.Background(), m, items, nil, first); err != nil || rep.MatchedJudge != nil {
+		t.Errorf("Evaluate without a matched judge: %v, matched_judge %+v", err, rep.MatchedJudge)
+	}
+}
