@@ -1014,31 +1014,11 @@ var pairedStyles = []struct {
 // writePairedCatalog writes 12 items, each drawn in every style (the same pattern in the style's ink on
 // white), one folder per style and the same file name per item, for import --groups-from-names.
 func writePairedCatalog(root string) error {
+	inks := map[string]color.NRGBA{}
 	for _, st := range pairedStyles {
-		if err := os.MkdirAll(filepath.Join(root, st.name), 0o755); err != nil {
-			return err
-		}
-		for k := range 12 {
-			img := image.NewNRGBA(image.Rect(0, 0, 64, 64))
-			for y := range 64 {
-				for x := range 64 {
-					c := color.NRGBA{250, 250, 250, 255}
-					if (x/(3+k%4)+y/(3+k/4))%2 == 0 {
-						c = st.ink
-					}
-					img.SetNRGBA(x, y, c)
-				}
-			}
-			var buf bytes.Buffer
-			if err := png.Encode(&buf, img); err != nil {
-				return err
-			}
-			if err := os.WriteFile(filepath.Join(root, st.name, fmt.Sprintf("item-%02d.png", k)), buf.Bytes(), 0o644); err != nil {
-				return err
-			}
-		}
+		inks[st.name] = st.ink
 	}
-	return nil
+	return testlib.CheckerCatalog{Inks: inks, Items: 12, Size: 64, Cell: 3, Per: 4}.Write(root)
 }
 
 // inkShare counts the pixels of the screenshot's rectangle r whose colour is closest to each style's

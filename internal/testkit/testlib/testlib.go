@@ -3,10 +3,14 @@
 package testlib
 
 import (
+	"bytes"
 	"context"
+	"fmt"
 	"image"
+	"image/color"
 	"image/png"
 	"os"
+	"path/filepath"
 	"testing"
 
 	"stylestudio/engine/demo"
@@ -95,4 +99,43 @@ func ReadPNG(t testing.TB, path string) image.Image {
 		t.Fatal(err)
 	}
 	return img
+}
+
+// CheckerCatalog describes a folder catalog of the same items drawn in several styles: each item is a
+// checkerboard of its own cell size (Cell + k%Per by Cell + k/Per pixels for item k) in the style's
+// ink on near-white paper, Size pixels square; one folder per style, the same file name per item
+// (item-00.png, …), for import --labels-from-folders --groups-from-names.
+type CheckerCatalog struct {
+	Inks        map[string]color.NRGBA // style name → ink
+	Items, Size int
+	Cell, Per   int
+}
+
+// Write writes the catalog under root.
+func (c CheckerCatalog) Write(root string) error {
+	for name, ink := range c.Inks {
+		if err := os.MkdirAll(filepath.Join(root, name), 0o755); err != nil {
+			return err
+		}
+		for k := range c.Items {
+			img := image.NewNRGBA(image.Rect(0, 0, c.Size, c.Size))
+			for y := range c.Size {
+				for x := range c.Size {
+					v := color.NRGBA{250, 250, 250, 255}
+					if (x/(c.Cell+k%c.Per)+y/(c.Cell+k/c.Per))%2 == 0 {
+						v = ink
+					}
+					img.SetNRGBA(x, y, v)
+				}
+			}
+			var buf bytes.Buffer
+			if err := png.Encode(&buf, img); err != nil {
+				return err
+			}
+			if err := os.WriteFile(filepath.Join(root, name, fmt.Sprintf("item-%02d.png", k)), buf.Bytes(), 0o644); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
