@@ -1,16 +1,12 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
-	"fmt"
-	"image"
 	"image/color"
-	"image/png"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
+
+	"stylestudio/internal/testkit/testlib"
 )
 
 // A catalog of the same items drawn in three styles, imported with labels from folders: a run trained
@@ -18,30 +14,9 @@ import (
 // real counterparts the run never trained on (pairs > 0, paired SSIM measured).
 func TestTrainAndEvalWithCounterparts(t *testing.T) {
 	root := t.TempDir()
-	for s, c := range map[string]color.NRGBA{"red": {200, 30, 30, 255}, "green": {30, 160, 40, 255}, "blue": {30, 40, 200, 255}} {
-		for k := range 24 {
-			img := image.NewNRGBA(image.Rect(0, 0, 48, 48))
-			for y := range 48 {
-				for x := range 48 {
-					v := color.NRGBA{250, 250, 250, 255}
-					if (x/(2+k%6)+y/(2+k/6))%2 == 0 {
-						v = c
-					}
-					img.SetNRGBA(x, y, v)
-				}
-			}
-			var buf bytes.Buffer
-			if err := png.Encode(&buf, img); err != nil {
-				t.Fatal(err)
-			}
-			path := filepath.Join(root, s, fmt.Sprintf("item-%02d.png", k))
-			if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
+	inks := map[string]color.NRGBA{"red": {200, 30, 30, 255}, "green": {30, 160, 40, 255}, "blue": {30, 40, 200, 255}}
+	if err := (testlib.CheckerCatalog{Inks: inks, Items: 24, Size: 48, Cell: 2, Per: 6}).Write(root); err != nil {
+		t.Fatal(err)
 	}
 	lib := t.TempDir()
 	if code, _, stderr := runCLI(t, "import", "--library", lib, "--labels-from-folders", "--groups-from-names", root); code != 0 {
@@ -64,9 +39,34 @@ func TestTrainAndEvalWithCounterparts(t *testing.T) {
 		PairedSSIM  *float64 `json:"paired_ssim"`
 		Skipped     int      `json:"skipped_translations"`
 		Counterpart *float64 `json:"counterpart_style_accuracy"`
+		Judge       struct {
+			TrainProducts int `json:"train_products"`
+		} `json:"judge"`
+		Matched *struct {
+			StyleAccuracy *float64                   `json:"style_accuracy"`
+			Counterpart   *float64                   `json:"counterpart_style_accuracy"`
+			PerStyle      map[string]json.RawMessage `json:"per_style"`
+			HeldOut       *float64                   `json:"held_out_accuracy"`
+			HeldOutOwn    *float64                   `json:"held_out_own_cutout_accuracy"`
+			TrainImages   int                        `json:"train_images"`
+			Size          int                        `json:"size"`
+		} `json:"matched_judge"`
 	}
 	if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
 		t.Fatalf("eval --json: %v\n%s", err, stdout)
+	}
+	// The matched judge trained on the judge's products, each twice (its own cut-out and another
+	// style's), at the run's size, and graded the same translations and counterparts.
+	switch mj := rep.Matched; {
+	case mj == nil:
+		t.Fatalf("eval --json has no matched_judge:\n%s", stdout)
+	case mj.StyleAccuracy == nil || mj.Counterpart == nil || mj.HeldOut == nil || mj.HeldOutOwn == nil || len(mj.PerStyle) != 3:
+		t.Errorf("matched_judge is missing a value: %s", stdout)
+	case mj.TrainImages != 2*rep.Judge.TrainProducts || mj.Size != 32:
+		t.Errorf("matched_judge trained on %d images at %d px; want 2 × %d at 32", mj.TrainImages, mj.Size, rep.Judge.TrainProducts)
+	}
+	if code, stdout, _ := runCLI(t, "eval", "--library", lib, "--run", "paired"); code != 0 || !strings.Contains(stdout, "the matched judge") {
+		t.Errorf("eval's report does not name the matched judge:\n%s", stdout)
 	}
 	if rep.Pairs == 0 || rep.PairedSSIM == nil || rep.Counterpart == nil {
 		t.Fatalf("eval on a catalog of counterparts measured %d pairs, paired SSIM %v, counterpart style accuracy %v", rep.Pairs, rep.PairedSSIM, rep.Counterpart)

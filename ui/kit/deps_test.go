@@ -149,6 +149,10 @@ func TestEvalSummaryNamesTheRealDrawingsScore(t *testing.T) {
 	if want := "style accuracy 39% (real drawings judged alike: 39%) · paired SSIM 0.48 (unchanged image: 0.42)"; got != want {
 		t.Errorf("EvalSummary = %q, want %q", got, want)
 	}
+	got = EvalSummary(`{"style_accuracy":0.39,"counterpart_style_accuracy":0.39,"matched_judge":{"style_accuracy":0.445,"counterpart_style_accuracy":0.875}}`)
+	if want := "style accuracy 39% (real drawings judged alike: 39%) · matched judge 44% (real drawings: 88%)"; got != want {
+		t.Errorf("EvalSummary with the matched judge = %q, want %q", got, want)
+	}
 	if got := EvalSummary(`{"style_accuracy":0.5,"counterpart_style_accuracy":null}`); got != "style accuracy 50%" {
 		t.Errorf("EvalSummary without pairs = %q", got)
 	}

@@ -15,6 +15,10 @@ type EvalMetrics struct {
 	PairedSSIM      *float64 `json:"paired_ssim"`
 	IdentityPairedS *float64 `json:"identity_paired_ssim"`
 	CounterpartAcc  *float64 `json:"counterpart_style_accuracy"`
+	MatchedJudge    *struct {
+		StyleAccuracy  *float64 `json:"style_accuracy"`
+		CounterpartAcc *float64 `json:"counterpart_style_accuracy"`
+	} `json:"matched_judge"`
 }
 
 // EvalSummary is a run's eval numbers in words, or "not evaluated".
@@ -30,6 +34,14 @@ func EvalSummary(metricsJSON string) string {
 		parts = append(parts, fmt.Sprintf("style accuracy %.0f%% (real drawings judged alike: %.0f%%)", 100**m.StyleAccuracy, 100**m.CounterpartAcc))
 	case m.StyleAccuracy != nil:
 		parts = append(parts, fmt.Sprintf("style accuracy %.0f%%", 100**m.StyleAccuracy))
+	}
+	if mj := m.MatchedJudge; mj != nil && mj.StyleAccuracy != nil {
+		// The judge trained to read pictures as the translations are read (size, cut-out).
+		s := fmt.Sprintf("matched judge %.0f%%", 100**mj.StyleAccuracy)
+		if mj.CounterpartAcc != nil {
+			s += fmt.Sprintf(" (real drawings: %.0f%%)", 100**mj.CounterpartAcc)
+		}
+		parts = append(parts, s)
 	}
 	if m.ContentSSIM != nil {
 		parts = append(parts, fmt.Sprintf("content SSIM %.2f", *m.ContentSSIM))

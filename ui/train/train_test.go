@@ -675,6 +675,24 @@ func TestRunDetailsSayWhatEvalSkipped(t *testing.T) {
 	}
 }
 
+// The run's details give the matched judge's score per style and whether it can tell the styles at all.
+func TestRunDetailsGiveTheMatchedJudge(t *testing.T) {
+	metrics := `{"step":18,"products":50,"translations":200,"style_accuracy":0.39,"per_style":{"anglo":{"style_accuracy":0.5,"n":10}},
+		"matched_judge":{"style_accuracy":0.445,"counterpart_style_accuracy":0.875,"per_style":{"anglo":{"style_accuracy":0.75,"n":10}},
+		"held_out_accuracy":0.9,"held_out_own_cutout_accuracy":0.98,"size":64}}`
+	text := runDetailsText(store.Run{Name: "r", MetricsJSON: metrics}, nil, nil)
+	for _, want := range []string{"matched judge 44% (real drawings: 88%)", "anglo: style accuracy 50% (matched judge 75%)",
+		"(64 px, in another style's cut-out), names the held-out products' styles 90% in another style's cut-out, 98% in their own."} {
+		if !strings.Contains(text, want) {
+			t.Errorf("details lack %q:\n%s", want, text)
+		}
+	}
+	metrics = `{"step":18,"products":50,"translations":200,"per_style":{"anglo":{"style_accuracy":0.5,"n":10}}}`
+	if text := runDetailsText(store.Run{Name: "r", MetricsJSON: metrics}, nil, nil); strings.Contains(text, "matched judge") {
+		t.Errorf("details of an evaluation without the matched judge name it:\n%s", text)
+	}
+}
+
 // The paired loss is offered only where the training data draws an item in two or more styles, and
 // the form says for how many; the demo has none, so its check is off and disabled.
 func TestTrainFormOffersThePairedLossOnlyWithCounterparts(t *testing.T) {

@@ -363,8 +363,18 @@ func runDetailsText(r store.Run, cks []store.Checkpoint, ckErr error) string {
 			thousands(rep.Step), rep.Products, rep.Translations, skipped, kit.EvalSummary(r.MetricsJSON))
 		for _, n := range rep.StyleNames() {
 			e := rep.PerStyle[n]
-			fmt.Fprintf(&b, "\n  %s: style accuracy %.0f%%, content SSIM %.2f, silhouette IoU %.2f, Fréchet %s (real images: %s)",
-				n, 100*e.Accuracy, e.ContentSSIM, e.GeneratorSilhouetteIoU, gan.FormatMetric("%.1f", e.Frechet), gan.FormatMetric("%.1f", e.RealFrechet))
+			matched := ""
+			if mj := rep.MatchedJudge; mj != nil {
+				if ms, ok := mj.PerStyle[n]; ok {
+					matched = fmt.Sprintf(" (matched judge %.0f%%)", 100*ms.Accuracy)
+				}
+			}
+			fmt.Fprintf(&b, "\n  %s: style accuracy %.0f%%%s, content SSIM %.2f, silhouette IoU %.2f, Fréchet %s (real images: %s)",
+				n, 100*e.Accuracy, matched, e.ContentSSIM, e.GeneratorSilhouetteIoU, gan.FormatMetric("%.1f", e.Frechet), gan.FormatMetric("%.1f", e.RealFrechet))
+		}
+		if mj := rep.MatchedJudge; mj != nil {
+			fmt.Fprintf(&b, "\nThe matched judge, trained on the products the style classifier trained on, each read as a translation is (%d px, in another style's cut-out), names the held-out products' styles %s in another style's cut-out, %s in their own.",
+				mj.Size, pct(mj.HeldOutAccuracy), pct(mj.HeldOutOwnCutoutAccuracy))
 		}
 	}
 
@@ -510,4 +520,12 @@ func augText(c gan.Config) string {
 		}
 	}
 	return s
+}
+
+// pct is an optional share in percent, or "—".
+func pct(v *float64) string {
+	if v == nil {
+		return "—"
+	}
+	return fmt.Sprintf("%.0f%%", 100**v)
 }
