@@ -1095,3 +1095,26 @@ func TestPreviewComparesWithTheRealDrawing(t *testing.T) {
 	}
 	a.quit()
 }
+
+// Train → Run history → Evaluate on a catalog of items drawn in three styles: the run's line gains
+// the style accuracy, the real drawings' score and the matched judge's, and the run's details give
+// the matched judge per style and how well it tells the held-out products' styles.
+func TestEvaluateShowsTheMatchedJudge(t *testing.T) {
+	lib := library(t, suite.paired)
+	a := suite.launch(t, lib)
+	a.nav("Train")
+	a.click("text", a.waitText(`^Run history \(\d+\)$`, 30*time.Second).Text)
+	a.clickRight("text", "tiny", 400) // in the history list, not the form's name entry
+	a.click("button", "Evaluate")
+	line := a.waitText(`style accuracy \d+% \(real drawings judged alike: \d+%\) · matched judge \d+% \(real drawings: \d+%\)`, 3*time.Minute)
+	if line.Y <= 0 {
+		t.Fatalf("the run's line %+v", line)
+	}
+	a.waitText(`^Evaluated tiny: `, time.Minute) // the job has ended: the run's buttons are enabled again
+	a.click("button", "Details & note…")
+	a.waitText(`blue: style accuracy \d+% \(matched judge \d+%\)`, 30*time.Second)
+	a.waitText(`styles \d+% in another style's cut-out`, 10*time.Second) // the label wraps: one rendered line
+	time.Sleep(500 * time.Millisecond) // the dialog is drawn on the next frame
+	a.screenshot("evaluate-matched-judge")
+	a.quit()
+}
