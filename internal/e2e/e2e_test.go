@@ -1113,7 +1113,8 @@ func TestEvaluateShowsTheMatchedJudge(t *testing.T) {
 	a.waitText(`^Evaluated tiny: `, time.Minute) // the job has ended: the run's buttons are enabled again
 	a.click("button", "Details & note…")
 	a.waitText(`blue: style accuracy \d+% \(matched judge \d+%\)`, 30*time.Second)
-	a.waitText(`styles \d+% in another style's cut-out`, 10*time.Second) // the label wraps: one rendered line
+	// The label wraps: the report gives one rendered line at a time.
+	a.waitText(`styles \d+% in another style's cut-out`, 10*time.Second)
 	time.Sleep(500 * time.Millisecond) // the dialog is drawn on the next frame
 	a.screenshot("evaluate-matched-judge")
 	a.quit()
