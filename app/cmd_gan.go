@@ -74,16 +74,28 @@ func runEval(ctx context.Context, env *cliEnv, args []string) error {
 		fmt.Fprintf(env.stdout, "  the real drawings at the same size in their own cut-out: %.1f%%\n", 100**rep.CounterpartOwnCutoutStyleAccuracy)
 	}
 	if mj := rep.MatchedJudge; mj != nil {
+		percent := func(v *float64) string {
+			if v == nil {
+				return "—"
+			}
+			return fmt.Sprintf("%.1f%%", 100**v)
+		}
 		fmt.Fprintf(env.stdout, "  the matched judge (trained on the same products read as translations are, at %d px): target-style accuracy %.1f%%; the real drawings %s\n",
-			mj.Size, 100*mj.StyleAccuracy, gan.FormatMetric("%.3f", mj.CounterpartStyleAccuracy))
+			mj.Size, 100*mj.StyleAccuracy, percent(mj.CounterpartStyleAccuracy))
 		fmt.Fprintf(env.stdout, "    it names the held-out products' style %s in the cut-out of another style, %s in their own\n",
-			gan.FormatMetric("%.3f", mj.HeldOutAccuracy), gan.FormatMetric("%.3f", mj.HeldOutOwnCutoutAccuracy))
+			percent(mj.HeldOutAccuracy), percent(mj.HeldOutOwnCutoutAccuracy))
 	}
 	tw := tabwriter.NewWriter(env.stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "  style\taccuracy\tcontent SSIM\tIoU (generator)\tFréchet (real floor, n each)")
+	fmt.Fprintln(tw, "  style\taccuracy\tmatched judge\tcontent SSIM\tIoU (generator)\tFréchet (real floor, n each)")
 	for _, name := range rep.StyleNames() {
 		s := rep.PerStyle[name]
-		fmt.Fprintf(tw, "  %s\t%.1f%%\t%.3f\t%.3f\t%s (%s, %d)\n", name, 100*s.Accuracy, s.ContentSSIM, s.GeneratorSilhouetteIoU,
+		matched := "—"
+		if mj := rep.MatchedJudge; mj != nil {
+			if ms, ok := mj.PerStyle[name]; ok {
+				matched = fmt.Sprintf("%.1f%%", 100*ms.Accuracy)
+			}
+		}
+		fmt.Fprintf(tw, "  %s\t%.1f%%\t%s\t%.3f\t%.3f\t%s (%s, %d)\n", name, 100*s.Accuracy, matched, s.ContentSSIM, s.GeneratorSilhouetteIoU,
 			gan.FormatMetric("%.1f", s.Frechet), gan.FormatMetric("%.1f", s.RealFrechet), s.FrechetN)
 	}
 	return tw.Flush()
