@@ -45,7 +45,8 @@ func RunModel(libraryDir string, run store.Run) (*gan.Model, error) {
 // scored (HeldOutFor); a judge that did not record its training products, or none at all, is trained
 // first, on the frozen train split. Demo products carry their true rendering in every style, and a
 // product of a group (the same item drawn in several styles) its real counterparts the run never
-// trained on (runCounterparts); those give the paired scores.
+// trained on (runCounterparts); those give the paired scores. A second judge, matched to how a
+// translation is read (trainMatchedJudge), grades the same translations into the report's MatchedJudge.
 func EvaluateRun(ctx context.Context, db *store.DB, name string) (gan.EvalReport, error) {
 	run, m, err := LoadRunModel(ctx, db, name)
 	if err != nil {
