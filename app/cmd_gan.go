@@ -74,16 +74,10 @@ func runEval(ctx context.Context, env *cliEnv, args []string) error {
 		fmt.Fprintf(env.stdout, "  the real drawings at the same size in their own cut-out: %.1f%%\n", 100**rep.CounterpartOwnCutoutStyleAccuracy)
 	}
 	if mj := rep.MatchedJudge; mj != nil {
-		percent := func(v *float64) string {
-			if v == nil {
-				return "—"
-			}
-			return fmt.Sprintf("%.1f%%", 100**v)
-		}
 		fmt.Fprintf(env.stdout, "  the matched judge (trained on the same products read as translations are, at %d px): target-style accuracy %.1f%%; the real drawings %s\n",
-			mj.Size, 100*mj.StyleAccuracy, percent(mj.CounterpartStyleAccuracy))
+			mj.Size, 100*mj.StyleAccuracy, gan.FormatPercent("%.1f%%", mj.CounterpartStyleAccuracy))
 		fmt.Fprintf(env.stdout, "    it names the held-out products' style %s in the cut-out of another style, %s in their own\n",
-			percent(mj.HeldOutAccuracy), percent(mj.HeldOutOwnCutoutAccuracy))
+			gan.FormatPercent("%.1f%%", mj.HeldOutAccuracy), gan.FormatPercent("%.1f%%", mj.HeldOutOwnCutoutAccuracy))
 	}
 	tw := tabwriter.NewWriter(env.stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "  style\taccuracy\tmatched judge\tcontent SSIM\tIoU (generator)\tFréchet (real floor, n each)")

@@ -60,9 +60,9 @@ func trainMatchedJudge(ctx context.Context, db *store.DB, judge ClassifierInfo, 
 	ev := &gan.MatchedJudgeEval{TrainImages: len(examples), Size: n}
 	var own, foreign []style.Example
 	for i, it := range held {
-		own = append(own, style.Example{Image: gan.ReadAsTranslation(it.Image, gan.CutoutAt(it, n), n), Style: it.Style})
+		own = append(own, inCutoutOf(it, it, n))
 		if other, ok := otherStyle(held, it.Style, i+1); ok {
-			foreign = append(foreign, style.Example{Image: gan.ReadAsTranslation(it.Image, gan.CutoutAt(other, n), n), Style: it.Style})
+			foreign = append(foreign, inCutoutOf(it, other, n))
 		}
 	}
 	if len(own) > 0 {
@@ -81,12 +81,18 @@ func trainMatchedJudge(ctx context.Context, db *store.DB, judge ClassifierInfo, 
 func matchedJudgeExamples(pool []gan.EvalItem, n int, rng *rand.Rand) []style.Example {
 	examples := make([]style.Example, 0, 2*len(pool))
 	for _, it := range pool {
-		examples = append(examples, style.Example{Image: gan.ReadAsTranslation(it.Image, gan.CutoutAt(it, n), n), Style: it.Style})
+		examples = append(examples, inCutoutOf(it, it, n))
 		if other, ok := otherStyle(pool, it.Style, rng.IntN(max(1, len(pool)))); ok {
-			examples = append(examples, style.Example{Image: gan.ReadAsTranslation(it.Image, gan.CutoutAt(other, n), n), Style: it.Style})
+			examples = append(examples, inCutoutOf(it, other, n))
 		}
 	}
 	return examples
+}
+
+// inCutoutOf is it's picture read as a translation of cut (gan.ReadAsTranslation: at n pixels, in
+// cut's cut-out), labelled with it's style.
+func inCutoutOf(it, cut gan.EvalItem, n int) style.Example {
+	return style.Example{Image: gan.ReadAsTranslation(it.Image, gan.CutoutAt(cut, n), n), Style: it.Style}
 }
 
 // otherStyle is the first item of items, from index from on (wrapping round), whose style is not s.

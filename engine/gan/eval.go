@@ -171,6 +171,15 @@ func FormatMetric(format string, v *float64) string {
 	return fmt.Sprintf(format, *v)
 }
 
+// FormatPercent prints an optional share (0–1) in percent with format (say "%.1f%%"), or "—" when it
+// was not measured.
+func FormatPercent(format string, v *float64) string {
+	if v == nil {
+		return "—"
+	}
+	return fmt.Sprintf(format, 100**v)
+}
+
 func ptr(v float64) *float64 { return &v }
 
 // StyleNames is the styles of PerStyle in name order.
@@ -262,14 +271,8 @@ func EvaluateMatched(ctx context.Context, m *Model, items []EvalItem, real map[i
 			return rep, fmt.Errorf("eval: classify: %w", err)
 		}
 		if matched != nil {
-			mp, _, err := matched.Classify(asImages)
-			if err != nil {
+			if err := judgeHits(matched, asImages, targets, m.styles, func(k int) { per[k].matchedHits++ }); err != nil {
 				return rep, fmt.Errorf("eval: classify with the matched judge: %w", err)
-			}
-			for i, k := range targets {
-				if mp[i] == m.styles[k] {
-					per[k].matchedHits++
-				}
 			}
 		}
 		// The real counterparts, read as the translations are: a perfect translation's score.
@@ -303,14 +306,8 @@ func EvaluateMatched(ctx context.Context, m *Model, items []EvalItem, real map[i
 				}
 			}
 			if matched != nil {
-				mp, _, err := matched.Classify(truths)
-				if err != nil {
+				if err := judgeHits(matched, truths, truthTargets, m.styles, func(k int) { per[k].matchedTruth++ }); err != nil {
 					return rep, fmt.Errorf("eval: classify the real counterparts with the matched judge: %w", err)
-				}
-				for i, k := range truthTargets {
-					if mp[i] == m.styles[k] {
-						per[k].matchedTruth++
-					}
 				}
 			}
 		}
@@ -444,6 +441,21 @@ func EvaluateMatched(ctx context.Context, m *Model, items []EvalItem, real map[i
 		rep.MatchedJudge = mj
 	}
 	return rep, nil
+}
+
+// judgeHits classifies imgs, each meant to be of the style targets[i] indexes in styles, with j, and
+// calls hit with the target of each one j names right.
+func judgeHits(j Judge, imgs []image.Image, targets []int, styles []string, hit func(k int)) error {
+	pred, _, err := j.Classify(imgs)
+	if err != nil {
+		return err
+	}
+	for i, k := range targets {
+		if pred[i] == styles[k] {
+			hit(k)
+		}
+	}
+	return nil
 }
 
 // keptShare is the share of out's pixels that equal src's where raw's do not: what the backdrop

@@ -374,7 +374,7 @@ func runDetailsText(r store.Run, cks []store.Checkpoint, ckErr error) string {
 		}
 		if mj := rep.MatchedJudge; mj != nil {
 			fmt.Fprintf(&b, "\nThe matched judge, trained on the products the style classifier trained on, each read as a translation is (%d px, in another style's cut-out), names the held-out products' styles %s in another style's cut-out, %s in their own.",
-				mj.Size, pct(mj.HeldOutAccuracy), pct(mj.HeldOutOwnCutoutAccuracy))
+				mj.Size, gan.FormatPercent("%.0f%%", mj.HeldOutAccuracy), gan.FormatPercent("%.0f%%", mj.HeldOutOwnCutoutAccuracy))
 		}
 	}
 
@@ -520,12 +520,4 @@ func augText(c gan.Config) string {
 		}
 	}
 	return s
-}
-
-// pct is an optional share in percent, or "—".
-func pct(v *float64) string {
-	if v == nil {
-		return "—"
-	}
-	return fmt.Sprintf("%.0f%%", 100**v)
 }
