@@ -1106,9 +1106,14 @@ func TestEvaluateShowsTheMatchedJudge(t *testing.T) {
 	a.click("text", a.waitText(`^Run history \(\d+\)$`, 30*time.Second).Text)
 	a.clickRight("text", "tiny", 400) // in the history list, not the form's name entry
 	a.click("button", "Evaluate")
-	line := a.waitText(`style accuracy \d+% \(real drawings judged alike: \d+%\) · matched judge \d+% \(real drawings: \d+%\)`, 3*time.Minute)
+	// The history row gives the numbers lines of their own, whole (anchored: a line cut with "…"
+	// does not match), the judges' first, then the pictures' comparisons.
+	line := a.waitText(`^style accuracy \d+% \(real drawings judged alike: \d+%\) · matched judge \d+% \(real drawings: \d+%\)$`, 3*time.Minute)
 	if line.Y <= 0 {
 		t.Fatalf("the run's line %+v", line)
+	}
+	if pics := a.waitText(`^content SSIM -?\d\.\d\d · silhouette IoU .* · paired SSIM -?\d\.\d\d \(unchanged image: -?\d\.\d\d\)$`, 10*time.Second); pics.Y <= line.Y {
+		t.Fatalf("the pictures' line %+v is not under the judges' %+v", pics, line)
 	}
 	a.waitText(`^Evaluated tiny: `, time.Minute) // the job has ended: the run's buttons are enabled again
 	a.click("button", "Details & note…")

@@ -157,3 +157,47 @@ func TestEvalSummaryNamesTheRealDrawingsScore(t *testing.T) {
 		t.Errorf("EvalSummary without pairs = %q", got)
 	}
 }
+
+// The evaluation on lines of its own: what the judges say of the style, then how the pictures compare;
+// EvalSummary is the two on one line. EvalLines hides what it does not need.
+func TestEvalSummaryLinesPutTheJudgesFirst(t *testing.T) {
+	full := `{"style_accuracy":0.39,"counterpart_style_accuracy":0.39,"matched_judge":{"style_accuracy":0.445,"counterpart_style_accuracy":0.875},` +
+		`"content_ssim":0.71,"generator_silhouette_iou":0.88,"silhouette_iou":0.95,"paired_ssim":0.46,"identity_paired_ssim":0.43}`
+	want := []string{"style accuracy 39% (real drawings judged alike: 39%) · matched judge 44% (real drawings: 88%)",
+		"content SSIM 0.71 · silhouette IoU 0.88 (after the backdrop step 0.95) · paired SSIM 0.46 (unchanged image: 0.43)"}
+	if got := EvalSummaryLines(full); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("EvalSummaryLines = %q, want %q", got, want)
+	}
+	if got := EvalSummary(full); got != want[0]+" · "+want[1] {
+		t.Errorf("EvalSummary = %q", got)
+	}
+	for in, want := range map[string][]string{
+		``:                     {"not evaluated"},
+		`{}`:                   {"not evaluated"},
+		`{"content_ssim":0.5}`: {"content SSIM 0.50"},
+		`{"style_accuracy":1}`: {"style accuracy 100%"},
+	} {
+		if got := EvalSummaryLines(in); fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("EvalSummaryLines(%q) = %q, want %q", in, got, want)
+		}
+	}
+
+	test.NewTempApp(t)
+	e := NewEvalLines()
+	if suffix := e.Set(full); suffix != "" {
+		t.Errorf("Set(full) = %q", suffix)
+	}
+	if fmt.Sprint(e.Lines()) != fmt.Sprint(want) || !e.lines[1].Visible() || !e.Box.Visible() {
+		t.Errorf("EvalLines show %q", e.Lines())
+	}
+	if suffix := e.Set(""); suffix != " · not evaluated" || e.Box.Visible() {
+		t.Errorf("EvalLines unevaluated: suffix %q, lines %q, shown %v", suffix, e.Lines(), e.Box.Visible())
+	}
+	if suffix := e.Set(`{"style_accuracy":1}`); suffix != "" || e.lines[1].Visible() || !e.Box.Visible() {
+		t.Errorf("EvalLines with one line: suffix %q, second line visible %v", suffix, e.lines[1].Visible())
+	}
+	e.SetLines()
+	if e.Box.Visible() {
+		t.Error("EvalLines with nothing to show is visible")
+	}
+}

@@ -4,6 +4,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
 )
 
 // EvalMetrics are the eval numbers a run may carry in MetricsJSON.
@@ -21,19 +25,28 @@ type EvalMetrics struct {
 	} `json:"matched_judge"`
 }
 
+const notEvaluated = "not evaluated"
+
 // EvalSummary is a run's eval numbers in words, or "not evaluated".
 func EvalSummary(metricsJSON string) string {
+	return strings.Join(EvalSummaryLines(metricsJSON), " · ")
+}
+
+// EvalSummaryLines is EvalSummary in one or two lines, for places that show it whole on lines of
+// their own: what the judges say of the style (the style accuracy and the matched judge), then how
+// the pictures compare (content, silhouette, paired SSIM). One line, "not evaluated", without numbers.
+func EvalSummaryLines(metricsJSON string) []string {
 	var m EvalMetrics
 	if strings.TrimSpace(metricsJSON) == "" || json.Unmarshal([]byte(metricsJSON), &m) != nil {
-		return "not evaluated"
+		return []string{notEvaluated}
 	}
-	var parts []string
+	var judges, images []string
 	switch {
 	case m.StyleAccuracy != nil && m.CounterpartAcc != nil:
 		// A reference: the real drawings themselves, judged as the translations are.
-		parts = append(parts, fmt.Sprintf("style accuracy %.0f%% (real drawings judged alike: %.0f%%)", 100**m.StyleAccuracy, 100**m.CounterpartAcc))
+		judges = append(judges, fmt.Sprintf("style accuracy %.0f%% (real drawings judged alike: %.0f%%)", 100**m.StyleAccuracy, 100**m.CounterpartAcc))
 	case m.StyleAccuracy != nil:
-		parts = append(parts, fmt.Sprintf("style accuracy %.0f%%", 100**m.StyleAccuracy))
+		judges = append(judges, fmt.Sprintf("style accuracy %.0f%%", 100**m.StyleAccuracy))
 	}
 	if mj := m.MatchedJudge; mj != nil && mj.StyleAccuracy != nil {
 		// The judge trained to read pictures as the translations are read (size, cut-out).
@@ -41,27 +54,88 @@ func EvalSummary(metricsJSON string) string {
 		if mj.CounterpartAcc != nil {
 			s += fmt.Sprintf(" (real drawings: %.0f%%)", 100**mj.CounterpartAcc)
 		}
-		parts = append(parts, s)
+		judges = append(judges, s)
 	}
 	if m.ContentSSIM != nil {
-		parts = append(parts, fmt.Sprintf("content SSIM %.2f", *m.ContentSSIM))
+		images = append(images, fmt.Sprintf("content SSIM %.2f", *m.ContentSSIM))
 	}
 	switch {
 	case m.GeneratorIoU != nil && m.SilhouetteIoU != nil:
 		// The generator's own is the honest one: the backdrop step copies the source's backdrop.
-		parts = append(parts, fmt.Sprintf("silhouette IoU %.2f (after the backdrop step %.2f)", *m.GeneratorIoU, *m.SilhouetteIoU))
+		images = append(images, fmt.Sprintf("silhouette IoU %.2f (after the backdrop step %.2f)", *m.GeneratorIoU, *m.SilhouetteIoU))
 	case m.SilhouetteIoU != nil:
-		parts = append(parts, fmt.Sprintf("silhouette IoU %.2f", *m.SilhouetteIoU))
+		images = append(images, fmt.Sprintf("silhouette IoU %.2f", *m.SilhouetteIoU))
 	}
 	if m.PairedSSIM != nil {
 		s := fmt.Sprintf("paired SSIM %.2f", *m.PairedSSIM)
 		if m.IdentityPairedS != nil {
 			s += fmt.Sprintf(" (unchanged image: %.2f)", *m.IdentityPairedS)
 		}
-		parts = append(parts, s)
+		images = append(images, s)
 	}
-	if len(parts) == 0 {
-		return "not evaluated"
+	var lines []string
+	for _, parts := range [][]string{judges, images} {
+		if len(parts) > 0 {
+			lines = append(lines, strings.Join(parts, " · "))
+		}
 	}
-	return strings.Join(parts, " · ")
+	if len(lines) == 0 {
+		return []string{notEvaluated}
+	}
+	return lines
 }
+
+// EvalLines shows a run's evaluation on lines of its own (EvalSummaryLines), so that a screen whose
+// other line already holds the run's name and status does not cut the numbers off. Each line is
+// cut with "…" only where the window is too narrow for it. Call its methods on the UI goroutine.
+type EvalLines struct {
+	Box   *fyne.Container
+	lines [2]*widget.Label
+}
+
+// NewEvalLines returns empty lines.
+func NewEvalLines() *EvalLines {
+	e := &EvalLines{}
+	for i := range e.lines {
+		e.lines[i] = widget.NewLabel("")
+		e.lines[i].Truncation = fyne.TextTruncateEllipsis
+	}
+	e.Box = container.NewVBox(e.lines[0], e.lines[1])
+	return e
+}
+
+// Set shows the evaluation in metricsJSON. A run without one takes no lines: Set hides the box and
+// returns " · not evaluated" for the caller's line instead ("" otherwise).
+func (e *EvalLines) Set(metricsJSON string) (suffix string) {
+	lines := EvalSummaryLines(metricsJSON)
+	if len(lines) == 1 && lines[0] == notEvaluated {
+		e.SetLines()
+		return " · " + notEvaluated
+	}
+	e.SetLines(lines...)
+	return ""
+}
+
+// SetLines shows up to two lines of text; with none the box is hidden.
+func (e *EvalLines) SetLines(lines ...string) {
+	for i, l := range e.lines {
+		text := ""
+		if i < len(lines) {
+			text = lines[i]
+		}
+		l.SetText(text)
+		if text == "" {
+			l.Hide()
+		} else {
+			l.Show()
+		}
+	}
+	if len(lines) == 0 {
+		e.Box.Hide()
+	} else {
+		e.Box.Show()
+	}
+}
+
+// Lines is the text shown, line by line.
+func (e *EvalLines) Lines() []string { return []string{e.lines[0].Text, e.lines[1].Text} }

@@ -54,6 +54,7 @@ type PreviewScreen struct {
 
 	runSelect  *widget.Select
 	modelInfo  *widget.Label
+	modelEval  *kit.EvalLines // the run's evaluation, under the model's line
 	search     *widget.Entry
 	category   *widget.Select
 	list       *widget.List
@@ -130,6 +131,8 @@ func NewPreviewScreen(deps kit.Deps) *PreviewScreen {
 	s.runSelect.PlaceHolder = "Choose a trained run"
 	s.modelInfo = widget.NewLabel("")
 	s.modelInfo.Truncation = fyne.TextTruncateEllipsis
+	s.modelEval = kit.NewEvalLines()
+	s.modelEval.SetLines()
 
 	s.search = widget.NewEntry()
 	s.search.SetPlaceHolder("Search SKU or title")
@@ -242,6 +245,7 @@ func NewPreviewScreen(deps kit.Deps) *PreviewScreen {
 	top := container.NewBorder(nil, nil, widget.NewLabel("Model"), nil,
 		container.NewBorder(nil, nil, container.NewGridWrap(fyne.NewSize(260, s.runSelect.MinSize().Height), s.runSelect),
 			container.NewHBox(widget.NewLabel("Style"), container.NewGridWrap(fyne.NewSize(170, s.style.MinSize().Height), s.style)), s.modelInfo))
+	top = container.NewVBox(top, s.modelEval.Box)
 	center := container.NewHSplit(left, container.NewBorder(nil, nil, nil, container.NewPadded(right), s.tabs))
 	center.Offset = 0.24
 	s.mainBox = container.NewBorder(container.NewPadded(top), nil, nil, nil, center)
@@ -505,6 +509,7 @@ func (s *PreviewScreen) loadModel(r store.Run) {
 	gen, lib := s.modelReq.Next(), s.deps.DB.Dir()
 	s.runID = r.ID
 	s.modelInfo.SetText("Loading " + r.Name + "…")
+	s.modelEval.SetLines()
 	go func() {
 		m, err := studio.RunModel(lib, r)
 		s.deps.Do(func() {
@@ -519,7 +524,7 @@ func (s *PreviewScreen) loadModel(r store.Run) {
 			}
 			s.model, s.modelOf = m, r.StepsDone
 			s.showMain()
-			s.modelInfo.SetText(fmt.Sprintf("%s · %s · %d px · %s", r.Name, checkpointLabel(m.Step(), m.LatestStep()), m.Size(), kit.EvalSummary(r.MetricsJSON)))
+			s.modelInfo.SetText(fmt.Sprintf("%s · %s · %d px", r.Name, checkpointLabel(m.Step(), m.LatestStep()), m.Size()) + s.modelEval.Set(r.MetricsJSON))
 			styles := m.Styles()
 			s.style.Options = styles
 			pick := styles[0]

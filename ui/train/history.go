@@ -123,8 +123,10 @@ func (s *TrainScreen) updateHistoryButtons() {
 	if !r.CreatedAt.IsZero() {
 		fmt.Fprintf(&b, ", started %s", r.CreatedAt.Local().Format("2 Jan 15:04"))
 	}
-	fmt.Fprintf(&b, ".\nSettings: %d px, batch %d, learning rate %g, seed %d, generator width %d, discriminator width %d, %d residual blocks%s.\nEval: %s.",
-		c.Size, c.BatchSize, c.LR, c.Seed, c.GenWidth, c.DiscWidth, c.ResBlocks, augText(c), kit.EvalSummary(r.MetricsJSON))
+	// Short lines, the evaluation on lines of its own (kit.EvalSummaryLines): each line of this
+	// label is cut with "…" where it is too long, and on one line the numbers were.
+	fmt.Fprintf(&b, ".\nSettings: %d px, batch %d, learning rate %g, seed %d.\nModel: generator width %d, discriminator width %d, %d residual blocks%s.\nEval: %s.",
+		c.Size, c.BatchSize, c.LR, c.Seed, c.GenWidth, c.DiscWidth, c.ResBlocks, augText(c), strings.Join(kit.EvalSummaryLines(r.MetricsJSON), ".\n"))
 	if r.Active {
 		b.WriteString("\nPreview and Feed use this run.")
 	}

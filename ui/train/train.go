@@ -75,6 +75,7 @@ type TrainScreen struct {
 
 	// The viewer: one run's curves and sample grids.
 	viewTitle  *widget.Label
+	viewEval   *kit.EvalLines // the shown run's evaluation, under its title
 	curves     *canvas.Raster
 	gridImg    *canvas.Image
 	gridSlider *widget.Slider
@@ -197,7 +198,7 @@ func NewTrainScreenWith(deps kit.Deps, opts Options) *TrainScreen {
 	s.buildHistory()
 
 	left := container.NewVScroll(container.NewPadded(s.formBox))
-	viewer := container.NewBorder(container.NewBorder(nil, nil, nil, s.liveBtn, s.viewTitle), nil, nil, nil,
+	viewer := container.NewBorder(container.NewVBox(container.NewBorder(nil, nil, nil, s.liveBtn, s.viewTitle), s.viewEval.Box), nil, nil, nil,
 		container.NewGridWithRows(2, s.curvesBox(), s.gridBox()))
 	s.tabs = container.NewAppTabs(
 		container.NewTabItemWithIcon("Curves & samples", theme.VisibilityIcon(), viewer),
@@ -349,6 +350,8 @@ func (s *TrainScreen) buildStrip() {
 func (s *TrainScreen) buildViewer() {
 	s.viewTitle = widget.NewLabelWithStyle("No run yet", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	s.viewTitle.Truncation = fyne.TextTruncateEllipsis
+	s.viewEval = kit.NewEvalLines()
+	s.viewEval.SetLines()
 	s.curves = canvas.NewRaster(func(w, h int) image.Image {
 		var runs []curveRun
 		if s.view.runID != 0 || s.view.live {
@@ -388,9 +391,15 @@ func (s *TrainScreen) buildHistory() {
 		func() fyne.CanvasObject {
 			name := widget.NewLabelWithStyle("Run name", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 			name.Truncation = fyne.TextTruncateEllipsis
-			detail := widget.NewLabel("status")
-			detail.Truncation = fyne.TextTruncateEllipsis
-			return container.NewVBox(name, detail)
+			// The run's status, then its evaluation on two lines of their own (kit.EvalSummaryLines):
+			// after the status on one line the numbers were cut off.
+			box := container.NewVBox(name)
+			for range 3 {
+				l := widget.NewLabel("status")
+				l.Truncation = fyne.TextTruncateEllipsis
+				box.Add(l)
+			}
+			return box
 		},
 		func(id widget.ListItemID, o fyne.CanvasObject) {
 			if id < 0 || id >= len(s.runs) {
@@ -406,7 +415,15 @@ func (s *TrainScreen) buildHistory() {
 				title += "  (training now)"
 			}
 			box.Objects[0].(*widget.Label).SetText(title)
-			box.Objects[1].(*widget.Label).SetText(runLine(r) + " · " + kit.EvalSummary(r.MetricsJSON))
+			box.Objects[1].(*widget.Label).SetText(runLine(r))
+			eval := kit.EvalSummaryLines(r.MetricsJSON)
+			for i, l := range box.Objects[2:] {
+				text := ""
+				if i < len(eval) {
+					text = eval[i]
+				}
+				l.(*widget.Label).SetText(text)
+			}
 		},
 	)
 	s.history.OnSelected = func(id widget.ListItemID) {

@@ -16,6 +16,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 
 	"stylestudio/app/studio"
 	"stylestudio/engine/gan"
@@ -400,8 +401,31 @@ func TestTrainHistoryRenameActivateDelete(t *testing.T) {
 	h.do(func() { s.Reload() })
 	h.waitLoaded(t, "history after eval", func() bool { return s.runs[0].MetricsJSON != "" })
 	h.do(func() {
-		if !strings.Contains(s.runInfo.Text, "style accuracy 80% · content SSIM 0.91 · silhouette IoU 0.95") {
+		if !strings.Contains(s.runInfo.Text, "Eval: style accuracy 80%.\ncontent SSIM 0.91 · silhouette IoU 0.95.") {
 			t.Errorf("eval not shown: %q", s.runInfo.Text)
+		}
+		// The history row and the viewer give the evaluation lines of their own, after the run's
+		// status: on the status's line the numbers were cut off with "…".
+		row := s.history.CreateItem()
+		s.history.UpdateItem(0, row)
+		var texts []string
+		for _, o := range row.(*fyne.Container).Objects {
+			texts = append(texts, o.(*widget.Label).Text)
+		}
+		if len(texts) != 4 || !strings.HasPrefix(texts[1], "finished") || strings.Contains(texts[1], "style") ||
+			texts[2] != "style accuracy 80%" || texts[3] != "content SSIM 0.91 · silhouette IoU 0.95" {
+			t.Errorf("history row %q", texts)
+		}
+		s.view = trainView{runID: run.ID, name: "tiny renamed"}
+		s.showView()
+		if got := s.viewEval.Lines(); s.viewTitle.Text != "tiny renamed · finished" ||
+			got[0] != "style accuracy 80%" || got[1] != "content SSIM 0.91 · silhouette IoU 0.95" || !s.viewEval.Box.Visible() {
+			t.Errorf("viewer title %q, eval %q", s.viewTitle.Text, got)
+		}
+		s.view = trainView{}
+		s.showView()
+		if s.viewEval.Box.Visible() {
+			t.Errorf("the viewer shows an evaluation without a run: %q", s.viewEval.Lines())
 		}
 		s.deleteRun(run)
 	})

@@ -16,7 +16,6 @@ import (
 	"stylestudio/engine/gan"
 	"stylestudio/store"
 	"stylestudio/store/library"
-	"stylestudio/ui/kit"
 )
 
 // This file: the viewer.
@@ -143,16 +142,19 @@ func (s *TrainScreen) showView() {
 	switch {
 	case v.live:
 		s.viewTitle.SetText("Training now: " + v.name)
+		s.viewEval.SetLines()
 	case v.runID != 0:
 		title := v.name
+		s.viewEval.SetLines()
 		for _, r := range s.runs {
 			if r.ID == v.runID {
-				title = fmt.Sprintf("%s · %s · %s", r.Name, runStatusText(r), kit.EvalSummary(r.MetricsJSON))
+				title = fmt.Sprintf("%s · %s", r.Name, runStatusText(r)) + s.viewEval.Set(r.MetricsJSON)
 			}
 		}
 		s.viewTitle.SetText(title)
 	default:
 		s.viewTitle.SetText("No run yet: pick a preset on the left and press Start training")
+		s.viewEval.SetLines()
 	}
 	if s.job != nil && !v.live {
 		s.liveBtn.Show()
