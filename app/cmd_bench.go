@@ -160,8 +160,8 @@ func benchLabelAssist(ctx context.Context, env *cliEnv, args []string) error {
 	if *asJSON {
 		return json.NewEncoder(env.stdout).Encode(out)
 	}
-	fmt.Fprintf(env.stdout, "Labels to reach %.0f%% held-out accuracy (%s configuration, %d seed(s)): uncertainty %d, random %d (ratio %.2f",
-		100*out.Target, out.Config, *seeds, out.LabelsTo90[style.StrategyUncertainty], out.LabelsTo90[style.StrategyRandom], out.Ratio)
+	fmt.Fprintf(env.stdout, "Labels to reach %.0f%% held-out accuracy (%s configuration, %d seed%s): uncertainty %d, random %d (ratio %.2f",
+		100*out.Target, out.Config, *seeds, studio.Plural(*seeds), out.LabelsTo90[style.StrategyUncertainty], out.LabelsTo90[style.StrategyRandom], out.Ratio)
 	if out.RatioSD != nil {
 		fmt.Fprintf(env.stdout, " ± %.2f sd", *out.RatioSD)
 	}

@@ -38,7 +38,11 @@ func summaryJSON(s ingest.Summary) importJSON {
 type errPartial struct{ failed, imported int }
 
 func (e errPartial) Error() string {
-	return fmt.Sprintf("%d file(s) could not be imported (listed above); %d were imported", e.failed, e.imported)
+	were := "were"
+	if e.imported == 1 {
+		were = "was"
+	}
+	return fmt.Sprintf("%d file%s could not be imported (listed above); %d %s imported", e.failed, studio.Plural(e.failed), e.imported, were)
 }
 
 // failuresError lists per-file failures on stderr and turns them into a non-zero exit.

@@ -22,3 +22,15 @@ func TestCLIAddsTheCommandThatFixesIt(t *testing.T) {
 		t.Fatalf("eval of a missing run: exit %d, %s", code, stderr)
 	}
 }
+
+// The partial-import message counts in words that agree with the numbers.
+func TestPartialImportMessageAgreesWithItsCounts(t *testing.T) {
+	for e, want := range map[errPartial]string{
+		{failed: 1, imported: 1}: "1 file could not be imported (listed above); 1 was imported",
+		{failed: 2, imported: 0}: "2 files could not be imported (listed above); 0 were imported",
+	} {
+		if got := e.Error(); got != want {
+			t.Errorf("%+v: %q, want %q", e, got, want)
+		}
+	}
+}

@@ -321,7 +321,7 @@ func (s *FeedScreen) drawCharts() {
 	top = mathCeilTo(top*1.1, 0.01)
 	s.chart.Image = lineChart(720, 320, s.series, top, theme.Color(theme.ColorNameInputBackground))
 	s.chart.Refresh()
-	s.chartTop.SetText(fmt.Sprintf("top of chart: %.0f%% CTR · %d rounds × %d shoppers", 100*top, s.round, feedUsersPerRound))
+	s.chartTop.SetText(fmt.Sprintf("top of chart: %.0f%% CTR · %d round%s × %d shoppers", 100*top, s.round, studio.Plural(s.round), feedUsersPerRound))
 
 	colors := policyColors()
 	oracle := s.totals["oracle"].CTR()
@@ -398,8 +398,8 @@ func (s *FeedScreen) showSlate() {
 	if s.feed.Source.Variants > 0 {
 		ranked += " with variants"
 	}
-	s.shopper.SetText(fmt.Sprintf("Round %d · shopper 1 · slate %d of %d · %d click(s) — %s",
-		s.round, s.shown, len(s.sessions), clicks, ranked))
+	s.shopper.SetText(fmt.Sprintf("Round %d · shopper 1 · slate %d of %d · %d click%s — %s",
+		s.round, s.shown, len(s.sessions), clicks, studio.Plural(clicks), ranked))
 	s.setCards(cards)
 }
 
@@ -661,8 +661,8 @@ func (s *FeedScreen) humanSlate() {
 		cards = append(cards, feedCard{slot: slot, item: items[c.Item], variant: c.Variant,
 			score: s.feed.Model.Score(&s.profile, &items[c.Item], c.Variant)})
 	}
-	s.shopper.SetText(fmt.Sprintf("You are the shopper · %d click(s) so far: click what you would buy; the ranking follows your taste",
-		s.profile.Clicks))
+	s.shopper.SetText(fmt.Sprintf("You are the shopper · %d click%s so far: click what you would buy; the ranking follows your taste",
+		s.profile.Clicks, studio.Plural(s.profile.Clicks)))
 	s.setCards(cards)
 }
 
