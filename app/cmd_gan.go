@@ -67,7 +67,7 @@ func runEval(ctx context.Context, env *cliEnv, args []string) error {
 	fmt.Fprintf(env.stdout, "  paired SSIM            %s (identity baseline %s; L1 %s vs %s; %d pairs)\n",
 		m(rep.PairedSSIM), m(rep.IdentityPairedSSIM), m(rep.PairedL1), m(rep.IdentityPairedL1), rep.Pairs)
 	if rep.CounterpartStyleAccuracy != nil {
-		fmt.Fprintf(env.stdout, "  the real drawings, judged as translations (same size, the source's cut-out): %.1f%%: what a translation identical to the real drawing scores with this judge\n",
+		fmt.Fprintf(env.stdout, "  the real drawings, judged as translations (same size, backdrop step, the source's cut-out): %.1f%%: what a translation identical to the real drawing scores with this judge\n",
 			100**rep.CounterpartStyleAccuracy)
 	}
 	if rep.CounterpartOwnCutoutStyleAccuracy != nil {

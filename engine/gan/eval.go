@@ -92,15 +92,17 @@ type EvalReport struct {
 	// CounterpartStyleAccuracy is the judge's accuracy on the real counterparts of the paired
 	// translations (the catalog's own drawing of the item in the target style; on the demo, the
 	// product's true rendering in it), each read as a
-	// translation is, at the model's size and in its source's cut-out: what a translation identical
-	// to the real drawing would score. Where it is low, the judge reads the outline, which the stylizer
+	// translation is: at the model's size, through the backdrop step (as if the generator had drawn
+	// it; since 6 Dec 2026) and in its source's cut-out: what a translation identical to the real
+	// drawing would score. Where it is low, the judge reads the outline, which the stylizer
 	// keeps, and details the model's size blurs, more than the drawing: a translation that matched the
 	// real drawing exactly would score no better. (A translation can score above it: it pleases this
 	// judge, not necessarily a person.) nil without pairs.
 	CounterpartStyleAccuracy *float64 `json:"counterpart_style_accuracy"`
 	// CounterpartOwnCutoutStyleAccuracy is the same real counterparts read at the model's size in their
-	// own cut-out (opaque where they have none): whether the judge knows the real drawing at this size
-	// at all. The gap to CounterpartStyleAccuracy is what the source's cut-out costs. nil without pairs.
+	// own cut-out (opaque where they have none), without the backdrop step: whether the judge knows the
+	// real drawing at this size at all. The gap to CounterpartStyleAccuracy is what the source's
+	// cut-out and the backdrop step cost. nil without pairs.
 	CounterpartOwnCutoutStyleAccuracy *float64 `json:"counterpart_own_cutout_style_accuracy"`
 	// MatchedJudge is the same translations and real counterparts graded by a second judge, one trained
 	// to read pictures as the evaluation reads them (see MatchedJudgeEval); nil where none was trained.
@@ -275,21 +277,37 @@ func EvaluateMatched(ctx context.Context, m *Model, items []EvalItem, real map[i
 				return rep, fmt.Errorf("eval: classify with the matched judge: %w", err)
 			}
 		}
-		// The real counterparts, read as the translations are: a perfect translation's score.
-		// Then in their own cut-out: whether the judge knows them at this size at all.
+		// The real counterparts, read as the translations are: a perfect translation's score. Each
+		// goes through the backdrop step as if the generator had drawn it (the step evens a flat
+		// backdrop's change out, so what it removes a translation cannot be credited for either),
+		// then into the source's cut-out. Then, unsettled, in their own cut-out: whether the judge
+		// knows them at this size at all.
 		var truths, owns []image.Image
 		var truthTargets []int
+		var truthSquares []*image.NRGBA
+		var truthSources []image.Image
 		for _, k := range targets {
 			if truth, ok := it.Truth[k]; ok && truth != nil {
 				sq := imaging.Square(truth, n)
-				t, own := image.Image(sq), image.Image(sq)
-				if alpha != nil {
-					t = imaging.WithAlpha(sq, alpha)
-				}
+				own := image.Image(sq)
 				if ta := judgeAlpha(EvalItem{Image: truth, Alpha: it.TruthAlpha[k]}, n); ta != nil {
 					own = imaging.WithAlpha(sq, ta)
 				}
-				truths, owns, truthTargets = append(truths, t), append(owns, own), append(truthTargets, k)
+				owns, truthTargets = append(owns, own), append(truthTargets, k)
+				truthSquares, truthSources = append(truthSquares, sq), append(truthSources, it.Image)
+			}
+		}
+		if len(truthSquares) > 0 {
+			settled, err := m.settle(truthSources, squares[:len(truthSquares)], truthSquares) // every square is the source's
+			if err != nil {
+				return rep, err
+			}
+			for _, sq := range settled {
+				t := image.Image(sq)
+				if alpha != nil {
+					t = imaging.WithAlpha(sq, alpha)
+				}
+				truths = append(truths, t)
 			}
 		}
 		if len(truths) > 0 {

@@ -4,11 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"image"
+	"math"
 	"math/rand/v2"
 	"strings"
 	"testing"
 
 	"stylestudio/engine/demo"
+	"stylestudio/engine/imaging"
 )
 
 // meanColorJudge calls every image the first style and uses its mean colour as the feature vector.
@@ -285,5 +287,74 @@ func TestEvaluateMatchedGradesWithTheSecondJudge(t *testing.T) {
 	// Without a second judge the key is null.
 	if rep, err := Evaluate(context.Background(), m, items, nil, first); err != nil || rep.MatchedJudge != nil {
 		t.Errorf("Evaluate without a matched judge: %v, matched_judge %+v", err, rep.MatchedJudge)
+	}
+}
+
+// textureJudge names a picture "neon" where its border ring is grainy (neighbouring pixels differ),
+// "minimal" where it is flat: a judge that knows a style by its backdrop's texture.
+type textureJudge struct{ meanColorJudge }
+
+func (j textureJudge) Classify(imgs []image.Image) ([]string, [][]float64, error) {
+	_, feats, err := j.meanColorJudge.Classify(imgs)
+	names := make([]string, len(imgs))
+	for i, img := range imgs {
+		b := img.Bounds()
+		var diff, count float64
+		for y := b.Min.Y; y < b.Min.Y+3; y++ {
+			for x := b.Min.X + 1; x < b.Max.X; x++ {
+				r0, _, _, _ := img.At(x-1, y).RGBA()
+				r1, _, _, _ := img.At(x, y).RGBA()
+				diff += math.Abs(float64(r1)-float64(r0)) / 257
+				count++
+			}
+		}
+		names[i] = "minimal"
+		if diff/count > 8 {
+			names[i] = "neon"
+		}
+	}
+	return names, feats, err
+}
+
+// The real counterpart is read as a translation is: through the backdrop step, which evens a flat
+// backdrop's change out, so a style known by its backdrop's grain is lost for the real drawing as it
+// is for any translation (counterpart_style_accuracy 0), while the drawing in its own right, unsettled,
+// is known (counterpart_own_cutout_style_accuracy 1). Read without the step, the reference credited
+// the real drawing with what no translation can keep.
+func TestEvaluateReadsTheCounterpartThroughTheBackdropStep(t *testing.T) {
+	m := untrainedTwoStyles()
+	src := image.NewNRGBA(image.Rect(0, 0, 96, 96))
+	truth := image.NewNRGBA(src.Rect)
+	for i := range 96 * 96 {
+		x, y := i%96, i/96
+		inside := x >= 32 && x < 64 && y >= 32 && y < 64
+		copy(src.Pix[4*i:4*i+4], []uint8{255, 255, 255, 255})
+		grain := uint8(200)
+		if (x/6+y/6)%2 == 0 {
+			grain = 250
+		}
+		copy(truth.Pix[4*i:4*i+4], []uint8{grain, grain - 20, grain - 60, 255}) // grainy cream
+		if inside {
+			copy(src.Pix[4*i:4*i+4], []uint8{20, 40, 200, 255})
+			copy(truth.Pix[4*i:4*i+4], []uint8{90, 60, 30, 255})
+		}
+	}
+	judge := textureJudge{meanColorJudge{"minimal"}}
+	if names, _, _ := judge.Classify([]image.Image{imaging.Square(truth, m.cfg.Size), imaging.Square(src, m.cfg.Size)}); names[0] != "neon" || names[1] != "minimal" {
+		t.Fatalf("the judge does not tell the grain at %d px: %v", m.cfg.Size, names)
+	}
+	items := []EvalItem{{Image: src, Style: 0, Truth: map[int]image.Image{1: truth}}}
+	rep, err := EvaluateMatched(context.Background(), m, items, nil, judge, judge)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.CounterpartStyleAccuracy == nil || *rep.CounterpartStyleAccuracy != 0 {
+		t.Errorf("counterpart_style_accuracy %s, want 0: the backdrop step evens the grain out", FormatMetric("%.2f", rep.CounterpartStyleAccuracy))
+	}
+	if rep.CounterpartOwnCutoutStyleAccuracy == nil || *rep.CounterpartOwnCutoutStyleAccuracy != 1 {
+		t.Errorf("counterpart_own_cutout_style_accuracy %s, want 1", FormatMetric("%.2f", rep.CounterpartOwnCutoutStyleAccuracy))
+	}
+	if mj := rep.MatchedJudge; mj == nil || mj.CounterpartStyleAccuracy == nil || *mj.CounterpartStyleAccuracy != 0 {
+		t.Errorf("the matched judge's counterparts: %+v, want 0", mj)
 	}
 }
