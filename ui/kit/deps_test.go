@@ -187,17 +187,13 @@ func TestEvalSummaryLinesPutTheJudgesFirst(t *testing.T) {
 	if suffix := e.Set(full); suffix != "" {
 		t.Errorf("Set(full) = %q", suffix)
 	}
-	if fmt.Sprint(e.Lines()) != fmt.Sprint(want) || !e.lines[1].Visible() || !e.Box.Visible() {
-		t.Errorf("EvalLines show %q", e.Lines())
+	if fmt.Sprint(e.Lines()) != fmt.Sprint(want) || e.Box.Text != want[0]+"\n"+want[1] || !e.Box.Visible() {
+		t.Errorf("EvalLines show %q", e.Box.Text)
 	}
 	if suffix := e.Set(""); suffix != " · not evaluated" || e.Box.Visible() {
-		t.Errorf("EvalLines unevaluated: suffix %q, lines %q, shown %v", suffix, e.Lines(), e.Box.Visible())
+		t.Errorf("EvalLines unevaluated: suffix %q, text %q, shown %v", suffix, e.Box.Text, e.Box.Visible())
 	}
-	if suffix := e.Set(`{"style_accuracy":1}`); suffix != "" || e.lines[1].Visible() || !e.Box.Visible() {
-		t.Errorf("EvalLines with one line: suffix %q, second line visible %v", suffix, e.lines[1].Visible())
-	}
-	e.SetLines()
-	if e.Box.Visible() {
-		t.Error("EvalLines with nothing to show is visible")
+	if suffix := e.Set(`{"style_accuracy":1}`); suffix != "" || e.Box.Text != "style accuracy 100%" || !e.Box.Visible() {
+		t.Errorf("EvalLines with one line: suffix %q, text %q", suffix, e.Box.Text)
 	}
 }

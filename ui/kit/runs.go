@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/widget"
 )
 
@@ -86,25 +85,22 @@ func EvalSummaryLines(metricsJSON string) []string {
 }
 
 // EvalLines shows a run's evaluation on lines of its own (EvalSummaryLines), so that a screen whose
-// other line already holds the run's name and status does not cut the numbers off. Each line is
-// cut with "…" only where the window is too narrow for it. Call its methods on the UI goroutine.
+// other line already holds the run's name and status does not cut the numbers off. The lines are one
+// label (two lines of one label take less height than two labels); each is cut with "…" only where
+// the window is too narrow for it. Call its methods on the UI goroutine.
 type EvalLines struct {
-	Box   *fyne.Container
-	lines [2]*widget.Label
+	Box   *widget.Label
+	lines []string
 }
 
 // NewEvalLines returns empty lines.
 func NewEvalLines() *EvalLines {
-	e := &EvalLines{}
-	for i := range e.lines {
-		e.lines[i] = widget.NewLabel("")
-		e.lines[i].Truncation = fyne.TextTruncateEllipsis
-	}
-	e.Box = container.NewVBox(e.lines[0], e.lines[1])
+	e := &EvalLines{Box: widget.NewLabel("")}
+	e.Box.Truncation = fyne.TextTruncateEllipsis
 	return e
 }
 
-// Set shows the evaluation in metricsJSON. A run without one takes no lines: Set hides the box and
+// Set shows the evaluation in metricsJSON. A run without one takes no lines: Set hides the label and
 // returns " · not evaluated" for the caller's line instead ("" otherwise).
 func (e *EvalLines) Set(metricsJSON string) (suffix string) {
 	lines := EvalSummaryLines(metricsJSON)
@@ -116,20 +112,10 @@ func (e *EvalLines) Set(metricsJSON string) (suffix string) {
 	return ""
 }
 
-// SetLines shows up to two lines of text; with none the box is hidden.
+// SetLines shows lines of text; with none the label is hidden.
 func (e *EvalLines) SetLines(lines ...string) {
-	for i, l := range e.lines {
-		text := ""
-		if i < len(lines) {
-			text = lines[i]
-		}
-		l.SetText(text)
-		if text == "" {
-			l.Hide()
-		} else {
-			l.Show()
-		}
-	}
+	e.lines = lines
+	e.Box.SetText(strings.Join(lines, "\n"))
 	if len(lines) == 0 {
 		e.Box.Hide()
 	} else {
@@ -138,4 +124,4 @@ func (e *EvalLines) SetLines(lines ...string) {
 }
 
 // Lines is the text shown, line by line.
-func (e *EvalLines) Lines() []string { return []string{e.lines[0].Text, e.lines[1].Text} }
+func (e *EvalLines) Lines() []string { return e.lines }

@@ -3,6 +3,7 @@ package train
 import (
 	"context"
 	"image"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -363,7 +364,7 @@ func (s *TrainScreen) buildViewer() {
 	s.gridImg = canvas.NewImageFromImage(nil)
 	s.gridImg.FillMode = canvas.ImageFillContain
 	s.gridImg.ScaleMode = canvas.ImageScaleFastest
-	s.gridImg.SetMinSize(fyne.NewSize(300, 160))
+	s.gridImg.SetMinSize(fyne.NewSize(300, 120)) // with the slider and its line no taller than the curves: the screen fits a 768 px laptop
 	s.gridSlider = widget.NewSlider(0, 1)
 	s.gridSlider.Step = 1
 	s.gridSlider.OnChanged = func(v float64) { s.showGrid(int(v)) }
@@ -391,15 +392,12 @@ func (s *TrainScreen) buildHistory() {
 		func() fyne.CanvasObject {
 			name := widget.NewLabelWithStyle("Run name", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 			name.Truncation = fyne.TextTruncateEllipsis
-			// The run's status, then its evaluation on two lines of their own (kit.EvalSummaryLines):
-			// after the status on one line the numbers were cut off.
-			box := container.NewVBox(name)
-			for range 3 {
-				l := widget.NewLabel("status")
-				l.Truncation = fyne.TextTruncateEllipsis
-				box.Add(l)
-			}
-			return box
+			// The run's status, then its evaluation on lines of their own (kit.EvalSummaryLines):
+			// after the status on one line the numbers were cut off. One label, each line cut with
+			// "…" only where the window is too narrow.
+			detail := widget.NewLabel("status\nevaluation\nevaluation")
+			detail.Truncation = fyne.TextTruncateEllipsis
+			return container.NewVBox(name, detail)
 		},
 		func(id widget.ListItemID, o fyne.CanvasObject) {
 			if id < 0 || id >= len(s.runs) {
@@ -415,15 +413,11 @@ func (s *TrainScreen) buildHistory() {
 				title += "  (training now)"
 			}
 			box.Objects[0].(*widget.Label).SetText(title)
-			box.Objects[1].(*widget.Label).SetText(runLine(r))
-			eval := kit.EvalSummaryLines(r.MetricsJSON)
-			for i, l := range box.Objects[2:] {
-				text := ""
-				if i < len(eval) {
-					text = eval[i]
-				}
-				l.(*widget.Label).SetText(text)
+			lines := append([]string{runLine(r)}, kit.EvalSummaryLines(r.MetricsJSON)...)
+			for len(lines) < 3 { // every row as tall as the template
+				lines = append(lines, "")
 			}
+			box.Objects[1].(*widget.Label).SetText(strings.Join(lines, "\n"))
 		},
 	)
 	s.history.OnSelected = func(id widget.ListItemID) {
