@@ -138,8 +138,12 @@ func (e *StorageError) Error() string {
 	if errors.Is(e.Err, syscall.EROFS) {
 		what, todo = "the library's disk became read-only", "make it writable"
 	}
-	return fmt.Sprintf("%s (%s): the import stopped with %d file(s) imported and %d not; %s and import again (files already in the catalog are skipped)",
-		what, cause, e.Imported, e.Pending, todo)
+	files := "files"
+	if e.Imported == 1 {
+		files = "file"
+	}
+	return fmt.Sprintf("%s (%s): the import stopped with %d %s imported and %d not; %s and import again (files already in the catalog are skipped)",
+		what, cause, e.Imported, files, e.Pending, todo)
 }
 
 func (e *StorageError) Unwrap() error { return e.Err }

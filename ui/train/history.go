@@ -125,8 +125,8 @@ func (s *TrainScreen) updateHistoryButtons() {
 	}
 	// Short lines, the evaluation on lines of its own (kit.EvalSummaryLines): each line of this
 	// label is cut with "…" where it is too long, and on one line the numbers were.
-	fmt.Fprintf(&b, ".\nSettings: %d px, batch %d, learning rate %g, seed %d.\nModel: generator width %d, discriminator width %d, %d residual blocks%s.\nEval: %s.",
-		c.Size, c.BatchSize, c.LR, c.Seed, c.GenWidth, c.DiscWidth, c.ResBlocks, augText(c), strings.Join(kit.EvalSummaryLines(r.MetricsJSON), ".\n"))
+	fmt.Fprintf(&b, ".\nSettings: %d px, batch %d, learning rate %g, seed %d%s.\nModel: generator width %d, discriminator width %d, %d residual blocks.\nEval: %s.",
+		c.Size, c.BatchSize, c.LR, c.Seed, augText(c), c.GenWidth, c.DiscWidth, c.ResBlocks, strings.Join(kit.EvalSummaryLines(r.MetricsJSON), ".\n"))
 	if r.Active {
 		b.WriteString("\nPreview and Feed use this run.")
 	}

@@ -416,7 +416,7 @@ func TestTrainHistoryRenameActivateDelete(t *testing.T) {
 		}
 		s.view = trainView{runID: run.ID, name: "tiny renamed"}
 		s.showView()
-		if got := s.viewEval.Lines(); s.viewTitle.Text != "tiny renamed · finished" ||
+		if got := s.viewEval.Lines(); s.viewTitle.Text != "tiny renamed · finished" || len(got) != 2 ||
 			got[0] != "style accuracy 80%" || got[1] != "content SSIM 0.91 · silhouette IoU 0.95" || !s.viewEval.Box.Visible() {
 			t.Errorf("viewer title %q, eval %q", s.viewTitle.Text, got)
 		}
