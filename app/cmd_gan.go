@@ -20,14 +20,16 @@ import (
 
 func runEval(ctx context.Context, env *cliEnv, args []string) error {
 	fs := newFlags(env, "eval", "--library DIR --run NAME [--json]",
-		"Measure a run's latest checkpoint on the held-out labeled products: target-style accuracy judged by the\n"+
-			"library's style classifier (trained first if missing), content SSIM/L1 and silhouette IoU against the\n"+
-			"source, paired SSIM against the real counterpart in the target style (the demo catalog's true\n"+
-			"rendering, or the same item drawn in that style, from the product's group, that the run never trained\n"+
-			"on; with the identity baseline), and the Fréchet distance per style in the classifier's feature space.\n"+
+		"Measure a run's model (its best checkpoint on validation, else its latest) on the held-out labeled\n"+
+			"products: target-style accuracy judged by the library's style classifier (trained first if missing),\n"+
+			"content SSIM/L1 and silhouette IoU against the source, paired SSIM against the real counterpart in the\n"+
+			"target style (the demo catalog's true rendering, or the same item drawn in that style, from the\n"+
+			"product's group, that the run never trained on; with the identity baseline), and the Fréchet distance\n"+
+			"per style in the classifier's feature space.\n"+
 			"A translation into a style whose counterpart the run trained on is skipped. A second, matched judge\n"+
-			"(trained on the same products, each read as a translation is: at the model's size, in its own cut-out\n"+
-			"and in one of another style) grades the same translations too. The report is stored with the run.")
+			"(trained on the same products, each read as a translation is: at the model's size, as itself and as a\n"+
+			"translation of a product of another style, through the backdrop step and in its cut-out) grades the\n"+
+			"same translations too. The report is stored with the run.")
 	lib := libraryFlag(fs)
 	name := fs.String("run", "", "run name (required)")
 	asJSON := fs.Bool("json", false, "print one JSON object")

@@ -16,10 +16,10 @@ const matchedJudgeSeed = 0x3a7c
 
 // trainMatchedJudge trains the evaluation's second judge (gan.MatchedJudgeEval): on the products the
 // library's classifier trained on (judge.TrainProducts, so never on a product the evaluation scores),
-// each read as a translation is read, at the model's size n: once in its own cut-out and once in the
-// cut-out of a product of another style, drawn at random. So the judge learns the styles from what a
-// translation can change and learns that the outline, which a translation keeps from its source, says
-// nothing. held are the evaluation's items: the judge's accuracy on them, each read in the cut-out of
+// each read as a translation is read, at the model's size n: once as itself and once as a translation
+// of a product of another style, drawn at random (through the backdrop step against it, in its
+// cut-out). So the judge learns the styles from what a translation can change and learns that the
+// outline and the backdrop, which a translation keeps from its source, say nothing. held are the evaluation's items: the judge's accuracy on them, each read in the cut-out of
 // a held-out product of another style (and in its own), says whether it can tell the styles at all.
 func trainMatchedJudge(ctx context.Context, db *store.DB, judge ClassifierInfo, styles []string, n int, held []gan.EvalItem) (*style.Model, *gan.MatchedJudgeEval, error) {
 	start := time.Now()
@@ -47,7 +47,10 @@ func trainMatchedJudge(ctx context.Context, db *store.DB, judge ClassifierInfo, 
 		}
 		pool = append(pool, gan.EvalItem{Image: img, Style: k, Alpha: decodeAlpha(kept)})
 	}
-	examples := matchedJudgeExamples(pool, n, rand.New(rand.NewPCG(matchedJudgeSeed, uint64(n))))
+	examples, err := matchedJudgeExamples(pool, n, rand.New(rand.NewPCG(matchedJudgeSeed, uint64(n))))
+	if err != nil {
+		return nil, nil, fmt.Errorf("the matched judge: %w", err)
+	}
 	if err := ctx.Err(); err != nil {
 		return nil, nil, err
 	}
@@ -60,9 +63,16 @@ func trainMatchedJudge(ctx context.Context, db *store.DB, judge ClassifierInfo, 
 	ev := &gan.MatchedJudgeEval{TrainImages: len(examples), Size: n}
 	var own, foreign []style.Example
 	for i, it := range held {
-		own = append(own, inCutoutOf(it, it, n))
+		ex, err := inCutoutOf(it, it, n)
+		if err != nil {
+			return nil, nil, fmt.Errorf("the matched judge: %w", err)
+		}
+		own = append(own, ex)
 		if other, ok := otherStyle(held, it.Style, i+1); ok {
-			foreign = append(foreign, inCutoutOf(it, other, n))
+			if ex, err = inCutoutOf(it, other, n); err != nil {
+				return nil, nil, fmt.Errorf("the matched judge: %w", err)
+			}
+			foreign = append(foreign, ex)
 		}
 	}
 	if len(own) > 0 {
@@ -76,23 +86,33 @@ func trainMatchedJudge(ctx context.Context, db *store.DB, judge ClassifierInfo, 
 }
 
 // matchedJudgeExamples is the matched judge's training set: every product of pool read as a
-// translation is at n pixels, in its own cut-out, and in the cut-out of a product of another style
-// drawn with rng (the first of another style from a random place on), each labelled with its own style.
-func matchedJudgeExamples(pool []gan.EvalItem, n int, rng *rand.Rand) []style.Example {
+// translation is at n pixels, as itself (its own cut-out), and as a translation of a product of
+// another style drawn with rng (the first of another style from a random place on: through the
+// backdrop step against it, in its cut-out), each labelled with its own style.
+func matchedJudgeExamples(pool []gan.EvalItem, n int, rng *rand.Rand) ([]style.Example, error) {
 	examples := make([]style.Example, 0, 2*len(pool))
 	for _, it := range pool {
-		examples = append(examples, inCutoutOf(it, it, n))
+		ex, err := inCutoutOf(it, it, n)
+		if err != nil {
+			return nil, err
+		}
+		examples = append(examples, ex)
 		if other, ok := otherStyle(pool, it.Style, rng.IntN(max(1, len(pool)))); ok {
-			examples = append(examples, inCutoutOf(it, other, n))
+			if ex, err = inCutoutOf(it, other, n); err != nil {
+				return nil, err
+			}
+			examples = append(examples, ex)
 		}
 	}
-	return examples
+	return examples, nil
 }
 
-// inCutoutOf is it's picture read as a translation of cut (gan.ReadAsTranslation: at n pixels, in
-// cut's cut-out), labelled with it's style.
-func inCutoutOf(it, cut gan.EvalItem, n int) style.Example {
-	return style.Example{Image: gan.ReadAsTranslation(it.Image, gan.CutoutAt(cut, n), n), Style: it.Style}
+// inCutoutOf is it's picture read as a translation of src (gan.ReadAsTranslation: at n pixels,
+// through the backdrop step against src, in src's cut-out), labelled with it's style. Read as a
+// translation of itself it is only made n pixels.
+func inCutoutOf(it, src gan.EvalItem, n int) (style.Example, error) {
+	img, err := gan.ReadAsTranslation(it.Image, src.Image, gan.CutoutAt(src, n), n)
+	return style.Example{Image: img, Style: it.Style}, err
 }
 
 // otherStyle is the first item of items, from index from on (wrapping round), whose style is not s.

@@ -2,6 +2,7 @@ package studio
 
 import (
 	"image"
+	"math"
 	"math/rand/v2"
 	"testing"
 
@@ -38,7 +39,10 @@ func TestMatchedJudgeReadsEachProductInAnotherStylesCutout(t *testing.T) {
 		}
 		pool = append(pool, it)
 	}
-	examples := matchedJudgeExamples(pool, n, rand.New(rand.NewPCG(1, 2)))
+	examples, err := matchedJudgeExamples(pool, n, rand.New(rand.NewPCG(1, 2)))
+	if err != nil {
+		t.Fatal(err)
+	}
 	if len(examples) != 2*len(pool) {
 		t.Fatalf("%d examples of %d products; want two each", len(examples), len(pool))
 	}
@@ -79,4 +83,46 @@ func sameCutout(a, b *image.Gray) bool {
 		}
 	}
 	return true
+}
+
+// Read as a translation of another product, a product goes through the backdrop step against it, as
+// a translation does: a grainy backdrop is evened out when the other product's backdrop is flat, so the
+// judge cannot learn a style by what no translation keeps. Read as itself it keeps its grain.
+func TestMatchedJudgeReadsAnotherProductsTranslationThroughTheBackdropStep(t *testing.T) {
+	const n = 32
+	grainy := image.NewNRGBA(image.Rect(0, 0, 96, 96))
+	flat := image.NewNRGBA(grainy.Rect)
+	for i := range 96 * 96 {
+		x, y := i%96, i/96
+		g := uint8(200)
+		if (x/6+y/6)%2 == 0 {
+			g = 250
+		}
+		copy(grainy.Pix[4*i:4*i+4], []uint8{g, g - 20, g - 60, 255})
+		copy(flat.Pix[4*i:4*i+4], []uint8{255, 255, 255, 255})
+		if x >= 32 && x < 64 && y >= 32 && y < 64 {
+			copy(grainy.Pix[4*i:4*i+4], []uint8{90, 60, 30, 255})
+			copy(flat.Pix[4*i:4*i+4], []uint8{20, 40, 200, 255})
+		}
+	}
+	pool := []gan.EvalItem{{Image: grainy, Style: 0}, {Image: flat, Style: 1}}
+	examples, err := matchedJudgeExamples(pool, n, rand.New(rand.NewPCG(1, 2)))
+	if err != nil || len(examples) != 4 {
+		t.Fatalf("%d examples, %v", len(examples), err)
+	}
+	// grain is the mean difference between neighbours along the top rows (the backdrop).
+	grain := func(img image.Image) float64 {
+		var sum float64
+		for y := 0; y < 3; y++ {
+			for x := 1; x < n; x++ {
+				r0, _, _, _ := img.At(x-1, y).RGBA()
+				r1, _, _, _ := img.At(x, y).RGBA()
+				sum += math.Abs(float64(r1)-float64(r0)) / 257
+			}
+		}
+		return sum / float64(3*(n-1))
+	}
+	if own, other := grain(examples[0].Image), grain(examples[1].Image); own < 8 || other > 1 {
+		t.Errorf("the grainy product's backdrop: %.1f as itself (want grain), %.1f as a translation of the flat one (want none)", own, other)
+	}
 }

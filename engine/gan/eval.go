@@ -277,37 +277,24 @@ func EvaluateMatched(ctx context.Context, m *Model, items []EvalItem, real map[i
 				return rep, fmt.Errorf("eval: classify with the matched judge: %w", err)
 			}
 		}
-		// The real counterparts, read as the translations are: a perfect translation's score. Each
-		// goes through the backdrop step as if the generator had drawn it (the step evens a flat
-		// backdrop's change out, so what it removes a translation cannot be credited for either),
-		// then into the source's cut-out. Then, unsettled, in their own cut-out: whether the judge
-		// knows them at this size at all.
+		// The real counterparts, read as the translations are (ReadAsTranslation: through the
+		// backdrop step, as if the generator had drawn them, then in the source's cut-out): a perfect
+		// translation's score. Then, unsettled, in their own cut-out: whether the judge knows them at
+		// this size at all.
 		var truths, owns []image.Image
 		var truthTargets []int
-		var truthSquares []*image.NRGBA
-		var truthSources []image.Image
 		for _, k := range targets {
 			if truth, ok := it.Truth[k]; ok && truth != nil {
+				t, err := ReadAsTranslation(truth, it.Image, alpha, n)
+				if err != nil {
+					return rep, fmt.Errorf("eval: the real counterpart: %w", err)
+				}
 				sq := imaging.Square(truth, n)
 				own := image.Image(sq)
 				if ta := judgeAlpha(EvalItem{Image: truth, Alpha: it.TruthAlpha[k]}, n); ta != nil {
 					own = imaging.WithAlpha(sq, ta)
 				}
-				owns, truthTargets = append(owns, own), append(truthTargets, k)
-				truthSquares, truthSources = append(truthSquares, sq), append(truthSources, it.Image)
-			}
-		}
-		if len(truthSquares) > 0 {
-			settled, err := m.settle(truthSources, squares[:len(truthSquares)], truthSquares) // every square is the source's
-			if err != nil {
-				return rep, err
-			}
-			for _, sq := range settled {
-				t := image.Image(sq)
-				if alpha != nil {
-					t = imaging.WithAlpha(sq, alpha)
-				}
-				truths = append(truths, t)
+				truths, owns, truthTargets = append(truths, t), append(owns, own), append(truthTargets, k)
 			}
 		}
 		if len(truths) > 0 {
@@ -508,12 +495,19 @@ func judgeAlpha(it EvalItem, n int) *image.Gray {
 // the source: what the judge reads a translation of the item in. nil for an opaque item.
 func CutoutAt(it EvalItem, n int) *image.Gray { return judgeAlpha(it, n) }
 
-// ReadAsTranslation is img as Evaluate shows a translation to the judge: at n pixels (imaging.Square),
-// in cutout (a CutoutAt of the translation's source; nil leaves it opaque).
-func ReadAsTranslation(img image.Image, cutout *image.Gray, n int) image.Image {
+// ReadAsTranslation is img as Evaluate shows a translation of source to the judge: at n pixels
+// (imaging.Square), through the backdrop step against source as if the generator had drawn img from
+// it (the step Preview, export and the Feed apply; a source that is img itself changes nothing), in
+// cutout (a CutoutAt of source; nil leaves it opaque).
+func ReadAsTranslation(img, source image.Image, cutout *image.Gray, n int) (image.Image, error) {
 	sq := imaging.Square(img, n)
-	if cutout == nil {
-		return sq
+	b := source.Bounds()
+	settled, err := imaging.SettleBackdrop(source, imaging.Square(source, n), sq, imaging.SquareContent(b.Dx(), b.Dy(), n))
+	if err != nil {
+		return nil, err
 	}
-	return imaging.WithAlpha(sq, cutout)
+	if cutout == nil {
+		return settled, nil
+	}
+	return imaging.WithAlpha(settled, cutout), nil
 }

@@ -290,8 +290,8 @@ func TestEvaluateMatchedGradesWithTheSecondJudge(t *testing.T) {
 	}
 }
 
-// textureJudge names a picture "neon" where its border ring is grainy (neighbouring pixels differ),
-// "minimal" where it is flat: a judge that knows a style by its backdrop's texture.
+// textureJudge names a picture "neon" where its top three rows, backdrop here, are grainy (neighbouring
+// pixels differ), "minimal" where they are flat: a judge that knows a style by its backdrop's texture.
 type textureJudge struct{ meanColorJudge }
 
 func (j textureJudge) Classify(imgs []image.Image) ([]string, [][]float64, error) {
