@@ -291,6 +291,25 @@ func (a *app) clickRight(kind, text string, minX int) {
 	a.clickAt(target.center())
 }
 
+// clickSettled is click for a button whose place may still move: the screen just changed height above
+// it (a description gaining a line). It clicks once two reports written one after the other agree on
+// where the button is.
+func (a *app) clickSettled(kind, text string) {
+	a.t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		first, ok1 := a.fresh().find(kind, text)
+		second, ok2 := a.fresh().find(kind, text)
+		if ok1 && ok2 && first == second && !second.Disabled {
+			a.clickAt(second.center())
+			return
+		}
+		if time.Now().After(deadline) {
+			a.t.Fatalf("%s %q did not settle: %+v then %+v", kind, text, first, second)
+		}
+	}
+}
+
 // nav shows a screen through the sidebar.
 func (a *app) nav(screen string) {
 	a.t.Helper()

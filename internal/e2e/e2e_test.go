@@ -1116,7 +1116,8 @@ func TestEvaluateShowsTheMatchedJudge(t *testing.T) {
 		t.Fatalf("the pictures' line %+v is not under the judges' %+v", pics, line)
 	}
 	a.waitText(`^Evaluated tiny: `, time.Minute) // the job has ended: the run's buttons are enabled again
-	a.click("button", "Details & note…")
+	// The run's description gained its evaluation's lines, so the buttons under it move down.
+	a.clickSettled("button", "Details & note…")
 	a.waitText(`blue: style accuracy \d+% \(matched judge \d+%\)`, 30*time.Second)
 	// The label wraps: the report gives one rendered line at a time.
 	a.waitText(`styles \d+% in another style's cut-out`, 10*time.Second)
