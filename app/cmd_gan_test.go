@@ -108,7 +108,7 @@ func TestTrainStylizeEvalOnDemoLibrary(t *testing.T) {
 	if err := json.Unmarshal([]byte(stdout), &raw); err != nil {
 		t.Fatalf("eval --json: %v", err)
 	}
-	for _, k := range []string{"style_accuracy", "content_ssim", "silhouette_iou", "generator_silhouette_iou", "paired_ssim", "identity_paired_ssim", "frechet", "real_frechet", "per_style", "heldout_products"} {
+	for _, k := range []string{"style_accuracy", "content_ssim", "silhouette_iou", "generator_silhouette_iou", "paired_ssim", "identity_paired_ssim", "frechet", "real_frechet", "per_style", "heldout_products", "eval_version"} {
 		if _, ok := raw[k]; !ok {
 			t.Errorf("eval --json lacks %q", k)
 		}

@@ -63,10 +63,17 @@ type StyleEval struct {
 	N           int      `json:"n"`
 }
 
+// EvalVersion numbers how Evaluate measures, where a stored report's numbers would not compare with a
+// new one's under the same keys. 2 (6 Dec 2026): the real counterparts and the matched judge's pictures
+// go through the backdrop step, as a translation does. Reports stored before carry no eval_version (0).
+const EvalVersion = 2
+
 // EvalReport is `stylestudio eval --json` (the keys are a contract). A value that could not be
 // measured is nil (null in JSON), never 0: the paired scores without ground truth (Pairs 0), the
 // Fréchet distances of a style with too few held-out real images.
 type EvalReport struct {
+	// EvalVersion is the EvalVersion that measured the report (0 for one stored before it existed).
+	EvalVersion   int     `json:"eval_version"`
 	StyleAccuracy float64 `json:"style_accuracy"`
 	ContentSSIM   float64 `json:"content_ssim"`
 	ContentL1     float64 `json:"content_l1"`
@@ -215,7 +222,7 @@ func Evaluate(ctx context.Context, m *Model, items []EvalItem, real map[int][]im
 // and real counterparts, read the same way, into EvalReport.MatchedJudge's accuracies (the caller fills
 // in the rest of what MatchedJudgeEval says about it).
 func EvaluateMatched(ctx context.Context, m *Model, items []EvalItem, real map[int][]image.Image, judge, matched Judge) (EvalReport, error) {
-	rep := EvalReport{Frechet: map[string]*float64{}, RealFrechet: map[string]*float64{}, PerStyle: map[string]StyleEval{},
+	rep := EvalReport{EvalVersion: EvalVersion, Frechet: map[string]*float64{}, RealFrechet: map[string]*float64{}, PerStyle: map[string]StyleEval{},
 		Products: len(items), Step: m.step}
 	if len(items) == 0 {
 		return rep, fmt.Errorf("eval: no held-out products to evaluate; label more products (a fifth of the labels are held out)")

@@ -351,6 +351,9 @@ func TestEvaluateReadsTheCounterpartThroughTheBackdropStep(t *testing.T) {
 	if rep.CounterpartStyleAccuracy == nil || *rep.CounterpartStyleAccuracy != 0 {
 		t.Errorf("counterpart_style_accuracy %s, want 0: the backdrop step evens the grain out", FormatMetric("%.2f", rep.CounterpartStyleAccuracy))
 	}
+	if rep.EvalVersion != EvalVersion || EvalVersion < 2 {
+		t.Errorf("eval_version %d, want %d (2 or more: the counterparts through the backdrop step)", rep.EvalVersion, EvalVersion)
+	}
 	if rep.CounterpartOwnCutoutStyleAccuracy == nil || *rep.CounterpartOwnCutoutStyleAccuracy != 1 {
 		t.Errorf("counterpart_own_cutout_style_accuracy %s, want 1", FormatMetric("%.2f", rep.CounterpartOwnCutoutStyleAccuracy))
 	}

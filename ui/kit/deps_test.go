@@ -10,6 +10,8 @@ import (
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
+
+	"stylestudio/engine/gan"
 )
 
 func TestGoroutineID(t *testing.T) {
@@ -195,5 +197,21 @@ func TestEvalSummaryLinesPutTheJudgesFirst(t *testing.T) {
 	}
 	if suffix := e.Set(`{"style_accuracy":1}`); suffix != "" || e.Box.Text != "style accuracy 100%" || !e.Box.Visible() {
 		t.Errorf("EvalLines with one line: suffix %q, text %q", suffix, e.Box.Text)
+	}
+}
+
+// An evaluation stored before eval_version existed, or by an older one, is marked outdated; one without
+// numbers, or today's, is not.
+func TestEvalOutdatedByVersion(t *testing.T) {
+	for in, want := range map[string]bool{
+		``:                       false,
+		`{}`:                     false,
+		`{"style_accuracy":0.5}`: true,
+		`{"style_accuracy":0.5,"eval_version":1}`:                                true,
+		fmt.Sprintf(`{"style_accuracy":0.5,"eval_version":%d}`, gan.EvalVersion): false,
+	} {
+		if got := EvalOutdated(in); got != want {
+			t.Errorf("EvalOutdated(%s) = %v, want %v", in, got, want)
+		}
 	}
 }

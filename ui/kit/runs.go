@@ -7,10 +7,13 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/widget"
+
+	"stylestudio/engine/gan"
 )
 
 // EvalMetrics are the eval numbers a run may carry in MetricsJSON.
 type EvalMetrics struct {
+	EvalVersion     int      `json:"eval_version"`
 	StyleAccuracy   *float64 `json:"style_accuracy"`
 	ContentSSIM     *float64 `json:"content_ssim"`
 	SilhouetteIoU   *float64 `json:"silhouette_iou"`
@@ -25,6 +28,19 @@ type EvalMetrics struct {
 }
 
 const notEvaluated = "not evaluated"
+
+// OutdatedEvalNote is what a run's details say of an evaluation an older version measured (EvalOutdated).
+const OutdatedEvalNote = "Measured by an older Evaluate (its references skipped the backdrop step): evaluate again to compare."
+
+// EvalOutdated says whether metricsJSON holds an evaluation that an older version of eval measured
+// (gan.EvalVersion): its references and matched judge do not compare with a new evaluation's.
+func EvalOutdated(metricsJSON string) bool {
+	var m EvalMetrics
+	if strings.TrimSpace(metricsJSON) == "" || json.Unmarshal([]byte(metricsJSON), &m) != nil {
+		return false
+	}
+	return m.StyleAccuracy != nil && m.EvalVersion < gan.EvalVersion
+}
 
 // EvalSummary is a run's eval numbers in words, or "not evaluated".
 func EvalSummary(metricsJSON string) string {

@@ -127,6 +127,9 @@ func (s *TrainScreen) updateHistoryButtons() {
 	// label is cut with "…" where it is too long, and on one line the numbers were.
 	fmt.Fprintf(&b, ".\nSettings: %d px, batch %d, learning rate %g, seed %d%s.\nModel: generator width %d, discriminator width %d, %d residual blocks.\nEval: %s.",
 		c.Size, c.BatchSize, c.LR, c.Seed, augText(c), c.GenWidth, c.DiscWidth, c.ResBlocks, strings.Join(kit.EvalSummaryLines(r.MetricsJSON), ".\n"))
+	if kit.EvalOutdated(r.MetricsJSON) {
+		b.WriteString("\n" + kit.OutdatedEvalNote)
+	}
 	if r.Active {
 		b.WriteString("\nPreview and Feed use this run.")
 	}

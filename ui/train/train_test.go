@@ -404,6 +404,10 @@ func TestTrainHistoryRenameActivateDelete(t *testing.T) {
 		if !strings.Contains(s.runInfo.Text, "Eval: style accuracy 80%.\ncontent SSIM 0.91 · silhouette IoU 0.95.") {
 			t.Errorf("eval not shown: %q", s.runInfo.Text)
 		}
+		// Stored without an eval_version: measured before the backdrop step joined the references.
+		if !strings.Contains(s.runInfo.Text, kit.OutdatedEvalNote) {
+			t.Errorf("an older evaluation is not marked: %q", s.runInfo.Text)
+		}
 		// The history row and the viewer give the evaluation lines of their own, after the run's
 		// status: on the status's line the numbers were cut off with "…".
 		row := s.history.CreateItem()

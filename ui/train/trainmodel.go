@@ -361,6 +361,9 @@ func runDetailsText(r store.Run, cks []store.Checkpoint, ckErr error) string {
 		}
 		fmt.Fprintf(&b, "\n\nEvaluation at step %s on %d held-out products (%d translations%s):\n%s.",
 			thousands(rep.Step), rep.Products, rep.Translations, skipped, kit.EvalSummary(r.MetricsJSON))
+		if kit.EvalOutdated(r.MetricsJSON) {
+			b.WriteString("\n" + kit.OutdatedEvalNote)
+		}
 		for _, n := range rep.StyleNames() {
 			e := rep.PerStyle[n]
 			matched := ""
