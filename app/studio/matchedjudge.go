@@ -63,13 +63,10 @@ func trainMatchedJudge(ctx context.Context, db *store.DB, judge ClassifierInfo, 
 	ev := &gan.MatchedJudgeEval{TrainImages: len(examples), Size: n}
 	var own, foreign []style.Example
 	for i, it := range held {
-		ex, err := inCutoutOf(it, it, n)
-		if err != nil {
-			return nil, nil, fmt.Errorf("the matched judge: %w", err)
-		}
-		own = append(own, ex)
+		own = append(own, asItself(it, n))
 		if other, ok := otherStyle(held, it.Style, i+1); ok {
-			if ex, err = inCutoutOf(it, other, n); err != nil {
+			ex, err := asTranslationOf(it, other, n)
+			if err != nil {
 				return nil, nil, fmt.Errorf("the matched judge: %w", err)
 			}
 			foreign = append(foreign, ex)
@@ -92,13 +89,10 @@ func trainMatchedJudge(ctx context.Context, db *store.DB, judge ClassifierInfo, 
 func matchedJudgeExamples(pool []gan.EvalItem, n int, rng *rand.Rand) ([]style.Example, error) {
 	examples := make([]style.Example, 0, 2*len(pool))
 	for _, it := range pool {
-		ex, err := inCutoutOf(it, it, n)
-		if err != nil {
-			return nil, err
-		}
-		examples = append(examples, ex)
+		examples = append(examples, asItself(it, n))
 		if other, ok := otherStyle(pool, it.Style, rng.IntN(max(1, len(pool)))); ok {
-			if ex, err = inCutoutOf(it, other, n); err != nil {
+			ex, err := asTranslationOf(it, other, n)
+			if err != nil {
 				return nil, err
 			}
 			examples = append(examples, ex)
@@ -107,10 +101,15 @@ func matchedJudgeExamples(pool []gan.EvalItem, n int, rng *rand.Rand) ([]style.E
 	return examples, nil
 }
 
-// inCutoutOf is it's picture read as a translation of src (gan.ReadAsTranslation: at n pixels,
-// through the backdrop step against src, in src's cut-out), labelled with it's style. Read as a
-// translation of itself it is only made n pixels.
-func inCutoutOf(it, src gan.EvalItem, n int) (style.Example, error) {
+// asItself is it's picture as a translation reads, at n pixels in its own cut-out, labelled with it's
+// style (the backdrop step against itself would change nothing).
+func asItself(it gan.EvalItem, n int) style.Example {
+	return style.Example{Image: gan.ReadAsItself(it.Image, gan.CutoutAt(it, n), n), Style: it.Style}
+}
+
+// asTranslationOf is it's picture read as a translation of src (gan.ReadAsTranslation: at n pixels,
+// through the backdrop step against src, in src's cut-out), labelled with it's style.
+func asTranslationOf(it, src gan.EvalItem, n int) (style.Example, error) {
 	img, err := gan.ReadAsTranslation(it.Image, src.Image, gan.CutoutAt(src, n), n)
 	return style.Example{Image: img, Style: it.Style}, err
 }

@@ -270,10 +270,7 @@ func EvaluateMatched(ctx context.Context, m *Model, items []EvalItem, real map[i
 		asImages := make([]image.Image, len(outs))
 		alpha := judgeAlpha(it, n)
 		for i, o := range outs {
-			asImages[i] = o
-			if alpha != nil {
-				asImages[i] = imaging.WithAlpha(o, alpha)
-			}
+			asImages[i] = withCutout(o, alpha)
 		}
 		pred, feats, err := judge.Classify(asImages)
 		if err != nil {
@@ -296,11 +293,7 @@ func EvaluateMatched(ctx context.Context, m *Model, items []EvalItem, real map[i
 				if err != nil {
 					return rep, fmt.Errorf("eval: the real counterpart: %w", err)
 				}
-				sq := imaging.Square(truth, n)
-				own := image.Image(sq)
-				if ta := judgeAlpha(EvalItem{Image: truth, Alpha: it.TruthAlpha[k]}, n); ta != nil {
-					own = imaging.WithAlpha(sq, ta)
-				}
+				own := ReadAsItself(truth, judgeAlpha(EvalItem{Image: truth, Alpha: it.TruthAlpha[k]}, n), n)
 				truths, owns, truthTargets = append(truths, t), append(owns, own), append(truthTargets, k)
 			}
 		}
@@ -504,17 +497,26 @@ func CutoutAt(it EvalItem, n int) *image.Gray { return judgeAlpha(it, n) }
 
 // ReadAsTranslation is img as Evaluate shows a translation of source to the judge: at n pixels
 // (imaging.Square), through the backdrop step against source as if the generator had drawn img from
-// it (the step Preview, export and the Feed apply; a source that is img itself changes nothing), in
-// cutout (a CutoutAt of source; nil leaves it opaque).
+// it (the step Preview, export and the Feed apply), in cutout (a CutoutAt of source; nil leaves it
+// opaque). A picture read as a translation of itself is ReadAsItself: the step changes nothing.
 func ReadAsTranslation(img, source image.Image, cutout *image.Gray, n int) (image.Image, error) {
-	sq := imaging.Square(img, n)
 	b := source.Bounds()
-	settled, err := imaging.SettleBackdrop(source, imaging.Square(source, n), sq, imaging.SquareContent(b.Dx(), b.Dy(), n))
+	settled, err := imaging.SettleBackdrop(source, imaging.Square(source, n), imaging.Square(img, n), imaging.SquareContent(b.Dx(), b.Dy(), n))
 	if err != nil {
 		return nil, err
 	}
+	return withCutout(settled, cutout), nil
+}
+
+// ReadAsItself is img at n pixels (imaging.Square) in cutout (its own CutoutAt; nil leaves it opaque).
+func ReadAsItself(img image.Image, cutout *image.Gray, n int) image.Image {
+	return withCutout(imaging.Square(img, n), cutout)
+}
+
+// withCutout is sq in cutout, or sq itself where cutout is nil.
+func withCutout(sq *image.NRGBA, cutout *image.Gray) image.Image {
 	if cutout == nil {
-		return settled, nil
+		return sq
 	}
-	return imaging.WithAlpha(settled, cutout), nil
+	return imaging.WithAlpha(sq, cutout)
 }
