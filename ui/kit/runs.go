@@ -105,8 +105,7 @@ func EvalSummaryLines(metricsJSON string) []string {
 // label (two lines of one label take less height than two labels); each is cut with "…" only where
 // the window is too narrow for it. Call its methods on the UI goroutine.
 type EvalLines struct {
-	Box   *widget.Label
-	lines []string
+	Box *widget.Label
 }
 
 // NewEvalLines returns empty lines.
@@ -130,7 +129,6 @@ func (e *EvalLines) Set(metricsJSON string) (suffix string) {
 
 // SetLines shows lines of text; with none the label is hidden.
 func (e *EvalLines) SetLines(lines ...string) {
-	e.lines = lines
 	e.Box.SetText(strings.Join(lines, "\n"))
 	if len(lines) == 0 {
 		e.Box.Hide()
@@ -139,5 +137,10 @@ func (e *EvalLines) SetLines(lines ...string) {
 	}
 }
 
-// Lines is the text shown, line by line.
-func (e *EvalLines) Lines() []string { return e.lines }
+// Lines is the text shown, line by line (none when hidden).
+func (e *EvalLines) Lines() []string {
+	if e.Box.Text == "" {
+		return nil
+	}
+	return strings.Split(e.Box.Text, "\n")
+}

@@ -139,13 +139,12 @@ func (s *TrainScreen) loadIntoLiveView(r store.Run) {
 // showView redraws the viewer from s.view.
 func (s *TrainScreen) showView() {
 	v := &s.view
+	s.viewEval.SetLines() // only a finished or stopped run has an evaluation to show
 	switch {
 	case v.live:
 		s.viewTitle.SetText("Training now: " + v.name)
-		s.viewEval.SetLines()
 	case v.runID != 0:
 		title := v.name
-		s.viewEval.SetLines()
 		for _, r := range s.runs {
 			if r.ID == v.runID {
 				title = fmt.Sprintf("%s · %s", r.Name, runStatusText(r)) + s.viewEval.Set(r.MetricsJSON)
@@ -154,7 +153,6 @@ func (s *TrainScreen) showView() {
 		s.viewTitle.SetText(title)
 	default:
 		s.viewTitle.SetText("No run yet: pick a preset on the left and press Start training")
-		s.viewEval.SetLines()
 	}
 	if s.job != nil && !v.live {
 		s.liveBtn.Show()
