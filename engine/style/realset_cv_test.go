@@ -63,16 +63,22 @@ func appReadImages(ex []Example) ([]image.Image, []int) {
 
 // softmaxOn fits the statistics model (trainStats) on the rows tr of x and returns its probabilities.
 func softmaxOn(tb testing.TB, x [][]float64, y, tr []int, classes int) func([]float64) []float64 {
-	var trX [][]float64
-	var trY []int
-	for _, i := range tr {
-		trX, trY = append(trX, x[i]), append(trY, y[i])
-	}
+	trX, trY := rowsAt(x, y, tr)
 	reg, _, err := trainStats(context.Background(), trX, trY, classes)
 	if err != nil {
 		tb.Fatal(err)
 	}
 	return func(v []float64) []float64 { p := reg.logits(v); softmaxInPlace(p); return p }
+}
+
+// rowsAt is the rows tr of x and their labels in y.
+func rowsAt(x [][]float64, y, tr []int) ([][]float64, []int) {
+	var trX [][]float64
+	var trY []int
+	for _, i := range tr {
+		trX, trY = append(trX, x[i]), append(trY, y[i])
+	}
+	return trX, trY
 }
 
 // cvReport is the 5-fold cross-validated accuracy on each protocol of cvFolds and their mean: fit

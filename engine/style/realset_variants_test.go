@@ -34,23 +34,15 @@ func TestRealStylesModelVariants(t *testing.T) {
 		}
 		simgs, _ := appReadImages(shrunk)
 		xs := statsFeatureRows(simgs) // row i: picture i shrunk to 80%
-		rows := func(tr []int) ([][]float64, []int) {
-			var trX [][]float64
-			var trY []int
-			for _, i := range tr {
-				trX, trY = append(trX, x[i]), append(trY, y[i])
-			}
-			return trX, trY
-		}
 		lda := func(alpha float64) func(tr []int) func([]float64) []float64 {
 			return func(tr []int) func([]float64) []float64 {
-				trX, trY := rows(tr)
+				trX, trY := rowsAt(x, y, tr)
 				return fitLDA(t, trX, trY, k, alpha)
 			}
 		}
 		// ldaCV chooses the shrinkage by the log-likelihood of an inner 5-fold cross-validation.
 		ldaCV := func(tr []int) func([]float64) []float64 {
-			trX, trY := rows(tr)
+			trX, trY := rowsAt(x, y, tr)
 			inner := foldsOf(trY, k, 5)
 			best, bestLoss := 0.0, math.Inf(1)
 			for _, a := range []float64{0.05, 0.1, 0.2, 0.4, 0.6, 0.8} {
